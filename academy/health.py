@@ -1,0 +1,63 @@
+"""Health of the parts the product needs: database, Celery broker, a live worker."""
+
+from __future__ import annotations
+
+import time
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+
+HEARTBEAT_KEY = "academy:worker-heartbeat"
+
+
+def heartbeat_write() -> float:
+    """Record that a worker is alive (called by a periodic task)."""
+    now = time.time()
+    cache.set(HEARTBEAT_KEY, now, timeout=settings.ACADEMY_HEARTBEAT_SECONDS * 10)
+    return now
+
+
+def _check_database() -> dict[str, Any]:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "vendor": connection.vendor}
+
+
+def _check_broker() -> dict[str, Any]:
+    from academy.celery import app
+
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+            transport = conn.transport_cls
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "transport": str(transport)}
+
+
+def _check_worker() -> dict[str, Any]:
+    try:
+        beat = cache.get(HEARTBEAT_KEY)
+    except Exception as exc:  # noqa: BLE001
+        return {"ok": False, "error": exc.__class__.__name__}
+    if beat is None:
+        return {"ok": False, "error": "no heartbeat yet"}
+    age = time.time() - float(beat)
+    limit = settings.ACADEMY_HEARTBEAT_SECONDS * 3
+    return {"ok": age <= limit, "age_seconds": round(age, 1), "limit_seconds": limit}
+
+
+def health_report() -> dict[str, Any]:
+    """Each component's state and an overall ``ok``."""
+    checks = {
+        "database": _check_database(),
+        "broker": _check_broker(),
+        "worker": _check_worker(),
+    }
+    return {"ok": all(c["ok"] for c in checks.values()), **checks}

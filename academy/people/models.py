@@ -1,0 +1,215 @@
+"""People: accounts, levels, regions, organisations and broker profiles."""
+
+from __future__ import annotations
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.db.models.functions import Lower
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from .validators import mask_national_id, mask_phone, validate_national_id, validate_phone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create_user(self, email: str, password: str | None, **extra) -> User:
+        if not email:
+            raise ValueError("An e-mail address is required")
+        user = self.model(email=self.normalize_email(email).lower(), **extra)
+        if password:
+            user.set_password(password)
+        else:
+            user.set_unusable_password()
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", False)
+        extra.setdefault("is_superuser", False)
+        return self._create_user(email, password, **extra)
+
+    def create_superuser(self, email: str, password: str | None = None, **extra) -> User:
+        extra.setdefault("is_staff", True)
+        extra.setdefault("is_superuser", True)
+        return self._create_user(email, password, **extra)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """An account. People log in with their e-mail address; there are no usernames."""
+
+    email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
+    full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    is_staff = models.BooleanField(
+        _("admin site access"),
+        default=False,
+        help_text=_("Whether the person may log in to the Django admin."),
+    )
+    is_active = models.BooleanField(_("active"), default=True)
+    date_joined = models.DateTimeField(_("date joined"), default=timezone.now)
+
+    objects = UserManager()
+
+    EMAIL_FIELD = "email"
+    USERNAME_FIELD = "email"
+    REQUIRED_FIELDS: list[str] = []
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            # Stored lower-case, so the unique index is also case-insensitive.
+            models.CheckConstraint(
+                condition=models.Q(email=Lower("email")), name="people_user_email_lowercase"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def save(self, *args, **kwargs) -> None:
+        self.email = (self.email or "").strip().lower()
+        super().save(*args, **kwargs)
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.full_name or self.email.split("@")[0]
+
+
+class Level(models.Model):
+    """A level of the national framework; rows an admin edits (初级, 中级, 高级)."""
+
+    code = models.SlugField(_("code"), max_length=20, unique=True)
+    name = models.CharField(_("name"), max_length=50)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    rank = models.PositiveSmallIntegerField(
+        _("rank"), unique=True, help_text=_("1 for the first level, 2 for the next, and so on.")
+    )
+    description = models.TextField(_("description"), blank=True)
+
+    class Meta:
+        ordering = ["rank"]
+        verbose_name = _("level")
+        verbose_name_plural = _("levels")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+    def next_level(self) -> Level | None:
+        return Level.objects.filter(rank__gt=self.rank).order_by("rank").first()
+
+
+class Region(models.Model):
+    """A county or district of the city (seeded; an admin may add more)."""
+
+    code = models.CharField(_("code"), max_length=12, unique=True)
+    name = models.CharField(_("name"), max_length=50, unique=True)
+    name_en = models.CharField(_("English name"), max_length=80, blank=True)
+    sort_order = models.PositiveSmallIntegerField(_("order"), default=0)
+
+    class Meta:
+        ordering = ["sort_order", "code"]
+        verbose_name = _("region")
+        verbose_name_plural = _("regions")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        from django.utils.translation import get_language
+
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class Organisation(models.Model):
+    """The employer of a broker: a firm, university, institute or service agency."""
+
+    class Kind(models.TextChoices):
+        ENTERPRISE = "enterprise", _("Enterprise")
+        UNIVERSITY = "university", _("University")
+        INSTITUTE = "institute", _("Research institute")
+        AGENCY = "agency", _("Technology-transfer agency")
+        GOVERNMENT = "government", _("Government body")
+        OTHER = "other", _("Other")
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, default=Kind.OTHER)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, null=True, blank=True,
+        related_name="organisations",
+    )
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class BrokerProfile(models.Model):
+    """A technology broker: level and since when, region, organisation, contact, ID."""
+
+    user = models.OneToOneField(
+        User, verbose_name=_("account"), on_delete=models.CASCADE, related_name="broker_profile"
+    )
+    level = models.ForeignKey(
+        Level, verbose_name=_("level"), on_delete=models.PROTECT, related_name="brokers"
+    )
+    level_since = models.DateField(_("level reached on"), null=True, blank=True)
+    region = models.ForeignKey(
+        Region, verbose_name=_("region"), on_delete=models.PROTECT, related_name="brokers"
+    )
+    organisation = models.ForeignKey(
+        Organisation, verbose_name=_("organisation"), on_delete=models.PROTECT,
+        null=True, blank=True, related_name="brokers",
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20, blank=True,
+                             validators=[validate_phone])
+    national_id = models.CharField(_("national ID number"), max_length=18, blank=True,
+                                   validators=[validate_national_id])
+    # Optional professional title (职称); rules differ by province.
+    title_series = models.CharField(_("title series"), max_length=50, blank=True)
+    title_level = models.CharField(_("title level"), max_length=20, blank=True)
+    title_obtained = models.CharField(_("title obtained by"), max_length=100, blank=True)
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["user__full_name"]
+        verbose_name = _("broker profile")
+        verbose_name_plural = _("broker profiles")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["national_id"],
+                condition=~models.Q(national_id=""),
+                name="people_broker_national_id_unique",
+            ),
+        ]
+        indexes = [models.Index(fields=["level", "region"])]
+
+    def __str__(self) -> str:
+        return str(self.user)
+
+    @property
+    def national_id_masked(self) -> str:
+        return mask_national_id(self.national_id)
+
+    @property
+    def phone_masked(self) -> str:
+        return mask_phone(self.phone)

@@ -1,0 +1,36 @@
+"""Celery: Redis when REDIS_URL is set, else the filesystem transport under var/."""
+
+from .base import REDIS_URL, VAR_DIR, env  # noqa: F401  (imported by base, after these exist)
+
+CELERY_TIMEZONE = env("TIME_ZONE", default="Asia/Shanghai")
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_TASK_ACKS_LATE = True
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
+CELERY_WORKER_PREFETCH_MULTIPLIER = 1
+CELERY_TASK_SERIALIZER = "json"
+CELERY_ACCEPT_CONTENT = ["json"]
+CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
+
+if REDIS_URL:
+    CELERY_BROKER_URL = REDIS_URL
+    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+else:
+    _queue = VAR_DIR / "celery" / "queue"
+    _processed = VAR_DIR / "celery" / "processed"
+    for _folder in (_queue, _processed):
+        _folder.mkdir(parents=True, exist_ok=True)
+    CELERY_BROKER_URL = "filesystem://"
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "data_folder_in": str(_queue),
+        "data_folder_out": str(_queue),
+        "processed_folder": str(_processed),
+        "store_processed": False,
+    }
+
+CELERY_BEAT_SCHEDULE = {
+    "worker-heartbeat": {
+        "task": "academy.tasks.worker_heartbeat",
+        "schedule": float(env.int("HEARTBEAT_SECONDS", default=30)),
+        "options": {"expires": 60},
+    },
+}

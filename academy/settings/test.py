@@ -1,0 +1,23 @@
+"""The test suite: fast hashing, local-memory cache, tasks eager unless a test runs a worker."""
+
+from .base import *  # noqa: F403
+from .base import REDIS_URL, VAR_DIR, env
+
+DEBUG = False
+PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+ACCOUNT_DEFAULT_HTTP_PROTOCOL = "http"
+ACADEMY_STAFF_MFA_REQUIRED = True
+ACADEMY_SIGNUP_OPEN = False
+ACADEMY_DEMO_MODE = False
+CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
+CELERY_TASK_EAGER_PROPAGATES = True
+MEDIA_ROOT = str(VAR_DIR / "test-media")
+STORAGES = {
+    "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
+    "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+}
+if REDIS_URL:
+    # Kept so that tests which start a real worker can reach the same broker.
+    CELERY_BROKER_URL = REDIS_URL

@@ -1,0 +1,31 @@
+"""Each role's home page and the health endpoint."""
+
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+from academy.health import health_report
+from academy.people.roles import Role, primary_role
+
+from . import selectors
+
+
+@login_required
+def home(request):
+    role = primary_role(request.user)
+    if role is None:
+        return render(request, "ui/home_no_role.html", status=403)
+    context = selectors.home_context(user=request.user, role=role)
+    return render(request, f"ui/home_{role}.html", context)
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    report = health_report()
+    return JsonResponse(report, status=200 if report["ok"] else 503)
+
+
+ROLE_TEMPLATES = {role: f"ui/home_{role}.html" for role in Role.values}

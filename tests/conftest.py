@@ -1,0 +1,49 @@
+import pytest
+from django.db import connection
+
+from tests import services
+from tests.factories import (  # noqa: F401  (re-exported fixtures below use them)
+    BrokerFactory,
+    UserFactory,
+)
+
+
+@pytest.fixture(autouse=True)
+def _media_and_language(settings):
+    settings.LANGUAGE_CODE = "zh-hans"
+
+
+@pytest.fixture
+def postgres(db):
+    """Use in tests that need PostgreSQL's locking and constraints."""
+    if connection.vendor != "postgresql":
+        services.missing("PostgreSQL not configured (set DATABASE_URL=postgres://...)")
+    return connection
+
+
+@pytest.fixture
+def broker(db):
+    return BrokerFactory()
+
+
+@pytest.fixture
+def trainer(db):
+    return UserFactory(roles=["trainer"])
+
+
+@pytest.fixture
+def auditor(db):
+    return UserFactory(roles=["auditor"])
+
+
+@pytest.fixture
+def admin_user(db):
+    return UserFactory(roles=["admin"])
+
+
+@pytest.fixture
+def mfa_enrolled():
+    """Give a user a TOTP authenticator so that the staff MFA requirement is met."""
+    from tests.factories import totp_enrol
+
+    return totp_enrol
