@@ -1,7 +1,18 @@
 from django.apps import AppConfig
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+
+
+def trainer_sees_cohort_brokers(viewer) -> Q:
+    """A trainer sees the brokers enrolled in the cohorts they teach."""
+    return Q(enrolments__cohort__trainers=viewer)
 
 
 class CoursesConfig(AppConfig):
     name = "courses"
     verbose_name = _("Courses")
+
+    def ready(self) -> None:
+        from academy.people.scoping import register_trainer_scope
+
+        register_trainer_scope(trainer_sees_cohort_brokers)

@@ -1,0 +1,26 @@
+"""Courses: the catalogue, programmes and cohorts, and what brokers did (progress, attendance).
+
+Split in three modules: ``catalogue`` (areas, courses, modules, lessons, attachments),
+``programmes`` (programmes, cohorts, deadlines, enrolments) and ``records`` (lesson progress,
+offline sessions, attendance). Import models from ``courses.models``.
+"""
+
+from .catalogue import Course, CourseArea, Lesson, LessonAttachment, Module
+from .programmes import Cohort, CohortCourseDeadline, Enrolment, Programme, ProgrammeCourse
+from .records import Attendance, LessonProgress, OfflineSession
+
+__all__ = [
+    "Attendance",
+    "Cohort",
+    "CohortCourseDeadline",
+    "Course",
+    "CourseArea",
+    "Enrolment",
+    "Lesson",
+    "LessonAttachment",
+    "LessonProgress",
+    "Module",
+    "OfflineSession",
+    "Programme",
+    "ProgrammeCourse",
+]
