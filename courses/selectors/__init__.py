@@ -1,0 +1,47 @@
+"""Reading courses: access rules, progress, class hours, cohorts. Import from here."""
+
+from .access import (
+    can_manage_cohort,
+    can_view_broker_record,
+    can_view_cohort,
+    cohorts_visible_to,
+    courses_editable_by,
+    lesson_access,
+    open_cohorts_for,
+)
+from .hours import BrokerHours, broker_hours
+from .progress import (
+    CohortProgressRow,
+    CourseProgress,
+    LessonState,
+    ModuleState,
+    ProgrammeProgress,
+    cohort_progress,
+    course_progress_for,
+    lesson_lock_reason,
+    programme_progress_for,
+)
+from .transcript import Transcript, transcript_for
+
+__all__ = [
+    "BrokerHours",
+    "CohortProgressRow",
+    "CourseProgress",
+    "LessonState",
+    "ModuleState",
+    "ProgrammeProgress",
+    "Transcript",
+    "broker_hours",
+    "can_manage_cohort",
+    "can_view_broker_record",
+    "can_view_cohort",
+    "cohort_progress",
+    "cohorts_visible_to",
+    "course_progress_for",
+    "courses_editable_by",
+    "lesson_access",
+    "lesson_lock_reason",
+    "open_cohorts_for",
+    "programme_progress_for",
+    "transcript_for",
+]

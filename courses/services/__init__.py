@@ -1,0 +1,48 @@
+"""Changing courses: progress, enrolment, attendance, authoring. Import from here."""
+
+from .attendance import (
+    CheckinToken,
+    attendance_checkin,
+    attendance_checkin_token,
+    attendance_record,
+)
+from .authoring import (
+    course_set_published,
+    lesson_attachment_add,
+    lesson_create,
+    lesson_move,
+    lesson_set_published,
+    lesson_update,
+    module_create,
+    module_move,
+    module_update,
+)
+from .enrolment import (
+    EnrolmentBulkResult,
+    enrolment_bulk_create,
+    enrolment_create,
+    enrolment_self,
+)
+from .progress import lesson_complete, lesson_open
+
+__all__ = [
+    "CheckinToken",
+    "EnrolmentBulkResult",
+    "attendance_checkin",
+    "attendance_checkin_token",
+    "attendance_record",
+    "course_set_published",
+    "enrolment_bulk_create",
+    "enrolment_create",
+    "enrolment_self",
+    "lesson_attachment_add",
+    "lesson_complete",
+    "lesson_create",
+    "lesson_move",
+    "lesson_open",
+    "lesson_set_published",
+    "lesson_update",
+    "module_create",
+    "module_move",
+    "module_update",
+]

@@ -1,0 +1,205 @@
+"""Trainers authoring the courses they own: modules, lessons, order, publishing."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any, Literal
+
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import Max
+from django.utils.translation import gettext_lazy as _
+
+from academy.audit.services import audit_record
+from academy.errors import ApplicationError
+
+from ..models import Course, Lesson, LessonAttachment, Module
+
+Direction = Literal["up", "down"]
+LESSON_CONTENT_FIELDS = ("title", "body", "video_url", "class_hours", "estimated_minutes")
+
+
+def _check_module_requirement(module: Module | None, requires: Module | None) -> None:
+    if requires is None:
+        return
+    if module is not None and requires.pk == module.pk:
+        raise ApplicationError(_("A module cannot require itself."))
+    course_id = module.course_id if module is not None else None
+    if course_id is not None and requires.course_id != course_id:
+        raise ApplicationError(_("A module can only require a module of the same course."))
+
+
+def _check_lesson_requirement(module: Module, lesson: Lesson | None, requires: Lesson | None
+                              ) -> None:
+    if requires is None:
+        return
+    if lesson is not None and requires.pk == lesson.pk:
+        raise ApplicationError(_("A lesson cannot require itself."))
+    if requires.module.course_id != module.course_id:
+        raise ApplicationError(_("A lesson can only require a lesson of the same course."))
+    # Walk the chain so that no cycle is created.
+    seen = {lesson.pk} if lesson is not None else set()
+    current: Lesson | None = requires
+    while current is not None:
+        if current.pk in seen:
+            raise ApplicationError(_("These requirements would form a circle."))
+        seen.add(current.pk)
+        current = current.requires
+
+
+def module_create(*, course: Course, title: str, requires: Module | None = None,
+                  actor: Any) -> Module:
+    """Add a module at the end of ``course``."""
+    if requires is not None and requires.course_id != course.pk:
+        raise ApplicationError(_("A module can only require a module of the same course."))
+    with transaction.atomic():
+        last = course.modules.aggregate(m=Max("order"))["m"]
+        module = Module.objects.create(
+            course=course, title=title, requires=requires, order=0 if last is None else last + 1
+        )
+        audit_record(action="courses.module_created", subject=module, actor=actor,
+                     after={"course": course.code, "title": title})
+    return module
+
+
+def module_update(*, module: Module, title: str, requires: Module | None, actor: Any) -> Module:
+    _check_module_requirement(module, requires)
+    with transaction.atomic():
+        module.title = title
+        module.requires = requires
+        module.save(update_fields=["title", "requires"])
+    return module
+
+
+def _swap(items: list, index: int, direction: Direction) -> list | None:
+    other = index - 1 if direction == "up" else index + 1
+    if other < 0 or other >= len(items):
+        return None
+    items[index], items[other] = items[other], items[index]
+    return items
+
+
+def module_move(*, module: Module, direction: Direction) -> None:
+    """Move a module one place up or down in its course (orders are renumbered 0..n-1)."""
+    with transaction.atomic():
+        modules = list(Module.objects.select_for_update().filter(course_id=module.course_id)
+                       .order_by("order", "pk"))
+        index = next(i for i, m in enumerate(modules) if m.pk == module.pk)
+        reordered = _swap(modules, index, direction)
+        if reordered is None:
+            return
+        for order, item in enumerate(reordered):
+            if item.order != order:
+                item.order = order
+                item.save(update_fields=["order"])
+
+
+def lesson_create(
+    *,
+    module: Module,
+    title: str,
+    body: str = "",
+    video_url: str = "",
+    class_hours: Decimal = Decimal("1"),
+    estimated_minutes: int = 30,
+    requires: Lesson | None = None,
+    is_published: bool = False,
+    actor: Any,
+) -> Lesson:
+    """Add a lesson at the end of ``module`` (unpublished unless said otherwise)."""
+    _check_lesson_requirement(module, None, requires)
+    with transaction.atomic():
+        last = module.lessons.aggregate(m=Max("order"))["m"]
+        lesson = Lesson.objects.create(
+            module=module, title=title, body=body, video_url=video_url,
+            class_hours=class_hours, estimated_minutes=estimated_minutes, requires=requires,
+            is_published=is_published, order=0 if last is None else last + 1,
+        )
+        audit_record(action="courses.lesson_created", subject=lesson, actor=actor,
+                     after={f: str(getattr(lesson, f)) for f in ("title", "class_hours")})
+    return lesson
+
+
+def lesson_update(*, lesson: Lesson, actor: Any, requires: Lesson | None = None,
+                  **fields: Any) -> Lesson:
+    """Edit a lesson's content. Raises its version when anything changed.
+
+    Brokers who completed it keep the class hours credited at their completion
+    (``LessonProgress.credited_hours``); a new class-hour value counts for later completions.
+    """
+    unknown = set(fields) - set(LESSON_CONTENT_FIELDS)
+    if unknown:
+        raise TypeError(f"Unknown lesson fields: {sorted(unknown)}")
+    _check_lesson_requirement(lesson.module, lesson, requires)
+    with transaction.atomic():
+        lesson = Lesson.objects.select_for_update().get(pk=lesson.pk)
+        before = {f: getattr(lesson, f) for f in fields}
+        changed = [f for f, v in fields.items() if getattr(lesson, f) != v]
+        for name in changed:
+            setattr(lesson, name, fields[name])
+        update_fields = list(changed)
+        if lesson.requires_id != (requires.pk if requires else None):
+            lesson.requires = requires
+            update_fields.append("requires")
+        if changed:
+            lesson.version += 1
+            update_fields += ["version", "updated_at"]
+        if update_fields:
+            lesson.save(update_fields=update_fields)
+        if "class_hours" in changed:
+            audit_record(
+                action="courses.lesson_hours_changed", subject=lesson, actor=actor,
+                before={"class_hours": str(before["class_hours"])},
+                after={"class_hours": str(lesson.class_hours), "version": lesson.version},
+            )
+    return lesson
+
+
+def lesson_move(*, lesson: Lesson, direction: Direction) -> None:
+    """Move a lesson one place up or down in its module."""
+    with transaction.atomic():
+        lessons = list(Lesson.objects.select_for_update().filter(module_id=lesson.module_id)
+                       .order_by("order", "pk"))
+        index = next(i for i, x in enumerate(lessons) if x.pk == lesson.pk)
+        reordered = _swap(lessons, index, direction)
+        if reordered is None:
+            return
+        for order, item in enumerate(reordered):
+            if item.order != order:
+                item.order = order
+                item.save(update_fields=["order"])
+
+
+def lesson_set_published(*, lesson: Lesson, published: bool, actor: Any) -> Lesson:
+    """Publish or unpublish; brokers' completed records and credit are kept either way."""
+    with transaction.atomic():
+        if lesson.is_published != published:
+            lesson.is_published = published
+            lesson.save(update_fields=["is_published", "updated_at"])
+            audit_record(
+                action="courses.lesson_published" if published else "courses.lesson_unpublished",
+                subject=lesson, actor=actor,
+            )
+    return lesson
+
+
+def course_set_published(*, course: Course, published: bool, actor: Any) -> Course:
+    with transaction.atomic():
+        if course.is_published != published:
+            course.is_published = published
+            course.save(update_fields=["is_published", "updated_at"])
+            audit_record(
+                action="courses.course_published" if published else "courses.course_unpublished",
+                subject=course, actor=actor,
+            )
+    return course
+
+
+def lesson_attachment_add(*, lesson: Lesson, file: UploadedFile, title: str = "",
+                          actor: Any) -> LessonAttachment:
+    """Store a file with the lesson through the default storage."""
+    with transaction.atomic():
+        attachment = LessonAttachment(lesson=lesson, title=title, uploaded_by=actor)
+        attachment.file.save(file.name, file, save=False)
+        attachment.save()
+    return attachment
