@@ -1,19 +1,93 @@
-"""Staff must enrol a second factor before they can use any staff page."""
+"""Staff must enrol a second factor before they can use any staff page.
+
+Trainers, auditors and administrators (``roles.STAFF_ROLES``) who have no TOTP authenticator
+are sent to allauth's "activate authenticator app" page (``mfa_activate_totp``) from every page
+but the few they need to get there: allauth's own account and MFA pages (sign-in, sign-out,
+re-authentication, TOTP activation, recovery codes, password and e-mail), the language switch,
+the health check and views marked with ``mfa_exempt``. The REST API answers 403 with
+``{"code": "mfa_required"}`` instead of redirecting, also for token-authenticated calls, which
+Django's authentication middleware does not see. ``ACADEMY_STAFF_MFA_REQUIRED = False``
+(only the `make run` demo) lifts the requirement.
+
+The Django admin is gated like every other page, and more: its own login form would let an
+administrator in with the password alone, skipping allauth's second-factor step and rate
+limits, so it always hands over to allauth's login; and people without admin-site access get a
+plain 403 rather than the admin's "log in as someone else" page.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from urllib.parse import urlencode
 
 from django.conf import settings
-from django.contrib import messages
-from django.http import JsonResponse
+from django.core.exceptions import PermissionDenied
+from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
+from django.urls import reverse
 from django.utils.translation import gettext as _
-
-from allauth.mfa.models import Authenticator
 
 from .roles import user_is_staff_role
 
-# Views a staff member without a second factor may still use: allauth's own pages (login,
-# logout, MFA enrolment, password and e-mail), the language switch, health, public verification.
+# View modules a staff member without a second factor may still use.
 _EXEMPT_MODULE_PREFIXES = ("allauth.", "django.views.i18n", "django.views.static")
-_EXEMPT_URL_NAMES = frozenset({"healthz", "set_language", "javascript-catalog"})
+# Named routes likewise (view_name, i.e. with the namespace).
+_EXEMPT_VIEW_NAMES = frozenset({
+    "healthz", "set_language", "javascript-catalog", "admin:logout",
+})
+# Pages under /api/ that are HTML for people rather than JSON for programs.
+_HTML_API_VIEW_NAMES = frozenset({"api-docs"})
+
+
+def user_needs_mfa_setup(user: Any) -> bool:
+    """Whether ``user`` is staff, the requirement is on, and no TOTP authenticator exists."""
+    if not settings.ACADEMY_STAFF_MFA_REQUIRED:
+        return False
+    if not getattr(user, "is_authenticated", False) or not user_is_staff_role(user):
+        return False
+    from allauth.mfa.models import Authenticator
+
+    return not Authenticator.objects.filter(
+        user_id=user.pk, type=Authenticator.Type.TOTP
+    ).exists()
+
+
+def _api_user(request: HttpRequest) -> Any:
+    """The caller of an API request: the session user, or the owner of a valid token."""
+    if request.user.is_authenticated:
+        return request.user
+    from rest_framework.authentication import TokenAuthentication
+    from rest_framework.exceptions import AuthenticationFailed
+
+    try:
+        result = TokenAuthentication().authenticate(request)
+    except AuthenticationFailed:
+        return None  # the view answers 401 itself
+    return result[0] if result else None
+
+
+def _admin_gate(request: HttpRequest, view_name: str) -> HttpResponseRedirect | None:
+    """Send the admin's login to allauth's; refuse the admin to people without access."""
+    user = request.user
+    if view_name == "admin:logout":
+        return None
+    if user.is_authenticated and not (user.is_active and user.is_staff):
+        raise PermissionDenied
+    if view_name == "admin:login":
+        target = request.GET.get("next") or reverse("admin:index")
+        return HttpResponseRedirect(f"{reverse('account_login')}?{urlencode({'next': target})}")
+    return None
+
+
+def _is_exempt(request: HttpRequest, view_func: Any) -> bool:
+    if getattr(view_func, "mfa_exempt", False):
+        return True
+    module = getattr(view_func, "__module__", "") or ""
+    if module.startswith(_EXEMPT_MODULE_PREFIXES):
+        return True
+    match = request.resolver_match
+    return bool(match and match.view_name in _EXEMPT_VIEW_NAMES)
 
 
 class StaffMfaRequiredMiddleware:
@@ -24,26 +98,31 @@ class StaffMfaRequiredMiddleware:
         return self.get_response(request)
 
     def process_view(self, request, view_func, view_args, view_kwargs):
-        if not settings.ACADEMY_STAFF_MFA_REQUIRED:
-            return None
-        user = request.user
-        if not user.is_authenticated or not user_is_staff_role(user):
-            return None
-        module = getattr(view_func, "__module__", "") or ""
         match = request.resolver_match
-        if module.startswith(_EXEMPT_MODULE_PREFIXES) or (
-            match and (match.url_name in _EXEMPT_URL_NAMES or getattr(view_func, "mfa_exempt", False))
-        ):
+        if match and match.namespace == "admin":
+            gate = _admin_gate(request, match.view_name)
+            if gate is not None:
+                return gate
+        if not settings.ACADEMY_STAFF_MFA_REQUIRED or _is_exempt(request, view_func):
             return None
-        if Authenticator.objects.filter(user=user, type=Authenticator.Type.TOTP).exists():
-            return None
-        message = _(
-            "Staff accounts must set up two-factor authentication (an authenticator app) "
-            "before using this page."
+        is_api = request.path.startswith("/api/") and not (
+            match and match.view_name in _HTML_API_VIEW_NAMES
         )
-        if request.path.startswith("/api/"):
-            return JsonResponse({"detail": message, "code": "mfa_required"}, status=403)
-        messages.warning(request, message)
+        user = _api_user(request) if is_api else request.user
+        if user is None or not user_needs_mfa_setup(user):
+            return None
+        if is_api:
+            return JsonResponse(
+                {
+                    "detail": _(
+                        "Staff accounts must set up two-factor authentication (an "
+                        "authenticator app) before using the API."
+                    ),
+                    "code": "mfa_required",
+                },
+                status=403,
+            )
+        # The setup page itself explains why (a banner), so no flash message here.
         return redirect("mfa_activate_totp")
 
 

@@ -25,6 +25,6 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
 }
 
-MFA_ADAPTER = "allauth.mfa.adapter.DefaultMFAAdapter"
+MFA_ADAPTER = "academy.people.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Broker Academy"

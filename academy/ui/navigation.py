@@ -1,4 +1,8 @@
-"""The navigation of each role. Items whose URL does not exist yet are left out."""
+"""The navigation of each role. Items whose URL does not exist yet are left out.
+
+An app that adds a page for a role appends a ``NavItem`` here; the permission matrix test
+(tests/ui/test_permission_matrix.py) then insists that the page's access rules are listed.
+"""
 
 from __future__ import annotations
 
@@ -28,9 +32,25 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Back office"), "admin:index", frozenset({Role.ADMIN})),
 )
 
+# The user menu: the person's own account pages (allauth), the same for every role.
+ACCOUNT_ITEMS: tuple[tuple[str | Promise, str], ...] = (
+    (_("Change Password"), "account_change_password"),
+    (_("Email Addresses"), "account_email"),
+    (_("Two-Factor Authentication"), "mfa_index"),
+)
 
-def nav_for(user) -> list[dict[str, str]]:
+
+def _is_active(url: str, path: str, home_url: str) -> bool:
+    # Home matches only itself; a section matches its own pages below it too.
+    if url == home_url:
+        return path == url
+    return path == url or path.startswith(url.rstrip("/") + "/")
+
+
+def nav_for(user, path: str = "") -> list[dict[str, object]]:
+    """The main menu of ``user``; ``active`` marks the item of the page at ``path``."""
     roles = user_roles(user)
+    home_url = reverse("home")
     items = []
     for item in NAV_ITEMS:
         if not roles & item.roles:
@@ -39,5 +59,27 @@ def nav_for(user) -> list[dict[str, str]]:
             url = reverse(item.url_name)
         except NoReverseMatch:
             continue
-        items.append({"label": item.label, "url": url, "url_name": item.url_name})
+        items.append({
+            "label": item.label,
+            "url": url,
+            "url_name": item.url_name,
+            "active": bool(path) and _is_active(url, path, home_url),
+        })
+    return items
+
+
+def account_nav(path: str = "") -> list[dict[str, object]]:
+    """The account pages of the user menu and of the account layout's side menu."""
+    items = []
+    for label, url_name in ACCOUNT_ITEMS:
+        try:
+            url = reverse(url_name)
+        except NoReverseMatch:
+            continue
+        items.append({
+            "label": label,
+            "url": url,
+            "url_name": url_name,
+            "active": bool(path) and (path == url or path.startswith(url)),
+        })
     return items

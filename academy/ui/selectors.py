@@ -7,7 +7,7 @@ from typing import Any
 from django.db.models import Count
 
 from academy.audit.models import AuditEvent
-from academy.people.models import BrokerProfile, Level, User
+from academy.people.models import BrokerProfile, Level, Organisation, Region, User
 from academy.people.roles import Role
 
 
@@ -23,15 +23,68 @@ def home_context(*, user: User, role: str) -> dict[str, Any]:
     if role == Role.TRAINER:
         return {}
     if role == Role.AUDITOR:
-        return {"levels": _brokers_by_level(), "broker_total": BrokerProfile.objects.count()}
+        return _auditor_context()
+    return _admin_context()
+
+
+def _auditor_context() -> dict[str, Any]:
+    """The talent-pool entry: brokers by level and by region (aggregate queries only)."""
+    levels, total = _brokers_by_level()
     return {
-        "levels": _brokers_by_level(),
-        "broker_total": BrokerProfile.objects.count(),
+        "levels": levels,
+        "broker_total": total,
+        "regions": _brokers_by_region(total),
+        "organisation_total": Organisation.objects.filter(brokers__isnull=False)
+        .distinct()
+        .count(),
+    }
+
+
+def _admin_context() -> dict[str, Any]:
+    """The back office: the talent pool in figures, accounts by role, recent audit events."""
+    from django.contrib.auth.models import Group
+
+    levels, total = _brokers_by_level()
+    role_counts = dict(
+        Group.objects.filter(name__in=Role.values, user__is_active=True)
+        .annotate(n=Count("user"))
+        .values_list("name", "n")
+    )
+    return {
+        "levels": levels,
+        "broker_total": total,
         "user_total": User.objects.filter(is_active=True).count(),
+        "role_counts": [
+            {"role": role, "label": role.label, "count": role_counts.get(role.value, 0)}
+            for role in (Role.BROKER, Role.TRAINER, Role.AUDITOR, Role.ADMIN)
+        ],
         "recent_events": AuditEvent.objects.order_by("-seq")[:8],
     }
 
 
-def _brokers_by_level() -> list[dict[str, Any]]:
-    levels = Level.objects.annotate(broker_count=Count("brokers")).order_by("rank")
-    return [{"level": level, "count": level.broker_count} for level in levels]
+def _brokers_by_level() -> tuple[list[dict[str, Any]], int]:
+    """Each level with its broker count and share of all brokers, and the total."""
+    levels = list(Level.objects.annotate(broker_count=Count("brokers")).order_by("rank"))
+    total = sum(level.broker_count for level in levels)
+    return [
+        {
+            "level": level,
+            "count": level.broker_count,
+            "percent": round(level.broker_count * 100 / total) if total else 0,
+        }
+        for level in levels
+    ], total
+
+
+def _brokers_by_region(total: int) -> list[dict[str, Any]]:
+    regions = Region.objects.annotate(broker_count=Count("brokers")).order_by(
+        "-broker_count", "sort_order"
+    )
+    return [
+        {
+            "region": region,
+            "count": region.broker_count,
+            "percent": round(region.broker_count * 100 / total) if total else 0,
+        }
+        for region in regions
+    ]

@@ -1,19 +1,64 @@
-// Small behaviours shared by every page. No inline scripts: the CSP forbids them.
+// Small behaviours shared by every page. No inline scripts or styles: the CSP forbids them,
+// so pages describe behaviour with data- attributes and this file acts on them.
 (function () {
   "use strict";
+
+  // <select data-autosubmit> submits its form on change (filters, the language switcher).
   document.addEventListener("change", function (event) {
     var el = event.target;
     if (el.matches && el.matches("[data-autosubmit]") && el.form) {
       el.form.submit();
     }
   });
-  // Progress bars: the width comes from data-value (inline styles are blocked by the CSP).
+
+  // Progress bars: the width comes from data-progress="NN" (inline styles are blocked).
   function paintProgress(root) {
-    root.querySelectorAll("[data-progress]").forEach(function (bar) {
+    (root || document).querySelectorAll("[data-progress]").forEach(function (bar) {
       var value = Math.max(0, Math.min(100, parseFloat(bar.getAttribute("data-progress")) || 0));
       bar.style.width = value + "%";
+      if (!bar.hasAttribute("aria-valuenow")) {
+        bar.setAttribute("aria-valuenow", String(Math.round(value)));
+      }
     });
   }
-  document.addEventListener("DOMContentLoaded", function () { paintProgress(document); });
+
+  // <button data-copy-target="#id"> copies the text of an element (TOTP secret, codes).
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest && event.target.closest("[data-copy-target]");
+    if (!button) { return; }
+    var target = document.querySelector(button.getAttribute("data-copy-target"));
+    if (!target || !navigator.clipboard) { return; }
+    var text = "value" in target && target.value ? target.value : target.textContent;
+    navigator.clipboard.writeText(text.trim()).then(function () {
+      var done = button.getAttribute("data-copied-label");
+      if (done) {
+        var original = button.textContent;
+        button.textContent = done;
+        window.setTimeout(function () { button.textContent = original; }, 2000);
+      }
+    });
+  });
+
+  // <form data-confirm="Are you sure?"> asks before submitting.
+  document.addEventListener("submit", function (event) {
+    var form = event.target;
+    var question = form.getAttribute && form.getAttribute("data-confirm");
+    if (question && !window.confirm(question)) {
+      event.preventDefault();
+    }
+  });
+
+  // Forms get their first invalid field focused, so that the inline error is read out.
+  function focusFirstError(root) {
+    var invalid = (root || document).querySelector(".is-invalid");
+    if (invalid && typeof invalid.focus === "function") {
+      invalid.focus({ preventScroll: false });
+    }
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    paintProgress(document);
+    focusFirstError(document);
+  });
   window.Academy = { paintProgress: paintProgress };
 })();

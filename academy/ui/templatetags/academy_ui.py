@@ -1,0 +1,66 @@
+"""Template helpers of the interface shell: Bootstrap form widgets and navigation state."""
+
+from __future__ import annotations
+
+from django import forms, template
+from django.forms.boundfield import BoundField
+from django.utils.safestring import SafeString
+
+register = template.Library()
+
+_CHECK_INPUTS = frozenset({"checkbox", "radio"})
+
+
+def _widget_css(bound_field: BoundField) -> str:
+    widget = bound_field.field.widget
+    if getattr(widget, "input_type", None) in _CHECK_INPUTS:
+        return "form-check-input"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "form-select"
+    return "form-control"
+
+
+@register.filter
+def widget_kind(bound_field: BoundField) -> str:
+    """``hidden``, ``check`` (checkbox or radio), ``select`` or ``input``: how to lay it out."""
+    widget = bound_field.field.widget
+    if widget.is_hidden:
+        return "hidden"
+    if getattr(widget, "input_type", None) in _CHECK_INPUTS:
+        return "check"
+    if isinstance(widget, forms.Select | forms.SelectMultiple):
+        return "select"
+    return "input"
+
+
+@register.filter
+def bs_widget(bound_field: BoundField, mode: str = "") -> SafeString:
+    """Render a form field's widget with Bootstrap classes and accessible error links.
+
+    The widget's own attributes (autocomplete, placeholder, inputmode, autofocus) are kept;
+    ``mode="floating"`` adds the placeholder a floating label needs.
+    """
+    widget = bound_field.field.widget
+    css = " ".join(filter(None, [widget.attrs.get("class", ""), _widget_css(bound_field)]))
+    attrs: dict[str, str] = {}
+    described_by = []
+    if bound_field.errors:
+        css += " is-invalid"
+        attrs["aria-invalid"] = "true"
+        described_by.append(f"{bound_field.auto_id}_errors")
+    if bound_field.help_text:
+        described_by.append(f"{bound_field.auto_id}_help")
+    if described_by:
+        attrs["aria-describedby"] = " ".join(described_by)
+    if mode == "floating" and not widget.attrs.get("placeholder"):
+        attrs["placeholder"] = str(bound_field.label)
+    attrs["class"] = css
+    return bound_field.as_widget(attrs=attrs)
+
+
+@register.simple_tag(takes_context=True)
+def nav_active(context, url_name: str) -> str:
+    """``active`` when the current page is ``url_name`` (for links outside the main menu)."""
+    request = context.get("request")
+    match = getattr(request, "resolver_match", None)
+    return "active" if match is not None and match.view_name == url_name else ""
