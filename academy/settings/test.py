@@ -18,6 +18,24 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.InMemoryStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Serve static files straight from the finders (no collectstatic in tests, and live_server
+# pages get their CSS and JS).
+WHITENOISE_AUTOREFRESH = True
+WHITENOISE_USE_FINDERS = True
 if REDIS_URL:
     # Kept so that tests which start a real worker can reach the same broker.
     CELERY_BROKER_URL = REDIS_URL
+
+# A test that runs a real Celery worker (tests/flows/conftest.py) starts it with these set, so
+# that the worker and the test share a Redis cache (the worker heartbeat) and use a queue of
+# their own (test runs on the same Redis must not consume each other's tasks).
+_shared_cache_url = env("ACADEMY_TEST_CACHE_URL", default="")
+if _shared_cache_url:
+    CACHES = {
+        "default": {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": _shared_cache_url,
+            "KEY_PREFIX": env("ACADEMY_TEST_CACHE_PREFIX", default="academy-test"),
+        }
+    }
+CELERY_TASK_DEFAULT_QUEUE = env("ACADEMY_TEST_CELERY_QUEUE", default="celery")

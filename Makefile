@@ -1,0 +1,47 @@
+# Broker Academy — the two commands people need: `make run` and `make test`.
+#
+#   make run    install into .venv (if needed), migrate, load the demo data, then serve
+#               http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all three
+#   make test   install (if needed) and run the whole test suite
+#   make lint   ruff
+#
+# Installation is incremental: it reruns only when pyproject.toml or the build constraints
+# change (or .venv is deleted).
+
+SHELL := /bin/bash
+.DEFAULT_GOAL := help
+
+PYTHON ?= $(shell command -v python3.11 2>/dev/null || command -v python3)
+VENV := .venv
+VENV_PYTHON := $(VENV)/bin/python
+INSTALLED := $(VENV)/.installed
+# Extra arguments for pytest, e.g. `make test PYTEST_ARGS="-x tests/people"`.
+PYTEST_ARGS ?=
+PYTEST_WORKERS ?= auto
+
+.PHONY: help install run test lint
+
+help:
+	@echo "make run    serve the demo at http://127.0.0.1:8000 (web, Celery worker and beat)"
+	@echo "make test   run the whole test suite"
+	@echo "make lint   check the code with ruff"
+
+$(VENV_PYTHON):
+	$(PYTHON) -m venv $(VENV)
+
+# XStatic-Bootstrap's sdist needs setuptools<81 to build: constraints-build.txt says so.
+$(INSTALLED): pyproject.toml constraints-build.txt | $(VENV_PYTHON)
+	$(VENV_PYTHON) -m pip install --quiet --upgrade pip
+	$(VENV_PYTHON) -m pip install --build-constraint constraints-build.txt -e '.[dev]'
+	touch $@
+
+install: $(INSTALLED)
+
+run: $(INSTALLED)
+	bin/run-demo
+
+test: $(INSTALLED)
+	$(VENV)/bin/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
+
+lint: $(INSTALLED)
+	$(VENV)/bin/ruff check .
