@@ -17,7 +17,8 @@ if REDIS_URL:
 else:
     _queue = VAR_DIR / "celery" / "queue"
     _processed = VAR_DIR / "celery" / "processed"
-    for _folder in (_queue, _processed):
+    _control = VAR_DIR / "celery" / "control"
+    for _folder in (_queue, _processed, _control):
         _folder.mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_URL = "filesystem://"
     CELERY_BROKER_TRANSPORT_OPTIONS = {
@@ -25,6 +26,7 @@ else:
         "data_folder_out": str(_queue),
         "processed_folder": str(_processed),
         "store_processed": False,
+        "control_folder": str(_control),
     }
 
 CELERY_BEAT_SCHEDULE = {
