@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+import time
+
+from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.account.internal.flows.login import get_authentication_records
+from allauth.core import context
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
+from django.http import HttpRequest
 from django.urls import reverse
 
 from .roles import user_is_staff_role
@@ -19,6 +25,34 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request) -> str:
         """Everybody lands on their role's home page (unless a ``next`` URL was given)."""
         return reverse("home")
+
+    def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
+        """A password typed in the last few minutes at sign-in counts as re-authentication.
+
+        allauth (65.x) only counts its own "confirm access" step, so a staff member sent to
+        "activate authenticator app" straight from the login form would be asked for the
+        password typed seconds before, and again to see the recovery codes just made. The
+        window is allauth's own ``ACCOUNT_REAUTHENTICATION_TIMEOUT``; older sessions are
+        still asked.
+        """
+        required = super().is_reauthentication_required(app=app, **kwargs)
+        if required and app == "allauth.mfa":
+            request = self.request or context.request
+            if request is not None and _signed_in_recently(request):
+                return False
+        return required
+
+
+def _signed_in_recently(request: HttpRequest) -> bool:
+    user = getattr(request, "user", None)
+    if user is None or not user.is_authenticated:
+        return False
+    window = account_settings.REAUTHENTICATION_TIMEOUT
+    now = time.time()
+    return any(
+        record.get("method") in ("password", "mfa") and now - record.get("at", 0) < window
+        for record in get_authentication_records(request, user)
+    )
 
 
 class MFAAdapter(DefaultMFAAdapter):

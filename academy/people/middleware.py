@@ -18,7 +18,6 @@ plain 403 rather than the admin's "log in as someone else" page.
 from __future__ import annotations
 
 from typing import Any
-
 from urllib.parse import urlencode
 
 from django.conf import settings

@@ -12,7 +12,7 @@ from academy.people.roles import Role, primary_role, user_is_staff_role, user_ro
 from .navigation import account_nav, nav_for
 
 # The accounts `seed_demo` creates (DESIGN.md "Contracts"); shown on the demo's login page.
-DEMO_PASSWORD = "Academy-demo-2026"
+DEMO_PASSWORD = "Academy-demo-2026"  # noqa: S105 - the published demo password, not a secret
 DEMO_ACCOUNTS = (
     (_("Administrator"), "admin@demo.local"),
     (_("Auditor"), "auditor@demo.local"),

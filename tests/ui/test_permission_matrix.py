@@ -1,0 +1,195 @@
+"""Every page and endpoint × every role → allowed, sent to log in, or refused.
+
+The matrix below is the design written down. ``test_every_named_route_is_in_the_matrix``
+fails as soon as an app adds a named route (people, courses, exams, certificates, talent, ui,
+``home`` or ``api-*``) without adding its row here, so no page ships with unchecked access.
+
+Staff users have a TOTP authenticator enrolled, so this tests roles, not the MFA gate
+(tests/people/test_mfa.py does that).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urlparse
+
+import pytest
+from django.core.cache import cache
+from django.urls import URLPattern, URLResolver, get_resolver, reverse
+from django.utils import timezone
+
+from tests.factories import BrokerFactory, UserFactory, totp_enrol
+
+pytestmark = pytest.mark.django_db
+
+ROLES = ("anonymous", "broker", "trainer", "auditor", "admin")
+CHECKED_NAMESPACES = frozenset({"people", "courses", "exams", "certificates", "talent", "ui"})
+
+# Expectations
+OK = 200
+LOGIN = "login"  # 302 to the login page (allauth's, or the admin's which hands over to it)
+DENIED = 403
+API_ANON = "api-anon"  # 401 or 403 with a JSON body
+PUBLIC = "public"  # the same for everybody and never a login redirect or 403 (e.g. /healthz)
+
+
+def everyone(expect: Any) -> dict[str, Any]:
+    return dict.fromkeys(ROLES, expect)
+
+
+def logged_in(expect_by_role: dict[str, Any]) -> dict[str, Any]:
+    """Anonymous → login; the listed roles get their expectation; the others 403."""
+    expect = dict.fromkeys(ROLES, DENIED)
+    expect["anonymous"] = LOGIN
+    expect.update(expect_by_role)
+    return expect
+
+
+@dataclass(frozen=True)
+class Row:
+    expect: dict[str, Any]
+    # Builds the URL's kwargs (runs inside the test, with database access).
+    kwargs: Callable[[], dict[str, Any]] | None = None
+    query: str = ""
+    note: str = field(default="", compare=False)
+
+
+def _roster_import() -> dict[str, Any]:
+    from academy.people.models import RosterImport
+
+    record = RosterImport.objects.create(file_name="roster.xlsx", file_sha256="0" * 64)
+    return {"pk": record.pk}
+
+
+def _invitation() -> dict[str, Any]:
+    from academy.people.invitations import token_hash
+    from academy.people.models import Invitation
+
+    invited = UserFactory(roles=["broker"])
+    Invitation.objects.create(
+        user=invited, token_hash=token_hash("matrix-token"), sent_at=timezone.now(),
+        expires_at=timezone.now() + datetime.timedelta(days=3),
+    )
+    return {"token": "matrix-token"}
+
+
+MATRIX: dict[str, Row] = {
+    "home": Row(logged_in({"broker": OK, "trainer": OK, "auditor": OK, "admin": OK})),
+    "people:broker_list": Row(logged_in({"trainer": OK, "auditor": OK, "admin": OK})),
+    "people:roster_import": Row(logged_in({"admin": OK})),
+    "people:roster_template": Row(logged_in({"admin": OK})),
+    "people:roster_import_detail": Row(logged_in({"admin": OK}), kwargs=_roster_import),
+    "people:invitation_accept": Row(
+        everyone(OK), kwargs=_invitation,
+        note="public: the invited person has no password yet",
+    ),
+    "admin:index": Row(logged_in({"admin": OK})),
+    "admin:people_user_changelist": Row(logged_in({"admin": OK})),
+    "admin:audit_auditevent_changelist": Row(logged_in({"admin": OK})),
+    "api-me": Row({**everyone(OK), "anonymous": API_ANON}),
+    "api-docs": Row(everyone(OK), note="public documentation of the API"),
+    "schema": Row(everyone(OK), note="public OpenAPI schema"),
+    "healthz": Row(everyone(PUBLIC), note="200 or 503 depending on the services"),
+}
+
+
+def _route_names() -> set[str]:
+    """Every named route of the project, with its namespaces (``people:broker_list``)."""
+    names: set[str] = set()
+
+    def walk(patterns, namespace: str | None) -> None:
+        for entry in patterns:
+            if isinstance(entry, URLResolver):
+                ns = namespace
+                if entry.namespace:
+                    ns = f"{namespace}:{entry.namespace}" if namespace else entry.namespace
+                walk(entry.url_patterns, ns)
+            elif isinstance(entry, URLPattern) and entry.name:
+                names.add(f"{namespace}:{entry.name}" if namespace else entry.name)
+
+    walk(get_resolver().url_patterns, None)
+    return names
+
+
+def _is_ours(name: str) -> bool:
+    namespace = name.split(":", 1)[0] if ":" in name else ""
+    return namespace in CHECKED_NAMESPACES or name == "home" or name.startswith("api-")
+
+
+def test_every_named_route_is_in_the_matrix():
+    ours = {name for name in _route_names() if _is_ours(name)}
+    missing = sorted(ours - MATRIX.keys())
+    assert not missing, (
+        "Routes without a row in the permission matrix (add who may open them): "
+        + ", ".join(missing)
+    )
+
+
+def test_the_matrix_names_only_routes_that_exist():
+    assert not sorted(MATRIX.keys() - _route_names())
+
+
+@pytest.fixture
+def user_for_role():
+    def make(role: str):
+        if role == "anonymous":
+            return None
+        if role == "broker":
+            return BrokerFactory()
+        user = UserFactory(roles=[role])
+        totp_enrol(user)
+        return user
+
+    return make
+
+
+def _login_paths() -> set[str]:
+    return {reverse("account_login"), reverse("admin:login")}
+
+
+def assert_access(response, expected: Any, label: str) -> None:
+    status = response.status_code
+    if expected == LOGIN:
+        assert status == 302, f"{label}: expected a login redirect, got {status}"
+        assert urlparse(response.url).path in _login_paths(), f"{label}: {response.url}"
+    elif expected == API_ANON:
+        assert status in (401, 403), f"{label}: got {status}"
+        assert response["Content-Type"].startswith("application/json"), label
+    elif expected == PUBLIC:
+        assert status not in (302, 401, 403), f"{label}: got {status}"
+    else:
+        assert status == expected, f"{label}: expected {expected}, got {status}"
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("url_name", sorted(MATRIX))
+def test_permission_matrix(client, user_for_role, url_name, role):
+    cache.clear()
+    row = MATRIX[url_name]
+    url = reverse(url_name, kwargs=row.kwargs() if row.kwargs else None) + row.query
+    user = user_for_role(role)
+    if user is not None:
+        client.force_login(user)
+    response = client.get(url)
+    assert_access(response, row.expect[role], f"{role} GET {url}")
+
+
+def test_the_admins_login_redirect_ends_on_allauths_login(client):
+    response = client.get(reverse("admin:index"), follow=True)
+    assert response.redirect_chain[-1][0].startswith(reverse("account_login"))
+    assert response.status_code == 200
+
+
+def test_navigation_offers_only_pages_the_role_may_open(client, user_for_role):
+    """Every menu item of every role is a page that role gets a 200 from."""
+    for role in ROLES[1:]:
+        client.logout()
+        user = user_for_role(role)
+        client.force_login(user)
+        home = client.get(reverse("home"))
+        assert home.status_code == 200
+        for item in home.context["nav_items"]:
+            assert client.get(item["url"]).status_code == 200, f"{role}: {item['url']}"
