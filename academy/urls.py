@@ -23,6 +23,7 @@ urlpatterns += i18n_patterns(
     path("admin/", admin.site.urls),
     path("accounts/", include("allauth.urls")),
     path("people/", include("academy.people.urls")),
+    path("courses/", include("courses.urls")),
     path("", ui_views.home, name="home"),
     prefix_default_language=False,
 )

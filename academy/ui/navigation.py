@@ -25,6 +25,12 @@ class NavItem:
 
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Home"), "home", frozenset(Role.values)),
+    # courses: brokers learn, trainers teach, admins and auditors oversee cohorts.
+    NavItem(_("My programme"), "courses:my_programme", frozenset({Role.BROKER})),
+    NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER})),
+    NavItem(_("My cohorts"), "courses:cohort_list", frozenset({Role.TRAINER})),
+    NavItem(_("My courses"), "courses:trainer_courses", frozenset({Role.TRAINER})),
+    NavItem(_("Cohorts"), "courses:cohort_list", frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("Roster import"), "people:roster_import", frozenset({Role.ADMIN})),
     NavItem(_("Brokers"), "people:broker_list",
             frozenset({Role.ADMIN, Role.AUDITOR, Role.TRAINER})),

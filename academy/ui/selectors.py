@@ -19,9 +19,9 @@ def home_context(*, user: User, role: str) -> dict[str, Any]:
             .first()
         )
         next_level = profile.level.next_level() if profile else None
-        return {"profile": profile, "next_level": next_level}
+        return {"profile": profile, "next_level": next_level, **_broker_learning(user)}
     if role == Role.TRAINER:
-        return {}
+        return _trainer_context(user)
     if role == Role.AUDITOR:
         return _auditor_context()
     return _admin_context()
@@ -88,3 +88,40 @@ def _brokers_by_region(total: int) -> list[dict[str, Any]]:
         }
         for region in regions
     ]
+
+
+# --- Broker and trainer homes (owned by the courses app's engineer) ---------------------------
+
+
+def _broker_learning(user: User) -> dict[str, Any]:
+    """The broker's programmes with progress and what is due next, and their class hours."""
+    from courses.selectors import broker_hours, programme_progress_for
+
+    programmes = programme_progress_for(user=user)
+    due = sorted(
+        ((course, p) for p in programmes for course in p.due_next),
+        key=lambda pair: pair[0].due_on,
+    )
+    return {
+        "programmes": programmes,
+        "due_items": due[:5],
+        "hours": broker_hours(user_ids=[user.pk])[user.pk],
+    }
+
+
+def _trainer_context(user: User) -> dict[str, Any]:
+    """The cohorts the trainer teaches, with broker counts, and the courses they own."""
+    from django.db.models import Q
+
+    from courses.models import Cohort, Course
+
+    cohorts = list(
+        Cohort.objects.filter(trainers=user)
+        .select_related("programme")
+        .annotate(broker_count=Count("enrolments", filter=Q(enrolments__status="active"),
+                                     distinct=True),
+                  session_count=Count("sessions", distinct=True))
+        .order_by("-starts_on", "code")
+    )
+    return {"cohorts": cohorts, "course_count": Course.objects.filter(owners=user).count()}
+

@@ -78,24 +78,12 @@ def broker_course_ids(user: Any) -> set[int]:
 
 def lesson_access(viewer: Any, lesson: Lesson) -> Literal["learner", "preview"] | None:
     """How ``viewer`` may see ``lesson``: as a learner (progress recorded), as a preview
-    (staff: nothing recorded), or not at all."""
-    roles = user_roles(viewer)
+    (staff: nothing recorded), or not at all. Unpublished lessons are for staff only."""
     course = lesson.module.course
-    if (
-        Role.BROKER in roles
-        and lesson.is_published
-        and course.is_published
-        and course.pk in broker_course_ids(viewer)
-    ):
-        return "learner"
-    if Role.ADMIN in roles or Role.AUDITOR in roles:
-        return "preview"
-    if Role.TRAINER in roles and (
-        course.owners.filter(pk=viewer.pk).exists()
-        or Cohort.objects.filter(trainers=viewer, programme__courses=course).exists()
-    ):
-        return "preview"
-    return None
+    access = course_access(viewer, course)
+    if access == "learner" and not lesson.is_published:
+        return "preview" if _staff_course_access(viewer, course) else None
+    return access
 
 
 def open_cohorts_for(user: Any) -> QuerySet[Cohort]:
@@ -113,4 +101,22 @@ def open_cohorts_for(user: Any) -> QuerySet[Cohort]:
         .exclude(enrolments__user=user)
         .select_related("programme", "programme__from_level", "programme__to_level")
         .order_by("starts_on")
+    )
+
+
+def course_access(viewer: Any, course: Course) -> Literal["learner", "preview"] | None:
+    """How ``viewer`` may see ``course``'s outline: as a learner, a previewer, or not."""
+    roles = user_roles(viewer)
+    if Role.BROKER in roles and course.is_published and course.pk in broker_course_ids(viewer):
+        return "learner"
+    return "preview" if _staff_course_access(viewer, course) else None
+
+
+def _staff_course_access(viewer: Any, course: Course) -> bool:
+    roles = user_roles(viewer)
+    if Role.ADMIN in roles or Role.AUDITOR in roles:
+        return True
+    return Role.TRAINER in roles and (
+        course.owners.filter(pk=viewer.pk).exists()
+        or Cohort.objects.filter(trainers=viewer, programme__courses=course).exists()
     )

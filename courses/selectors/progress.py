@@ -32,7 +32,8 @@ from .hours import ZERO, broker_hours
 
 
 def _percent(done: int, total: int) -> int:
-    return int(round(100 * done / total)) if total else 0
+    # Floor: 100% only when everything is done.
+    return (100 * done) // total if total else 0
 
 
 @dataclass

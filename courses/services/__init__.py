@@ -5,6 +5,7 @@ from .attendance import (
     attendance_checkin,
     attendance_checkin_token,
     attendance_record,
+    offline_session_create,
 )
 from .authoring import (
     course_set_published,
@@ -45,4 +46,5 @@ __all__ = [
     "module_create",
     "module_move",
     "module_update",
+    "offline_session_create",
 ]

@@ -43,10 +43,21 @@ def attendance_checkin_token(*, session: OfflineSession) -> CheckinToken:
     return CheckinToken(token=token, expires_in=conf.get("ACADEMY_CHECKIN_TOKEN_SECONDS"))
 
 
-def _session_from_token(token: str) -> OfflineSession:
+def session_from_token(
+    token: str, *, scanned_at: datetime.datetime | None = None
+) -> OfflineSession:
+    """The session a check-in token names, or ApplicationError (forged, expired, changed).
+
+    ``scanned_at`` is when the server itself saw this token valid earlier in the same login
+    session (the broker logged in or waited before confirming): the token's age is then
+    counted up to that moment.
+    """
     signer = signing.TimestampSigner(salt=CHECKIN_SALT)
+    max_age = conf.get("ACADEMY_CHECKIN_TOKEN_SECONDS")
+    if scanned_at is not None:
+        max_age += max(0, int((timezone.now() - scanned_at).total_seconds()))
     try:
-        data = signer.unsign_object(token, max_age=conf.get("ACADEMY_CHECKIN_TOKEN_SECONDS"))
+        data = signer.unsign_object(token, max_age=max_age)
     except signing.SignatureExpired:
         raise ApplicationError(
             _("This check-in code has expired. Scan the code shown on the screen now.")
@@ -70,16 +81,21 @@ def _local(dt: datetime.datetime) -> str:
 
 
 def attendance_checkin(
-    *, token: str, user: Any, now: datetime.datetime | None = None
+    *,
+    token: str,
+    user: Any,
+    now: datetime.datetime | None = None,
+    scanned_at: datetime.datetime | None = None,
 ) -> tuple[Attendance, bool]:
     """The broker who scanned the session's QR code checks in (as themself).
 
     Refused for a forged or expired token, outside the session's check-in window, or when
     the broker is not enrolled in the session's cohort. Checking in twice changes nothing.
-    Returns the attendance and whether it was created now.
+    Returns the attendance and whether it was created now. ``scanned_at`` (see
+    ``session_from_token``) also counts as the moment of presence for the window.
     """
-    session = _session_from_token(token)
-    now = now or timezone.now()
+    session = session_from_token(token, scanned_at=scanned_at)
+    now = scanned_at or now or timezone.now()
     if now < session.checkin_opens_at:
         raise ApplicationError(
             _("Check-in for “%(title)s” opens at %(time)s.")
@@ -169,3 +185,16 @@ def attendance_record(
             attendance.delete()
             change.removed.append(user_id)
     return change
+
+
+def offline_session_create(*, cohort: Any, actor: Any, **fields: Any) -> OfflineSession:
+    """Schedule an offline session of ``cohort`` (title, place, hours, times, check-in window)."""
+    with transaction.atomic():
+        session = OfflineSession.objects.create(cohort=cohort, **fields)
+        audit_record(
+            action="courses.session_created", subject=session, actor=actor,
+            after={"cohort": cohort.code, "title": session.title,
+                   "starts_at": session.starts_at.isoformat(),
+                   "class_hours": str(session.class_hours)},
+        )
+    return session

@@ -1,0 +1,148 @@
+"""Forms of the course pages: authoring, enrolment, attendance, cohort filters."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from academy.people.models import Level, Organisation, Region
+
+from .models import Lesson, Module, OfflineSession
+
+
+class BootstrapMixin:
+    """Bootstrap 5 classes on every widget (form-control, form-select, form-check-input)."""
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        for field in self.fields.values():
+            widget = field.widget
+            if isinstance(widget, forms.CheckboxInput):
+                css = "form-check-input"
+            elif isinstance(widget, forms.Select | forms.SelectMultiple):
+                css = "form-select"
+            else:
+                css = "form-control"
+            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
+
+    def full_clean(self):
+        super().full_clean()
+        for name in self.errors:
+            if name in self.fields:
+                widget = self.fields[name].widget
+                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class ModuleForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = Module
+        fields = ["title", "requires"]
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = Module.objects.filter(course=course).order_by("order", "pk")
+        if self.instance.pk:
+            qs = qs.exclude(pk=self.instance.pk)
+        self.fields["requires"].queryset = qs
+        self.fields["requires"].required = False
+
+
+class LessonForm(BootstrapMixin, forms.ModelForm):
+    video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
+
+    class Meta:
+        model = Lesson
+        fields = ["title", "body", "video_url", "class_hours", "estimated_minutes", "requires"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16, "class": "font-monospace"})}
+
+    def __init__(self, *args, course, **kwargs):
+        super().__init__(*args, **kwargs)
+        qs = (Lesson.objects.filter(module__course=course)
+              .select_related("module").order_by("module__order", "order", "pk"))
+        if self.instance.pk:
+            qs = qs.exclude(pk=self.instance.pk)
+        self.fields["requires"].queryset = qs
+        self.fields["requires"].required = False
+        self.fields["requires"].label_from_instance = lambda x: f"{x.module.title} · {x.title}"
+
+
+class AttachmentForm(BootstrapMixin, forms.Form):
+    title = forms.CharField(label=_("Title"), max_length=200, required=False)
+    file = forms.FileField(label=_("File"))
+
+    MAX_BYTES = 50 * 1024 * 1024
+
+    def clean_file(self):
+        upload = self.cleaned_data["file"]
+        if upload.size > self.MAX_BYTES:
+            raise forms.ValidationError(_("Attachments may be at most 50 MB."))
+        return upload
+
+
+class EnrolOneForm(BootstrapMixin, forms.Form):
+    email = forms.EmailField(label=_("Broker's e-mail address"))
+
+
+class EnrolBulkForm(BootstrapMixin, forms.Form):
+    level = forms.ModelChoiceField(
+        label=_("Level"), queryset=Level.objects.all(), required=False, to_field_name="code"
+    )
+    region = forms.ModelChoiceField(
+        label=_("Region"), queryset=Region.objects.all(), required=False, to_field_name="code"
+    )
+    organisation = forms.ModelChoiceField(
+        label=_("Organisation"), queryset=Organisation.objects.all(), required=False
+    )
+    emails = forms.CharField(
+        label=_("Or a list of e-mail addresses"), required=False,
+        widget=forms.Textarea(attrs={"rows": 5}),
+        help_text=_("One per line, or separated by commas."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if not any(data.get(k) for k in ("level", "region", "organisation", "emails")):
+            raise forms.ValidationError(
+                _("Choose a level, region or organisation, or list e-mail addresses.")
+            )
+        return data
+
+
+class CohortFilterForm(forms.Form):
+    SORTS = [
+        ("name", _("Name")),
+        ("progress", _("Progress")),
+        ("hours", _("Class hours")),
+        ("overdue", _("Overdue")),
+        ("activity", _("Last activity")),
+    ]
+    q = forms.CharField(label=_("Search"), required=False)
+    sort = forms.ChoiceField(label=_("Sort by"), choices=SORTS, required=False)
+    desc = forms.BooleanField(label=_("Descending"), required=False)
+    overdue = forms.BooleanField(label=_("Only with overdue courses"), required=False)
+
+
+class OfflineSessionForm(BootstrapMixin, forms.ModelForm):
+    class Meta:
+        model = OfflineSession
+        fields = ["title", "course", "place", "class_hours", "starts_at", "ends_at",
+                  "checkin_opens_at", "checkin_closes_at"]
+        widgets = {
+            name: forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+            for name in ("starts_at", "ends_at", "checkin_opens_at", "checkin_closes_at")
+        }
+
+    def __init__(self, *args, cohort, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["course"].queryset = cohort.programme.courses.all()
+        self.fields["course"].required = False
+
+    def clean(self):
+        data = super().clean()
+        starts, ends = data.get("starts_at"), data.get("ends_at")
+        opens, closes = data.get("checkin_opens_at"), data.get("checkin_closes_at")
+        if starts and ends and ends < starts:
+            self.add_error("ends_at", _("The session cannot end before it starts."))
+        if opens and closes and closes <= opens:
+            self.add_error("checkin_closes_at", _("Check-in must close after it opens."))
+        return data

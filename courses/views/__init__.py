@@ -1,0 +1,1 @@
+"""Course pages, split by audience: learner, transcript, authoring, cohorts and sessions."""

@@ -1,0 +1,226 @@
+"""The broker's pages: programme, course, lesson, self-enrolment, QR check-in."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.views import redirect_to_login
+from django.core.exceptions import PermissionDenied
+from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from academy.errors import ApplicationError
+from academy.people.roles import Role, role_required
+
+from .. import conf
+from ..models import Cohort, CohortCourseDeadline, Course, Lesson, LessonAttachment
+from ..selectors import (
+    course_access,
+    course_progress_for,
+    lesson_access,
+    open_cohorts_for,
+    programme_progress_for,
+)
+from ..services import attendance_checkin, enrolment_self, lesson_complete, lesson_open
+from ..services.attendance import session_from_token
+from ..templatetags.courses_tags import hours as fmt_hours
+
+
+@role_required(Role.BROKER)
+def my_programme(request):
+    """The broker's programmes: progress per course and overall, what is due, what is open."""
+    return render(request, "courses/my_programme.html", {
+        "programmes": programme_progress_for(user=request.user),
+        "open_cohorts": list(open_cohorts_for(request.user)[:10]),
+        "today": timezone.localdate(),
+    })
+
+
+@role_required(Role.BROKER)
+def open_cohorts(request):
+    return render(request, "courses/open_cohorts.html", {
+        "cohorts": open_cohorts_for(request.user),
+    })
+
+
+@require_POST
+@role_required(Role.BROKER)
+def cohort_join(request, pk: int):
+    cohort = get_object_or_404(Cohort.objects.select_related("programme"), pk=pk)
+    try:
+        enrolment_self(cohort=cohort, user=request.user)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("courses:open_cohorts")
+    messages.success(request, _("You are enrolled in %(cohort)s.") % {"cohort": cohort.name})
+    return redirect("courses:my_programme")
+
+
+@login_required
+def course_detail(request, pk: int):
+    course = get_object_or_404(Course.objects.select_related("area", "level"), pk=pk)
+    access = course_access(request.user, course)
+    if access is None:
+        raise PermissionDenied
+    learner = access == "learner"
+    due_on = None
+    if learner:
+        due_on = (
+            CohortCourseDeadline.objects.filter(
+                course=course, cohort__enrolments__user=request.user,
+                cohort__enrolments__status="active",
+            ).order_by("due_on").values_list("due_on", flat=True).first()
+        )
+    outline = course_progress_for(user=request.user if learner else None, course=course,
+                                  due_on=due_on)
+    return render(request, "courses/course_detail.html", {
+        "course": course, "outline": outline, "preview": not learner,
+    })
+
+
+def _neighbours(outline, lesson_id: int):
+    items = outline.lessons
+    for i, item in enumerate(items):
+        if item.lesson.pk == lesson_id:
+            prev_item = items[i - 1] if i > 0 else None
+            next_item = items[i + 1] if i + 1 < len(items) else None
+            return prev_item, next_item
+    return None, None
+
+
+@login_required
+def lesson_detail(request, pk: int):
+    lesson = get_object_or_404(
+        Lesson.objects.select_related("module", "module__course", "module__course__area",
+                                      "module__requires", "requires"),
+        pk=pk,
+    )
+    access = lesson_access(request.user, lesson)
+    if access is None:
+        raise PermissionDenied
+    learner = access == "learner"
+    locked_reason = ""
+    progress = None
+    if learner:
+        try:
+            progress = lesson_open(user=request.user, lesson=lesson)
+        except ApplicationError as exc:
+            locked_reason = str(exc.message)
+    outline = course_progress_for(user=request.user if learner else None,
+                                  course=lesson.module.course)
+    previous, following = _neighbours(outline, lesson.pk)
+    return render(request, "courses/lesson_detail.html", {
+        "lesson": lesson,
+        "course": lesson.module.course,
+        "outline": outline,
+        "progress": progress,
+        "preview": not learner,
+        "locked_reason": locked_reason,
+        "attachments": list(lesson.attachments.all()),
+        "previous": previous,
+        "next": following,
+        "ping_seconds": conf.get("ACADEMY_LESSON_PING_SECONDS"),
+    }, status=403 if locked_reason else 200)
+
+
+@require_POST
+@role_required(Role.BROKER)
+def lesson_ping(request, pk: int):
+    """Time spent on the open lesson, reported by static/courses/js/lesson.js."""
+    lesson = get_object_or_404(Lesson.objects.select_related("module__course"), pk=pk)
+    try:
+        payload = json.loads(request.body or b"{}")
+        seconds = int(payload.get("seconds", 0))
+    except (ValueError, TypeError, AttributeError):
+        return HttpResponseBadRequest()
+    try:
+        progress = lesson_open(user=request.user, lesson=lesson, seconds=max(0, seconds))
+    except ApplicationError as exc:
+        return JsonResponse({"detail": str(exc.message)}, status=400)
+    return JsonResponse({"seconds_spent": progress.seconds_spent})
+
+
+@require_POST
+@role_required(Role.BROKER)
+def lesson_done(request, pk: int):
+    lesson = get_object_or_404(Lesson.objects.select_related("module__course"), pk=pk)
+    try:
+        progress = lesson_complete(user=request.user, lesson=lesson)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("courses:lesson_detail", pk=lesson.pk)
+    messages.success(request, _("“%(title)s” is done: %(hours)s class hours credited.") % {
+        "title": lesson.title, "hours": fmt_hours(progress.credited_hours),
+    })
+    outline = course_progress_for(user=request.user, course=lesson.module.course)
+    following = outline.next_lesson
+    if following is not None:
+        return redirect("courses:lesson_detail", pk=following.lesson.pk)
+    return redirect("courses:course_detail", pk=lesson.module.course_id)
+
+
+@login_required
+def attachment_download(request, pk: int):
+    attachment = get_object_or_404(
+        LessonAttachment.objects.select_related("lesson__module__course"), pk=pk
+    )
+    if lesson_access(request.user, attachment.lesson) is None:
+        raise PermissionDenied
+    return FileResponse(attachment.file.open("rb"), as_attachment=True,
+                        filename=attachment.filename)
+
+
+# --- QR check-in ----------------------------------------------------------------------------
+
+_SCANS_KEY = "courses_checkin_scans"
+_SCAN_GRACE = datetime.timedelta(minutes=15)
+
+
+def _remember_scan(request, token: str) -> None:
+    """Keep when this (then valid) token was scanned, so that logging in first, or waiting
+    before pressing the button, does not make it expire."""
+    scans = request.session.get(_SCANS_KEY, {})
+    scans.setdefault(token, timezone.now().timestamp())
+    cutoff = (timezone.now() - _SCAN_GRACE).timestamp()
+    request.session[_SCANS_KEY] = {t: ts for t, ts in scans.items() if ts >= cutoff}
+
+
+def _scanned_at(request, token: str) -> datetime.datetime | None:
+    ts = request.session.get(_SCANS_KEY, {}).get(token)
+    if ts is None:
+        return None
+    scanned = datetime.datetime.fromtimestamp(ts, tz=datetime.UTC)
+    return scanned if timezone.now() - scanned <= _SCAN_GRACE else None
+
+
+def checkin(request, token: str):
+    """The page a broker's phone opens from the session's QR code."""
+    scanned_at = _scanned_at(request, token)
+    try:
+        session = session_from_token(token, scanned_at=scanned_at)
+    except ApplicationError as exc:
+        return render(request, "courses/checkin.html", {"error": exc.message}, status=400)
+    _remember_scan(request, token)
+    if not request.user.is_authenticated:
+        return redirect_to_login(request.get_full_path())
+    if request.method == "POST":
+        try:
+            attendance, created = attendance_checkin(
+                token=token, user=request.user, scanned_at=_scanned_at(request, token)
+            )
+        except ApplicationError as exc:
+            return render(request, "courses/checkin.html",
+                          {"error": exc.message, "session": session}, status=400)
+        return render(request, "courses/checkin.html", {
+            "session": session, "attendance": attendance, "created": created,
+        })
+    return render(request, "courses/checkin.html", {
+        "session": session, "action": reverse("courses:checkin", args=[token]),
+    })
