@@ -1,8 +1,12 @@
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
-from .models import BrokerProfile, Level, Organisation, Region, User
+from academy.errors import ApplicationError
+
+from .invitations import invitation_resend
+from .models import BrokerProfile, Invitation, Level, Organisation, Region, RosterImport, User
 
 
 class BrokerProfileInline(admin.StackedInline):
@@ -57,3 +61,67 @@ class BrokerProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__full_name", "organisation__name")
     autocomplete_fields = ("organisation",)
     list_select_related = ("user", "level", "region", "organisation")
+
+
+@admin.register(Invitation)
+class InvitationAdmin(admin.ModelAdmin):
+    """Invitations are created by roster import; here admins look them up and resend them."""
+
+    list_display = ("user", "status_label", "created_at", "sent_at", "expires_at", "accepted_at",
+                    "roster_import")
+    list_filter = ("roster_import", "sent_at", "accepted_at")
+    search_fields = ("user__email", "user__full_name")
+    list_select_related = ("user", "roster_import")
+    readonly_fields = ("user", "token_hash", "created_at", "sent_at", "accepted_at", "expires_at",
+                       "created_by", "roster_import")
+    fields = readonly_fields
+    actions = ["resend"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description=_("status"))
+    def status_label(self, obj: Invitation) -> str:
+        return obj.status_label
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    @admin.action(description=_("Send the selected invitations again (new link)"),
+                  permissions=["change"])
+    def resend(self, request, queryset) -> None:
+        sent = 0
+        for invitation in queryset.select_related("user"):
+            try:
+                invitation_resend(invitation_id=invitation.pk, actor=request.user)
+            except ApplicationError as exc:
+                self.message_user(request, str(exc), messages.WARNING)
+            else:
+                sent += 1
+        if sent:
+            self.message_user(request, ngettext(
+                "%(count)d invitation will be sent again.",
+                "%(count)d invitations will be sent again.",
+                sent,
+            ) % {"count": sent}, messages.SUCCESS)
+
+
+@admin.register(RosterImport)
+class RosterImportAdmin(admin.ModelAdmin):
+    """A read-only log of roster imports."""
+
+    list_display = ("file_name", "created_at", "uploaded_by", "rows_total", "created_count",
+                    "unchanged_count")
+    list_select_related = ("uploaded_by",)
+    search_fields = ("file_name", "file_sha256")
+    readonly_fields = ("file_name", "file_sha256", "created_at", "uploaded_by", "rows_total",
+                       "created_count", "unchanged_count")
+    fields = readonly_fields
+    date_hierarchy = "created_at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request, obj=None) -> bool:
+        return False

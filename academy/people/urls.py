@@ -6,4 +6,8 @@ app_name = "people"
 
 urlpatterns = [
     path("brokers/", views.broker_list, name="broker_list"),
+    path("roster/import/", views.roster_import_view, name="roster_import"),
+    path("roster/template/", views.roster_template, name="roster_template"),
+    path("roster/imports/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
+    path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
 ]

@@ -1,8 +1,32 @@
+from django.contrib import messages
+from django.contrib.auth import login
+from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.shortcuts import render
+from django.http import HttpResponse, HttpResponseBadRequest
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import content_disposition_header
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
+from django.views.decorators.http import require_GET
 
-from .models import Level, Region
+from .forms import InvitationAcceptForm, RosterUploadForm
+from .invitations import (
+    InvitationInvalid,
+    invitation_accept,
+    invitation_for_token,
+    invitation_invalid_message,
+)
+from .models import Level, Region, RosterImport
 from .roles import Role, role_required
+from .roster import (
+    COLUMNS,
+    roster_import,
+    roster_max_bytes,
+    roster_max_rows,
+    roster_template_csv,
+    roster_template_xlsx,
+)
 from .selectors import broker_profile_list
 
 
@@ -22,3 +46,112 @@ def broker_list(request):
         "levels": Level.objects.all(),
         "regions": Region.objects.all(),
     })
+
+
+# --- Roster import (admins) --------------------------------------------------------------------
+
+ROSTER_ERRORS_SHOWN = 500
+
+
+@role_required(Role.ADMIN)
+def roster_import_view(request):
+    """Upload a roster; show every error by row and column, or go to the import's summary."""
+    result = None
+    if request.method == "POST":
+        form = RosterUploadForm(request.POST, request.FILES)
+        if form.is_valid():
+            result = roster_import(uploaded_by=request.user, file=form.cleaned_data["file"])
+            if result.ok and result.record is not None:
+                for warning in result.warnings:
+                    messages.warning(request, warning)
+                messages.success(request, _(
+                    "Roster imported: %(created)s accounts created, %(unchanged)s unchanged."
+                ) % {"created": len(result.created), "unchanged": len(result.unchanged)})
+                return redirect("people:roster_import_detail", pk=result.record.pk)
+            for error in result.file_errors:
+                form.add_error("file", error.message)
+    else:
+        form = RosterUploadForm()
+    row_errors = result.row_errors if result else []
+    return render(request, "people/roster_import.html", {
+        "form": form,
+        "result": result,
+        "row_errors": row_errors[:ROSTER_ERRORS_SHOWN],
+        "row_errors_hidden": max(0, len(row_errors) - ROSTER_ERRORS_SHOWN),
+        "recent_imports": RosterImport.objects.select_related("uploaded_by")[:10],
+        "columns": COLUMNS,
+        "max_rows": roster_max_rows(),
+        "max_megabytes": f"{roster_max_bytes() / 1048576:g}",
+    })
+
+
+@role_required(Role.ADMIN)
+def roster_import_detail(request, pk: int):
+    """What one import did: counts and the people it invited, with their invitation status."""
+    record = get_object_or_404(RosterImport.objects.select_related("uploaded_by"), pk=pk)
+    invitations = record.invitations.select_related(
+        "user__broker_profile__level", "user__broker_profile__region"
+    ).order_by("pk")
+    page = Paginator(invitations, 50).get_page(request.GET.get("page"))
+    return render(request, "people/roster_import_detail.html", {"record": record, "page": page})
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def roster_template(request):
+    """The roster template: ?format=xlsx (default, with an instructions sheet) or ?format=csv."""
+    fmt = request.GET.get("format", "xlsx")
+    base_name = _("broker-roster-template")
+    if fmt == "csv":
+        content, content_type, extension = roster_template_csv(), "text/csv; charset=utf-8", "csv"
+    elif fmt == "xlsx":
+        content = roster_template_xlsx()
+        content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+        extension = "xlsx"
+    else:
+        return HttpResponseBadRequest(_("Unknown format; use xlsx or csv."))
+    response = HttpResponse(content, content_type=content_type)
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=f"{base_name}.{extension}"
+    )
+    return response
+
+
+# --- Invitations (public: the person has no password yet) ----------------------------------------
+
+
+@never_cache
+@sensitive_post_parameters("new_password1", "new_password2")
+def invitation_accept_view(request, token: str):
+    """Set a password from an invitation link, then sign in. Bad links get a clear page."""
+    lookup = invitation_for_token(token)
+    if lookup.state != "valid" or lookup.invitation is None:
+        return _invitation_invalid(request, lookup.state)
+    user = lookup.invitation.user
+    if request.method == "POST":
+        form = InvitationAcceptForm(user, request.POST)
+        if form.is_valid():
+            try:
+                user = invitation_accept(token=token, password=form.cleaned_data["new_password1"])
+            except InvitationInvalid as exc:
+                return _invitation_invalid(request, exc.reason)
+            except ValidationError as exc:
+                form.add_error("new_password2", exc)
+            else:
+                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+                messages.success(request, _("Welcome! Your password is set and you are logged in."))
+                return redirect("home")
+    else:
+        form = InvitationAcceptForm(user)
+    return render(request, "people/invitation_accept.html", {
+        "form": form, "invited": user, "invitation": lookup.invitation,
+    })
+
+
+def _invitation_invalid(request, state: str):
+    return render(
+        request,
+        "people/invitation_invalid.html",
+        {"state": state, "message": invitation_invalid_message(state)},
+        status=404 if state == "unknown" else 410,
+    )

@@ -1,0 +1,268 @@
+"""Invitations: an e-mailed link with which a person sets their password and signs in.
+
+The flow: ``invitation_create`` (inside the caller's transaction, e.g. a roster import)
+queues ``tasks.invitation_send`` on commit; ``invitation_send`` generates the token, stores
+only its SHA-256 and e-mails the link; ``invitation_accept`` checks the token, sets the
+password, marks the e-mail address verified and records the acceptance. An admin may
+``invitation_resend``, which issues a new token (the old link stops working).
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import secrets
+from dataclasses import dataclass
+
+from allauth.account.models import EmailAddress
+from django.conf import settings
+from django.contrib.auth import password_validation
+from django.core.mail import EmailMultiAlternatives
+from django.db import transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from academy.audit.services import audit_record
+from academy.errors import ApplicationError
+
+from .models import Invitation, RosterImport, User
+
+TOKEN_BYTES = 32
+
+
+class InvitationInvalid(ApplicationError):
+    """The token is unknown, already used or expired; ``reason`` says which."""
+
+    def __init__(self, message, *, reason: str) -> None:
+        super().__init__(message, extra={"reason": reason})
+        self.reason = reason
+
+
+def token_hash(token: str) -> str:
+    """What is stored for a token: its SHA-256 (the token has 256 random bits, no salt needed)."""
+    return hashlib.sha256(token.encode("utf-8")).hexdigest()
+
+
+def _valid_days() -> datetime.timedelta:
+    return datetime.timedelta(days=settings.ACADEMY_INVITATION_DAYS)
+
+
+def invitation_accept_url(token: str) -> str:
+    """The absolute link for the e-mail; built from ACADEMY_SITE_URL since Celery has no request."""
+    with translation.override(settings.LANGUAGE_CODE):
+        path = reverse("people:invitation_accept", kwargs={"token": token})
+    return settings.ACADEMY_SITE_URL.rstrip("/") + path
+
+
+def invitation_create(
+    *,
+    user: User,
+    created_by: User | None,
+    roster_import: RosterImport | None = None,
+    send: bool = True,
+) -> Invitation:
+    """Create the open invitation of ``user`` (or return the open one) and queue its e-mail.
+
+    The e-mail is queued with ``transaction.on_commit``, so nothing is sent for a rolled-back
+    import. A person has at most one open invitation (a database constraint).
+    """
+    with transaction.atomic():
+        invitation = Invitation.objects.filter(user=user, accepted_at__isnull=True).first()
+        if invitation is None:
+            invitation = Invitation.objects.create(
+                user=user,
+                created_by=created_by,
+                roster_import=roster_import,
+                expires_at=timezone.now() + _valid_days(),
+            )
+        if send and invitation.sent_at is None:
+            _queue_send(invitation.pk)
+    return invitation
+
+
+def invitation_create_many(
+    *, users: list[User], created_by: User | None, roster_import: RosterImport | None = None
+) -> list[Invitation]:
+    """``invitation_create`` for many new accounts at once (a roster import): one insert.
+
+    Must run inside the caller's transaction; each e-mail is queued on commit.
+    """
+    expires_at = timezone.now() + _valid_days()
+    invitations = Invitation.objects.bulk_create([
+        Invitation(user=user, created_by=created_by, roster_import=roster_import,
+                   expires_at=expires_at)
+        for user in users
+    ])
+    for invitation in invitations:
+        _queue_send(invitation.pk)
+    return invitations
+
+
+def _queue_send(invitation_id: int) -> None:
+    from .tasks import invitation_send as invitation_send_task
+
+    transaction.on_commit(lambda: invitation_send_task.delay(invitation_id))
+
+
+def invitation_send(invitation_id: int) -> bool:
+    """Generate a fresh token, store its hash and e-mail the link. Returns whether it sent.
+
+    Idempotent: an invitation already sent (or accepted, or whose person was deactivated) is
+    left alone, so a task that runs twice sends one e-mail. The row stays locked while the
+    e-mail goes out and the "sent" mark is committed only after the mail server accepted it:
+    if sending fails, nothing is recorded and a retry starts again from scratch.
+    """
+    with transaction.atomic(durable=True):
+        invitation = (
+            Invitation.objects.select_for_update()
+            .select_related("user")
+            .filter(pk=invitation_id)
+            .first()
+        )
+        if invitation is None or invitation.sent_at or invitation.accepted_at:
+            return False
+        if not invitation.user.is_active:
+            return False
+        token = secrets.token_urlsafe(TOKEN_BYTES)
+        now = timezone.now()
+        invitation.token_hash = token_hash(token)
+        invitation.sent_at = now
+        invitation.expires_at = now + _valid_days()
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        _invitation_email(invitation, token).send()
+    return True
+
+
+def _invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternatives:
+    # Brokers are invited in the site's language: there is no request, and the person has not
+    # chosen one yet.
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "user": invitation.user,
+            "name": invitation.user.get_full_name(),
+            "accept_url": invitation_accept_url(token),
+            "site_url": settings.ACADEMY_SITE_URL.rstrip("/"),
+            "expires_at": invitation.expires_at,
+            "days": settings.ACADEMY_INVITATION_DAYS,
+        }
+        subject = " ".join(
+            render_to_string("people/email/invitation_subject.txt", context).split()
+        )
+        text = render_to_string("people/email/invitation_message.txt", context)
+        html = render_to_string("people/email/invitation_message.html", context)
+    message = EmailMultiAlternatives(subject, text, to=[invitation.user.email])
+    message.attach_alternative(html, "text/html")
+    return message
+
+
+def invitation_resend(*, invitation_id: int, actor: User) -> Invitation:
+    """An admin sends an invitation again: new token, new validity, the old link stops working."""
+    with transaction.atomic(durable=True):
+        invitation = Invitation.objects.select_for_update().select_related("user").get(
+            pk=invitation_id
+        )
+        if invitation.accepted_at:
+            raise ApplicationError(
+                _("%(name)s has already accepted the invitation.")
+                % {"name": invitation.user.get_full_name()}
+            )
+        before = {"sent_at": invitation.sent_at, "expires_at": invitation.expires_at}
+        invitation.token_hash = ""
+        invitation.sent_at = None
+        invitation.expires_at = timezone.now() + _valid_days()
+        invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
+        audit_record(
+            action="people.invitation_resent",
+            subject=invitation,
+            person=invitation.user,
+            before=before,
+            after={"expires_at": invitation.expires_at},
+            actor=actor,
+        )
+        _queue_send(invitation.pk)
+    return invitation
+
+
+@dataclass(frozen=True)
+class InvitationLookup:
+    invitation: Invitation | None
+    state: str  # "valid", "unknown", "accepted" or "expired"
+
+
+def _invitation_state(invitation: Invitation | None) -> str:
+    if invitation is None or not invitation.user.is_active:
+        return "unknown"
+    if invitation.accepted_at:
+        return "accepted"
+    if invitation.is_expired:
+        return "expired"
+    return "valid"
+
+
+def invitation_for_token(token: str) -> InvitationLookup:
+    """Find the invitation a link belongs to and say whether it can still be used."""
+    invitation = None
+    if token:
+        invitation = (
+            Invitation.objects.select_related("user").filter(token_hash=token_hash(token)).first()
+        )
+    state = _invitation_state(invitation)
+    return InvitationLookup(None if state == "unknown" else invitation, state)
+
+
+_INVALID_MESSAGES = {
+    "unknown": _("This invitation link is not valid. It may have been replaced by a newer one."),
+    "accepted": _("This invitation has already been used. Please log in with your password."),
+    "expired": _("This invitation has expired. Please ask the administrator to send a new one."),
+}
+
+
+def invitation_invalid_message(state: str) -> str:
+    return str(_INVALID_MESSAGES[state])
+
+
+def invitation_accept(*, token: str, password: str) -> User:
+    """Set the invited person's password, verify their e-mail address, record the acceptance.
+
+    Raises ``InvitationInvalid`` for an unknown, used or expired token and Django's
+    ``ValidationError`` when the password fails the password validators. Opening the link
+    proves the person reads that mailbox, so the address is marked verified.
+    """
+    with transaction.atomic(durable=True):
+        invitation = None
+        if token:
+            invitation = (
+                Invitation.objects.select_for_update()
+                .select_related("user")
+                .filter(token_hash=token_hash(token))
+                .first()
+            )
+        state = _invitation_state(invitation)
+        if state != "valid" or invitation is None:
+            raise InvitationInvalid(invitation_invalid_message(state), reason=state)
+        user = invitation.user
+        password_validation.validate_password(password, user)
+        user.set_password(password)
+        user.save(update_fields=["password"])
+        EmailAddress.objects.filter(user=user, primary=True).exclude(
+            email__iexact=user.email
+        ).update(primary=False)
+        address = EmailAddress.objects.filter(user=user, email__iexact=user.email).first()
+        if address is None:
+            EmailAddress.objects.create(user=user, email=user.email, verified=True, primary=True)
+        else:
+            address.verified = True
+            address.primary = True
+            address.save(update_fields=["verified", "primary"])
+        invitation.accepted_at = timezone.now()
+        invitation.save(update_fields=["accepted_at"])
+        audit_record(
+            action="people.invitation_accepted",
+            subject=invitation,
+            person=user,
+            after={"email_verified": user.email},
+            actor=user,
+        )
+    return user

@@ -1,0 +1,34 @@
+"""Background work of the people app: thin wrappers around services."""
+
+from __future__ import annotations
+
+import smtplib
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="academy.people.tasks.invitation_send",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OperationalError),
+    # A refused recipient will be refused again: retrying only delays the admin noticing it.
+    dont_autoretry_for=(smtplib.SMTPRecipientsRefused,),
+    max_retries=6,
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+)
+def invitation_send(invitation_id: int) -> None:
+    """E-mail the invitation ``invitation_id`` (see ``people.invitations.invitation_send``).
+
+    Safe to run twice: the service locks the invitation row and does nothing once it is
+    marked sent, and that mark is committed only after the mail server took the message. A
+    worker killed mid-way leaves the invitation unsent, and ``acks_late`` redelivers the task.
+    Temporary failures (SMTP errors, refused or timed-out connections, database operational
+    errors) are retried up to 6 times with exponential backoff from 30 seconds to 30 minutes.
+    """
+    from .invitations import invitation_send as send
+
+    send(invitation_id)
