@@ -1,8 +1,8 @@
 """The course pages render for the people they are for, and do what their buttons say."""
 
 import datetime
-from unittest import mock
 from decimal import Decimal
+from unittest import mock
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
