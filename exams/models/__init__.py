@@ -1,0 +1,27 @@
+"""Exams: the question bank, papers and sittings, and what examinees did.
+
+Split in three modules: ``bank`` (tags, questions and their versions), ``papers`` (papers,
+their items and draw rules, sittings) and ``attempts`` (attempts, their items, answers, marks
+and score changes). Import models from ``exams.models``.
+"""
+
+from .attempts import Answer, Attempt, AttemptItem, Mark, ScoreChange
+from .bank import Question, QuestionType, QuestionVersion, Scoring, Tag
+from .papers import Paper, PaperItem, PaperRule, Sitting
+
+__all__ = [
+    "Answer",
+    "Attempt",
+    "AttemptItem",
+    "Mark",
+    "Paper",
+    "PaperItem",
+    "PaperRule",
+    "Question",
+    "QuestionType",
+    "QuestionVersion",
+    "ScoreChange",
+    "Scoring",
+    "Sitting",
+    "Tag",
+]
