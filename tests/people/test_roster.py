@@ -525,3 +525,54 @@ def test_admin_sees_the_import_in_the_audit_trail(admin_client, admin_user,
     assert "people.roster_imported" in response.content.decode()
     response = admin_client.get(reverse("admin:people_rosterimport_changelist"))
     assert "r.csv" in response.content.decode()
+
+
+def test_rows_after_a_long_run_of_empty_rows_are_still_read(admin_user):
+    workbook = Workbook()
+    sheet = workbook.active
+    sheet.append(HEADERS_ZH)
+    sheet.append(good_rows()[0])
+    for column, value in enumerate(good_rows()[1], start=1):
+        sheet.cell(row=1500, column=column, value=value)
+    out = io.BytesIO()
+    workbook.save(out)
+    result = roster_import(uploaded_by=admin_user, file=upload("gap.xlsx", out.getvalue()))
+    assert result.ok, result.errors
+    assert [r.number for r in result.created] == [2, 1500]
+
+
+def test_a_sheet_running_far_beyond_the_row_limit_is_refused(admin_user, settings):
+    settings.ACADEMY_ROSTER_MAX_ROWS = 5
+    content = csv_bytes(good_rows()[:1] + [[""] * 8] * 20010 + good_rows()[1:2])
+    result = roster_import(uploaded_by=admin_user, file=upload("long.csv", content))
+    (error,) = result.errors
+    assert error.row is None and "Delete the empty rows" in error.message
+    assert not User.objects.filter(email="wangfang@example.test").exists()
+
+
+def test_audit_event_lists_the_new_accounts_and_their_role(admin_user):
+    result = roster_import(uploaded_by=admin_user, file=upload("r.csv", csv_bytes(good_rows())))
+    event = AuditEvent.objects.get(action="people.roster_imported")
+    assert event.after["role"] == "broker"
+    assert sorted(event.after["created_user_ids"]) == sorted(r.user.pk for r in result.created)
+    assert event.after["rows"] == 3 and event.after["file_name"] == "r.csv"
+
+
+def test_an_account_created_meanwhile_makes_the_import_fail_cleanly(admin_user, monkeypatch):
+    """Validation passed, then someone else created one of the accounts: nothing is saved."""
+    from academy.people.roster import importing
+
+    real_validate = importing.roster_validate
+
+    def validate_then_race(*, rows):
+        validation = real_validate(rows=rows)
+        BrokerFactory(user__email="liqiang@example.test")
+        return validation
+
+    monkeypatch.setattr(importing, "roster_validate", validate_then_race)
+    before_users = User.objects.count()
+    result = roster_import(uploaded_by=admin_user, file=upload("r.csv", csv_bytes(good_rows())))
+    assert not result.ok and result.errors[0].row is None
+    assert User.objects.count() == before_users + 1  # only the racing account
+    assert not User.objects.filter(email="wangfang@example.test").exists()
+    assert not RosterImport.objects.exists()
