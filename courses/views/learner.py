@@ -20,7 +20,14 @@ from academy.errors import ApplicationError
 from academy.people.roles import Role, role_required
 
 from .. import conf
-from ..models import Cohort, CohortCourseDeadline, Course, Lesson, LessonAttachment
+from ..models import (
+    Cohort,
+    CohortCourseDeadline,
+    Course,
+    Enrolment,
+    Lesson,
+    LessonAttachment,
+)
 from ..selectors import (
     course_access,
     course_progress_for,
@@ -136,8 +143,10 @@ def lesson_ping(request, pk: int):
     """Time spent on the open lesson, reported by static/courses/js/lesson.js."""
     lesson = get_object_or_404(Lesson.objects.select_related("module__course"), pk=pk)
     try:
-        payload = json.loads(request.body or b"{}")
-        seconds = int(payload.get("seconds", 0))
+        if request.content_type == "application/json":
+            seconds = int(json.loads(request.body or b"{}").get("seconds", 0))
+        else:
+            seconds = int(request.POST.get("seconds", 0))
     except (ValueError, TypeError, AttributeError):
         return HttpResponseBadRequest()
     try:
@@ -210,6 +219,12 @@ def checkin(request, token: str):
     _remember_scan(request, token)
     if not request.user.is_authenticated:
         return redirect_to_login(request.get_full_path())
+    if not Enrolment.objects.filter(cohort_id=session.cohort_id, user=request.user,
+                                    status=Enrolment.Status.ACTIVE).exists():
+        return render(request, "courses/checkin.html", {
+            "session": session,
+            "error": _("Only brokers enrolled in this session's cohort can check in."),
+        }, status=403)
     if request.method == "POST":
         try:
             attendance, created = attendance_checkin(
