@@ -4,12 +4,17 @@ from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_migrate
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from academy.audit.services import audit_record
 
 from .models import User
 from .roles import Role, user_is_staff_role, user_roles_forget
+
+# Sent after commit when an admin approved or rejected a practice record (see practice.py):
+# ``sender=PracticeRecord, record=<PracticeRecord>, approved=<bool>``. The readiness engine
+# (certificates) re-evaluates the broker; the notifications app tells them in the app.
+practice_record_reviewed = Signal()
 
 
 def _role_names(user: User) -> list[str]:

@@ -32,3 +32,29 @@ def invitation_send(invitation_id: int) -> None:
     from .invitations import invitation_send as send
 
     send(invitation_id)
+
+
+# --- Practice records (certification rules) ----------------------------------------------------
+
+
+@shared_task(
+    name="academy.people.tasks.practice_review_notify",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(smtplib.SMTPException, ConnectionError, TimeoutError, OperationalError),
+    dont_autoretry_for=(smtplib.SMTPRecipientsRefused,),
+    max_retries=6,
+    retry_backoff=30,
+    retry_backoff_max=30 * 60,
+    retry_jitter=True,
+)
+def practice_review_notify(record_id: int) -> None:
+    """E-mail the broker the outcome of the review of practice record ``record_id``.
+
+    Safe to run twice: the service locks the record and does nothing once
+    ``review_notified_at`` is set, which is committed only after the mail server took the
+    message. Temporary failures are retried up to 6 times with backoff (30 s to 30 min).
+    """
+    from .practice import practice_review_notify as notify
+
+    notify(record_id)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -10,4 +10,6 @@ urlpatterns = [
     path("roster/template/", views.roster_template, name="roster_template"),
     path("roster/imports/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
     path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
+    # Practice records (certification rules): academy/people/practice_urls.py
+    path("practice/", include("academy.people.practice_urls")),
 ]

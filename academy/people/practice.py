@@ -1,0 +1,502 @@
+"""Practice records: a broker logs the technology deals they facilitated; an admin reviews them.
+
+The broker creates a record (a draft, or submitted at once), may edit it until it is reviewed,
+and may correct and submit again a rejected one. An admin approves or rejects it with a
+comment; every change is written to the audit trail inside the same transaction, and the
+broker is told of a review by e-mail (a Celery task queued after commit) and through the
+``people.signals.practice_record_reviewed`` signal (sent after commit: the notifications app and
+the readiness engine listen to it). Only approved records count toward a level.
+
+Evidence files are PDF, JPEG or PNG, recognised by their first bytes (never by their name or
+the browser's word), no larger than ``ACADEMY_PRACTICE_EVIDENCE_MAX_BYTES``.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+from collections.abc import Iterable, Mapping, Sequence
+from decimal import Decimal
+from typing import Any
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied
+from django.core.files.uploadedfile import UploadedFile
+from django.core.mail import EmailMessage
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
+
+from academy.audit.services import audit_record
+from academy.errors import ApplicationError
+
+from .models import PracticeEvidence, PracticeRecord, User
+from .roles import Role, user_has_role
+
+# --- Tunables (override in settings with the same name) ----------------------------------------
+
+DEFAULTS = {
+    # The largest evidence file accepted, in bytes.
+    "ACADEMY_PRACTICE_EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
+    # How many evidence files one record may carry.
+    "ACADEMY_PRACTICE_EVIDENCE_MAX_FILES": 10,
+}
+
+
+def conf(name: str) -> Any:
+    return getattr(settings, name, DEFAULTS[name])
+
+
+# The fields a broker fills in; everything else is set by the services.
+RECORD_FIELDS = (
+    "contract_name",
+    "contract_kind",
+    "registration_number",
+    "registry",
+    "party_a",
+    "party_b",
+    "contract_amount",
+    "technical_income",
+    "contract_date",
+    "broker_role",
+    "description",
+)
+
+# (magic bytes, content type, extension)
+_SIGNATURES = (
+    (b"%PDF-", "application/pdf", "pdf"),
+    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
+    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
+)
+ALLOWED_EXTENSIONS = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg",
+                      "png": "image/png"}
+
+
+def registration_number_normalise(value: str) -> str:
+    """Registration numbers compare without spaces and case: ``" 2025 4112a" → "20254112A"``."""
+    return "".join((value or "").split()).upper()
+
+
+# --- Evidence files ----------------------------------------------------------------------------
+
+
+def evidence_content_type(upload: UploadedFile) -> str:
+    """The file's real type from its first bytes, or ApplicationError with the reason.
+
+    The name's extension must agree with the content (a PNG named ``.pdf`` is refused too), so
+    that what the reviewer downloads opens as what it claims to be.
+    """
+    name = upload.name or ""
+    max_bytes = conf("ACADEMY_PRACTICE_EVIDENCE_MAX_BYTES")
+    if upload.size is not None and upload.size > max_bytes:
+        raise ApplicationError(
+            _("“%(name)s” is larger than %(limit)s MB.")
+            % {"name": name, "limit": f"{max_bytes / 1048576:g}"}
+        )
+    if not upload.size:
+        raise ApplicationError(_("“%(name)s” is empty.") % {"name": name})
+    upload.seek(0)
+    head = upload.read(16)
+    upload.seek(0)
+    detected = next(((ctype, ext) for magic, ctype, ext in _SIGNATURES
+                     if head.startswith(magic)), None)
+    if detected is None:
+        raise ApplicationError(
+            _("“%(name)s” is not a PDF, JPEG or PNG file.") % {"name": name}
+        )
+    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
+    if ALLOWED_EXTENSIONS.get(extension) != detected[0]:
+        raise ApplicationError(
+            _("“%(name)s” does not contain what its name says (expected a .%(ext)s file).")
+            % {"name": name, "ext": detected[1]}
+        )
+    return detected[0]
+
+
+def _evidence_store(*, record: PracticeRecord, upload: UploadedFile, actor: User
+                    ) -> PracticeEvidence:
+    content_type = evidence_content_type(upload)
+    digest = hashlib.sha256()
+    for chunk in upload.chunks():
+        digest.update(chunk)
+    upload.seek(0)
+    evidence = PracticeEvidence(
+        record=record,
+        original_name=(upload.name or "evidence")[:255],
+        content_type=content_type,
+        size=upload.size,
+        sha256=digest.hexdigest(),
+        uploaded_by=actor,
+    )
+    evidence.file.save(upload.name or "evidence", upload, save=False)
+    evidence.save()
+    return evidence
+
+
+def _evidence_check_count(record: PracticeRecord, adding: int) -> None:
+    limit = conf("ACADEMY_PRACTICE_EVIDENCE_MAX_FILES")
+    if record.evidence.count() + adding > limit:
+        raise ApplicationError(
+            _("A practice record may carry at most %(limit)s evidence files.") % {"limit": limit}
+        )
+
+
+# --- Access ------------------------------------------------------------------------------------
+
+
+def practice_records_visible_to(viewer: Any):
+    """Practice records ``viewer`` may read: their own; the brokers they may see otherwise
+    (trainers their cohorts' brokers, auditors and admins everyone's)."""
+    from .scoping import broker_users_visible_to
+
+    if not getattr(viewer, "is_authenticated", False):
+        return PracticeRecord.objects.none()
+    visible = broker_users_visible_to(viewer).values("pk")
+    return PracticeRecord.objects.filter(broker_id__in=visible)
+
+
+def can_view_practice_record(viewer: Any, record: PracticeRecord) -> bool:
+    if not getattr(viewer, "is_authenticated", False):
+        return False
+    if record.broker_id == viewer.pk:
+        return True
+    return practice_records_visible_to(viewer).filter(pk=record.pk).exists()
+
+
+def can_review_practice(viewer: Any) -> bool:
+    return user_has_role(viewer, Role.ADMIN)
+
+
+def _lock_own(record_id: int, actor: User) -> PracticeRecord:
+    record = PracticeRecord.objects.select_for_update().filter(pk=record_id).first()
+    if record is None or record.broker_id != actor.pk:
+        raise PermissionDenied
+    return record
+
+
+# --- Changes by the broker ---------------------------------------------------------------------
+
+
+def _clean_fields(fields: Mapping[str, Any]) -> dict[str, Any]:
+    unknown = set(fields) - set(RECORD_FIELDS)
+    if unknown:
+        raise ValueError(f"Not fields of a practice record: {sorted(unknown)}")
+    data = dict(fields)
+    if "registration_number" in data:
+        data["registration_number"] = registration_number_normalise(data["registration_number"])
+    for key in ("contract_name", "registry", "party_a", "party_b", "description"):
+        if key in data and isinstance(data[key], str):
+            data[key] = data[key].strip()
+    return data
+
+
+def _check_record(record: PracticeRecord) -> None:
+    """Business rules a form or serializer cannot see on its own."""
+    if not record.registration_number:
+        raise ApplicationError(_("Enter the contract's registration number."))
+    amount = Decimal(record.contract_amount or 0)
+    if amount < 0:
+        raise ApplicationError(_("The contract amount cannot be negative."))
+    if record.technical_income is not None:
+        income = Decimal(record.technical_income)
+        if income < 0:
+            raise ApplicationError(_("The technical income cannot be negative."))
+        if income > amount:
+            raise ApplicationError(
+                _("The certified technical income cannot exceed the contract amount.")
+            )
+    if record.contract_date and record.contract_date > timezone.localdate():
+        raise ApplicationError(_("The contract date cannot be in the future."))
+
+
+def _check_submittable(record: PracticeRecord) -> None:
+    if not record.evidence.exists():
+        raise ApplicationError(
+            _("Attach at least one evidence file (the registration certificate or the "
+              "contract) before submitting.")
+        )
+    duplicate = PracticeRecord.objects.filter(
+        broker_id=record.broker_id,
+        registration_number=record.registration_number,
+        status=PracticeRecord.Status.APPROVED,
+    ).exclude(pk=record.pk)
+    if duplicate.exists():
+        raise ApplicationError(
+            _("Registration number %(number)s already backs one of your approved records.")
+            % {"number": record.registration_number}
+        )
+
+
+def _snapshot(record: PracticeRecord) -> dict[str, Any]:
+    return {
+        "status": record.status,
+        "contract_name": record.contract_name,
+        "registration_number": record.registration_number,
+        "contract_amount": str(record.contract_amount),
+        "technical_income": (None if record.technical_income is None
+                             else str(record.technical_income)),
+        "contract_date": record.contract_date.isoformat() if record.contract_date else None,
+    }
+
+
+def practice_record_create(
+    *,
+    broker: User,
+    fields: Mapping[str, Any],
+    evidence: Sequence[UploadedFile] = (),
+    submit: bool = False,
+) -> PracticeRecord:
+    """Create a practice record of ``broker``, with evidence files; submit it if ``submit``.
+
+    Nothing is kept when anything is refused (a bad file, a rule): one transaction.
+    """
+    if not hasattr(broker, "broker_profile") or not user_has_role(broker, Role.BROKER):
+        raise PermissionDenied
+    with transaction.atomic():
+        record = PracticeRecord(broker=broker, **_clean_fields(fields))
+        _check_record(record)
+        record.save()
+        _evidence_check_count(record, len(evidence))
+        for upload in evidence:
+            _evidence_store(record=record, upload=upload, actor=broker)
+        if submit:
+            _submit(record)
+        audit_record(action="people.practice_created", subject=record, person=broker,
+                     actor=broker, after=_snapshot(record))
+    return record
+
+
+def practice_record_update(
+    *,
+    record_id: int,
+    actor: User,
+    fields: Mapping[str, Any],
+    evidence_add: Sequence[UploadedFile] = (),
+    evidence_remove: Iterable[int] = (),
+    submit: bool = False,
+) -> PracticeRecord:
+    """The broker changes their record before review (or a rejected one, to correct it).
+
+    With ``submit`` the record goes (back) to the review queue; a rejected record that is
+    edited without ``submit`` stays rejected until it is submitted again.
+    """
+    with transaction.atomic():
+        record = _lock_own(record_id, actor)
+        if not record.is_editable:
+            raise ApplicationError(_("This record has been approved and can no longer change."))
+        before = _snapshot(record)
+        for key, value in _clean_fields(fields).items():
+            setattr(record, key, value)
+        _check_record(record)
+        record.save()
+        remove_ids = {int(pk) for pk in evidence_remove}
+        if remove_ids:
+            for item in record.evidence.filter(pk__in=remove_ids):
+                item.file.delete(save=False)
+                item.delete()
+        _evidence_check_count(record, len(evidence_add))
+        for upload in evidence_add:
+            _evidence_store(record=record, upload=upload, actor=actor)
+        if submit:
+            _submit(record)
+        elif record.status == PracticeRecord.Status.SUBMITTED:
+            _check_submittable(record)  # e.g. the last evidence file removed
+        audit_record(action="people.practice_updated", subject=record, person=record.broker_id,
+                     actor=actor, before=before, after=_snapshot(record))
+    return record
+
+
+def _submit(record: PracticeRecord) -> None:
+    _check_submittable(record)
+    record.status = PracticeRecord.Status.SUBMITTED
+    record.submitted_at = timezone.now()
+    # A new review will be made; the previous one stays in the audit trail.
+    record.reviewed_by = None
+    record.reviewed_at = None
+    record.review_notified_at = None
+    record.save(update_fields=["status", "submitted_at", "reviewed_by", "reviewed_at",
+                               "review_notified_at", "updated_at"])
+
+
+def practice_record_submit(*, record_id: int, actor: User) -> PracticeRecord:
+    """Send a draft (or a corrected rejected record) to the review queue."""
+    with transaction.atomic():
+        record = _lock_own(record_id, actor)
+        if record.status == PracticeRecord.Status.SUBMITTED:
+            return record
+        if record.status == PracticeRecord.Status.APPROVED:
+            raise ApplicationError(_("This record has already been approved."))
+        before = _snapshot(record)
+        _submit(record)
+        audit_record(action="people.practice_submitted", subject=record,
+                     person=record.broker_id, actor=actor, before=before,
+                     after=_snapshot(record))
+    return record
+
+
+def practice_record_delete(*, record_id: int, actor: User) -> None:
+    """The broker withdraws a record that was not approved (its files are deleted too)."""
+    with transaction.atomic():
+        record = _lock_own(record_id, actor)
+        if record.status == PracticeRecord.Status.APPROVED:
+            raise ApplicationError(_("An approved record cannot be deleted."))
+        audit_record(action="people.practice_deleted", subject=record, person=record.broker_id,
+                     actor=actor, before=_snapshot(record))
+        files = [item.file.name for item in record.evidence.all()]
+        record.delete()
+
+        def remove_files() -> None:
+            from django.core.files.storage import default_storage
+
+            for name in files:
+                default_storage.delete(name)
+
+        transaction.on_commit(remove_files)
+
+
+# --- Review by an admin ------------------------------------------------------------------------
+
+
+def practice_record_review(
+    *, record_id: int, reviewer: User, approve: bool, comment: str = ""
+) -> PracticeRecord:
+    """Approve or reject a submitted record. A rejection must say why (the comment).
+
+    Audited; after commit the broker is e-mailed and ``practice_record_reviewed`` is sent.
+    Refused for a record that is not awaiting review (reviewed already, or withdrawn), and for
+    approving a second record with a registration number that already backs an approved one.
+    """
+    from .signals import practice_record_reviewed
+
+    if not can_review_practice(reviewer):
+        raise PermissionDenied
+    comment = (comment or "").strip()
+    if not approve and not comment:
+        raise ApplicationError(_("Say why the record is rejected, so that the broker can "
+                                 "correct it."))
+    with transaction.atomic():
+        record = (
+            PracticeRecord.objects.select_for_update().select_related("broker")
+            .filter(pk=record_id).first()
+        )
+        if record is None:
+            raise ApplicationError(_("This practice record no longer exists."))
+        if record.status != PracticeRecord.Status.SUBMITTED:
+            raise ApplicationError(_("This record is not awaiting review."))
+        before = _snapshot(record)
+        record.status = (PracticeRecord.Status.APPROVED if approve
+                         else PracticeRecord.Status.REJECTED)
+        record.reviewed_by = reviewer
+        record.reviewed_at = timezone.now()
+        record.review_comment = comment
+        if approve and PracticeRecord.objects.filter(
+            broker_id=record.broker_id, registration_number=record.registration_number,
+            status=PracticeRecord.Status.APPROVED,
+        ).exclude(pk=record.pk).exists():
+            raise ApplicationError(
+                _("Registration number %(number)s already backs an approved record of this "
+                  "broker; reject this one as a duplicate.")
+                % {"number": record.registration_number}
+            )
+        try:
+            with transaction.atomic():
+                record.save(update_fields=["status", "reviewed_by", "reviewed_at",
+                                           "review_comment", "updated_at"])
+        except IntegrityError:  # a concurrent approval of the same number won
+            raise ApplicationError(
+                _("Registration number %(number)s already backs an approved record of this "
+                  "broker; reject this one as a duplicate.")
+                % {"number": record.registration_number}
+            ) from None
+        audit_record(
+            action="people.practice_approved" if approve else "people.practice_rejected",
+            subject=record, person=record.broker, actor=reviewer, before=before,
+            after={**_snapshot(record), "comment": comment},
+        )
+        record_pk, approved = record.pk, approve
+
+        def after_commit() -> None:
+            from .tasks import practice_review_notify
+
+            practice_review_notify.delay(record_pk)
+            fresh = PracticeRecord.objects.select_related("broker").get(pk=record_pk)
+            practice_record_reviewed.send(sender=PracticeRecord, record=fresh,
+                                          approved=approved)
+
+        transaction.on_commit(after_commit)
+    return record
+
+
+def practice_review_notify(record_id: int) -> bool:
+    """E-mail the broker the outcome of the review of ``record_id``. Returns whether it sent.
+
+    Idempotent: the record is locked and ``review_notified_at`` marks the review as told; it is
+    committed only after the mail server took the message, so a failure is retried from
+    scratch and a second run sends nothing.
+    """
+    with transaction.atomic(durable=True):
+        record = (
+            PracticeRecord.objects.select_for_update().select_related("broker")
+            .filter(pk=record_id).first()
+        )
+        if (
+            record is None
+            or record.status not in (PracticeRecord.Status.APPROVED,
+                                     PracticeRecord.Status.REJECTED)
+            or record.review_notified_at is not None
+            or not record.broker.is_active
+        ):
+            return False
+        record.review_notified_at = timezone.now()
+        record.save(update_fields=["review_notified_at"])
+        _review_email(record).send()
+    return True
+
+
+def _review_email(record: PracticeRecord) -> EmailMessage:
+    with translation.override(settings.LANGUAGE_CODE):
+        context = {
+            "record": record,
+            "name": record.broker.get_full_name(),
+            "approved": record.status == PracticeRecord.Status.APPROVED,
+            "url": settings.ACADEMY_SITE_URL.rstrip("/")
+            + reverse("people:practice_detail", args=[record.pk]),
+            "site_url": settings.ACADEMY_SITE_URL.rstrip("/"),
+        }
+        subject = " ".join(
+            render_to_string("people/email/practice_reviewed_subject.txt", context).split()
+        )
+        text = render_to_string("people/email/practice_reviewed_message.txt", context)
+    return EmailMessage(subject, text, to=[record.broker.email])
+
+
+# --- Reading -----------------------------------------------------------------------------------
+
+
+def practice_review_queue():
+    """Records awaiting review, oldest submission first."""
+    return (
+        PracticeRecord.objects.filter(status=PracticeRecord.Status.SUBMITTED)
+        .select_related("broker", "broker__broker_profile__region")
+        .prefetch_related("evidence")
+        .order_by("submitted_at", "pk")
+    )
+
+
+def practice_records_of(broker: Any):
+    """A broker's records, newest first, with their evidence files."""
+    return (
+        PracticeRecord.objects.filter(broker=broker)
+        .select_related("reviewed_by")
+        .prefetch_related("evidence")
+        .order_by("-created_at", "-pk")
+    )
+
+
+def practice_days_waiting(record: PracticeRecord, today: datetime.date | None = None) -> int:
+    if record.submitted_at is None:
+        return 0
+    today = today or timezone.localdate()
+    return max(0, (today - timezone.localdate(record.submitted_at)).days)
