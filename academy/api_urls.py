@@ -1,9 +1,10 @@
 """Every REST endpoint under /api/v1/, collected from the apps' api modules."""
 
-from django.urls import path
+from django.urls import include, path
 
 from academy.people import api as people_api
 
 urlpatterns = [
     path("me/", people_api.MeView.as_view(), name="api-me"),
+    path("", include("courses.api_urls")),
 ]

@@ -23,7 +23,7 @@ from tests.courses.factories import (
     enrol,
 )
 from tests.factories import BrokerFactory
-from tests.ui.matrix import DENIED, OK, REDIRECT, Row, logged_in
+from tests.ui.matrix import API_ANON, DENIED, OK, REDIRECT, Row, logged_in
 
 
 def _world(user: Any) -> dict[str, Any]:
@@ -93,6 +93,11 @@ def _open_cohort(user):
     return {"pk": world["cohort"].pk}
 
 
+def api(expect_by_role: dict[str, Any]) -> dict[str, Any]:
+    """Like ``logged_in`` but the anonymous caller gets a JSON 401/403, not a redirect."""
+    return {**logged_in(expect_by_role), "anonymous": API_ANON}
+
+
 LEARNERS_AND_STAFF = {"broker": OK, "trainer": OK, "auditor": OK, "admin": OK}
 EDITORS = {"trainer": OK, "admin": OK}
 EDITORS_POST = {"trainer": REDIRECT, "admin": REDIRECT}
@@ -150,4 +155,14 @@ ROWS: dict[str, Row] = {
     "courses:session_qr": Row(logged_in(EDITORS), kwargs=_session),
     "courses:session_qr_svg": Row(logged_in(EDITORS), kwargs=_session),
     "courses:session_qr_status": Row(logged_in(EDITORS), kwargs=_session),
+    # REST API
+    "api-me-transcript": Row(api({"broker": OK})),
+    "api-me-courses": Row(api({"broker": OK})),
+    "api-lesson-open": Row(api({"broker": OK}), kwargs=_lesson, method="post",
+                           data={"seconds": 0}),
+    "api-lesson-complete": Row(api({"broker": 400}), kwargs=_lesson, method="post",
+                               note="400: the lesson was not opened first"),
+    "api-attendance-checkin": Row(api({"broker": 400}), method="post",
+                                  note="400: no token given"),
+    "api-cohort-progress": Row(api(COHORT_READERS), kwargs=_cohort),
 }

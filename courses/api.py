@@ -1,0 +1,138 @@
+"""REST endpoints of courses, scoped by role: brokers see themselves, trainers their cohorts,
+auditors and admins all cohorts."""
+
+from __future__ import annotations
+
+from types import SimpleNamespace
+
+from django.core.exceptions import PermissionDenied
+from django.shortcuts import get_object_or_404
+from drf_spectacular.utils import OpenApiParameter, extend_schema
+from rest_framework import status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from academy.people.roles import HasRole, Role
+
+from .models import Cohort, Lesson
+from .selectors import can_view_cohort, cohort_progress, programme_progress_for, transcript_for
+from .serializers import (
+    CheckinRequestSerializer,
+    CheckinResponseSerializer,
+    CohortProgressSerializer,
+    LessonOpenSerializer,
+    LessonProgressSerializer,
+    ProgrammeProgressSerializer,
+    TranscriptSerializer,
+)
+from .services import attendance_checkin, lesson_complete, lesson_open
+
+BrokerOnly = HasRole.of(Role.BROKER)
+CohortReaders = HasRole.of(Role.TRAINER, Role.AUDITOR, Role.ADMIN)
+
+
+class MyTranscriptView(APIView):
+    """The caller's class-hour transcript: hours per area and course, sessions attended."""
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(responses=TranscriptSerializer, tags=["courses"])
+    def get(self, request):
+        return Response(TranscriptSerializer(transcript_for(user=request.user)).data)
+
+
+class MyCoursesView(APIView):
+    """The caller's programmes (active enrolments) with per-course and per-lesson progress."""
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(responses=ProgrammeProgressSerializer(many=True), tags=["courses"])
+    def get(self, request):
+        programmes = programme_progress_for(user=request.user)
+        return Response(ProgrammeProgressSerializer(programmes, many=True).data)
+
+
+def _lesson(pk: int) -> Lesson:
+    return get_object_or_404(Lesson.objects.select_related("module__course", "module__requires",
+                                                           "requires"), pk=pk)
+
+
+class LessonOpenView(APIView):
+    """Record that the caller has the lesson open (first view; ``seconds`` spent since the
+    last report). Needed before completion. 400 if the lesson is locked or not theirs."""
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(request=LessonOpenSerializer, responses=LessonProgressSerializer,
+                   tags=["courses"])
+    def post(self, request, pk: int):
+        data = LessonOpenSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        progress = lesson_open(user=request.user, lesson=_lesson(pk),
+                               seconds=data.validated_data["seconds"])
+        return Response(LessonProgressSerializer(progress).data)
+
+
+class LessonCompleteView(APIView):
+    """Mark the lesson done and credit its class hours. 400 if never opened or locked;
+    completing again changes nothing."""
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(request=None, responses=LessonProgressSerializer, tags=["courses"])
+    def post(self, request, pk: int):
+        progress = lesson_complete(user=request.user, lesson=_lesson(pk))
+        return Response(LessonProgressSerializer(progress).data)
+
+
+class AttendanceCheckinView(APIView):
+    """Check in to an offline session with the token from its QR code, as the caller.
+
+    400 for a forged or expired token, outside the check-in window, or when the caller is
+    not enrolled in the session's cohort. 201 when checked in now, 200 if already."""
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(request=CheckinRequestSerializer,
+                   responses={200: CheckinResponseSerializer, 201: CheckinResponseSerializer},
+                   tags=["courses"])
+    def post(self, request):
+        data = CheckinRequestSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        attendance, created = attendance_checkin(token=data.validated_data["token"],
+                                                 user=request.user)
+        attendance.created = created
+        return Response(CheckinResponseSerializer(attendance).data,
+                        status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
+
+
+class CohortProgressView(APIView):
+    """Each broker's progress, class hours and overdue courses in a cohort: for the cohort's
+    trainers, auditors and admins."""
+
+    permission_classes = [CohortReaders]
+
+    @extend_schema(
+        parameters=[
+            OpenApiParameter("q", str, description="Name, e-mail or organisation contains"),
+            OpenApiParameter("sort", str, enum=["name", "progress", "hours", "overdue",
+                                                "activity"]),
+            OpenApiParameter("desc", bool),
+            OpenApiParameter("overdue", bool, description="Only brokers with overdue courses"),
+        ],
+        responses=CohortProgressSerializer, tags=["courses"],
+    )
+    def get(self, request, pk: int):
+        cohort = get_object_or_404(Cohort.objects.select_related("programme"), pk=pk)
+        if not can_view_cohort(request.user, cohort):
+            raise PermissionDenied
+        truthy = {"1", "true", "on", "yes"}
+        rows = cohort_progress(
+            cohort=cohort,
+            search=request.query_params.get("q", "").strip(),
+            sort=request.query_params.get("sort", "name"),
+            descending=request.query_params.get("desc", "").lower() in truthy,
+            overdue_only=request.query_params.get("overdue", "").lower() in truthy,
+        )
+        payload = SimpleNamespace(cohort=cohort, rows=rows)
+        return Response(CohortProgressSerializer(payload).data)

@@ -1,0 +1,143 @@
+"""API shapes of courses: progress, transcript, check-in, cohort progress."""
+
+from __future__ import annotations
+
+from rest_framework import serializers
+
+
+class LessonStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="lesson.pk")
+    title = serializers.CharField(source="lesson.title")
+    class_hours = serializers.DecimalField(source="lesson.class_hours", max_digits=5,
+                                           decimal_places=2)
+    opened = serializers.BooleanField()
+    done = serializers.BooleanField()
+    locked = serializers.BooleanField()
+    lock_reason = serializers.CharField()
+    credited_hours = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class ModuleStateSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="module.pk")
+    title = serializers.CharField(source="module.title")
+    locked = serializers.BooleanField()
+    done = serializers.BooleanField()
+    lessons = LessonStateSerializer(many=True)
+
+
+class CourseProgressSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="course.pk")
+    code = serializers.CharField(source="course.code")
+    title = serializers.CharField(source="course.title")
+    area = serializers.CharField(source="course.area.code")
+    area_name = serializers.CharField(source="course.area.name")
+    required = serializers.BooleanField()
+    due_on = serializers.DateField(allow_null=True)
+    overdue = serializers.BooleanField()
+    lessons_total = serializers.IntegerField()
+    lessons_done = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    is_complete = serializers.BooleanField()
+    hours_offered = serializers.DecimalField(max_digits=7, decimal_places=2)
+    hours_earned = serializers.DecimalField(max_digits=7, decimal_places=2)
+    modules = ModuleStateSerializer(many=True)
+
+
+class ProgrammeProgressSerializer(serializers.Serializer):
+    cohort_id = serializers.IntegerField(source="cohort.pk")
+    cohort = serializers.CharField(source="cohort.name")
+    programme_id = serializers.IntegerField(source="programme.pk")
+    programme = serializers.CharField(source="programme.title")
+    from_level = serializers.CharField(source="programme.from_level.code")
+    to_level = serializers.CharField(source="programme.to_level.code")
+    percent = serializers.IntegerField()
+    overdue_count = serializers.IntegerField()
+    courses = CourseProgressSerializer(many=True)
+
+
+class TranscriptCourseSerializer(serializers.Serializer):
+    id = serializers.IntegerField(source="course.pk", allow_null=True, default=None)
+    code = serializers.CharField(source="course.code", allow_null=True, default=None)
+    title = serializers.CharField(source="course.title", allow_null=True, default=None)
+    lessons_completed = serializers.IntegerField()
+    online_hours = serializers.DecimalField(max_digits=7, decimal_places=2)
+    offline_hours = serializers.DecimalField(max_digits=7, decimal_places=2)
+    total_hours = serializers.DecimalField(source="total", max_digits=7, decimal_places=2)
+
+
+class TranscriptAreaSerializer(serializers.Serializer):
+    code = serializers.CharField(source="area.code", allow_null=True, default=None)
+    name = serializers.CharField(source="area.name", allow_null=True, default=None)
+    total_hours = serializers.DecimalField(source="total", max_digits=7, decimal_places=2)
+    courses = TranscriptCourseSerializer(source="lines", many=True)
+
+
+class TranscriptSessionSerializer(serializers.Serializer):
+    session_id = serializers.IntegerField(source="session.pk")
+    title = serializers.CharField(source="session.title")
+    starts_at = serializers.DateTimeField(source="session.starts_at")
+    place = serializers.CharField(source="session.place")
+    method = serializers.CharField()
+    checked_in_at = serializers.DateTimeField()
+    credited_hours = serializers.DecimalField(max_digits=5, decimal_places=2)
+
+
+class TranscriptSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(source="user.pk")
+    name = serializers.CharField(source="user.get_full_name")
+    total_hours = serializers.DecimalField(source="total", max_digits=8, decimal_places=2)
+    online_hours = serializers.DecimalField(source="online", max_digits=8, decimal_places=2)
+    offline_hours = serializers.DecimalField(source="offline", max_digits=8, decimal_places=2)
+    areas = TranscriptAreaSerializer(many=True)
+    sessions = TranscriptSessionSerializer(source="attendances", many=True)
+    generated_at = serializers.DateTimeField()
+
+
+class LessonProgressSerializer(serializers.Serializer):
+    lesson_id = serializers.IntegerField()
+    first_viewed_at = serializers.DateTimeField()
+    last_viewed_at = serializers.DateTimeField()
+    seconds_spent = serializers.IntegerField()
+    completed_at = serializers.DateTimeField(allow_null=True)
+    credited_hours = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
+
+
+class LessonOpenSerializer(serializers.Serializer):
+    seconds = serializers.IntegerField(min_value=0, max_value=86400, default=0)
+
+
+class CheckinRequestSerializer(serializers.Serializer):
+    token = serializers.CharField(max_length=500)
+
+
+class CheckinResponseSerializer(serializers.Serializer):
+    session_id = serializers.IntegerField(source="session.pk")
+    session = serializers.CharField(source="session.title")
+    checked_in_at = serializers.DateTimeField()
+    credited_hours = serializers.DecimalField(max_digits=5, decimal_places=2)
+    method = serializers.CharField()
+    created = serializers.BooleanField()
+
+
+class CohortProgressRowSerializer(serializers.Serializer):
+    user_id = serializers.IntegerField(source="user.pk")
+    name = serializers.CharField(source="user.get_full_name")
+    organisation = serializers.SerializerMethodField()
+    status = serializers.CharField(source="enrolment.status")
+    lessons_done = serializers.IntegerField()
+    lessons_total = serializers.IntegerField()
+    percent = serializers.IntegerField()
+    hours = serializers.DecimalField(max_digits=8, decimal_places=2)
+    overdue = serializers.IntegerField()
+    last_activity = serializers.DateTimeField(allow_null=True)
+
+    def get_organisation(self, row) -> str | None:
+        profile = getattr(row.user, "broker_profile", None)
+        return profile.organisation.name if profile and profile.organisation else None
+
+
+class CohortProgressSerializer(serializers.Serializer):
+    cohort_id = serializers.IntegerField(source="cohort.pk")
+    cohort = serializers.CharField(source="cohort.name")
+    programme = serializers.CharField(source="cohort.programme.title")
+    brokers = CohortProgressRowSerializer(source="rows", many=True)
