@@ -243,3 +243,6 @@ ACADEMY_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 ACADEMY_HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
 # Whether the demo login hint (accounts and MFA notice) shows on the login page.
 ACADEMY_DEMO_MODE = env.bool("DEMO_MODE", default=False)
+# TrueType CJK font embedded in PDFs (transcripts). ReportLab cannot read CFF fonts such as Noto
+# CJK; if the file is missing, the built-in STSong-Light CID font is used with a warning.
+ACADEMY_PDF_FONT_PATH = env("PDF_FONT_PATH", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
