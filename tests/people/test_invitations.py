@@ -174,7 +174,7 @@ def test_weak_or_mismatched_password_is_refused_inline(client, invited, password
     assert Invitation.objects.get(user=user).accepted_at is None
 
 
-# --- Sending ---------------------------------------------------------------------------------------
+# --- Sending --------------------------------------------------------------------------------------
 
 
 def test_sending_twice_sends_one_email(invited):
@@ -243,7 +243,7 @@ def test_nothing_is_sent_when_the_transaction_rolls_back(db, admin_user,
     assert len(callbacks) == 1 and mail.outbox == []
 
 
-# --- Resending from the Django admin -----------------------------------------------------------------
+# --- Resending from the Django admin --------------------------------------------------------------
 
 
 def test_admin_resend_sends_a_new_link_and_voids_the_old_one(

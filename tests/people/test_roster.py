@@ -275,7 +275,8 @@ def test_good_xlsx_creates_accounts_invitations_and_emails(
     admin_user, django_capture_on_commit_callbacks
 ):
     with django_capture_on_commit_callbacks(execute=True):
-        result = roster_import(uploaded_by=admin_user, file=upload("r.xlsx", xlsx_bytes(good_rows())))
+        result = roster_import(uploaded_by=admin_user,
+                               file=upload("r.xlsx", xlsx_bytes(good_rows())))
     emails = ["wangfang@example.test", "liqiang@example.test", "zhaomin@example.test"]
     assert_imported(result, admin_user, emails)
     wang = User.objects.get(email="wangfang@example.test").broker_profile
@@ -353,7 +354,8 @@ def test_mixed_new_and_unchanged_rows_invite_only_the_new(
         roster_import(uploaded_by=admin_user, file=upload("a.xlsx", xlsx_bytes(good_rows()[:1])))
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        result = roster_import(uploaded_by=admin_user, file=upload("b.xlsx", xlsx_bytes(good_rows())))
+        result = roster_import(uploaded_by=admin_user,
+                               file=upload("b.xlsx", xlsx_bytes(good_rows())))
     assert result.ok
     assert [r.email for r in result.unchanged] == ["wangfang@example.test"]
     assert sorted(m.to[0] for m in mail.outbox) == ["liqiang@example.test", "zhaomin@example.test"]
@@ -404,7 +406,7 @@ def test_level_accepts_chinese_english_and_codes(db, value, code):
     assert validation.new[0].level.code == code
 
 
-# --- Template --------------------------------------------------------------------------------------
+# --- Template -------------------------------------------------------------------------------------
 
 
 def test_xlsx_template_has_header_example_and_instructions(admin_client):
@@ -433,7 +435,8 @@ def test_template_example_row_is_refused_if_left_in(admin_client, admin_user):
 
 
 def test_filled_xlsx_template_imports(admin_client, django_capture_on_commit_callbacks):
-    content = admin_client.get("/en" + reverse("people:roster_template"), {"format": "xlsx"}).content
+    url = "/en" + reverse("people:roster_template")
+    content = admin_client.get(url, {"format": "xlsx"}).content
     workbook = load_workbook(io.BytesIO(content))
     sheet = workbook.worksheets[0]
     assert [c.value for c in sheet[1]] == HEADERS_EN
@@ -455,6 +458,11 @@ def test_filled_xlsx_template_imports(admin_client, django_capture_on_commit_cal
     page = admin_client.get(response["Location"])
     assert page.status_code == 200
     assert "王芳" in page.content.decode() and "wangfang@example.test" in page.content.decode()
+    back_office = admin_client.get(reverse("admin:people_invitation_changelist"),
+                                   {"roster_import__id__exact": record.pk})
+    assert back_office.status_code == 200
+    assert "wangfang@example.test" in back_office.content.decode() or "王芳" in (
+        back_office.content.decode())
 
 
 def test_filled_csv_template_imports(admin_client, admin_user, django_capture_on_commit_callbacks):

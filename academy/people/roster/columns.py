@@ -12,6 +12,7 @@ from typing import Any
 from django.conf import settings
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 # --- Limits ------------------------------------------------------------------------------------
 
@@ -44,30 +45,50 @@ class Column:
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("full_name", "姓名", "name", _("Name"), True,
-           _("Full name as on the ID card."), ("full name", "full_name", "fullname")),
-    Column("email", "邮箱", "email", _("E-mail"), True,
-           _("Used to log in; the invitation is sent here. One person per address."),
-           ("电子邮箱", "电子邮件", "邮件", "e-mail", "email address", "e-mail address")),
-    Column("national_id", "身份证号", "national_id", _("National ID number"), False,
-           _("18 characters, checked with the GB 11643 check digit. Format the column as text "
-             "in Excel, or the last digits are lost."),
-           ("身份证号码", "身份证", "公民身份号码", "national id", "id number", "national id number")),
-    Column("phone", "手机", "phone", _("Mobile phone"), False,
-           _("11-digit mainland mobile number."),
-           ("手机号", "手机号码", "联系电话", "电话", "mobile", "mobile phone")),
-    Column("region", "区域", "region", _("Region"), True,
-           _("County or district: its name or code (see the list below)."),
-           ("地区", "县区", "县(市、区)", "所属区域", "所在区域")),
-    Column("organisation", "单位", "organisation", _("Organisation"), False,
-           _("Employer; created if it does not exist yet."),
-           ("工作单位", "所在单位", "单位名称", "organization", "employer")),
-    Column("level", "等级", "level", _("Level"), True,
-           _("初级/中级/高级 or junior/intermediate/senior (see the list below)."),
-           ("级别", "当前等级")),
-    Column("level_since", "等级取得日期", "level_since", _("Level reached on"), False,
-           _("Date, e.g. 2024-06-01."),
-           ("取得日期", "获得日期", "取证日期", "level since", "level reached on", "level date")),
+    Column(
+        "full_name", "姓名", "name", pgettext_lazy("roster column", "Name"), True,
+        _("Full name as on the ID card."),
+        ("full name", "full_name", "fullname"),
+    ),
+    Column(
+        "email", "邮箱", "email", pgettext_lazy("roster column", "E-mail"), True,
+        _("Used to log in; the invitation is sent here. One person per address."),
+        ("电子邮箱", "电子邮件", "邮件", "e-mail", "email address", "e-mail address"),
+    ),
+    Column(
+        "national_id", "身份证号", "national_id",
+        pgettext_lazy("roster column", "National ID number"), False,
+        _("18 characters, checked with the GB 11643 check digit. Format the column as text "
+          "in Excel, or the last digits are lost."),
+        ("身份证号码", "身份证", "公民身份号码", "national id", "id number", "national id number"),
+    ),
+    Column(
+        "phone", "手机", "phone", pgettext_lazy("roster column", "Mobile phone"), False,
+        _("11-digit mainland mobile number."),
+        ("手机号", "手机号码", "联系电话", "电话", "mobile", "mobile phone"),
+    ),
+    Column(
+        "region", "区域", "region", pgettext_lazy("roster column", "Region"), True,
+        _("County or district: its name or code (see the list below)."),
+        ("地区", "县区", "县(市、区)", "所属区域", "所在区域"),
+    ),
+    Column(
+        "organisation", "单位", "organisation", pgettext_lazy("roster column", "Organisation"),
+        False,
+        _("Employer; created if it does not exist yet."),
+        ("工作单位", "所在单位", "单位名称", "organization", "employer"),
+    ),
+    Column(
+        "level", "等级", "level", pgettext_lazy("roster column", "Level"), True,
+        _("初级/中级/高级 or junior/intermediate/senior (see the list below)."),
+        ("级别", "当前等级"),
+    ),
+    Column(
+        "level_since", "等级取得日期", "level_since",
+        pgettext_lazy("roster column", "Level reached on"), False,
+        _("Date, e.g. 2024-06-01."),
+        ("取得日期", "获得日期", "取证日期", "level since", "level reached on", "level date"),
+    ),
 )
 COLUMN_BY_KEY = {column.key: column for column in COLUMNS}
 # Columns that spreadsheets commonly carry and that mean nothing here; ignored without a word.
@@ -95,7 +116,7 @@ def column_for_header(header: Any) -> str | None:
     return _HEADER_ALIASES.get(key) or _HEADER_ALIASES.get(key.replace(" ", ""))
 
 
-# --- Cells -----------------------------------------------------------------------------------------
+# --- Cells ----------------------------------------------------------------------------------------
 
 
 def cell_text(value: Any) -> str:

@@ -202,7 +202,9 @@ def _clean_row(
         raw = row.values.get(column.key)
         if cell_text(raw) == "":
             if column.required:
-                errors.append(RosterError(row.number, column.key, gettext("This field is required.")))
+                errors.append(
+                    RosterError(row.number, column.key, gettext("This field is required."))
+                )
             else:
                 clean[column.key] = None if column.key == "level_since" else ""
             continue
