@@ -262,7 +262,7 @@ def invitation_accept(*, token: str, password: str) -> User:
             action="people.invitation_accepted",
             subject=invitation,
             person=user,
-            after={"email_verified": user.email},
+            after={"email_verified": True, "password_set": True},
             actor=user,
         )
     return user

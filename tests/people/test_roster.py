@@ -237,9 +237,15 @@ def test_too_large_file_is_refused_in_the_form(admin_client, settings):
     assert not User.objects.filter(email="wangfang@example.test").exists()
 
 
-def test_id_number_rounded_by_excel_gets_a_specific_message(admin_user):
-    row = ["王芳", "wangfang@example.test", 4.11221198503e17, "", "渑池县", "", "初级", ""]
-    result = roster_import(uploaded_by=admin_user, file=upload("r.xlsx", xlsx_bytes([row])))
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [("r.xlsx", xlsx_bytes([["王芳", "wangfang@example.test", 4.11221198503e17, "", "渑池县",
+                             "", "初级", ""]])),
+     ("r.csv", csv_bytes([["王芳", "wangfang@example.test", "4.11221E+17", "", "渑池县", "",
+                           "初级", ""]]))],
+)
+def test_id_number_rounded_by_excel_gets_a_specific_message(admin_user, name, content):
+    result = roster_import(uploaded_by=admin_user, file=upload(name, content))
     (error,) = result.errors
     assert error.column == "national_id" and "rounded" in error.message
 

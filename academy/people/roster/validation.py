@@ -65,13 +65,17 @@ def _clean_email(value: Any) -> str:
     return email
 
 
+# What an 18-digit number becomes once Excel has treated it as a number and saved it as CSV.
+_SCIENTIFIC_RE = re.compile(r"^\d(\.\d+)?E\+?\d+$")
+
+
 def _clean_national_id(value: Any) -> str:
-    if isinstance(value, float):
+    number = national_id_normalise(_nfkc(value).lstrip("'"))
+    if isinstance(value, float) or _SCIENTIFIC_RE.match(number):
         raise _Invalid(gettext(
             "Excel stored this ID number as a number and rounded its last digits. Format the "
             "column as text and type the number again."
         ))
-    number = national_id_normalise(_nfkc(value).lstrip("'"))
     try:
         validate_national_id(number)
     except ValidationError as exc:
