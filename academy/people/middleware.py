@@ -39,17 +39,27 @@ _EXEMPT_VIEW_NAMES = frozenset({
 _HTML_API_VIEW_NAMES = frozenset({"api-docs"})
 
 
+_CACHE_ATTR = "_academy_needs_mfa_setup"
+
+
 def user_needs_mfa_setup(user: Any) -> bool:
-    """Whether ``user`` is staff, the requirement is on, and no TOTP authenticator exists."""
+    """Whether ``user`` is staff, the requirement is on, and no TOTP authenticator exists.
+
+    Cached on the user object, so the gate and the page's layout share one query.
+    """
     if not settings.ACADEMY_STAFF_MFA_REQUIRED:
         return False
     if not getattr(user, "is_authenticated", False) or not user_is_staff_role(user):
         return False
-    from allauth.mfa.models import Authenticator
+    cached = getattr(user, _CACHE_ATTR, None)
+    if cached is None:
+        from allauth.mfa.models import Authenticator
 
-    return not Authenticator.objects.filter(
-        user_id=user.pk, type=Authenticator.Type.TOTP
-    ).exists()
+        cached = not Authenticator.objects.filter(
+            user_id=user.pk, type=Authenticator.Type.TOTP
+        ).exists()
+        setattr(user, _CACHE_ATTR, cached)
+    return cached
 
 
 def _api_user(request: HttpRequest) -> Any:

@@ -1,8 +1,10 @@
 """Every page and endpoint × every role → allowed, sent to log in, or refused.
 
-The matrix below is the design written down. ``test_every_named_route_is_in_the_matrix``
-fails as soon as an app adds a named route (people, courses, exams, certificates, talent, ui,
-``home`` or ``api-*``) without adding its row here, so no page ships with unchecked access.
+The matrix is the design written down: the project's and people's routes below, each other
+app's in ``tests/<app>/permission_rows.py`` (see tests/ui/matrix.py for the vocabulary).
+``test_every_named_route_is_in_the_matrix`` fails as soon as an app adds a named route (people,
+courses, exams, certificates, talent, ui, ``home`` or ``api-*``) without a row, so no page
+ships with unchecked access.
 
 Staff users have a TOTP authenticator enrolled, so this tests roles, not the MFA gate
 (tests/people/test_mfa.py does that).
@@ -11,8 +13,9 @@ Staff users have a TOTP authenticator enrolled, so this tests roles, not the MFA
 from __future__ import annotations
 
 import datetime
-from collections.abc import Callable
-from dataclasses import dataclass, field
+import importlib
+import inspect
+from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
 
@@ -22,39 +25,21 @@ from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
+from tests.ui.matrix import (
+    API_ANON,
+    LOGIN,
+    OK,
+    PUBLIC,
+    REDIRECT,
+    ROLES,
+    Row,
+    everyone,
+    logged_in,
+)
 
 pytestmark = pytest.mark.django_db
 
-ROLES = ("anonymous", "broker", "trainer", "auditor", "admin")
 CHECKED_NAMESPACES = frozenset({"people", "courses", "exams", "certificates", "talent", "ui"})
-
-# Expectations
-OK = 200
-LOGIN = "login"  # 302 to the login page (allauth's, or the admin's which hands over to it)
-DENIED = 403
-API_ANON = "api-anon"  # 401 or 403 with a JSON body
-PUBLIC = "public"  # the same for everybody and never a login redirect or 403 (e.g. /healthz)
-
-
-def everyone(expect: Any) -> dict[str, Any]:
-    return dict.fromkeys(ROLES, expect)
-
-
-def logged_in(expect_by_role: dict[str, Any]) -> dict[str, Any]:
-    """Anonymous → login; the listed roles get their expectation; the others 403."""
-    expect = dict.fromkeys(ROLES, DENIED)
-    expect["anonymous"] = LOGIN
-    expect.update(expect_by_role)
-    return expect
-
-
-@dataclass(frozen=True)
-class Row:
-    expect: dict[str, Any]
-    # Builds the URL's kwargs (runs inside the test, with database access).
-    kwargs: Callable[[], dict[str, Any]] | None = None
-    query: str = ""
-    note: str = field(default="", compare=False)
 
 
 def _roster_import() -> dict[str, Any]:
@@ -76,7 +61,7 @@ def _invitation() -> dict[str, Any]:
     return {"token": "matrix-token"}
 
 
-MATRIX: dict[str, Row] = {
+CORE_ROWS: dict[str, Row] = {
     "home": Row(logged_in({"broker": OK, "trainer": OK, "auditor": OK, "admin": OK})),
     "people:broker_list": Row(logged_in({"trainer": OK, "auditor": OK, "admin": OK})),
     "people:roster_import": Row(logged_in({"admin": OK})),
@@ -94,6 +79,20 @@ MATRIX: dict[str, Row] = {
     "schema": Row(everyone(OK), note="public OpenAPI schema"),
     "healthz": Row(everyone(PUBLIC), note="200 or 503 depending on the services"),
 }
+
+
+def _app_rows() -> dict[str, Row]:
+    """Rows the apps keep next to their own tests: ``tests/<app>/permission_rows.py``."""
+    rows: dict[str, Row] = {}
+    for path in sorted(Path(__file__).resolve().parents[1].glob("*/permission_rows.py")):
+        module = importlib.import_module(f"tests.{path.parent.name}.permission_rows")
+        duplicated = rows.keys() & module.ROWS.keys()
+        assert not duplicated, f"{path}: rows listed twice: {sorted(duplicated)}"
+        rows.update(module.ROWS)
+    return rows
+
+
+MATRIX: dict[str, Row] = {**CORE_ROWS, **_app_rows()}
 
 
 def _route_names() -> set[str]:
@@ -158,6 +157,9 @@ def assert_access(response, expected: Any, label: str) -> None:
     elif expected == API_ANON:
         assert status in (401, 403), f"{label}: got {status}"
         assert response["Content-Type"].startswith("application/json"), label
+    elif expected == REDIRECT:
+        assert status == 302, f"{label}: expected a redirect, got {status}"
+        assert urlparse(response.url).path not in _login_paths(), f"{label}: {response.url}"
     elif expected == PUBLIC:
         assert status not in (302, 401, 403), f"{label}: got {status}"
     else:
@@ -169,11 +171,18 @@ def assert_access(response, expected: Any, label: str) -> None:
 def test_permission_matrix(client, user_for_role, url_name, role):
     cache.clear()
     row = MATRIX[url_name]
-    url = reverse(url_name, kwargs=row.kwargs() if row.kwargs else None) + row.query
     user = user_for_role(role)
+    kwargs = None
+    if row.kwargs is not None:
+        takes_user = len(inspect.signature(row.kwargs).parameters) == 1
+        kwargs = row.kwargs(user) if takes_user else row.kwargs()
+    url = reverse(url_name, kwargs=kwargs) + row.query
     if user is not None:
         client.force_login(user)
-    response = client.get(url)
+    if row.method == "get":
+        response = client.get(url)
+    else:
+        response = getattr(client, row.method)(url, row.data or {})
     assert_access(response, row.expect[role], f"{role} GET {url}")
 
 

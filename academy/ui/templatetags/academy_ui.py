@@ -64,3 +64,30 @@ def nav_active(context, url_name: str) -> str:
     request = context.get("request")
     match = getattr(request, "resolver_match", None)
     return "active" if match is not None and match.view_name == url_name else ""
+
+
+@register.simple_tag(takes_context=True)
+def translated_path(context, lang_code: str) -> str:
+    """The current page's address in ``lang_code``, for the language switcher's ``next``.
+
+    Django's ``set_language`` cannot translate it itself here: it runs outside the language
+    prefixes, where the default language is always active, so "/en/..." would not resolve.
+    Unknown pages keep their path with the language prefix swapped.
+    """
+    from django.conf import settings
+    from django.urls import translate_url
+    from django.utils.translation import get_language_from_path
+
+    request = context.get("request")
+    if request is None:
+        return "/"
+    path = request.get_full_path()
+    translated = translate_url(path, lang_code)
+    if translated != path:
+        return translated
+    current = get_language_from_path(request.path_info)
+    if current and path.startswith(f"/{current}/"):
+        path = path[len(current) + 1:]
+    if lang_code == settings.LANGUAGE_CODE:
+        return path
+    return f"/{lang_code}{path}"
