@@ -35,4 +35,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env.int("HEARTBEAT_SECONDS", default=30)),
         "options": {"expires": 60},
     },
+    "exams-attempts-close-overdue": {
+        "task": "exams.tasks.attempts_close_overdue",
+        "schedule": 60.0,
+        "options": {"expires": 60},
+    },
+    "certificates-readiness-sweep": {
+        "task": "certificates.tasks.readiness_sweep",
+        "schedule": float(env.int("READINESS_SWEEP_SECONDS", default=3600)),
+        "options": {"expires": 3000},
+    },
 }

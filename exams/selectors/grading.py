@@ -1,0 +1,147 @@
+"""Reading the grading queue, a grader's view of one answer, and grading progress.
+
+What a grader sees is a ``GradingEntry``: with anonymous grading it carries the attempt's
+answer code and nothing that identifies the broker (no name, no user id, no attempt id);
+pages and the API render these entries and nothing else, so they cannot leak identity.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db.models import Count, Q, QuerySet
+from django.http import Http404
+
+from academy.people.roles import Role, user_has_role
+from exams.models import Answer, Attempt, Mark, QuestionType, Sitting
+from exams.services.papers import sitting_user_may_grade, sittings_graded_by
+
+GS = Answer.GradingStatus
+
+
+@dataclass
+class GradingEntry:
+    """One subjective answer as a grader sees it."""
+
+    answer_id: int
+    attempt_code: str
+    sitting_id: int
+    sitting_title: str
+    position: int
+    question_type: str
+    stem: str
+    value: Any
+    points: Decimal
+    rubric: list[dict[str, Any]]
+    grading_status: str
+    round: int  # the round a mark by this grader would be (1, 2 or 3)
+    submitted_at: Any
+    broker_name: str | None = None  # None under anonymous grading
+    marks: list[dict[str, Any]] = field(default_factory=list)  # visible marks (moderation)
+
+
+def _queue_answers(grader: Any) -> QuerySet[Answer]:
+    return (Answer.objects
+            .filter(attempt__sitting__in=sittings_graded_by(grader),
+                    attempt__status=Attempt.Status.SUBMITTED,
+                    grading_status__in=[GS.PENDING, GS.MODERATION])
+            .exclude(marks__grader=grader)
+            .select_related("attempt__sitting", "attempt__user",
+                            "item__question_version__question")
+            .annotate(n_marks=Count("marks"))
+            .order_by("attempt__submitted_at", "attempt_id", "item__position"))
+
+
+def _entry(answer: Answer, *, n_marks: int, with_marks: bool) -> GradingEntry:
+    attempt = answer.attempt
+    sitting = attempt.sitting
+    version = answer.item.question_version
+    if answer.grading_status == GS.MODERATION:
+        round_ = Mark.Round.MODERATION
+    else:
+        round_ = Mark.Round.SECOND if n_marks else Mark.Round.FIRST
+    marks = []
+    if with_marks and answer.grading_status == GS.MODERATION:
+        # The moderator sees the two marks (not who gave them under anonymous grading).
+        for mark in answer.marks.order_by("round"):
+            marks.append({"round": mark.round, "score": mark.score, "criteria": mark.criteria,
+                          "comment": mark.comment})
+    return GradingEntry(
+        answer_id=answer.pk, attempt_code=attempt.code, sitting_id=sitting.pk,
+        sitting_title=sitting.title, position=answer.item.position,
+        question_type=version.question.type, stem=version.stem, value=answer.value,
+        points=answer.item.points, rubric=list(version.rubric or []),
+        grading_status=answer.grading_status, round=round_,
+        submitted_at=attempt.submitted_at,
+        broker_name=None if sitting.anonymous_grading else (
+            attempt.user.full_name or attempt.user.email),
+        marks=marks,
+    )
+
+
+def grading_queue(*, grader: Any, sitting: Sitting | None = None,
+                  limit: int | None = None) -> list[GradingEntry]:
+    """Subjective answers waiting for ``grader``: in sittings they grade, submitted, pending
+    (or in moderation) and not marked by them yet; oldest submissions first."""
+    answers = _queue_answers(grader)
+    if sitting is not None:
+        answers = answers.filter(attempt__sitting=sitting)
+    if limit is not None:
+        answers = answers[:limit]
+    return [_entry(a, n_marks=a.n_marks, with_marks=True) for a in answers]
+
+
+def grading_entry(*, answer_id: int, grader: Any) -> GradingEntry:
+    """One answer for ``grader`` to mark or review. Http404 when it does not exist or is not
+    a subjective answer; PermissionDenied when ``grader`` does not grade its sitting."""
+    answer = (Answer.objects.select_related("attempt__sitting", "attempt__user",
+                                            "item__question_version__question")
+              .annotate(n_marks=Count("marks")).filter(pk=answer_id).first())
+    if answer is None or answer.item.question_version.question.type not in \
+            QuestionType.subjective():
+        raise Http404
+    if not sitting_user_may_grade(answer.attempt.sitting, grader):
+        raise PermissionDenied
+    return _entry(answer, n_marks=answer.n_marks, with_marks=True)
+
+
+def grader_backlog(*, grader: Any) -> list[dict[str, Any]]:
+    """Per sitting the grader grades: how many answers wait for them."""
+    rows = (_queue_answers(grader).order_by().values("attempt__sitting_id",
+                                                     "attempt__sitting__title")
+            .annotate(waiting=Count("pk", distinct=True)).order_by("attempt__sitting_id"))
+    return [{"sitting_id": r["attempt__sitting_id"], "sitting_title": r["attempt__sitting__title"],
+             "waiting": r["waiting"]} for r in rows]
+
+
+def sitting_grading_progress(sitting: Sitting) -> dict[str, int]:
+    """Counts for the sitting: attempts by status, subjective answers by grading status."""
+    attempts = dict(sitting.attempts.values_list("status").annotate(n=Count("pk")).order_by())
+    answers = dict(
+        Answer.objects.filter(attempt__sitting=sitting,
+                              item__question_version__question__type__in=list(
+                                  QuestionType.subjective()))
+        .exclude(attempt__status=Attempt.Status.IN_PROGRESS)
+        .values_list("grading_status").annotate(n=Count("pk")).order_by()
+    )
+    return {
+        "attempts_in_progress": attempts.get(Attempt.Status.IN_PROGRESS, 0),
+        "attempts_submitted": attempts.get(Attempt.Status.SUBMITTED, 0),
+        "attempts_graded": attempts.get(Attempt.Status.GRADED, 0),
+        "attempts_released": attempts.get(Attempt.Status.RELEASED, 0),
+        "answers_pending": answers.get(GS.PENDING, 0),
+        "answers_moderation": answers.get(GS.MODERATION, 0),
+        "answers_graded": answers.get(GS.GRADED, 0),
+    }
+
+
+def sittings_for_staff(user: Any) -> QuerySet[Sitting]:
+    """Sittings a trainer grades or created; every sitting for admins and auditors."""
+    if user_has_role(user, Role.ADMIN, Role.AUDITOR):
+        return Sitting.objects.select_related("paper", "cohort").all()
+    return (Sitting.objects.filter(Q(pk__in=sittings_graded_by(user).values("pk"))
+                                   | Q(created_by=user))
+            .select_related("paper", "cohort").distinct())

@@ -1,0 +1,139 @@
+"""Reading results: best results for the certification rules, a broker's results, the
+per-area breakdown and the review of a released attempt."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import QuerySet
+
+from exams.models import Answer, Attempt, AttemptItem, QuestionType
+
+ZERO = Decimal("0")
+
+
+def best_results(user_ids: Iterable[int]) -> dict[int, dict[int, dict[str, Any]]]:
+    """Each broker's best released result per paper, in one query.
+
+    ``{user_id: {paper_id: {"percent": Decimal, "passed": bool, "attempt_id": int,
+    "sitting_id": int, "released_at": datetime}}}``. "Best" is the highest percentage;
+    ``passed`` is true if any released attempt at that paper passed (sittings of one paper
+    may set different pass marks). Brokers with no released result are absent.
+    """
+    user_ids = list(user_ids)
+    if not user_ids:
+        return {}
+    rows = (Attempt.objects.filter(user_id__in=user_ids, status=Attempt.Status.RELEASED)
+            .values_list("pk", "user_id", "sitting__paper_id", "sitting_id", "score",
+                         "max_score", "passed", "released_at")
+            .order_by("pk"))
+    results: dict[int, dict[int, dict[str, Any]]] = {}
+    for pk, user_id, paper_id, sitting_id, score, max_score, passed, released_at in rows:
+        percent = (score * 100 / max_score).quantize(Decimal("0.01")) \
+            if score is not None and max_score else ZERO
+        entry = results.setdefault(user_id, {}).get(paper_id)
+        if entry is None or percent > entry["percent"]:
+            results[user_id][paper_id] = {
+                "percent": percent, "passed": bool(passed) or bool(entry and entry["passed"]),
+                "attempt_id": pk, "sitting_id": sitting_id, "released_at": released_at,
+            }
+        elif passed:
+            entry["passed"] = True
+    return results
+
+
+def results_for_user(user: Any) -> QuerySet[Attempt]:
+    """The caller's released results, newest first."""
+    return (Attempt.objects.filter(user=user, status=Attempt.Status.RELEASED)
+            .select_related("sitting__paper").order_by("-released_at", "-pk"))
+
+
+def attempts_for_user(user: Any) -> QuerySet[Attempt]:
+    """All the caller's attempts (scores only readable once released), newest first."""
+    return (Attempt.objects.filter(user=user).select_related("sitting__paper")
+            .order_by("-started_at", "-pk"))
+
+
+@dataclass
+class AreaScore:
+    area_id: int | None
+    area_name: str
+    score: Decimal
+    max_score: Decimal
+
+    @property
+    def percent(self) -> Decimal | None:
+        if not self.max_score:
+            return None
+        return (self.score * 100 / self.max_score).quantize(Decimal("0.01"))
+
+
+def _item_area(item: AttemptItem) -> tuple[int | None, str, int]:
+    """(area id, name, order) of an item: the area of the question's first tag that has one,
+    or of that tag's parent."""
+    best = None
+    for tag in item.question_version.question.tags.all():
+        area = tag.area or (tag.parent.area if tag.parent_id and tag.parent else None)
+        if area is not None and (best is None or area.order < best.order):
+            best = area
+    if best is None:
+        return None, "", 999
+    return best.pk, best.display_name, best.order
+
+
+def attempt_breakdown(attempt: Attempt) -> list[AreaScore]:
+    """Score and maximum per course area of the attempt's questions (final scores; items
+    not graded yet count as 0), in the areas' order; "" names questions without an area."""
+    items = list(attempt.items.select_related("question_version__question").prefetch_related(
+        "question_version__question__tags__area",
+        "question_version__question__tags__parent__area",
+    ))
+    scores = dict(Answer.objects.filter(attempt=attempt).values_list("item_id", "final_score"))
+    areas: dict[int | None, tuple[int, AreaScore]] = {}
+    for item in items:
+        area_id, name, order = _item_area(item)
+        entry = areas.get(area_id)
+        if entry is None:
+            entry = areas[area_id] = (order, AreaScore(area_id, name, ZERO, ZERO))
+        entry[1].max_score += item.points
+        entry[1].score += scores.get(item.pk) or ZERO
+    return [entry for _order, entry in sorted(areas.values(), key=lambda e: e[0])]
+
+
+def attempt_review(attempt: Attempt, *, viewer: Any) -> list[dict[str, Any]]:
+    """The items of a released attempt for its broker: their answer and score per item and,
+    if the sitting shows answers, the key and explanation. Empty before release (the key
+    never leaves the server before then)."""
+    if attempt.user_id != getattr(viewer, "pk", None) or attempt.status != \
+            Attempt.Status.RELEASED:
+        return []
+    show = attempt.sitting.show_answers
+    answers = {a.item_id: a for a in attempt.answers.all()}
+    review = []
+    for item in attempt.items.select_related("question_version__question").order_by(
+            "position"):
+        version = item.question_version
+        answer = answers.get(item.pk)
+        entry = {
+            "id": item.pk, "position": item.position, "type": version.question.type,
+            "stem": version.stem, "options": _ordered_options(item), "points": item.points,
+            "value": answer.value if answer else None,
+            "score": answer.final_score if answer else None,
+        }
+        if show:
+            entry["answer"] = version.answer
+            entry["explanation"] = version.explanation
+            if version.question.type in QuestionType.subjective():
+                entry["rubric"] = version.rubric
+        review.append(entry)
+    return review
+
+
+def _ordered_options(item: AttemptItem) -> list[dict[str, str]]:
+    options = {str(o.get("key")): o for o in item.question_version.options or []}
+    order = item.option_order or list(options)
+    return [{"key": key, "text": options[key].get("text", "")} for key in order
+            if key in options]

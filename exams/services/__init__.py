@@ -1,0 +1,61 @@
+"""Services of the exams app: every state change goes through these functions.
+
+Import from the modules (``from exams.services.attempts import attempt_start``). Actual
+signatures (keyword-only):
+
+attempts.py
+    attempt_start(*, sitting, user) -> Attempt
+        start or resume; PermissionDenied if not a candidate; ApplicationError outside the
+        window / no attempts left. An overdue attempt in progress is auto-submitted and
+        returned (check ``status``).
+    attempt_save_answer(*, attempt_id, user, item_id, value, client_ts, elapsed_ms=None)
+        -> SaveResult(saved, stale, saved_at)
+        raises AttemptClosed (an ApplicationError with extra {"code": "closed"}: answer 409),
+        Http404 for someone else's attempt or an item not in it, ApplicationError (400) for
+        a malformed value / client_ts. Values: single "B"; multiple ["A","C"]; truefalse
+        true/false; fillin ["blank 1", "blank 2"] (or a string for one blank); short/case
+        a string.
+    attempt_submit(*, attempt_id, user, auto=False) -> Attempt   (idempotent)
+    attempts_close_overdue(*, now=None, limit=500) -> int
+bank.py
+    question_content_clean(*, type, stem, options, answer, scoring, explanation, rubric)
+        -> (QuestionContent | None, [error messages])   (for form validation / preview)
+    question_create(*, type, stem, created_by, options=None, answer=None, scoring=None,
+        explanation="", rubric=None, difficulty=3, tags=(), default_points=1, code=None)
+    question_update(*, question, actor, stem=None, options=None, answer=None, scoring=None,
+        explanation=None, rubric=None, difficulty=None, tags=None, default_points=None)
+        new version when the current one was drawn into an attempt
+    question_archive(*, question, actor, active=False)
+importing.py
+    question_import_parse(*, file_name, content) -> ParsedQuestions
+    question_import_validate(parsed) -> QuestionValidation (rows, errors)
+    question_import(*, file_name, content, actor, dry_run=False) -> QuestionImportResult
+        (.ok, .errors [ImportError(row, column, message)], .created [Question]); saves
+        nothing when any row has an error
+    question_template_xlsx() -> bytes ; question_template_csv() -> bytes
+papers.py
+    paper_create(*, title, created_by, kind="fixed", description="", shuffle_questions=False,
+        shuffle_options=False) ; paper_update(*, paper, **fields)
+    paper_items_set(*, paper, items=[(question, points|None), ...])
+    paper_rules_set(*, paper, rules=[{"tag", "count", "points_each", "difficulty"?, "type"?}])
+    paper_check(*, paper)  (ApplicationError if not drawable)
+    paper_draw(*, paper, seed) -> [DrawnItem] ; paper_max_score(*, paper)
+    sitting_create(*, paper, title, opens_at, closes_at, duration_minutes, created_by,
+        cohort=None, brokers=(), graders=(), attempts_allowed=1, pass_mark=60,
+        release_policy="after_grading", show_answers=False, anonymous_grading=True,
+        double_marking=False, moderation_threshold=2)
+    sitting_update(*, sitting, actor, brokers=None, graders=None, **fields)
+    sitting_graders(sitting), sittings_graded_by(user), sitting_user_may_grade(sitting, user),
+    sitting_user_is_candidate(sitting, user)
+grading.py
+    mark_submit(*, answer_id, grader, criteria=None, score=None, comment="") -> Mark
+        criteria: list aligned with the rubric, numbers or {"criterion", "score"}
+    answer_regrade(*, answer_id, score, reason, actor) -> Answer
+    mark_criteria_clean(*, rubric, criteria, item_points, score=None)
+release.py
+    attempt_release(*, attempt_id, actor) -> Attempt ; sitting_release(*, sitting, actor) -> int
+statistics.py
+    sitting_item_statistics(*, sitting) -> [ItemStatistics]
+scoring.py
+    score_objective(...), fillin_normalise(text) (pure functions)
+"""
