@@ -246,3 +246,6 @@ ACADEMY_DEMO_MODE = env.bool("DEMO_MODE", default=False)
 # TrueType CJK font embedded in PDFs (transcripts). ReportLab cannot read CFF fonts such as Noto
 # CJK; if the file is missing, the built-in STSong-Light CID font is used with a warning.
 ACADEMY_PDF_FONT_PATH = env("PDF_FONT_PATH", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
+# Roster import limits: larger files are refused with a clear message.
+ACADEMY_ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=5 * 1024 * 1024)
+ACADEMY_ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=5000)
