@@ -151,7 +151,7 @@ def transcript_pdf(transcript: Transcript, *, issuer: str = "") -> bytes:
 
     story.append(Paragraph(_("Offline sessions attended"), heading))
     if transcript.attendances:
-        rows = [[p(_("Date")), p(_("Session")), p(_("Place")), p(_("Recorded by")),
+        rows = [[p(_("Date")), p(_("Session")), p(_("Place")), p(_("How recorded")),
                  p(_("Hours"))]]
         for a in transcript.attendances:
             rows.append([

@@ -6,7 +6,7 @@ app_name = "courses"
 
 urlpatterns = [
     # Brokers
-    path("", learner.my_programme, name="my_programme"),
+    path("programme/", learner.my_programme, name="my_programme"),
     path("open/", learner.open_cohorts, name="open_cohorts"),
     path("open/<int:pk>/join/", learner.cohort_join, name="cohort_join"),
     path("course/<int:pk>/", learner.course_detail, name="course_detail"),
