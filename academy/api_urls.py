@@ -7,4 +7,6 @@ from academy.people import api as people_api
 urlpatterns = [
     path("me/", people_api.MeView.as_view(), name="api-me"),
     path("", include("courses.api_urls")),
+    path("", include("certificates.api_urls")),
+    path("", include("academy.people.practice_api_urls")),
 ]

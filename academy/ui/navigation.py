@@ -28,10 +28,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # courses: brokers learn, trainers teach, admins and auditors oversee cohorts.
     NavItem(_("My programme"), "courses:my_programme", frozenset({Role.BROKER})),
     NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER})),
+    NavItem(_("My path"), "certificates:my_path", frozenset({Role.BROKER})),
     NavItem(_("My cohorts"), "courses:cohort_list", frozenset({Role.TRAINER})),
     NavItem(_("My courses"), "courses:trainer_courses", frozenset({Role.TRAINER})),
     NavItem(_("Cohorts"), "courses:cohort_list", frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("Roster import"), "people:roster_import", frozenset({Role.ADMIN})),
+    NavItem(_("Practice review"), "people:practice_review_queue", frozenset({Role.ADMIN})),
     NavItem(_("Brokers"), "people:broker_list",
             frozenset({Role.ADMIN, Role.AUDITOR, Role.TRAINER})),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMIN, Role.AUDITOR})),

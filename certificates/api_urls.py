@@ -1,0 +1,11 @@
+"""Endpoints of the certification rules under /api/v1/ (included from academy/api_urls.py)."""
+
+from django.urls import path
+
+from . import api
+
+urlpatterns = [
+    path("me/readiness/", api.MyReadinessView.as_view(), name="api-me-readiness"),
+    path("brokers/<int:user_id>/readiness/", api.BrokerReadinessView.as_view(),
+         name="api-broker-readiness"),
+]

@@ -1,0 +1,12 @@
+from django.urls import path
+
+from . import views
+
+app_name = "certificates"
+
+urlpatterns = [
+    path("path/", views.my_path, name="my_path"),
+    path("brokers/<int:user_id>/path/", views.broker_path, name="broker_path"),
+    path("brokers/<int:user_id>/requirement-set/", views.broker_assign_set,
+         name="broker_assign_set"),
+]
