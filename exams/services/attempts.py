@@ -149,6 +149,7 @@ def _upsert_sql() -> str:
     lock = "FOR KEY SHARE OF a" if postgres else ""
     # SQLite: an INSERT ... SELECT with an upsert clause needs a WHERE in the SELECT (it has
     # one) so that "ON CONFLICT" is not read as a join constraint; a comma join avoids "ON".
+    # Only table names (from model metadata) are interpolated; values are parameters.
     return f"""
         INSERT INTO {answer} (attempt_id, item_id, value, client_ts, saved_at, first_saved_at,
                               elapsed_ms, grading_status)
@@ -163,7 +164,7 @@ def _upsert_sql() -> str:
                elapsed_ms = COALESCE(EXCLUDED.elapsed_ms, {answer}.elapsed_ms)
          WHERE {answer}.client_ts < EXCLUDED.client_ts
         RETURNING 1
-    """
+    """  # noqa: S608
 
 
 _SQL_CACHE: dict[str, str] = {}

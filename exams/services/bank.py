@@ -51,7 +51,7 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
-def question_content_clean(
+def question_content_check(
     *,
     type: str,
     stem: str,
@@ -61,19 +61,23 @@ def question_content_clean(
     explanation: str = "",
     rubric: Any = None,
 ) -> tuple[QuestionContent | None, list[str]]:
-    """Check one question's content. Returns (clean content, []) or (None, [messages]).
-
-    Every problem is reported, not just the first, so that an import can list them all.
+    """Check one question's content. Returns (clean content, []) or
+    (None, [(field, message), ...]) where field is type, stem, scoring, options, answer or
+    rubric. Every problem is reported, not just the first, so that an import can list them.
     """
-    errors: list[str] = []
+    errors: list[tuple[str, str]] = []
+
+    def fail(field_name: str, message: str) -> None:
+        errors.append((field_name, message))
+
     if type not in QuestionType.values:
-        return None, [_("Unknown question type “%(type)s”.") % {"type": type}]
+        return None, [("type", _("Unknown question type “%(type)s”.") % {"type": type})]
     stem = (stem or "").strip()
     if not stem:
-        errors.append(_("The question text is empty."))
+        fail("stem", _("The question text is empty."))
     scoring = scoring or Scoring.ALL_OR_NOTHING
     if scoring not in Scoring.values:
-        errors.append(_("Unknown scoring “%(scoring)s”.") % {"scoring": scoring})
+        fail("scoring", _("Unknown scoring “%(scoring)s”.") % {"scoring": scoring})
     content = QuestionContent(type=type, stem=stem, explanation=(explanation or "").strip(),
                               scoring=scoring)
 
@@ -86,43 +90,43 @@ def question_content_clean(
                 else ""
             text = str((option or {}).get("text", "")).strip() if isinstance(option, dict) else ""
             if not key or not text:
-                errors.append(_("Every option needs a key and a text."))
+                fail("options", _("Every option needs a key and a text."))
                 continue
             clean_options.append({"key": key, "text": text})
         keys = [o["key"] for o in clean_options]
         if len(clean_options) < 2:
-            errors.append(_("A choice question needs at least two options."))
+            fail("options", _("A choice question needs at least two options."))
         if len(clean_options) > MAX_OPTIONS:
-            errors.append(_("A question has at most %(n)s options.") % {"n": MAX_OPTIONS})
+            fail("options", _("A question has at most %(n)s options.") % {"n": MAX_OPTIONS})
         if len(set(keys)) != len(keys):
-            errors.append(_("Two options have the same key."))
+            fail("options", _("Two options have the same key."))
         content.options = clean_options
         if type == QuestionType.SINGLE:
             if isinstance(answer, list) and len(answer) == 1:
                 answer = answer[0]
             key = str(answer or "").strip().upper()
             if not key:
-                errors.append(_("Give the correct option."))
+                fail("answer", _("Give the correct option."))
             elif key not in keys:
-                errors.append(_("The correct option “%(key)s” is not one of the options.")
+                fail("answer", _("The correct option “%(key)s” is not one of the options.")
                               % {"key": key})
             if isinstance(answer, list):
-                errors.append(_("A single-choice question has exactly one correct option."))
+                fail("answer", _("A single-choice question has exactly one correct option."))
             content.answer = key
         else:
             if isinstance(answer, str):
                 answer = [answer]
             chosen = sorted({str(k).strip().upper() for k in (answer or []) if str(k).strip()})
             if not chosen:
-                errors.append(_("Give at least one correct option."))
+                fail("answer", _("Give at least one correct option."))
             missing = [k for k in chosen if k not in keys]
             if missing:
-                errors.append(_("The correct options %(keys)s are not among the options.")
+                fail("answer", _("The correct options %(keys)s are not among the options.")
                               % {"keys": ", ".join(missing)})
             content.answer = chosen
     elif type == QuestionType.TRUEFALSE:
         if not isinstance(answer, bool):
-            errors.append(_("A true/false question's answer is true or false."))
+            fail("answer", _("A true/false question's answer is true or false."))
         content.answer = answer if isinstance(answer, bool) else None
         content.scoring = Scoring.ALL_OR_NOTHING
     elif type == QuestionType.FILLIN:
@@ -130,7 +134,7 @@ def question_content_clean(
         clean_blanks = [[str(a).strip() for a in blank if fillin_normalise(a)]
                         for blank in blanks]
         if not clean_blanks or any(not blank for blank in clean_blanks):
-            errors.append(_("Give at least one accepted answer for every blank."))
+            fail("answer", _("Give at least one accepted answer for every blank."))
         content.answer = clean_blanks[0] if len(clean_blanks) == 1 else clean_blanks
     else:  # short answer and case analysis: graded by people against the rubric
         content.answer = None
@@ -140,17 +144,23 @@ def question_content_clean(
                 if isinstance(criterion, dict) else ""
             points = _decimal(criterion.get("points")) if isinstance(criterion, dict) else None
             if not name or points is None or points <= 0:
-                errors.append(_("Every rubric criterion needs a name and positive points."))
+                fail("rubric", _("Every rubric criterion needs a name and positive points."))
                 continue
             clean_rubric.append({"criterion": name,
                                  "points": int(points) if points == points.to_integral()
                                  else float(points)})
         if not clean_rubric:
-            errors.append(_("A short-answer or case question needs a rubric (criteria with "
+            fail("rubric", _("A short-answer or case question needs a rubric (criteria with "
                             "points)."))
         content.rubric = clean_rubric
         content.scoring = Scoring.ALL_OR_NOTHING
     return (None, errors) if errors else (content, [])
+
+
+def question_content_clean(**kwargs: Any) -> tuple[QuestionContent | None, list[str]]:
+    """Like ``question_content_check`` (same arguments) but with the messages only."""
+    content, errors = question_content_check(**kwargs)
+    return content, [message for _field, message in errors]
 
 
 def _content_or_error(**kwargs: Any) -> QuestionContent:

@@ -183,10 +183,7 @@ def mark_submit(*, answer_id: int, grader: Any, criteria: Any = None, score: Any
                                    comment=(comment or "").strip(), submitted_at=now)
         marks.append(mark)
 
-        if round_ == Mark.Round.MODERATION:
-            answer.final_score = value
-            answer.grading_status = GS.GRADED
-        elif not sitting.double_marking:
+        if round_ == Mark.Round.MODERATION or not sitting.double_marking:
             answer.final_score = value
             answer.grading_status = GS.GRADED
         elif round_ == Mark.Round.SECOND:
