@@ -36,6 +36,12 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Practice review"), "people:practice_review_queue", frozenset({Role.ADMIN})),
     NavItem(_("Brokers"), "people:broker_list",
             frozenset({Role.ADMIN, Role.AUDITOR, Role.TRAINER})),
+    # exams: the bank and papers (trainers, admins), sittings (and auditors), grading.
+    NavItem(_("Question bank"), "exams:question_list", frozenset({Role.TRAINER, Role.ADMIN})),
+    NavItem(_("Papers"), "exams:paper_list", frozenset({Role.TRAINER, Role.ADMIN})),
+    NavItem(_("Sittings"), "exams:sitting_list",
+            frozenset({Role.TRAINER, Role.ADMIN, Role.AUDITOR})),
+    NavItem(_("Grading"), "exams:grading_queue", frozenset({Role.TRAINER})),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("Back office"), "admin:index", frozenset({Role.ADMIN})),
 )
