@@ -52,7 +52,7 @@ def attempt_score_refresh(attempt: Attempt) -> bool:
     )
     complete = not totals["missing"]
     if complete:
-        attempt.score = totals["total"] or Decimal("0")
+        attempt.score = (totals["total"] or Decimal("0")).quantize(Decimal("0.01"))
         attempt.passed = attempt_passed(attempt)
     else:
         attempt.score = None
