@@ -9,4 +9,5 @@ urlpatterns = [
     path("", include("courses.api_urls")),
     path("", include("certificates.api_urls")),
     path("", include("academy.people.practice_api_urls")),
+    path("", include("exams.api_urls")),
 ]

@@ -24,6 +24,7 @@ urlpatterns += i18n_patterns(
     path("accounts/", include("allauth.urls")),
     path("people/", include("academy.people.urls")),
     path("courses/", include("courses.urls")),
+    path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     path("", ui_views.home, name="home"),
     prefix_default_language=False,

@@ -28,6 +28,7 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # courses: brokers learn, trainers teach, admins and auditors oversee cohorts.
     NavItem(_("My programme"), "courses:my_programme", frozenset({Role.BROKER})),
     NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER})),
+    NavItem(_("My exams"), "exams:my_exams", frozenset({Role.BROKER})),
     NavItem(_("My path"), "certificates:my_path", frozenset({Role.BROKER})),
     NavItem(_("My cohorts"), "courses:cohort_list", frozenset({Role.TRAINER})),
     NavItem(_("My courses"), "courses:trainer_courses", frozenset({Role.TRAINER})),

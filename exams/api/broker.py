@@ -1,0 +1,151 @@
+"""Broker endpoints: start or resume, save one answer, submit, my released results.
+
+Every endpoint is for the broker role and works only on the caller's own attempts (the
+services take ``user=request.user`` and answer 404 for anyone else's).
+"""
+
+from __future__ import annotations
+
+from django.shortcuts import get_object_or_404
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
+from rest_framework import status
+from rest_framework.authentication import SessionAuthentication, TokenAuthentication
+from rest_framework.parsers import JSONParser
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from academy.errors import ApplicationError
+from academy.people.roles import HasRole, Role
+from exams.models import Sitting
+from exams.services.attempts import (
+    AttemptClosed,
+    attempt_save_answer,
+    attempt_start,
+    attempt_submit,
+)
+
+from .payload import attempt_payload
+from .results import released_results_for
+from .serializers import (
+    AnswerSaveRequestSerializer,
+    AnswerSaveResponseSerializer,
+    AttemptPayloadSerializer,
+    ErrorSerializer,
+    ResultSerializer,
+    SubmitResponseSerializer,
+)
+
+BrokerOnly = HasRole.of(Role.BROKER)
+
+NOT_A_BROKER = OpenApiResponse(ErrorSerializer, description="Not signed in, or not a broker.")
+NOT_YOURS = OpenApiResponse(ErrorSerializer,
+                            description="No such attempt or item among the caller's.")
+CLOSED = OpenApiResponse(
+    ErrorSerializer,
+    description='The attempt takes no more answers (deadline passed or submitted): '
+    '{"detail": "...", "code": "closed"}.',
+)
+
+
+def closed_response(exc: AttemptClosed) -> Response:
+    return Response({"detail": str(exc.message), **exc.extra}, status=status.HTTP_409_CONFLICT)
+
+
+class AttemptStartView(APIView):
+    """Start an attempt at a sitting, or resume the one in progress.
+
+    The deadline is fixed at the first start (the earlier of start + duration and the
+    sitting's close). The response carries the server's clock, the questions in this attempt's
+    order and every answer saved so far, so another device resumes where the first left off.
+    An attempt found overdue is submitted, and returned with its final status.
+    """
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(
+        tags=["exams"], request=None,
+        responses={200: AttemptPayloadSerializer,
+                   400: OpenApiResponse(ErrorSerializer, description="Not open yet, or no "
+                                        "attempts left."),
+                   401: NOT_A_BROKER, 403: NOT_A_BROKER,
+                   404: OpenApiResponse(ErrorSerializer, description="No such sitting."),
+                   409: CLOSED},
+    )
+    def post(self, request, sitting_id: int):
+        sitting = get_object_or_404(Sitting.objects.select_related("paper"), pk=sitting_id)
+        try:
+            attempt = attempt_start(sitting=sitting, user=request.user)
+        except AttemptClosed as exc:
+            return closed_response(exc)
+        return Response(AttemptPayloadSerializer(
+            attempt_payload(attempt, now=timezone.now())).data)
+
+
+class AnswerSaveView(APIView):
+    """Save one answer (idempotent): the hot path of an exam.
+
+    The answer with the highest ``client_ts`` is kept: replaying an older answer (from a
+    device's offline queue, or a retried request) never overwrites a newer one, and answers
+    ``{"saved": false, "stale": true}``. Sending the same answer again answers
+    ``saved: true``. One query when the save succeeds: the service's single upsert, which
+    also checks that the attempt is the caller's, in progress and before its deadline.
+    """
+
+    # Explicit and lean: no pagination, no throttling, no serializer on the way out.
+    authentication_classes = [SessionAuthentication, TokenAuthentication]
+    permission_classes = [BrokerOnly]
+    parser_classes = [JSONParser]
+    throttle_classes: list = []
+
+    @extend_schema(
+        tags=["exams"], request=AnswerSaveRequestSerializer,
+        responses={200: AnswerSaveResponseSerializer,
+                   400: OpenApiResponse(ErrorSerializer, description="Malformed body."),
+                   401: NOT_A_BROKER, 403: NOT_A_BROKER, 404: NOT_YOURS, 409: CLOSED},
+        examples=[OpenApiExample("A multiple-choice answer",
+                                 value={"value": ["A", "C"], "client_ts": 1764151200123},
+                                 request_only=True)],
+    )
+    def put(self, request, attempt_id: int, item_id: int):
+        data = request.data
+        if not isinstance(data, dict) or "client_ts" not in data or "value" not in data:
+            raise ApplicationError(_("Send the answer as {\"value\": ..., \"client_ts\": ...}."))
+        elapsed = data.get("elapsed_ms")
+        try:
+            result = attempt_save_answer(
+                attempt_id=attempt_id, user=request.user, item_id=item_id,
+                value=data["value"], client_ts=data["client_ts"],
+                elapsed_ms=elapsed if isinstance(elapsed, int) and elapsed >= 0 else None,
+            )
+        except AttemptClosed as exc:
+            return closed_response(exc)
+        return Response({"saved": result.saved, "stale": result.stale,
+                         "saved_at": result.saved_at})
+
+
+class AttemptSubmitView(APIView):
+    """Submit the caller's attempt (idempotent: a second submit, from another tab or a retry,
+    changes nothing and answers the same). Objective items are graded at once."""
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(tags=["exams"], request=None,
+                   responses={200: SubmitResponseSerializer, 401: NOT_A_BROKER,
+                              403: NOT_A_BROKER, 404: NOT_YOURS})
+    def post(self, request, attempt_id: int):
+        attempt = attempt_submit(attempt_id=attempt_id, user=request.user)
+        return Response({"status": attempt.status, "submitted_at": attempt.submitted_at})
+
+
+class MyResultsView(APIView):
+    """The caller's released results: score, pass, per-area breakdown. Attempts not released
+    yet are not listed (their scores are not final)."""
+
+    permission_classes = [BrokerOnly]
+
+    @extend_schema(tags=["exams"], responses={200: ResultSerializer(many=True),
+                                              401: NOT_A_BROKER, 403: NOT_A_BROKER})
+    def get(self, request):
+        return Response(ResultSerializer(released_results_for(request.user), many=True).data)

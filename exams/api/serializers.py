@@ -1,0 +1,163 @@
+"""Request and response shapes of the exams API (validation and the OpenAPI schema)."""
+
+from __future__ import annotations
+
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema_field
+from rest_framework import serializers
+
+# A text answer longer than this is refused (a case analysis is a few thousand characters).
+TEXT_MAX_LENGTH = 20_000
+# client_ts is milliseconds since the epoch; bigint in the database.
+CLIENT_TS_MAX = 2**53
+
+
+class ErrorSerializer(serializers.Serializer):
+    detail = serializers.CharField()
+    code = serializers.CharField(required=False, help_text="e.g. \"closed\"")
+
+
+@extend_schema_field(OpenApiTypes.ANY)
+class AnswerValueField(serializers.JSONField):
+    """single: "B"; multiple: ["A", "C"]; truefalse: true/false; fillin: ["text per blank"];
+    short/case: "text". null clears the answer."""
+
+
+class AnswerSaveRequestSerializer(serializers.Serializer):
+    value = AnswerValueField(allow_null=True)
+    client_ts = serializers.IntegerField(
+        min_value=0, max_value=CLIENT_TS_MAX,
+        help_text="The browser's clock in ms when the answer was given, strictly increasing "
+        "per device. The server keeps the answer with the highest client_ts.",
+    )
+
+
+class AnswerSaveResponseSerializer(serializers.Serializer):
+    saved = serializers.BooleanField(help_text="Whether this request's value is now stored.")
+    stale = serializers.BooleanField(
+        help_text="True when an answer with a newer client_ts was already stored (kept)."
+    )
+    saved_at = serializers.DateTimeField(help_text="The server's time of the save.")
+
+
+class OptionSerializer(serializers.Serializer):
+    key = serializers.CharField()
+    text = serializers.CharField()
+
+
+class AttemptItemSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    position = serializers.IntegerField(help_text="1-based.")
+    type = serializers.ChoiceField(
+        choices=["single", "multiple", "truefalse", "fillin", "short", "case"])
+    stem = serializers.CharField()
+    options = OptionSerializer(many=True, help_text="In this attempt's order.")
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    blanks = serializers.IntegerField(help_text="Fill-in: the number of blanks; else 0.")
+
+
+class SavedAnswerSerializer(serializers.Serializer):
+    value = AnswerValueField(allow_null=True)
+    client_ts = serializers.IntegerField()
+
+
+class AttemptPayloadSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    sitting = serializers.IntegerField()
+    number = serializers.IntegerField()
+    deadline = serializers.DateTimeField()
+    server_now = serializers.DateTimeField(
+        help_text="The server's clock: count down to the deadline from this, not from the "
+        "device's clock.")
+    status = serializers.CharField()
+    items = AttemptItemSerializer(many=True)
+    answers = serializers.DictField(child=SavedAnswerSerializer(),
+                                    help_text="Saved answers by item id.")
+
+
+class SubmitResponseSerializer(serializers.Serializer):
+    status = serializers.CharField()
+    submitted_at = serializers.DateTimeField()
+
+
+class AreaResultSerializer(serializers.Serializer):
+    area = serializers.CharField(allow_null=True, help_text="Course area code")
+    name = serializers.CharField()
+    score = serializers.DecimalField(max_digits=8, decimal_places=2)
+    max_score = serializers.DecimalField(max_digits=8, decimal_places=2)
+    percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+
+
+class ResultSerializer(serializers.Serializer):
+    attempt = serializers.IntegerField()
+    sitting = serializers.IntegerField()
+    sitting_title = serializers.CharField()
+    paper = serializers.IntegerField()
+    number = serializers.IntegerField()
+    submitted_at = serializers.DateTimeField()
+    released_at = serializers.DateTimeField()
+    score = serializers.DecimalField(max_digits=8, decimal_places=2)
+    max_score = serializers.DecimalField(max_digits=8, decimal_places=2)
+    percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
+    pass_mark = serializers.DecimalField(max_digits=5, decimal_places=2)
+    passed = serializers.BooleanField(allow_null=True)
+    areas = AreaResultSerializer(many=True)
+
+
+# --- Grading ------------------------------------------------------------------------------
+
+class RubricCriterionSerializer(serializers.Serializer):
+    criterion = serializers.CharField()
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+
+
+class GradingQueueEntrySerializer(serializers.Serializer):
+    answer = serializers.IntegerField(help_text="Answer id: POST its mark to "
+                                      "/grading/answers/{id}/mark/.")
+    attempt_code = serializers.CharField(help_text="The anonymous answer code.")
+    sitting = serializers.IntegerField()
+    sitting_title = serializers.CharField()
+    anonymous = serializers.BooleanField()
+    broker = serializers.DictField(
+        allow_null=True, child=serializers.CharField(),
+        help_text="{\"name\": ...} when the sitting is not graded anonymously; else null.")
+    question_type = serializers.CharField()
+    stem = serializers.CharField()
+    value = AnswerValueField(allow_null=True)
+    points = serializers.DecimalField(max_digits=6, decimal_places=2)
+    rubric = RubricCriterionSerializer(many=True)
+    round = serializers.IntegerField(help_text="The round your mark would be: 1, 2 or 3 "
+                                     "(moderation).")
+    submitted_at = serializers.DateTimeField()
+
+
+@extend_schema_field({"oneOf": [
+    {"type": "number"},
+    {"type": "object", "properties": {"criterion": {"type": "string"},
+                                      "score": {"type": "number"}}, "required": ["score"]},
+]})
+class CriterionScoreField(serializers.JSONField):
+    """A criterion's score: a number (rubric order) or {"criterion": name, "score": n}."""
+
+
+class MarkRequestSerializer(serializers.Serializer):
+    criteria = serializers.ListField(
+        child=CriterionScoreField(), required=False,
+        help_text="One score per rubric criterion: numbers in the rubric's order, or "
+        "objects matched by criterion name. The service checks each against the rubric.")
+    score = serializers.DecimalField(max_digits=6, decimal_places=2, min_value=0,
+                                     required=False,
+                                     help_text="Only for a question without a rubric.")
+    comment = serializers.CharField(required=False, allow_blank=True, max_length=5000)
+
+
+class MarkResponseSerializer(serializers.Serializer):
+    id = serializers.IntegerField()
+    answer = serializers.IntegerField()
+    round = serializers.IntegerField()
+    score = serializers.DecimalField(max_digits=6, decimal_places=2)
+    criteria = serializers.ListField(child=serializers.DictField())
+    comment = serializers.CharField(allow_blank=True)
+    submitted_at = serializers.DateTimeField()
+    grading_status = serializers.CharField(help_text="The answer's status after this mark.")
+    final_score = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
