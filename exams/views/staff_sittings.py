@@ -9,7 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_POST, require_safe
 
 from academy.errors import ApplicationError
 from academy.people.models import User
@@ -27,6 +27,7 @@ from .staff_common import (
     can_release_sitting,
     get_sitting,
     paginate,
+    read_only_for_auditors,
     sittings_visible_to,
     viewer_required,
 )
@@ -41,6 +42,8 @@ def identity_hidden(sitting: Sitting, attempt: Attempt) -> bool:
 
 
 @viewer_required
+@read_only_for_auditors
+@require_safe
 def sitting_list(request):
     """The sittings the user may see, with attempts and grading still to do."""
     now = timezone.now()
@@ -133,6 +136,8 @@ def _percent(part: int, whole: int) -> int:
 
 
 @viewer_required
+@read_only_for_auditors
+@require_safe
 def sitting_dashboard(request, pk: int):
     """Attempts started and submitted, grading progress, release, results per broker."""
     sitting = get_sitting(request, pk)
@@ -206,6 +211,8 @@ def sitting_release_view(request, pk: int):
 
 
 @viewer_required
+@read_only_for_auditors
+@require_safe
 def attempt_detail(request, pk: int):
     """One attempt's answers with their scores and marks (anonymous until released)."""
     attempt = get_object_or_404(Attempt.objects.select_related("sitting", "user"), pk=pk)
@@ -239,6 +246,8 @@ def attempt_detail(request, pk: int):
 
 
 @viewer_required
+@read_only_for_auditors
+@require_safe
 def sitting_statistics(request, pk: int):
     """Per question: facility, discrimination, average time, distractors; flags."""
     from ..services.statistics import sitting_item_statistics
