@@ -11,7 +11,7 @@ from django.core.cache import cache
 from tests.e2e.conftest import PHONE, fresh_totp_code
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 # The English heading of each role's home page, and a menu item only that role has.
 HOME = {
