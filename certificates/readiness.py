@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Q, Sum
+from django.db.models import Count, Min, Prefetch, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -34,7 +34,13 @@ from academy.people.models import BrokerProfile, Level, PracticeRecord
 from courses.models import Enrolment
 from courses.selectors import BrokerHours, broker_hours
 
-from .models import BrokerRequirementSet, RequirementSet
+from .models import (
+    AreaHoursRequirement,
+    BrokerRequirementSet,
+    CourseHoursRequirement,
+    ExamRequirement,
+    RequirementSet,
+)
 
 # Kinds of requirement, in the order the path page shows them.
 TOTAL_HOURS = "total_hours"
@@ -233,7 +239,9 @@ def _practice_totals(user_ids: list[int]) -> dict[int, PracticeTotals]:
 
 def _sets_with_rows():
     return RequirementSet.objects.select_related("level").prefetch_related(
-        "area_hours__area", "course_hours__course", "exams__paper"
+        Prefetch("area_hours", AreaHoursRequirement.objects.select_related("area")),
+        Prefetch("course_hours", CourseHoursRequirement.objects.select_related("course")),
+        Prefetch("exams", ExamRequirement.objects.select_related("paper")),
     )
 
 
