@@ -229,3 +229,26 @@ def test_turning_the_requirement_off_lifts_it(client, settings, role):
     assert client.get(reverse("home")).status_code == 200
     assert client.get(reverse("api-me")).status_code == 200
     assert client.get(reverse("people:broker_list")).status_code == 200
+
+
+def test_staff_without_totp_are_sent_to_setup_from_the_api_docs_page(client):
+    """The docs are a page for people (redirect); the schema is for programs (JSON 403)."""
+    client.force_login(UserFactory(roles=["auditor"]))
+    docs = client.get(reverse("api-docs"))
+    assert docs.status_code == 302
+    assert docs.url == reverse(SETUP_URL_NAME)
+    schema = client.get(reverse("schema"))
+    assert schema.status_code == 403
+    assert schema.json()["code"] == "mfa_required"
+
+
+def test_staff_without_totp_can_reach_the_pages_they_need_to_enrol(client):
+    client.force_login(UserFactory(roles=["admin"]))
+    for name in ("mfa_index", "account_email", "account_change_password"):
+        assert client.get(reverse(name)).status_code == 200, name
+    assert client.get(reverse("healthz")).status_code in (200, 503)
+
+
+def test_a_broker_logged_in_gets_403_not_the_admin_login_form(client):
+    client.force_login(BrokerFactory())
+    assert client.get(reverse("admin:login")).status_code == 403
