@@ -309,3 +309,28 @@ def test_regrade_of_an_answer_waiting_for_marks_is_refused_inline(grader_client,
                                   {"score": "1", "reason": "阅卷未完成前改分"})
     assert response.status_code == 200
     assert response.context["form"].non_field_errors()
+
+
+# --- Demo data ---------------------------------------------------------------------------------
+
+def test_demo_seed_fills_the_bank_and_trainer1s_queue(login):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from academy.people.models import User
+    from exams.models import Question
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert Question.objects.filter(code__startswith="ZJ-").count() >= 60
+    assert set(Question.objects.values_list("type", flat=True)) == set(QuestionType.values)
+    for area in ("general", "policy", "practice", "advanced"):
+        assert Question.objects.filter(tags__code=area).exists()
+    final = Sitting.objects.get(paper__kind="rules")
+    assert final.cohort is not None and final.attempts.filter(status="submitted").count() >= 5
+    trainer1 = User.objects.get(email="trainer1@demo.local")
+    response = login(trainer1).get(reverse("exams:grading_queue"))
+    assert response.context["total_waiting"] >= 5
+    counts = {m: m.objects.count() for m in (Question, Sitting, Attempt, Answer, Mark)}
+    call_command("seed_demo", "--force", stdout=StringIO())
+    assert counts == {m: m.objects.count() for m in counts}
