@@ -11,7 +11,7 @@ from django.conf import settings
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
 VAR_DIR = BASE_DIR / "var"
 _ENV_NAMES = {"DATABASE_URL", "REDIS_URL", "EMAIL_URL", "TIME_ZONE", "DEBUG",
-              "DJANGO_SETTINGS_MODULE", "STATIC_ROOT", "MEDIA_ROOT"}
+              "DJANGO_SETTINGS_MODULE", "STATIC_ROOT", "MEDIA_ROOT", "DJANGO_ALLOW_ASYNC_UNSAFE"}
 
 _PRINT_SETTINGS = """
 import json
