@@ -7,6 +7,7 @@ from django.db.models import Count, Prefetch, Q
 from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
@@ -190,8 +191,10 @@ def question_import(request):
             dry_run="check" in request.POST,
         )
         if result.ok and not result.dry_run:
-            messages.success(request, _("%(n)s questions were imported.")
-                             % {"n": len(result.created)})
+            count = len(result.created)
+            messages.success(request, ngettext("%(n)s question was imported.",
+                                               "%(n)s questions were imported.", count)
+                             % {"n": count})
             return redirect("exams:question_list")
     return render(request, "exams/staff/question_import.html", {
         "form": form,

@@ -71,7 +71,6 @@ def grading_queue_view(request):
         "entries": entries,
         "total_waiting": sum(waiting.values()),
         "moderation_waiting": sum(1 for e in entries if e.grading_status == GS.MODERATION),
-        "tab": "grading",
     })
 
 

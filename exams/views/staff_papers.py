@@ -9,6 +9,7 @@ from django.contrib import messages
 from django.db.models import Count
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 
 from academy.errors import ApplicationError
 
@@ -141,7 +142,9 @@ def paper_detail(request, pk: int):
             points = add_form.cleaned_data.get("points")
             paper_items_set(paper=paper, items=[*[(i.question, i.points) for i in items],
                                                 *[(q, points) for q in chosen]])
-            messages.success(request, _("%(n)s questions were added.") % {"n": len(chosen)})
+            messages.success(request, ngettext("%(n)s question was added.",
+                                               "%(n)s questions were added.", len(chosen))
+                             % {"n": len(chosen)})
             return redirect("exams:paper_detail", pk=paper.pk)
         if action == "rules" and rule_formset.is_valid():
             tags = {t.pk: t for t in Tag.objects.all()}

@@ -9,6 +9,7 @@ from django.db.models import Count, Q
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST, require_safe
 
 from academy.errors import ApplicationError
@@ -203,8 +204,9 @@ def sitting_release_view(request, pk: int):
         raise PermissionDenied
     count = sitting_release(sitting=sitting, actor=request.user)
     if count:
-        messages.success(request, _("%(n)s results were released to the brokers.")
-                         % {"n": count})
+        messages.success(request, ngettext(
+            "%(n)s result was released to the broker.",
+            "%(n)s results were released to the brokers.", count) % {"n": count})
     else:
         messages.info(request, _("No fully graded result was waiting for release."))
     return redirect("exams:sitting_dashboard", pk=sitting.pk)
