@@ -25,6 +25,7 @@ INSTALLED_APPS = [
     # per-app demo seeders and checks run.
     "academy.people",
     "academy.audit",
+    "academy.notifications",
     "courses",
     "exams",
     "certificates",
@@ -78,6 +79,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "academy.ui.context_processors.navigation",
+                "academy.notifications.context_processors.notifications",
             ],
         },
     },
@@ -249,3 +251,16 @@ ACADEMY_PDF_FONT_PATH = env("PDF_FONT_PATH", default="/usr/share/fonts/truetype/
 # Roster import limits: larger files are refused with a clear message.
 ACADEMY_ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=5 * 1024 * 1024)
 ACADEMY_ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=5000)
+# Reminders and notifications (academy/notifications/conf.py documents each): quiet hours and
+# the digest time are wall-clock times in TIME_ZONE; offsets are days before the date.
+ACADEMY_NOTIFY_QUIET_START = env("NOTIFY_QUIET_START", default="22:00")
+ACADEMY_NOTIFY_QUIET_END = env("NOTIFY_QUIET_END", default="07:00")
+ACADEMY_NOTIFY_DIGEST_TIME = env("NOTIFY_DIGEST_TIME", default="08:00")
+ACADEMY_NOTIFY_DEADLINE_DAYS = env.list("NOTIFY_DEADLINE_DAYS", cast=int, default=[7, 3, 1])
+ACADEMY_NOTIFY_EXPIRY_DAYS = env.list("NOTIFY_EXPIRY_DAYS", cast=int, default=[90, 30, 7])
+ACADEMY_NOTIFY_INACTIVITY_DAYS = env.int("NOTIFY_INACTIVITY_DAYS", default=21)
+ACADEMY_NOTIFY_GRADING_BACKLOG_DAYS = env.int("NOTIFY_GRADING_BACKLOG_DAYS", default=3)
+ACADEMY_NOTIFY_INVITATION_DAYS = env.int("NOTIFY_INVITATION_DAYS", default=3)
+ACADEMY_NOTIFY_PRACTICE_REVIEW_DAYS = env.int("NOTIFY_PRACTICE_REVIEW_DAYS", default=3)
+ACADEMY_NOTIFY_EXAM_NOTICE_HOURS = env.int("NOTIFY_EXAM_NOTICE_HOURS", default=24)
+ACADEMY_NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)

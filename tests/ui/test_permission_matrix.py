@@ -39,7 +39,8 @@ from tests.ui.matrix import (
 
 pytestmark = pytest.mark.django_db
 
-CHECKED_NAMESPACES = frozenset({"people", "courses", "exams", "certificates", "talent", "ui"})
+CHECKED_NAMESPACES = frozenset({"people", "courses", "exams", "certificates", "talent", "ui",
+                                "notifications"})
 
 
 def _roster_import() -> dict[str, Any]:

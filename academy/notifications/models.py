@@ -1,0 +1,180 @@
+"""Notifications: the in-app notification centre, the reminder log and people's preferences.
+
+A ``Reminder`` is written *before* anything is sent, one row per (person, kind, subject,
+window, channel), unique in the database: that constraint is what makes every reminder
+at-most-once whatever runs twice (a sweep, two beat processes, a retried task). Its status
+then follows the delivery: ``pending`` → ``sent`` (or ``failed`` after the last attempt, or
+``skipped`` when there was nobody to send to).
+"""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from . import kinds as k
+
+
+class Notification(models.Model):
+    """A message in a person's notification centre (in their language when it was made)."""
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        related_name="notifications",
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    title = models.CharField(_("title"), max_length=300)
+    body = models.TextField(_("text"), blank=True)
+    url = models.CharField(
+        _("link"), max_length=500, blank=True,
+        help_text=_("A path on this site, in the default language (translated when opened)."),
+    )
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    read_at = models.DateTimeField(_("read"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("notification")
+        verbose_name_plural = _("notifications")
+        indexes = [
+            models.Index(fields=["recipient", "read_at"], name="notif_recipient_read"),
+            models.Index(fields=["recipient", "-created_at"], name="notif_recipient_created"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title
+
+    @property
+    def is_read(self) -> bool:
+        return self.read_at is not None
+
+
+class Reminder(models.Model):
+    """One delivery of one kind of reminder to one person over one channel, logged first."""
+
+    class Channel(models.TextChoices):
+        EMAIL = k.EMAIL, _("E-mail")
+        INAPP = k.INAPP, _("In the app")
+        DIGEST = k.DIGEST, _("Daily digest")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting to be sent")
+        SENT = "sent", _("Sent")
+        FAILED = "failed", _("Failed")
+        SKIPPED = "skipped", _("Skipped")
+
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
+        related_name="reminders",
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    subject_type = models.CharField(
+        _("about (type)"), max_length=60, blank=True,
+        help_text=_("The model the reminder is about, e.g. courses.cohortcoursedeadline."),
+    )
+    subject_id = models.BigIntegerField(_("about (id)"), default=0)
+    window = models.CharField(
+        _("window"), max_length=100,
+        help_text=_("Which occasion of the subject, e.g. due-2026-12-01:7d; one reminder "
+                    "per person, kind, subject, window and channel."),
+    )
+    channel = models.CharField(_("channel"), max_length=10, choices=Channel.choices)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("delivery attempts"), default=0)
+    last_error = models.TextField(_("last error"), blank=True)
+    context = models.JSONField(_("context"), default=dict, blank=True)
+    url = models.CharField(_("link"), max_length=500, blank=True)
+    language = models.CharField(_("language"), max_length=10, blank=True)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    scheduled_for = models.DateTimeField(
+        _("send not before"), null=True, blank=True,
+        help_text=_("Quiet hours, the digest time or a retry's backoff."),
+    )
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+    # When the e-mail was last handed to a Celery task (or is expected to be, for a retry):
+    # ``reminders_send_due`` hands it over again only if that is long past (a lost task).
+    queued_at = models.DateTimeField(_("queued"), null=True, blank=True, editable=False)
+    # Which call of the delivery service inserted the row: that call, and only it, delivers.
+    batch = models.UUIDField(_("batch"), null=True, blank=True, editable=False)
+    digest = models.ForeignKey(
+        "self", verbose_name=_("sent in digest"), on_delete=models.SET_NULL, null=True,
+        blank=True, related_name="digest_items",
+    )
+
+    class Meta:
+        ordering = ["-created_at", "-pk"]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["recipient", "kind", "subject_type", "subject_id", "window", "channel"],
+                name="notifications_reminder_once",
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(status="sent") | models.Q(sent_at__isnull=False),
+                name="notifications_reminder_sent_has_time",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["batch"], name="notif_reminder_batch"),
+            models.Index(fields=["status", "channel", "scheduled_for"],
+                         name="notif_reminder_due"),
+            models.Index(fields=["kind", "created_at"], name="notif_reminder_kind"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.recipient_id} ({self.window}, {self.channel})"
+
+
+class NotificationPreference(models.Model):
+    """What a person chose to get for one optional kind (mandatory kinds ignore it)."""
+
+    class Choice(models.TextChoices):
+        EMAIL = k.EMAIL, k.CHOICE_LABELS[k.EMAIL]
+        INAPP = k.INAPP, k.CHOICE_LABELS[k.INAPP]
+        DIGEST = k.DIGEST, k.CHOICE_LABELS[k.DIGEST]
+        OFF = k.OFF, k.CHOICE_LABELS[k.OFF]
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        related_name="notification_preferences",
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    choice = models.CharField(_("choice"), max_length=10, choices=Choice.choices)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        verbose_name = _("notification preference")
+        verbose_name_plural = _("notification preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"],
+                                    name="notifications_preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.kind}: {self.choice}"
+
+
+class UserSettings(models.Model):
+    """Per-person settings of this app: the language of their e-mails and notifications."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        related_name="notification_settings",
+    )
+    language = models.CharField(
+        _("language of e-mails"), max_length=10, blank=True, choices=settings.LANGUAGES,
+        help_text=_("Empty: the site's language."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("notification settings")
+        verbose_name_plural = _("notification settings")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.language or '-'}"

@@ -1,0 +1,89 @@
+"""Celery tasks of reminders: thin wrappers around ``services`` and the sweep registry."""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+
+@shared_task(
+    name="academy.notifications.tasks.reminder_send",
+    bind=True,
+    acks_late=True,
+    ignore_result=True,
+    # The service counts delivery attempts and records the last one as failed; this bound is
+    # for database outages.
+    autoretry_for=(OperationalError,),
+    retry_backoff=5,
+    retry_backoff_max=300,
+    max_retries=20,
+)
+def reminder_send(self, reminder_id: int) -> str:
+    """E-mail reminder ``reminder_id`` (``services.reminder_send``).
+
+    Safe to run twice or at once in two workers: the row is locked with SKIP LOCKED and
+    checked to be pending and due; the "sent" mark commits with the send. A temporary mail
+    failure is recorded on the row and retried after the backoff the service computed
+    (doubling from ACADEMY_NOTIFY_RETRY_SECONDS); after ACADEMY_NOTIFY_MAX_ATTEMPTS the row
+    is marked failed for an administrator. Database operational errors retry with backoff.
+    """
+    from .services import DeliveryDeferred
+    from .services import reminder_send as send
+
+    try:
+        return send(reminder_id=reminder_id)
+    except DeliveryDeferred as deferred:
+        raise self.retry(countdown=deferred.countdown, exc=deferred) from None
+
+
+@shared_task(name="academy.notifications.tasks.reminders_send_due", acks_late=True,
+             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def reminders_send_due() -> int:
+    """Queue the e-mail reminders that are due and not with a task (beat, every minute).
+
+    Safe to run twice: rows are marked queued under a lock, and sending checks status.
+    """
+    from .services import reminders_send_due as send_due
+
+    return send_due()
+
+
+@shared_task(name="academy.notifications.tasks.reminders_send_digests", acks_late=True,
+             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def reminders_send_digests() -> int:
+    """Gather due digest items into one e-mail per person (beat, every 15 minutes).
+
+    Safe to run twice: items are locked and marked in the transaction that creates the
+    digest, whose reminder row is unique per person and set of items.
+    """
+    from .services import digests_send
+
+    return digests_send()
+
+
+@shared_task(name="academy.notifications.tasks.reminders_sweep", acks_late=True,
+             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def reminders_sweep(name: str) -> int:
+    """Run the registered sweep ``name`` (beat, on its own schedule).
+
+    Safe to run twice, in two beat processes at once, or to be killed: every reminder is a row
+    unique per person, kind, subject, window and channel, inserted before delivery with ON
+    CONFLICT DO NOTHING, and only the run that inserted a row delivers it. Retries up to 3
+    times on database operational errors.
+    """
+    from .sweeps import sweep_run
+
+    return sweep_run(name).created
+
+
+@shared_task(name="academy.notifications.tasks.reminders_sweep_all", acks_late=True,
+             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def reminders_sweep_all() -> int:
+    """Run every registered sweep once (as ``reminders_sweep`` does one). Same guarantees."""
+    from .sweeps import sweeps_run_all
+
+    return sum(report.created for report in sweeps_run_all())
