@@ -13,11 +13,13 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, validate_email
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import User
 from academy.people.roles import Role
 from academy.people.scoping import broker_users_visible_to
+from courses.models import Cohort
 from courses.selectors import cohorts_visible_to
 
 from .models import Paper, Question, QuestionType, Scoring, Sitting, Tag
@@ -452,11 +454,6 @@ class PaperRuleForm(BootstrapMixin, forms.Form):
                     self.add_error(name, _("Needed for this rule."))
         return data
 
-    @property
-    def is_blank(self) -> bool:
-        data = getattr(self, "cleaned_data", {})
-        return data.get("DELETE") or data.get("tag") is None
-
 
 PaperRuleFormSet = forms.formset_factory(PaperRuleForm, extra=3, max_num=50)
 
@@ -489,8 +486,13 @@ class SittingForm(BootstrapMixin, forms.ModelForm):
         super().__init__(*args, **kwargs)
         self.user = user
         self.fields["paper"].queryset = Paper.objects.order_by("-created_at")
-        cohorts = cohorts_visible_to(user).select_related("programme").order_by("-starts_on")
-        self.fields["cohort"].queryset = cohorts
+        # The user's cohorts, and the sitting's own (a listed grader may edit a sitting of a
+        # cohort they do not teach).
+        cohorts = Q(pk__in=cohorts_visible_to(user).values("pk"))
+        if self.instance.cohort_id:
+            cohorts |= Q(pk=self.instance.cohort_id)
+        self.fields["cohort"].queryset = (Cohort.objects.filter(cohorts)
+                                          .select_related("programme").order_by("-starts_on"))
         self.fields["graders"].queryset = (
             User.objects.filter(groups__name=Role.TRAINER, is_active=True)
             .order_by("full_name", "email").distinct()

@@ -70,7 +70,6 @@ def grading_queue_view(request):
         "rows": rows,
         "entries": entries,
         "total_waiting": sum(waiting.values()),
-        "moderation_waiting": sum(1 for e in entries if e.grading_status == GS.MODERATION),
     })
 
 

@@ -559,6 +559,18 @@ def test_edit_a_sitting(grader_client, sitting):
     assert sitting.title == "改名后的考试" and sitting.pass_mark == 70
 
 
+def test_a_listed_grader_edits_a_sitting_of_a_cohort_they_do_not_teach(login, sitting):
+    outsider = trainer_user()
+    sitting.graders.add(outsider)
+    client = login(outsider)
+    data = _sitting_post(sitting.paper, cohort=sitting.cohort.pk, graders=[outsider.pk],
+                         title="外聘阅卷教师修改")
+    response = client.post(reverse("exams:sitting_edit", args=[sitting.pk]), data)
+    assert response.status_code == 302, response.context["form"].errors
+    sitting.refresh_from_db()
+    assert sitting.title == "外聘阅卷教师修改"
+
+
 def test_dashboard_shows_progress_and_hides_names_until_release(grader_client, sitting,
                                                                  candidate, submitted):
     url = reverse("exams:sitting_dashboard", args=[sitting.pk])
