@@ -26,6 +26,7 @@ urlpatterns += i18n_patterns(
     path("courses/", include("courses.urls")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
+    path("talent/", include("academy.talent.urls")),
     path("notifications/", include("academy.notifications.urls")),
     path("", ui_views.home, name="home"),
     prefix_default_language=False,

@@ -29,6 +29,7 @@ INSTALLED_APPS = [
     "courses",
     "exams",
     "certificates",
+    "academy.talent",
     "academy.ui",
     "django.contrib.admin",
     "django.contrib.auth",

@@ -43,6 +43,9 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Sittings"), "exams:sitting_list",
             frozenset({Role.TRAINER, Role.ADMIN, Role.AUDITOR})),
     NavItem(_("Grading"), "exams:grading_queue", frozenset({Role.TRAINER})),
+    # talent: the bureau's dashboard and audit trail viewer.
+    NavItem(_("Dashboard"), "talent:dashboard", frozenset({Role.ADMIN, Role.AUDITOR})),
+    NavItem(_("Audit trail"), "talent:audit", frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("Back office"), "admin:index", frozenset({Role.ADMIN})),
 )

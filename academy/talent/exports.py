@@ -1,0 +1,178 @@
+"""Tables out of the talent pool: CSV (UTF-8 with BOM, for Excel) and XLSX (openpyxl).
+
+Every cell that a spreadsheet would read as a formula (starting with = + - @, or a tab or
+carriage return) gets a leading apostrophe, so a name like ``=HYPERLINK(...)`` typed into a
+record is shown, never run. Exports of personal data are written to the audit trail by the
+service that produces them (``services.export_write``).
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.utils.translation import gettext as _
+
+FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
+CSV_TYPE = "text/csv; charset=utf-8"
+XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@dataclass
+class Table:
+    """One sheet: a title, Chinese (translated) headers and rows of plain values."""
+
+    title: str
+    headers: list[str]
+    rows: list[list[Any]] = field(default_factory=list)
+
+
+def safe_cell(value: Any) -> Any:
+    """The value as a spreadsheet should show it; text that looks like a formula is quoted."""
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return _("Yes") if value else _("No")
+    if isinstance(value, (int, float, Decimal)):
+        return value
+    if isinstance(value, datetime.datetime):
+        from django.utils import timezone
+
+        if timezone.is_aware(value):
+            value = timezone.localtime(value)
+        return value.strftime("%Y-%m-%d %H:%M")
+    if isinstance(value, datetime.date):
+        return value.isoformat()
+    text = str(value)
+    if text.startswith(FORMULA_PREFIXES):
+        return "'" + text
+    return text
+
+
+def to_csv(tables: Sequence[Table]) -> bytes:
+    """UTF-8 with a byte-order mark (Excel then reads Chinese correctly); tables one after
+    another, each under its title when there are several."""
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    for index, table in enumerate(tables):
+        if len(tables) > 1:
+            if index:
+                writer.writerow([])
+            writer.writerow([safe_cell(table.title)])
+        writer.writerow([safe_cell(h) for h in table.headers])
+        for row in table.rows:
+            writer.writerow([safe_cell(v) for v in row])
+    return ("\ufeff" + buffer.getvalue()).encode("utf-8")
+
+
+def _sheet_title(title: str, used: set[str]) -> str:
+    clean = "".join("_" if c in '[]:*?/\\' else c for c in title)[:31] or "Sheet"
+    candidate, n = clean, 2
+    while candidate in used:
+        suffix = f" ({n})"
+        candidate, n = clean[: 31 - len(suffix)] + suffix, n + 1
+    used.add(candidate)
+    return candidate
+
+
+def to_xlsx(tables: Sequence[Table]) -> bytes:
+    """One worksheet per table, headers bold and frozen."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    workbook = Workbook()
+    workbook.remove(workbook.active)
+    used: set[str] = set()
+    for table in tables:
+        sheet = workbook.create_sheet(_sheet_title(table.title, used))
+        sheet.append([safe_cell(h) for h in table.headers])
+        for cell in sheet[1]:
+            cell.font = Font(bold=True)
+        sheet.freeze_panes = "A2"
+        for row in table.rows:
+            sheet.append([safe_cell(v) for v in row])
+        for index, header in enumerate(table.headers, start=1):
+            letter = sheet.cell(row=1, column=index).column_letter
+            sheet.column_dimensions[letter].width = max(10, min(40, len(str(header)) * 2 + 4))
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    return buffer.getvalue()
+
+
+def render(tables: Sequence[Table], file_format: str) -> tuple[bytes, str]:
+    if file_format == "csv":
+        return to_csv(tables), CSV_TYPE
+    return to_xlsx(tables), XLSX_TYPE
+
+
+# --- The tables ---------------------------------------------------------------------------------
+
+
+def broker_headers() -> list[str]:
+    return [_("Name"), _("E-mail"), _("Level"), _("Level reached on"), _("Region"),
+            _("Organisation"), _("Mobile phone"), _("National ID number")]
+
+
+def broker_row(profile: Any, *, unmasked: bool = False) -> list[Any]:
+    return [
+        profile.user.full_name, profile.user.email, profile.level.display_name,
+        profile.level_since, profile.region.display_name,
+        profile.organisation.name if profile.organisation_id else "",
+        profile.phone if unmasked else profile.phone_masked,
+        profile.national_id if unmasked else profile.national_id_masked,
+    ]
+
+
+def broker_table(profiles: Iterable[Any], *, unmasked: bool = False) -> Table:
+    return Table(_("Brokers"), broker_headers(),
+                 [broker_row(p, unmasked=unmasked) for p in profiles])
+
+
+def dashboard_tables(figures: dict[str, Any]) -> list[Table]:
+    """The dashboard's figures, one table each (the same numbers as the page)."""
+    tables = [
+        Table(_("Brokers by level"), [_("Level"), _("Brokers")],
+              [[r.label, r.count] for r in figures["by_level"]]),
+        Table(_("Brokers by region"), [_("Region"), _("Brokers")],
+              [[r.label, r.count] for r in figures["by_region"]]),
+        Table(_("Brokers by organisation"), [_("Organisation"), _("Brokers")],
+              [[r.label, r.count] for r in figures["by_organisation"]]),
+        Table(_("Promotions by month"), [_("Month"), _("Level"), _("Promotions")],
+              [[r.month.strftime("%Y-%m"), r.level_label, r.count]
+               for r in figures["promotions"]]),
+        Table(_("Funnel toward intermediate"),
+              [_("Step"), _("Brokers"), _("Of the previous step (%)"), _("Of the enrolled (%)")],
+              [[s.label, s.count, s.of_previous, s.of_first] for s in figures["funnel"]]),
+        Table(_("Cohort progress"),
+              [_("Cohort"), _("Enrolled"), _("Completed"), _("Withdrawn"),
+               _("Class hours met"), _("Average class hours")],
+              [[c.name, c.enrolled, c.completed, c.withdrawn, c.hours_met, c.avg_hours]
+               for c in figures["cohorts"]]),
+        Table(_("Exam results by sitting"),
+              [_("Sitting"), _("Paper"), _("Attempts"), _("Brokers"), _("Brokers passed"),
+               _("Pass rate (%)"), _("Average score (%)")]
+              + [f"{b}–{b + 9 if b < 90 else 100}%" for b in range(0, 100, 10)],
+              [[s.title, s.paper, s.attempts, s.brokers, s.passed_brokers, s.pass_rate,
+                s.avg_percent, *s.buckets] for s in figures["sittings"]]),
+        Table(_("Grading turnaround"),
+              [_("Marks"), _("Average (hours)"), _("Median (hours)")],
+              [[figures["turnaround"].marks, figures["turnaround"].average_hours,
+                figures["turnaround"].median_hours]]),
+        Table(_("Practice records by region and month"),
+              [_("Month"), _("Region"), _("Records"), _("Contract amount (yuan)"),
+               _("Certified technical income (yuan)")],
+              [[r.month.strftime("%Y-%m"), r.region_label, r.records, r.amount, r.income]
+               for r in figures["practice"]]),
+    ]
+    if figures.get("certificates") is not None:
+        c = figures["certificates"]
+        tables.append(Table(_("Certificates"),
+                            [_("Valid"), _("Expiring within 90 days"), _("Expired"),
+                             _("Revoked")],
+                            [[c["valid"], c["expiring"], c["expired"], c["revoked"]]]))
+    return tables

@@ -1,0 +1,62 @@
+"""The filter forms of the talent pool pages."""
+
+from __future__ import annotations
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from academy.people.models import Level, Organisation, Region
+from courses.models import Cohort
+
+from .selectors import TalentFilters
+
+
+class TalentFilterForm(forms.Form):
+    """Period, region, organisation, cohort, level: the filters every figure honours."""
+
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(),
+                                    to_field_name="code", required=False,
+                                    empty_label=_("All regions"))
+    organisation = forms.ModelChoiceField(label=_("Organisation"),
+                                          queryset=Organisation.objects.all(),
+                                          required=False, empty_label=_("All organisations"))
+    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.all(),
+                                    to_field_name="code", required=False,
+                                    empty_label=_("All cohorts"))
+    level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.all(),
+                                   to_field_name="code", required=False,
+                                   empty_label=_("All levels"))
+
+    def clean(self):
+        data = super().clean()
+        start, end = data.get("date_from"), data.get("date_to")
+        if start and end and end < start:
+            self.add_error("date_to", _("The end of the period is before its start."))
+        return data
+
+    def filters(self) -> TalentFilters:
+        """The valid filters (an invalid form filters nothing: its errors show inline)."""
+        if not self.is_valid():
+            return TalentFilters()
+        data = self.cleaned_data
+        return TalentFilters(
+            date_from=data.get("date_from"), date_to=data.get("date_to"),
+            region=data.get("region"), organisation=data.get("organisation"),
+            cohort=data.get("cohort"), level=data.get("level"),
+        )
+
+
+class AuditFilterForm(forms.Form):
+    actor = forms.CharField(label=_("Actor"), required=False,
+                            help_text=_("E-mail address or part of it."))
+    action = forms.CharField(label=_("Action"), required=False)
+    subject = forms.CharField(label=_("Subject"), required=False)
+    person = forms.IntegerField(label=_("Person (user id)"), required=False, min_value=1)
+    date_from = forms.DateField(label=_("From"), required=False,
+                                widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("To"), required=False,
+                              widget=forms.DateInput(attrs={"type": "date"}))

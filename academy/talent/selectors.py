@@ -1,0 +1,698 @@
+"""The bureau's figures: every number on the dashboard, from aggregate queries only.
+
+Each figure is computed over the same population (``TalentFilters``: period, region,
+organisation, cohort, level) and each number has a drill-down: ``brokers_for(filters, drill)``
+returns the brokers behind it by applying the *same* conditions as the figure (one queryset
+builder per figure), so the list always matches its number.
+
+The period (``date_from``/``date_to``, inclusive) limits events: promotions (``level_since``),
+enrolments in the funnel, exam attempts (submission), marks (submission) and practice records
+(contract date). Counts of brokers by level, region and organisation describe the pool as it
+is now.
+
+No figure loops over brokers in Python: loops below go over levels, regions, months, sittings
+or funnel steps (small, bounded sets).
+"""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from django.apps import apps
+from django.db.models import (
+    Avg,
+    Case,
+    Count,
+    DecimalField,
+    DurationField,
+    Exists,
+    ExpressionWrapper,
+    F,
+    IntegerField,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Sum,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce, TruncMonth
+from django.utils.translation import gettext_lazy as _
+
+from academy.people.models import BrokerProfile, Level, Organisation, PracticeRecord, Region
+from courses.models import Attendance, Cohort, Enrolment, LessonProgress
+from exams.models import Attempt, Mark, Sitting
+
+ZERO = Decimal("0")
+HOURS_FIELD = DecimalField(max_digits=9, decimal_places=2)
+MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
+INTERMEDIATE = "intermediate"
+
+
+@dataclass(frozen=True)
+class TalentFilters:
+    """What the auditor narrowed the pool to. Empty values mean "all"."""
+
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    region: Region | None = None
+    organisation: Organisation | None = None
+    cohort: Cohort | None = None
+    level: Level | None = None
+
+    def as_query(self) -> dict[str, str]:
+        """The filters as GET parameters (for drill-down links and exports)."""
+        query: dict[str, str] = {}
+        if self.date_from:
+            query["date_from"] = self.date_from.isoformat()
+        if self.date_to:
+            query["date_to"] = self.date_to.isoformat()
+        if self.region:
+            query["region"] = self.region.code
+        if self.organisation:
+            query["organisation"] = str(self.organisation.pk)
+        if self.cohort:
+            query["cohort"] = self.cohort.code
+        if self.level:
+            query["level"] = self.level.code
+        return query
+
+    def as_json(self) -> dict[str, str]:
+        return self.as_query()
+
+    def _in_period(self, field_name: str, *, is_datetime: bool = False) -> Q:
+        q = Q()
+        lookup = f"{field_name}__date" if is_datetime else field_name
+        if self.date_from:
+            q &= Q(**{f"{lookup}__gte": self.date_from})
+        if self.date_to:
+            q &= Q(**{f"{lookup}__lte": self.date_to})
+        return q
+
+
+# --- The population -----------------------------------------------------------------------------
+
+
+def profiles(filters: TalentFilters) -> QuerySet[BrokerProfile]:
+    """The broker profiles the filters select (region, organisation, cohort, level)."""
+    qs = BrokerProfile.objects.filter(user__is_active=True)
+    if filters.region is not None:
+        qs = qs.filter(region=filters.region)
+    if filters.organisation is not None:
+        qs = qs.filter(organisation=filters.organisation)
+    if filters.level is not None:
+        qs = qs.filter(level=filters.level)
+    if filters.cohort is not None:
+        qs = qs.filter(Exists(Enrolment.objects.filter(
+            user_id=OuterRef("user_id"), cohort=filters.cohort,
+        ).exclude(status=Enrolment.Status.WITHDRAWN)))
+    return qs
+
+
+def _broker_ids(filters: TalentFilters) -> QuerySet:
+    return profiles(filters).values("user_id")
+
+
+# --- Brokers by level, region, organisation ---------------------------------------------------
+
+
+@dataclass
+class CountRow:
+    key: str
+    label: str
+    count: int
+    percent: int = 0
+    drill: dict[str, str] = field(default_factory=dict)
+
+
+def _with_percent(rows: list[CountRow]) -> list[CountRow]:
+    top = max((r.count for r in rows), default=0)
+    for row in rows:
+        row.percent = round(row.count * 100 / top) if top else 0
+    return rows
+
+
+def brokers_by_level(filters: TalentFilters) -> list[CountRow]:
+    """Brokers at each level (every level listed, zeros included). Two queries."""
+    counts = dict(profiles(filters).values("level_id").annotate(n=Count("pk"))
+                  .values_list("level_id", "n").order_by())
+    return _with_percent([
+        CountRow(level.code, level.display_name, counts.get(level.pk, 0),
+                 drill={"level": level.code})
+        for level in Level.objects.order_by("rank")
+    ])
+
+
+def brokers_by_region(filters: TalentFilters) -> list[CountRow]:
+    """Brokers in each region (every region listed). Two queries."""
+    counts = dict(profiles(filters).values("region_id").annotate(n=Count("pk"))
+                  .values_list("region_id", "n").order_by())
+    return _with_percent([
+        CountRow(region.code, region.display_name, counts.get(region.pk, 0),
+                 drill={"region": region.code})
+        for region in Region.objects.all()
+    ])
+
+
+def brokers_by_organisation(filters: TalentFilters, *, limit: int = 20) -> list[CountRow]:
+    """The organisations with most brokers (``limit`` of them). One query."""
+    rows = (profiles(filters).filter(organisation__isnull=False)
+            .values("organisation_id", "organisation__name")
+            .annotate(n=Count("pk")).order_by("-n", "organisation__name")[:limit])
+    return _with_percent([
+        CountRow(str(r["organisation_id"]), r["organisation__name"], r["n"],
+                 drill={"organisation": str(r["organisation_id"])})
+        for r in rows
+    ])
+
+
+# --- Promotions ---------------------------------------------------------------------------------
+
+
+@dataclass
+class PromotionRow:
+    month: datetime.date
+    level_code: str
+    level_label: str
+    count: int
+    percent: int = 0
+
+    @property
+    def drill(self) -> dict[str, str]:
+        return {"promoted": self.month.strftime("%Y-%m"), "level": self.level_code}
+
+
+def _promoted(filters: TalentFilters) -> QuerySet[BrokerProfile]:
+    """Brokers above the first level, by the date they reached their level."""
+    first_rank = Level.objects.order_by("rank").values("rank")[:1]
+    return (profiles(filters).filter(level_since__isnull=False)
+            .filter(level__rank__gt=Subquery(first_rank))
+            .filter(filters._in_period("level_since")))
+
+
+def promotions_by_month(filters: TalentFilters) -> list[PromotionRow]:
+    """Promotions (brokers who reached a level above the first) per month and level.
+
+    Read from ``BrokerProfile.level_since``: the last promotion of each broker. One query.
+    """
+    rows = (_promoted(filters).annotate(month=TruncMonth("level_since"))
+            .values("month", "level__code", "level__name", "level__name_en")
+            .annotate(n=Count("pk")).order_by("month", "level__rank"))
+    result = []
+    for r in rows:
+        month = r["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        level = Level(code=r["level__code"], name=r["level__name"], name_en=r["level__name_en"])
+        result.append(PromotionRow(month, r["level__code"], level.display_name, r["n"]))
+    return _with_percent(result)  # type: ignore[arg-type]
+
+
+def promotions_by_year(rows: list[PromotionRow]) -> list[tuple[int, int]]:
+    """Totals per year from the monthly rows (loops over months, not brokers)."""
+    totals: dict[int, int] = {}
+    for row in rows:
+        totals[row.month.year] = totals.get(row.month.year, 0) + row.count
+    return sorted(totals.items())
+
+
+# --- The funnel toward intermediate -----------------------------------------------------------
+
+
+FUNNEL_STEPS = (
+    ("enrolled", _("Enrolled")),
+    ("hours", _("Class hours met")),
+    ("exam", _("Exams passed")),
+    ("practice", _("Practice met")),
+    ("certified", _("Certified")),
+)
+
+
+@dataclass
+class FunnelRequirements:
+    """What the requirement set in force asks of a broker for the funnel's level."""
+
+    level: Level | None
+    total_hours: Decimal | None = None
+    papers: list[tuple[int, Decimal | None]] = field(default_factory=list)
+    practice_records: int = 0
+    min_amount: Decimal | None = None
+    min_income: Decimal | None = None
+    set_label: str = ""
+
+
+def funnel_requirements() -> FunnelRequirements:
+    """The intermediate level's current requirement set (three queries), if any.
+
+    The funnel judges everyone by the version in force now; a broker moved to another version
+    by an admin is judged by their own version on their dossier (the readiness engine).
+    """
+    level = Level.objects.filter(code=INTERMEDIATE).first()
+    if level is None:
+        return FunnelRequirements(level=None)
+    if not apps.is_installed("certificates"):
+        return FunnelRequirements(level=level)
+    from certificates.models import RequirementSet
+
+    rs = (RequirementSet.objects.filter(level=level, is_current=True)
+          .prefetch_related("exams").first())
+    if rs is None:
+        return FunnelRequirements(level=level)
+    return FunnelRequirements(
+        level=level, total_hours=rs.total_hours,
+        papers=[(row.paper_id, row.min_percent) for row in rs.exams.all()],
+        practice_records=rs.practice_records,
+        min_amount=rs.practice_min_contract_amount,
+        min_income=rs.practice_min_technical_income,
+        set_label=str(rs),
+    )
+
+
+def _sum_subquery(model, value_field: str, **conditions) -> Coalesce:
+    sub = (model.objects.filter(user_id=OuterRef("user_id"), **conditions)
+           .values("user_id").annotate(total=Sum(value_field)).values("total").order_by())
+    return Coalesce(Subquery(sub, output_field=HOURS_FIELD), Value(ZERO),
+                    output_field=HOURS_FIELD)
+
+
+def _funnel_annotated(filters: TalentFilters, req: FunnelRequirements) -> QuerySet:
+    """Profiles with what each funnel step needs, as annotations (subqueries, no loops)."""
+    qs = profiles(filters)
+    enrolments = Enrolment.objects.filter(user_id=OuterRef("user_id")).exclude(
+        status=Enrolment.Status.WITHDRAWN)
+    if req.level is not None:
+        enrolments = enrolments.filter(cohort__programme__to_level=req.level)
+    if filters.cohort is not None:
+        enrolments = enrolments.filter(cohort=filters.cohort)
+    enrolments = enrolments.filter(filters._in_period("enrolled_at", is_datetime=True))
+    qs = qs.annotate(
+        t_enrolled=Exists(enrolments),
+        t_hours=ExpressionWrapper(
+            _sum_subquery(LessonProgress, "credited_hours", completed_at__isnull=False)
+            + _sum_subquery(Attendance, "credited_hours"),
+            output_field=HOURS_FIELD,
+        ),
+    )
+    if req.papers:
+        paper_q = Q()
+        for paper_id, min_percent in req.papers:
+            one = Q(sitting__paper_id=paper_id)
+            if min_percent is not None:
+                one &= Q(score__gte=F("max_score") * min_percent / 100)
+            paper_q |= one
+        passed = (Attempt.objects.filter(user_id=OuterRef("user_id"),
+                                         status=Attempt.Status.RELEASED, passed=True)
+                  .filter(paper_q).values("user_id")
+                  .annotate(n=Count("sitting__paper_id", distinct=True)).values("n")
+                  .order_by())
+        qs = qs.annotate(t_papers=Coalesce(Subquery(passed, output_field=IntegerField()),
+                                           Value(0)))
+    approved = PracticeRecord.objects.filter(broker_id=OuterRef("user_id"),
+                                             status=PracticeRecord.Status.APPROVED)
+    qs = qs.annotate(
+        t_practice=Coalesce(Subquery(
+            approved.values("broker_id").annotate(n=Count("pk")).values("n").order_by(),
+            output_field=IntegerField()), Value(0)),
+        t_amount=Coalesce(Subquery(
+            approved.values("broker_id").annotate(s=Sum("contract_amount")).values("s")
+            .order_by(), output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+        t_income=Coalesce(Subquery(
+            approved.values("broker_id").annotate(s=Sum("technical_income")).values("s")
+            .order_by(), output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+    )
+    return qs
+
+
+def funnel_conditions(req: FunnelRequirements) -> dict[str, Q]:
+    """Each step's condition, cumulative (a broker at a step met every step before it).
+
+    "Certified" is an enrolled broker now at the funnel's level or above.
+    """
+    enrolled = Q(t_enrolled=True)
+    hours = enrolled & (Q(t_hours__gte=req.total_hours) if req.total_hours is not None else Q())
+    exam = hours & (Q(t_papers__gte=len(req.papers)) if req.papers else Q())
+    practice = exam
+    if req.practice_records:
+        practice &= Q(t_practice__gte=req.practice_records)
+    if req.min_amount is not None:
+        practice &= Q(t_amount__gte=req.min_amount)
+    if req.min_income is not None:
+        practice &= Q(t_income__gte=req.min_income)
+    rank = req.level.rank if req.level is not None else 10**6
+    certified = enrolled & Q(level__rank__gte=rank)
+    return {"enrolled": enrolled, "hours": hours, "exam": exam, "practice": practice,
+            "certified": certified}
+
+
+@dataclass
+class FunnelStep:
+    key: str
+    label: str
+    count: int
+    of_previous: int | None  # conversion from the previous step, percent
+    of_first: int  # percent of the enrolled
+    drill: dict[str, str]
+
+
+def funnel(filters: TalentFilters) -> tuple[list[FunnelStep], FunnelRequirements]:
+    """Counts at each step toward intermediate, with conversions. One aggregate query (plus
+    three for the requirement set)."""
+    req = funnel_requirements()
+    conditions = funnel_conditions(req)
+    counts = _funnel_annotated(filters, req).aggregate(**{
+        key: Count("pk", filter=cond) for key, cond in conditions.items()
+    })
+    steps: list[FunnelStep] = []
+    first = counts["enrolled"] or 0
+    previous: int | None = None
+    for key, label in FUNNEL_STEPS:
+        n = counts[key] or 0
+        steps.append(FunnelStep(
+            key=key, label=str(label), count=n,
+            of_previous=None if previous is None else (round(n * 100 / previous)
+                                                       if previous else 0),
+            of_first=round(n * 100 / first) if first else 0,
+            drill={"step": key},
+        ))
+        previous = n
+    return steps, req
+
+
+# --- Cohorts ------------------------------------------------------------------------------------
+
+
+@dataclass
+class CohortRow:
+    cohort_id: int
+    code: str
+    name: str
+    enrolled: int
+    completed: int
+    withdrawn: int
+    hours_met: int
+    avg_hours: Decimal
+    percent: int = 0
+
+
+def cohort_progress_summary(filters: TalentFilters) -> tuple[list[CohortRow], Decimal | None]:
+    """Per cohort: brokers enrolled, completed, withdrawn, meeting the hours, average hours.
+
+    One aggregate query over enrolments (plus the requirement set's three).
+    """
+    req = funnel_requirements()
+    qs = Enrolment.objects.filter(user_id__in=_broker_ids(filters))
+    if filters.cohort is not None:
+        qs = qs.filter(cohort=filters.cohort)
+    hours = ExpressionWrapper(
+        _sum_subquery(LessonProgress, "credited_hours", completed_at__isnull=False)
+        + _sum_subquery(Attendance, "credited_hours"),
+        output_field=HOURS_FIELD,
+    )
+    qs = qs.annotate(b_hours=hours)
+    hours_met = (Q(b_hours__gte=req.total_hours) if req.total_hours is not None
+                 else Q(pk__isnull=True))
+    active = ~Q(status=Enrolment.Status.WITHDRAWN)
+    rows = (qs.values("cohort_id", "cohort__code", "cohort__name", "cohort__starts_on")
+            .annotate(
+                enrolled=Count("pk", filter=active),
+                completed=Count("pk", filter=Q(status=Enrolment.Status.COMPLETED)),
+                withdrawn=Count("pk", filter=Q(status=Enrolment.Status.WITHDRAWN)),
+                hours_met=Count("pk", filter=active & hours_met),
+                avg_hours=Avg("b_hours", filter=active),
+            ).order_by("-cohort__starts_on", "cohort__code"))
+    result = []
+    for r in rows:
+        result.append(CohortRow(
+            cohort_id=r["cohort_id"], code=r["cohort__code"], name=r["cohort__name"],
+            enrolled=r["enrolled"], completed=r["completed"], withdrawn=r["withdrawn"],
+            hours_met=r["hours_met"],
+            avg_hours=Decimal(r["avg_hours"] or 0).quantize(Decimal("0.01")),
+            percent=round(r["hours_met"] * 100 / r["enrolled"]) if r["enrolled"] else 0,
+        ))
+    return result, req.total_hours
+
+
+# --- Exams --------------------------------------------------------------------------------------
+
+
+BUCKETS = tuple(range(0, 100, 10))  # 0-9, 10-19, ... 90-100
+
+
+def _attempts(filters: TalentFilters) -> QuerySet[Attempt]:
+    qs = Attempt.objects.filter(status=Attempt.Status.RELEASED, user_id__in=_broker_ids(filters))
+    if filters.cohort is not None:
+        qs = qs.filter(sitting__cohort=filters.cohort)
+    return qs.filter(filters._in_period("submitted_at", is_datetime=True))
+
+
+@dataclass
+class SittingRow:
+    sitting_id: int
+    title: str
+    paper: str
+    attempts: int
+    brokers: int
+    passed_brokers: int
+    pass_rate: int
+    avg_percent: Decimal
+    buckets: list[int]
+    bucket_percents: list[int] = field(default_factory=list)
+
+
+def _percent_expr():
+    return ExpressionWrapper(F("score") * 100 / F("max_score"), output_field=HOURS_FIELD)
+
+
+def exam_results_by_sitting(filters: TalentFilters) -> list[SittingRow]:
+    """Per sitting: released attempts, brokers, brokers who passed, pass rate (of brokers),
+    average score (%), and the distribution of scores in ten bands. Two queries."""
+    qs = _attempts(filters).filter(max_score__gt=0, score__isnull=False).annotate(
+        pct=_percent_expr())
+    totals = (qs.values("sitting_id", "sitting__title", "sitting__paper__title")
+              .annotate(attempts=Count("pk"), brokers=Count("user_id", distinct=True),
+                        passed_brokers=Count("user_id", distinct=True, filter=Q(passed=True)),
+                        avg=Avg("pct"))
+              .order_by("sitting__opens_at", "sitting_id"))
+    bucket = Case(*[When(pct__lt=b + 10, then=Value(b)) for b in BUCKETS[:-1]],
+                  default=Value(90), output_field=IntegerField())
+    dist: dict[tuple[int, int], int] = {
+        (r["sitting_id"], r["band"]): r["n"]
+        for r in qs.annotate(band=bucket).values("sitting_id", "band")
+        .annotate(n=Count("pk")).order_by()
+    }
+    rows = []
+    for r in totals:
+        buckets = [dist.get((r["sitting_id"], b), 0) for b in BUCKETS]
+        top = max(buckets) or 1
+        rows.append(SittingRow(
+            sitting_id=r["sitting_id"], title=r["sitting__title"],
+            paper=r["sitting__paper__title"], attempts=r["attempts"], brokers=r["brokers"],
+            passed_brokers=r["passed_brokers"],
+            pass_rate=round(r["passed_brokers"] * 100 / r["brokers"]) if r["brokers"] else 0,
+            avg_percent=Decimal(r["avg"] or 0).quantize(Decimal("0.01")),
+            buckets=buckets, bucket_percents=[round(n * 100 / top) for n in buckets],
+        ))
+    return rows
+
+
+@dataclass
+class Turnaround:
+    marks: int
+    average_hours: Decimal | None
+    median_hours: Decimal | None
+
+
+def grading_turnaround(filters: TalentFilters) -> Turnaround:
+    """Time from an attempt's submission to each grader's mark: average and median (hours).
+
+    Three queries: count and average, then the middle row(s) by offset for the median.
+    """
+    delay = ExpressionWrapper(F("submitted_at") - F("answer__attempt__submitted_at"),
+                              output_field=DurationField())
+    qs = (Mark.objects.filter(answer__attempt__user_id__in=_broker_ids(filters),
+                              answer__attempt__submitted_at__isnull=False)
+          .filter(filters._in_period("submitted_at", is_datetime=True)))
+    if filters.cohort is not None:
+        qs = qs.filter(answer__attempt__sitting__cohort=filters.cohort)
+    qs = qs.annotate(delay=delay)
+    agg = qs.aggregate(n=Count("pk"), avg=Avg("delay"))
+    n = agg["n"] or 0
+    if not n:
+        return Turnaround(0, None, None)
+    ordered = qs.order_by("delay", "pk").values_list("delay", flat=True)
+    middle = list(ordered[(n - 1) // 2:(n // 2) + 1])
+    median = sum(middle, datetime.timedelta()) / len(middle)
+
+    def hours(value: datetime.timedelta | None) -> Decimal | None:
+        if value is None:
+            return None
+        return (Decimal(value.total_seconds()) / 3600).quantize(Decimal("0.1"))
+
+    return Turnaround(n, hours(agg["avg"]), hours(median))
+
+
+# --- Practice records ---------------------------------------------------------------------------
+
+
+@dataclass
+class PracticeRow:
+    region_code: str
+    region_label: str
+    month: datetime.date
+    records: int
+    amount: Decimal
+    income: Decimal
+
+    @property
+    def drill(self) -> dict[str, str]:
+        return {"region": self.region_code, "practice_month": self.month.strftime("%Y-%m")}
+
+
+def _practice(filters: TalentFilters) -> QuerySet[PracticeRecord]:
+    return (PracticeRecord.objects.filter(status=PracticeRecord.Status.APPROVED,
+                                          broker_id__in=_broker_ids(filters))
+            .filter(filters._in_period("contract_date")))
+
+
+def practice_by_region_month(filters: TalentFilters) -> tuple[list[PracticeRow], dict[str, Any]]:
+    """Approved practice records per region and month of the contract: count, contract
+    amount, certified technical income; and the totals. Two queries."""
+    qs = _practice(filters)
+    rows = (qs.annotate(month=TruncMonth("contract_date"))
+            .values("broker__broker_profile__region__code", "broker__broker_profile__region__name",
+                    "broker__broker_profile__region__name_en", "month")
+            .annotate(n=Count("pk"), amount=Sum("contract_amount"),
+                      income=Coalesce(Sum("technical_income"), Value(ZERO),
+                                      output_field=MONEY_FIELD))
+            .order_by("month", "broker__broker_profile__region__code"))
+    result = []
+    for r in rows:
+        month = r["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        region = Region(code=r["broker__broker_profile__region__code"],
+                        name=r["broker__broker_profile__region__name"],
+                        name_en=r["broker__broker_profile__region__name_en"])
+        result.append(PracticeRow(region.code, region.display_name, month, r["n"],
+                                  r["amount"] or ZERO, r["income"] or ZERO))
+    totals = qs.aggregate(records=Count("pk"), amount=Coalesce(Sum("contract_amount"),
+                                                               Value(ZERO),
+                                                               output_field=MONEY_FIELD),
+                          income=Coalesce(Sum("technical_income"), Value(ZERO),
+                                          output_field=MONEY_FIELD),
+                          brokers=Count("broker_id", distinct=True))
+    return result, totals
+
+
+# --- Certificates (when the certificates app issues them) --------------------------------------
+
+
+def certificate_counts(filters: TalentFilters) -> dict[str, int] | None:
+    """Valid, expiring within 90 days, expired and revoked certificates; None until the
+    certificates app has a ``Certificate`` model."""
+    try:
+        model = apps.get_model("certificates", "Certificate")
+    except LookupError:
+        return None
+    names = {f.name for f in model._meta.get_fields()}
+    owner = "broker" if "broker" in names else "user"
+    qs = model.objects.filter(**{f"{owner}_id__in": _broker_ids(filters)})
+    from django.utils import timezone
+
+    now = timezone.now()
+    soon = now + datetime.timedelta(days=90)
+    revoked = Q(revoked_at__isnull=False) if "revoked_at" in names else Q(pk__isnull=True)
+    expires = "expires_at" if "expires_at" in names else None
+    if expires is None:
+        return qs.aggregate(valid=Count("pk", filter=~revoked), expiring=Value(0),
+                            expired=Value(0), revoked=Count("pk", filter=revoked))
+    live = ~revoked & (Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": now}))
+    return qs.aggregate(
+        valid=Count("pk", filter=live),
+        expiring=Count("pk", filter=live & Q(**{f"{expires}__lte": soon})),
+        expired=Count("pk", filter=~revoked & Q(**{f"{expires}__lte": now})),
+        revoked=Count("pk", filter=revoked),
+    )
+
+
+# --- The whole dashboard -------------------------------------------------------------------------
+
+
+def dashboard(filters: TalentFilters) -> dict[str, Any]:
+    """Every figure of the dashboard, for the page, the API and the exports."""
+    steps, req = funnel(filters)
+    promotions = promotions_by_month(filters)
+    cohorts, cohort_hours = cohort_progress_summary(filters)
+    practice_rows, practice_totals = practice_by_region_month(filters)
+    by_level = brokers_by_level(filters)
+    return {
+        "total": sum(r.count for r in by_level),
+        "by_level": by_level,
+        "by_region": brokers_by_region(filters),
+        "by_organisation": brokers_by_organisation(filters),
+        "promotions": promotions,
+        "promotions_by_year": promotions_by_year(promotions),
+        "funnel": steps,
+        "funnel_requirements": req,
+        "cohorts": cohorts,
+        "cohort_hours_required": cohort_hours,
+        "sittings": exam_results_by_sitting(filters),
+        "turnaround": grading_turnaround(filters),
+        "practice": practice_rows,
+        "practice_totals": practice_totals,
+        "certificates": certificate_counts(filters),
+    }
+
+
+# --- Drill-down ---------------------------------------------------------------------------------
+
+
+DRILL_KEYS = ("step", "promoted", "sitting", "passed", "practice_month")
+
+
+def brokers_for(filters: TalentFilters, drill: dict[str, str] | None = None
+                ) -> QuerySet[BrokerProfile]:
+    """The brokers behind a number: the filters plus one figure's own condition.
+
+    ``drill``: ``step`` (a funnel step), ``promoted`` (YYYY-MM, with the level filter),
+    ``sitting`` (+ ``passed=1``: brokers with a released attempt at the sitting, passed),
+    ``practice_month`` (YYYY-MM: brokers with an approved record that month). Unknown keys
+    are ignored.
+    """
+    drill = drill or {}
+    qs = profiles(filters)
+    step = drill.get("step")
+    if step in dict(FUNNEL_STEPS):
+        req = funnel_requirements()
+        qs = _funnel_annotated(filters, req).filter(funnel_conditions(req)[step])
+    month = _month(drill.get("promoted"))
+    if month is not None:
+        qs = _promoted(filters).filter(level_since__year=month.year,
+                                       level_since__month=month.month)
+    sitting = drill.get("sitting")
+    if sitting and sitting.isdigit():
+        attempts = _attempts(filters).filter(sitting_id=int(sitting),
+                                             max_score__gt=0, score__isnull=False)
+        if drill.get("passed") == "1":
+            attempts = attempts.filter(passed=True)
+        qs = qs.filter(user_id__in=attempts.values("user_id"))
+    practice_month = _month(drill.get("practice_month"))
+    if practice_month is not None:
+        records = _practice(filters).filter(contract_date__year=practice_month.year,
+                                            contract_date__month=practice_month.month)
+        qs = qs.filter(user_id__in=records.values("broker_id"))
+    return (qs.select_related("user", "level", "region", "organisation")
+            .order_by("user__full_name", "pk"))
+
+
+def _month(value: str | None) -> datetime.date | None:
+    if not value:
+        return None
+    try:
+        return datetime.datetime.strptime(value, "%Y-%m").date()
+    except ValueError:
+        return None
