@@ -21,6 +21,7 @@ from .models import (
     Tag,
 )
 
+
 @admin.register(Tag)
 class TagAdmin(admin.ModelAdmin):
     list_display = ("code", "name", "name_en", "area", "parent")

@@ -86,6 +86,8 @@ def grading_queue(*, grader: Any, sitting: Sitting | None = None,
                   limit: int | None = None) -> list[GradingEntry]:
     """Subjective answers waiting for ``grader``: in sittings they grade, submitted, pending
     (or in moderation) and not marked by them yet; oldest submissions first."""
+    if not user_has_role(grader, Role.TRAINER, Role.ADMIN):
+        return []
     answers = _queue_answers(grader)
     if sitting is not None:
         answers = answers.filter(attempt__sitting=sitting)
@@ -110,6 +112,8 @@ def grading_entry(*, answer_id: int, grader: Any) -> GradingEntry:
 
 def grader_backlog(*, grader: Any) -> list[dict[str, Any]]:
     """Per sitting the grader grades: how many answers wait for them."""
+    if not user_has_role(grader, Role.TRAINER, Role.ADMIN):
+        return []
     rows = (_queue_answers(grader).order_by().values("attempt__sitting_id",
                                                      "attempt__sitting__title")
             .annotate(waiting=Count("pk", distinct=True)).order_by("attempt__sitting_id"))

@@ -19,13 +19,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import secrets
 from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, OperationalError, connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -37,6 +38,8 @@ from exams.models import Answer, Attempt, AttemptItem, Sitting
 from .grading import attempt_grade_objective
 from .papers import paper_draw, sitting_user_is_candidate
 from .release import attempt_grading_finish
+
+logger = logging.getLogger(__name__)
 
 #: Largest answer accepted, as JSON text (setting ``EXAMS_ANSWER_MAX_CHARS``).
 DEFAULT_ANSWER_MAX_CHARS = 20000
@@ -273,6 +276,13 @@ def attempts_close_overdue(*, now: datetime.datetime | None = None, limit: int =
                .order_by("deadline").values_list("pk", flat=True)[:limit])
     closed = 0
     for attempt_id in ids:
-        _attempt, submitted = _attempt_submit(attempt_id=attempt_id, user=None, auto=True)
+        try:
+            _attempt, submitted = _attempt_submit(attempt_id=attempt_id, user=None, auto=True)
+        except OperationalError:
+            raise  # the database is unwell: let the task retry the whole sweep
+        except Exception:
+            # One broken attempt must not keep every other overdue attempt open.
+            logger.exception("auto-submit of attempt %s failed", attempt_id)
+            continue
         closed += submitted
     return closed

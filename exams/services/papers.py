@@ -274,9 +274,11 @@ def sittings_graded_by(user: Any) -> QuerySet[Sitting]:
 
 
 def sitting_user_may_grade(sitting: Sitting, user: Any) -> bool:
-    """Graders of the sitting, and administrators."""
+    """Graders of the sitting who (still) hold the trainer role, and administrators."""
     if user_has_role(user, Role.ADMIN):
         return True
+    if not user_has_role(user, Role.TRAINER):
+        return False
     return sitting_graders(sitting).filter(pk=user.pk).exists()
 
 

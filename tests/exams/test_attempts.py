@@ -233,3 +233,23 @@ def test_task_closes_overdue_attempts(sitting, candidate):
         deadline=timezone.now() - datetime.timedelta(seconds=1))
     assert task.delay().get() == 1
     assert task.delay().get() == 0
+
+
+def test_one_failing_attempt_does_not_keep_the_others_open(sitting, candidate, monkeypatch):
+    from exams.services import attempts as module
+
+    broken = start(sitting, candidate)
+    fine = start(sitting, enrolled_broker(sitting))
+    Attempt.objects.filter(pk__in=[broken.pk, fine.pk]).update(
+        deadline=timezone.now() - datetime.timedelta(seconds=1))
+    real = module._attempt_submit
+
+    def flaky(*, attempt_id, user, auto):
+        if attempt_id == broken.pk:
+            raise ValueError("corrupt attempt")
+        return real(attempt_id=attempt_id, user=user, auto=auto)
+
+    monkeypatch.setattr(module, "_attempt_submit", flaky)
+    assert attempts_close_overdue() == 1
+    fine.refresh_from_db()
+    assert fine.status != Attempt.Status.IN_PROGRESS

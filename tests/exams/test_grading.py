@@ -297,3 +297,13 @@ def test_double_marking_needs_two_graders(questions):
                        closes_at=sitting.closes_at, duration_minutes=30, created_by=None,
                        cohort=SittingFactory().cohort, graders=[trainer_user()],
                        double_marking=True)
+
+
+def test_a_cohort_trainer_who_lost_the_trainer_role_no_longer_grades(essay_attempt, grader):
+    from academy.people.services import user_set_roles
+
+    user_set_roles(user=grader, roles=[])
+    grader.refresh_from_db()
+    assert grading_queue(grader=grader) == []
+    with pytest.raises(PermissionDenied):
+        mark_submit(answer_id=essays(essay_attempt)[0].pk, grader=grader, criteria=[1, 1, 1])
