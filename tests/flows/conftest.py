@@ -13,6 +13,7 @@ the role groups, which then collide with the next serialized test's restore).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import subprocess
 import sys
@@ -119,6 +120,19 @@ def _worker_process(django_db_setup, django_db_blocker) -> Iterator[WorkerProces
             worker.process.kill()
             worker.process.wait(timeout=10)
         worker.log_path.unlink(missing_ok=True)
+        _queue_delete(redis_url, worker.queue)
+
+
+def _queue_delete(broker_url: str, queue: str) -> None:
+    """Remove this run's queue and its bindings from Redis (best effort)."""
+    from kombu import Connection
+
+    # Leftovers are harmless; failing a passed test over them is not.
+    with contextlib.suppress(Exception), Connection(broker_url, connect_timeout=2) as conn:
+        conn.default_channel.queue_delete(queue)
+        conn.default_channel.client.delete(
+            f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+        )
 
 
 @pytest.fixture
