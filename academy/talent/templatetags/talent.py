@@ -11,9 +11,9 @@ register = template.Library()
 
 
 @register.simple_tag
-def drill_url(query_dict: dict, drill: dict) -> str:
+def drill_url(query_dict: dict, drill: dict | None = None) -> str:
     """The broker list behind a number: the dashboard's filters plus the figure's own."""
-    return reverse("talent:broker_list") + "?" + urlencode({**query_dict, **drill})
+    return reverse("talent:broker_list") + "?" + urlencode({**query_dict, **(drill or {})})
 
 
 @register.filter
