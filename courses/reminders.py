@@ -275,7 +275,8 @@ def session_tomorrow(*, now: datetime.datetime) -> int:
 
 def inactive_rows(*, now: datetime.datetime, days: int):
     """Active enrolments of running cohorts whose broker did nothing (opened a lesson,
-    attended a session, enrolled) for ``days`` days: (user, cohort, name, last activity)."""
+    attended a session, enrolled) for ``days`` days and has required lessons left:
+    (user, cohort, name, last activity)."""
     today = _today(now)
     last_lesson = Subquery(
         LessonProgress.objects.filter(user_id=OuterRef("user_id")).order_by()
@@ -297,6 +298,9 @@ def inactive_rows(*, now: datetime.datetime, days: int):
             Coalesce(last_attendance, F("enrolled_at")),
         ))
         .filter(last_active__lte=now - datetime.timedelta(days=days))
+        # Someone who finished every required lesson early is not "behind".
+        .annotate(total=_required_lessons(), done=_required_done())
+        .filter(total__gt=F("done"))
         .values_list("user_id", "cohort_id", "cohort__name", "last_active")
         .order_by()
     )
@@ -305,7 +309,8 @@ def inactive_rows(*, now: datetime.datetime, days: int):
 @register_sweep("courses.inactive_brokers", kinds=(BROKER_INACTIVE.code,),
                 schedule={"minute": "0", "hour": "10"})
 def inactive_brokers(*, now: datetime.datetime) -> int:
-    """Brokers of a running cohort with no activity for N days (again after each N more)."""
+    """Brokers of a running cohort, with required lessons left, inactive for N days (again
+    after each N more days)."""
     days = int(conf.get("ACADEMY_NOTIFY_INACTIVITY_DAYS"))
     if days <= 0:
         return 0

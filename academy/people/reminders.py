@@ -109,11 +109,11 @@ def practice_waiting_review(*, now: datetime.datetime) -> int:
     if oldest is None:
         return 0
     today = _today(now)
+    context = {"count": waiting.count(), "days": days,
+               "oldest": f"{timezone.localdate(oldest):%Y-%m-%d}"}
     return notices_deliver(now=now, notices=(
         Notice(recipient_id=admin_id, kind=PRACTICE_WAITING.code,
-               window=f"waiting-{today:%Y-%m-%d}",
-               context={"count": waiting.count(), "days": days,
-                        "oldest": f"{timezone.localdate(oldest):%Y-%m-%d}"},
+               window=f"waiting-{today:%Y-%m-%d}", context=context,
                url=url_or_home("people:practice_review_queue"))
         for admin_id in admin_ids()
     )).created
