@@ -45,3 +45,11 @@ test: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
+
+# The answer-save benchmark (not a test): needs PostgreSQL (BENCH_DATABASE_URL, default
+# postgres://postgres@127.0.0.1:5432/academy_bench, recreated) and takes about 4 minutes.
+# Extra arguments: `make bench BENCH_ARGS="--brokers 500"`; see bench/exam_save.py --help.
+BENCH_ARGS ?=
+.PHONY: bench
+bench: $(INSTALLED)
+	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
