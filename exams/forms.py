@@ -29,8 +29,10 @@ OPTION_ROWS = len(OPTION_KEYS)
 RUBRIC_ROWS = 8
 DATETIME_WIDGET = {"type": "datetime-local"}
 DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
-# Alternatives of one blank are separated by any of these (half- and full-width).
-_ALTERNATIVES = re.compile(r"\s*[|｜;；]\s*")
+# Fill-in keys as the import writes them: blanks on separate lines or separated by ; and the
+# alternatives of one blank by | (half- or full-width).
+_BLANKS = re.compile(r"[\n;；]")
+_ALTERNATIVES = re.compile(r"\s*[|｜]\s*")
 
 
 class BootstrapMixin:
@@ -38,8 +40,16 @@ class BootstrapMixin:
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
+        self.bootstrap_widgets()
+
+    def bootstrap_widgets(self) -> None:
+        """Add the classes; forms that add fields in ``__init__`` call it again after."""
         for field in self.fields.values():
             widget = field.widget
+            if "form-control" in widget.attrs.get("class", "") or \
+                    "form-select" in widget.attrs.get("class", "") or \
+                    "form-check-input" in widget.attrs.get("class", ""):
+                continue
             if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
                 continue
             if isinstance(widget, forms.CheckboxInput):
@@ -148,9 +158,9 @@ class QuestionForm(BootstrapMixin, forms.Form):
     fillin_answers = forms.CharField(
         label=_("Accepted answers"), required=False,
         widget=forms.Textarea(attrs={"rows": 3, "data-preview": "fillin"}),
-        help_text=_("One line per blank, in order; separate alternative answers for the same "
-                    "blank with | or ；. Case and full-width/half-width differences are "
-                    "ignored when grading."),
+        help_text=_("One line per blank, in order (or blanks separated by ;); separate "
+                    "alternative answers for the same blank with |. Case and "
+                    "full-width/half-width differences are ignored when grading."),
     )
     explanation = forms.CharField(
         label=_("Explanation"), required=False,
@@ -165,8 +175,12 @@ class QuestionForm(BootstrapMixin, forms.Form):
         if not code_editable:
             self.fields["code"].disabled = True
             self.fields["code"].required = False
-        if qtype not in (QuestionType.MULTIPLE, QuestionType.FILLIN):
-            self.fields["scoring"].required = False
+        # As in the import: all or nothing unless chosen otherwise for multiple choice,
+        # partial credit per blank for fill-in.
+        self.fields["scoring"].required = False
+        self.default_scoring = (Scoring.PARTIAL if qtype == QuestionType.FILLIN
+                                else Scoring.ALL_OR_NOTHING)
+        self.fields["scoring"].initial = self.default_scoring
         for i in range(OPTION_ROWS):
             self.fields[f"option_{i}"] = forms.CharField(
                 label=_("Option %(key)s") % {"key": OPTION_KEYS[i]}, required=False,
@@ -188,6 +202,7 @@ class QuestionForm(BootstrapMixin, forms.Form):
                 max_digits=6, decimal_places=2,
                 widget=forms.NumberInput(attrs={"step": "0.5", "data-preview": "points"}),
             )
+        self.bootstrap_widgets()
 
     # Rows for the template: [(key, text field, checked)], [(criterion, points)].
     def option_rows(self) -> list[dict[str, Any]]:
@@ -242,7 +257,7 @@ class QuestionForm(BootstrapMixin, forms.Form):
     @staticmethod
     def _fillin_blanks(text: str) -> list[list[str]]:
         blanks = []
-        for line in text.splitlines():
+        for line in _BLANKS.split(text):
             answers = [a for a in _ALTERNATIVES.split(line.strip()) if a]
             if answers:
                 blanks.append(answers)
@@ -275,13 +290,13 @@ class QuestionForm(BootstrapMixin, forms.Form):
             options, answer = data["_options"], data["_correct"][0]
         elif qtype == QuestionType.MULTIPLE:
             options, answer = data["_options"], data["_correct"]
-            scoring = data.get("scoring") or Scoring.ALL_OR_NOTHING
+            scoring = data.get("scoring") or self.default_scoring
         elif qtype == QuestionType.TRUEFALSE:
             answer = bool(data["truefalse_answer"])
         elif qtype == QuestionType.FILLIN:
             blanks = data["_fillin"]
             answer = blanks[0] if len(blanks) == 1 else blanks
-            scoring = data.get("scoring") or Scoring.ALL_OR_NOTHING
+            scoring = data.get("scoring") or self.default_scoring
         else:
             rubric = data["_rubric"]
             scoring = Scoring.PARTIAL

@@ -167,7 +167,11 @@ def paper_detail(request, pk: int):
         paper_check(paper=paper)
     except ApplicationError as exc:
         problem = exc.message
+    saved_rules = [{"rule": rule, "available": rule_candidates(rule).count()}
+                   for rule in paper.rules.select_related("tag").order_by("order", "pk")] \
+        if in_use else []
     return render(request, "exams/staff/paper_detail.html", {
+        "saved_rules": saved_rules,
         "paper": paper,
         "in_use": in_use,
         "settings_form": settings_form,

@@ -117,7 +117,7 @@
         bodyOut.appendChild(row);
       });
     } else if (qtype === "fillin") {
-      var lines = value(form, "fillin_answers").split(/\r?\n/).filter(function (line) {
+      var lines = value(form, "fillin_answers").split(/[\n;；]/).filter(function (line) {
         return line.trim() !== "";
       });
       var list = el("ol", "mb-0 ps-3");
@@ -127,7 +127,7 @@
         blank.type = "text";
         blank.disabled = true;
         item.appendChild(blank);
-        var accepted = line.split(/\s*[|｜;；]\s*/).filter(Boolean).join(" / ");
+        var accepted = line.split(/\s*[|｜]\s*/).filter(Boolean).join(" / ");
         item.appendChild(el("div", "small text-success", labels.labelAccepted + " " + accepted));
         list.appendChild(item);
       });

@@ -215,6 +215,14 @@ def test_trainer_authors_a_question_of_each_type(grader_client, grader, qtype):
             assert getattr(version, field) == expected[field]
 
 
+def test_fillin_blanks_may_be_separated_like_the_import(grader_client):
+    data = _question_post("fillin", fillin_answers="500｜五百；减半")
+    assert grader_client.post(reverse("exams:question_create", args=["fillin"]), data
+                              ).status_code == 302
+    version = Question.objects.get(code="T-fillin").current_version
+    assert version.answer == [["500", "五百"], ["减半"]]
+
+
 def test_question_editor_has_a_preview_and_no_inline_script(grader_client):
     page = grader_client.get(reverse("exams:question_create", args=["multiple"])
                              ).content.decode()
