@@ -15,9 +15,21 @@ class NotificationsConfig(AppConfig):
 
         autodiscover_modules("reminders")
         post_migrate.connect(_install_schedules, sender=self)
+        # After people's handler, which resets the role groups' permissions on every
+        # post_migrate: give administrators this app's (the reminder log in the admin).
+        post_migrate.connect(_grant_admin_permissions, dispatch_uid="notifications-admin-perms")
 
 
 def _install_schedules(sender, using="default", **kwargs) -> None:
     from .schedules import schedules_install
 
     schedules_install(using=using)
+
+
+def _grant_admin_permissions(sender, using="default", **kwargs) -> None:
+    from django.contrib.auth.models import Group, Permission
+
+    group = Group.objects.using(using).filter(name="admin").first()
+    if group is not None:
+        group.permissions.add(*Permission.objects.using(using)
+                              .filter(content_type__app_label="notifications"))

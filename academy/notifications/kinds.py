@@ -161,7 +161,7 @@ DAILY_DIGEST = register_kind(Kind(
     roles=frozenset({"broker", "trainer", "auditor", "admin"}),
     # Sent at the digest time people expect, quiet hours or not.
     mandatory=True, urgent=True, inapp=False, app="notifications",
-    sample={"items": [
+    sample={"count": 2, "items": [
         {"title": "Course “技术合同认定登记实务” is due in 3 days", "url": "/courses/programme/"},
         {"title": "Your broker has not been active for 21 days", "url": "/courses/programme/"},
     ]},
