@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import datetime
 from decimal import Decimal
-from types import SimpleNamespace
 
 import pytest
 from django.conf import settings
@@ -148,13 +147,16 @@ def test_an_approved_practice_record_triggers_evaluation(
 def test_a_released_exam_result_triggers_evaluation(
     enrolled, django_capture_on_commit_callbacks
 ):
+    from exams.models import Attempt
     from exams.signals import result_released
+    from tests.certificates.test_readiness import released
+    from tests.exams.factories import PaperFactory
 
-    requirement_set(practice_records=1)
-    approved_record(enrolled)
+    paper = PaperFactory()
+    requirement_set(exams={paper: None})
+    attempt = released(enrolled, paper, percent="75", passed=True)
     with django_capture_on_commit_callbacks(execute=True):
-        result_released.send(sender=object, attempt=SimpleNamespace(user_id=enrolled.pk),
-                             regraded=False)
+        result_released.send(sender=Attempt, attempt=attempt, regraded=False)
     assert state_of(enrolled).ready
 
 
