@@ -53,3 +53,8 @@ BENCH_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
+
+# make messages: extract the translatable strings into locale/ and compile them (needs GNU gettext).
+.PHONY: messages
+messages: $(INSTALLED)
+	bin/messages
