@@ -30,6 +30,10 @@ class AnswerSaveRequestSerializer(serializers.Serializer):
         help_text="The browser's clock in ms when the answer was given, strictly increasing "
         "per device. The server keeps the answer with the highest client_ts.",
     )
+    elapsed_ms = serializers.IntegerField(
+        required=False, min_value=0,
+        help_text="Optional: time spent on this question so far, in ms (item statistics).",
+    )
 
 
 class AnswerSaveResponseSerializer(serializers.Serializer):

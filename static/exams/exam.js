@@ -223,13 +223,49 @@
     });
   }
 
+  // --- Time on each question (for the item statistics' average time) ----------------------
+  // The question last interacted with is "active" while the page is visible; its time
+  // accumulates in localStorage (so a reload keeps it) and goes with each save as elapsed_ms.
+  var activeId = null;
+  var activeSince = null;
+  function settleTime() {
+    if (activeId === null || activeSince === null) { return; }
+    var now = Date.now();
+    var state = load();
+    state.elapsed = state.elapsed || {};
+    state.elapsed[activeId] = (state.elapsed[activeId] || 0) + Math.max(0, now - activeSince);
+    store(state);
+    activeSince = now;
+  }
+  function activate(id) {
+    if (id === activeId) { return; }
+    settleTime();
+    activeId = id;
+    activeSince = document.visibilityState === "hidden" ? null : Date.now();
+  }
+  document.addEventListener("visibilitychange", function () {
+    if (document.visibilityState === "hidden") {
+      settleTime();
+      activeSince = null;
+    } else if (activeId !== null) {
+      activeSince = Date.now();
+    }
+  });
+  function elapsedOf(id) {
+    settleTime();
+    var elapsed = load().elapsed || {};
+    return Math.round(elapsed[id] || 0);
+  }
+
   // Queue one answer: it is stored on this device first, then sent.
   function record(id) {
     if (closed) { return; }
     var q = questions[id];
+    activate(id);
     var ts = nextTs();
+    var elapsed = elapsedOf(id);
     var state = load();
-    state.pending[id] = { v: getValue(q), ts: ts };
+    state.pending[id] = { v: getValue(q), ts: ts, e: elapsed };
     store(state);
     setQState(id, navigator.onLine ? "saving" : "offline");
     renderStatus();
@@ -277,7 +313,9 @@
     sending = true;
     renderStatus();
     var url = saveUrlTemplate.replace(/\/0\/$/, "/" + due.id + "/");
-    request("PUT", url, { value: due.entry.v, client_ts: due.entry.ts }).then(function (res) {
+    var body = { value: due.entry.v, client_ts: due.entry.ts };
+    if (typeof due.entry.e === "number") { body.elapsed_ms = due.entry.e; }
+    request("PUT", url, body).then(function (res) {
       sending = false;
       if (res.status === 200) {
         failures = 0;
@@ -356,6 +394,11 @@
   function isText(target) {
     return target.tagName === "TEXTAREA" || (target.tagName === "INPUT" && target.type === "text");
   }
+
+  root.addEventListener("focusin", function (event) {
+    var id = questionOf(event.target);
+    if (id) { activate(id); }
+  });
 
   root.addEventListener("input", function (event) {
     var id = questionOf(event.target);
