@@ -112,11 +112,11 @@ def test_unread_filter(client):
     me = BrokerFactory()
     from django.utils import timezone
 
-    _note(me, "已读", read_at=timezone.now())
-    _note(me, "未读")
+    _note(me, "旧消息甲", read_at=timezone.now())
+    _note(me, "新消息乙")
     client.force_login(me)
     html = client.get(reverse("notifications:centre") + "?unread=1").content.decode()
-    assert "未读" in html and "已读" not in html
+    assert "新消息乙" in html and "旧消息甲" not in html
 
 
 def test_preferences_offer_optional_kinds_of_my_role_and_save(client):
