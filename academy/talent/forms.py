@@ -11,6 +11,13 @@ from courses.models import Cohort
 from .selectors import TalentFilters
 
 
+def _bootstrap(form: forms.Form) -> None:
+    for field in form.fields.values():
+        css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
+        field.widget.attrs.setdefault("class", css + " form-control-sm"
+                                      if css == "form-control" else css + " form-select-sm")
+
+
 class TalentFilterForm(forms.Form):
     """Period, region, organisation, cohort, level: the filters every figure honours."""
 
@@ -30,6 +37,10 @@ class TalentFilterForm(forms.Form):
     level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.all(),
                                    to_field_name="code", required=False,
                                    empty_label=_("All levels"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
 
     def clean(self):
         data = super().clean()
@@ -60,3 +71,7 @@ class AuditFilterForm(forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)

@@ -45,7 +45,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import BrokerProfile, Level, Organisation, PracticeRecord, Region
 from courses.models import Attendance, Cohort, Enrolment, LessonProgress
-from exams.models import Attempt, Mark, Sitting
+from exams.models import Attempt, Mark
 
 ZERO = Decimal("0")
 HOURS_FIELD = DecimalField(max_digits=9, decimal_places=2)
