@@ -94,7 +94,7 @@ class SummaryView(APIView):
         })
 
 
-class BrokerSerializer(serializers.ModelSerializer):
+class TalentBrokerSerializer(serializers.ModelSerializer):
     id = serializers.IntegerField(source="user_id")
     full_name = serializers.CharField(source="user.full_name")
     level = serializers.CharField(source="level.code")
@@ -116,7 +116,7 @@ class BrokerListView(generics.ListAPIView):
     drill-down parameters give the brokers behind one figure."""
 
     permission_classes = [BUREAU]
-    serializer_class = BrokerSerializer
+    serializer_class = TalentBrokerSerializer
 
     def get_queryset(self):
         drill = {k: self.request.query_params[k] for k in selectors.DRILL_KEYS
@@ -132,7 +132,7 @@ def _filters_without_drill(request) -> selectors.TalentFilters:
     return form.filters()
 
 
-class ResultSerializer(serializers.ModelSerializer):
+class TalentResultSerializer(serializers.ModelSerializer):
     broker = serializers.IntegerField(source="user_id")
     sitting = serializers.IntegerField(source="sitting_id")
     sitting_title = serializers.CharField(source="sitting.title")
@@ -150,7 +150,7 @@ class ResultListView(generics.ListAPIView):
     """Released exam results of the brokers the filters select."""
 
     permission_classes = [BUREAU]
-    serializer_class = ResultSerializer
+    serializer_class = TalentResultSerializer
 
     def get_queryset(self):
         return (selectors._attempts(_filters_without_drill(self.request))
