@@ -89,6 +89,8 @@ class Renderer:
                 ctx = dict(context)
                 title = _one_line(render_to_string(kind.subject_template, ctx))
                 body = render_to_string(kind.body_template, ctx).strip()
+            # In the app, paragraphs are lines (an e-mail keeps its blank lines).
+            body = "\n".join(p.strip() for p in body.split("\n\n") if p.strip())
             cached = self._cache[key] = (title[:300], body)
         return cached
 

@@ -27,7 +27,8 @@ from .signals import practice_record_reviewed
 
 INVITATION_PENDING = register_kind(Kind(
     code="invitation_pending", label=_("Invitation not yet accepted"),
-    roles=frozenset({Role.BROKER, Role.TRAINER, Role.AUDITOR, Role.ADMIN}),
+    # Nobody signed in still has it coming: not listed on anyone's preferences page.
+    roles=frozenset(),
     description=_("Sent once, a few days after an invitation, if it was not accepted."),
     # The invitee cannot sign in yet: only an e-mail reaches them, and nobody can opt out.
     mandatory=True, inapp=False, app="people",
