@@ -11,3 +11,12 @@ class UiConfig(AppConfig):
     name = "academy.ui"
     label = "ui"
     verbose_name = _("Interface")
+
+    def ready(self) -> None:
+        from django.db.models.signals import post_migrate
+
+        from academy.seeding import reference_rows_ensure
+
+        # Connected once, for this (the last project) app: by then every table exists.
+        post_migrate.connect(reference_rows_ensure, sender=self,
+                             dispatch_uid="academy.reference_rows_ensure")
