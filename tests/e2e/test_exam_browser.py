@@ -4,7 +4,7 @@ when the time runs out the page closes and submits by itself.
 
 ``broker_submitted_attempt`` (below) builds what the trainer's half of the flow starts from:
 a sitting with an essay and a broker's submitted attempt waiting in the grading queue. The
-grading part of the browser flow (tests/e2e/test_exam_grading_browser.py, exams-staff) reuses
+grading part of the browser flow (tests/e2e/test_grading_browser.py, exams-staff) reuses
 it.
 """
 
