@@ -51,3 +51,13 @@ def earn(user, course, hours: str | Decimal, *, when=None):
 
 def ago(**kwargs) -> datetime.datetime:
     return timezone.now() - datetime.timedelta(**kwargs)
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    """These tests read the English source texts: English is active, so ``reverse`` gives the
+    /en/ pages. (Never change LANGUAGE_CODE in a test: the URL resolver caches its prefixes.)"""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield

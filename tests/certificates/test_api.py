@@ -6,6 +6,7 @@ from decimal import Decimal
 
 import pytest
 from django.urls import reverse
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from academy.people.models import PracticeRecord
@@ -19,6 +20,12 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def api():
     return APIClient()
+
+
+def zh(text: str) -> str:
+    """The API answers in the site's language (Chinese): ``text`` as it reads there."""
+    with translation.override("zh-hans"):
+        return str(translation.gettext(text))
 
 
 @pytest.fixture
@@ -54,10 +61,14 @@ def test_my_readiness(api, enrolled, programme):
     assert (data["met"], data["total"]) == (0, 2)
     assert data["requirement_set"]["example_values"] is True
     hours = data["requirements"][0]
+    with translation.override("zh-hans"):
+        programme_url = reverse("courses:my_programme")
     assert hours == {
-        "kind": "total_hours", "key": "total_hours", "label": "Class hours in total",
+        "kind": "total_hours", "key": "total_hours", "label": zh("Class hours in total"),
         "met": False, "current": "52.00", "required": "64.00", "unit": "hours", "percent": 81,
-        "detail": "52 of 64 class hours", "next_action_url": reverse("courses:my_programme"),
+        "detail": zh("%(current)s of %(required)s class hours") % {"current": "52",
+                                                                   "required": "64"},
+        "next_action_url": programme_url,
     }
 
 
@@ -105,10 +116,15 @@ def test_a_draft_gets_evidence_then_is_submitted(api, broker):
     assert record["status"] == "draft"
     submit = reverse("api-practice-record-submit", args=[record["id"]])
     response = api.post(submit)
-    assert response.status_code == 400 and "evidence" in response.json()["detail"]
+    assert response.status_code == 400
+    assert response.json()["detail"] == zh(
+        "Attach at least one evidence file (the registration certificate or the contract) "
+        "before submitting.")
     response = api.post(reverse("api-practice-record-evidence", args=[record["id"]]),
                         {"evidence": upload("fake.png", b"not an image")}, format="multipart")
-    assert response.status_code == 400 and "not a PDF" in response.json()["detail"]
+    assert response.status_code == 400
+    assert response.json()["detail"] == zh("“%(name)s” is not a PDF, JPEG or PNG file.") % {
+        "name": "fake.png"}
     response = api.post(reverse("api-practice-record-evidence", args=[record["id"]]),
                         {"evidence": upload()}, format="multipart")
     assert response.status_code == 201 and len(response.json()["evidence"]) == 1
@@ -120,7 +136,9 @@ def test_admin_reviews_through_the_api(api, admin_user, staff):
     api.force_authenticate(staff(admin_user))
     url = reverse("api-practice-record-review", args=[record.pk])
     response = api.post(url, {"decision": "reject"}, format="json")
-    assert response.status_code == 400 and "why" in response.json()["detail"]
+    assert response.status_code == 400
+    assert response.json()["detail"] == zh(
+        "Say why the record is rejected, so that the broker can correct it.")
     response = api.post(url, {"decision": "approve"}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "approved"
     assert api.post(url, {"decision": "approve"}, format="json").status_code == 400

@@ -39,7 +39,7 @@ def test_broker_sees_each_requirement_with_figures_bars_and_next_steps(client, e
     response = client.get(reverse("certificates:my_path"))
     assert response.status_code == 200
     body = response.content.decode()
-    assert "My path to 中级技术经纪人" in body
+    assert "My path to Intermediate technology broker" in body
     assert "18 of 64 class hours" in body and "18 of 20 class hours" in body
     assert "1 of 2 approved" in body and "1 awaiting review" in body
     assert re.search(r'data-progress="28"', body)  # 18 / 64
@@ -49,6 +49,19 @@ def test_broker_sees_each_requirement_with_figures_bars_and_next_steps(client, e
     assert 'data-testid="practice-form"' in body
     assert reverse("people:practice_create") in body
     assert "of 4 requirements met" in body
+
+
+def test_the_page_speaks_chinese_by_default(client, broker):
+    from django.utils import translation
+
+    requirement_set(total_hours=Decimal("64"))
+    client.force_login(broker)
+    with translation.override("zh-hans"):
+        url = reverse("certificates:my_path")
+    assert url == "/certificates/path/"
+    body = client.get(url).content.decode()
+    assert 'lang="zh-CN"' in body and "我的中级技术经纪人晋升路径" in body
+    assert "实务技能" not in body and "0 / 64" in body
 
 
 def test_the_ready_broker_sees_it(client, enrolled, programme):
