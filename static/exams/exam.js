@@ -190,7 +190,8 @@
     }
     statusBar.textContent = text;
     statusBar.setAttribute("data-tone", tone);
-    if (offlineBanner) { offlineBanner.hidden = online || !!closed; }
+    // Offline as the browser says, or as the last request found (no response at all).
+    if (offlineBanner) { offlineBanner.hidden = (online && lastProblem !== "network") || !!closed; }
     var answered = 0;
     Object.keys(questions).forEach(function (id) { if (isAnswered(questions[id])) { answered++; } });
     var counter = document.getElementById("exam-answered");
