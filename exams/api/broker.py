@@ -13,6 +13,7 @@ from drf_spectacular.utils import OpenApiExample, OpenApiResponse, extend_schema
 from rest_framework import status
 from rest_framework.authentication import SessionAuthentication, TokenAuthentication
 from rest_framework.parsers import JSONParser
+from rest_framework.renderers import JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
@@ -97,6 +98,7 @@ class AnswerSaveView(APIView):
     authentication_classes = [SessionAuthentication, TokenAuthentication]
     permission_classes = [BrokerOnly]
     parser_classes = [JSONParser]
+    renderer_classes = [JSONRenderer]
     throttle_classes: list = []
 
     @extend_schema(
