@@ -121,8 +121,9 @@ def _announce_ready(state_pk: int) -> None:
 def readiness_schedule(broker_ids: Iterable[int]) -> None:
     """Re-evaluate these brokers in the background once the current transaction commits.
 
-    A failure to queue is logged, never raised into the caller's request: the periodic sweep
-    catches up.
+    Nothing is queued for a rolled-back transaction. A failure to queue is logged, never
+    raised into the caller's request: the periodic sweep catches up. (Each change queues its
+    own small task; a task evaluates its brokers in a constant number of queries.)
     """
     ids = sorted({int(pk) for pk in broker_ids if pk is not None})
     if not ids:

@@ -107,3 +107,27 @@ def upload(name: str = "证明.pdf", content: bytes = PDF, content_type: str = "
     from django.core.files.uploadedfile import SimpleUploadedFile
 
     return SimpleUploadedFile(name, content, content_type=content_type)
+
+
+class ready_event_isolated:  # noqa: N801 - used like a function: ``with ready_event_isolated():``
+    """Detach every receiver of ``broker_became_ready`` (certificate issuance) for a while.
+
+    The readiness tests check the event itself; what issuance does with it (a certificate, a
+    promotion to the next level) is tested with issuance.
+    """
+
+    def __enter__(self):
+        from certificates.signals import broker_became_ready
+
+        self.signal = broker_became_ready
+        with broker_became_ready.lock:
+            self.saved = broker_became_ready.receivers
+            broker_became_ready.receivers = []
+            broker_became_ready.sender_receivers_cache.clear()
+        return self
+
+    def __exit__(self, *exc):
+        with self.signal.lock:
+            self.signal.receivers = self.saved
+            self.signal.sender_receivers_cache.clear()
+        return False

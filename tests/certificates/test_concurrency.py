@@ -15,7 +15,12 @@ from academy.people.practice import practice_record_review
 from certificates.models import BrokerReadiness
 from certificates.services import readiness_evaluate
 from certificates.signals import broker_became_ready
-from tests.certificates.factories import approved_record, requirement_set, submitted_record
+from tests.certificates.factories import (
+    approved_record,
+    ready_event_isolated,
+    requirement_set,
+    submitted_record,
+)
 from tests.factories import BrokerFactory, UserFactory
 
 # serialized_rollback: the rows seeded by migrations (levels, regions, course areas) survive.
@@ -56,11 +61,12 @@ def test_concurrent_evaluations_announce_a_ready_broker_once(postgres):
         with lock:
             calls.append(broker.pk)
 
-    broker_became_ready.connect(receiver, dispatch_uid="test-race")
-    try:
-        outcomes = _race([lambda: readiness_evaluate(broker_ids=[broker.pk])] * 4)
-    finally:
-        broker_became_ready.disconnect(dispatch_uid="test-race")
+    with ready_event_isolated():
+        broker_became_ready.connect(receiver, dispatch_uid="test-race")
+        try:
+            outcomes = _race([lambda: readiness_evaluate(broker_ids=[broker.pk])] * 4)
+        finally:
+            broker_became_ready.disconnect(dispatch_uid="test-race")
     assert outcomes == [None] * 4
     assert calls == [broker.pk]
     state = BrokerReadiness.objects.get(broker=broker)

@@ -12,7 +12,7 @@ from django.core.cache import cache
 
 from certificates.models import BrokerReadiness
 from tests.certificates.conftest import earn
-from tests.certificates.factories import PDF, requirement_set
+from tests.certificates.factories import PDF, ready_event_isolated, requirement_set
 from tests.courses.factories import (
     CohortFactory,
     CourseFactory,
@@ -33,6 +33,14 @@ def _fresh_cache():
     cache.clear()
     yield
     cache.clear()
+
+
+@pytest.fixture(autouse=True)
+def _no_issuance():
+    """This story ends at "ready": issuing the certificate (and promoting the broker, whose
+    path then leads to the next level) is the issuance story's own test."""
+    with ready_event_isolated():
+        yield
 
 
 def _log_in(page, base_url: str, email: str, secret: str | None = None) -> None:
@@ -131,7 +139,7 @@ def test_broker_adds_a_record_admin_approves_and_the_requirement_turns_met(
     assert page.locator("[data-testid='path-ready']").is_visible()
     assert page.locator("[data-testid='practice-records'] [data-status='approved']").count() == 1
     screenshot(page, "path-broker-ready")
-    state = BrokerReadiness.objects.get(broker=broker)
+    state = BrokerReadiness.objects.get(broker=broker, level__code="intermediate")
     assert state.ready and state.ready_since is not None  # re-evaluated after the review
 
     page.set_viewport_size(PHONE)
