@@ -6,6 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
 from academy.ui import views as ui_views
+from certificates import views_issued as certificate_views
 
 admin.site.site_header = _("Broker Academy back office")
 admin.site.site_title = _("Broker Academy")
@@ -13,6 +14,7 @@ admin.site.index_title = _("Administration")
 
 urlpatterns = [
     path("healthz", ui_views.healthz, name="healthz"),
+    path(".well-known/jwks.json", certificate_views.jwks, name="well-known-jwks"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("academy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
@@ -26,6 +28,7 @@ urlpatterns += i18n_patterns(
     path("courses/", include("courses.urls")),
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
+    path("verify/", include("certificates.verify_urls")),
     path("talent/", include("academy.talent.urls")),
     path("notifications/", include("academy.notifications.urls")),
     path("", ui_views.home, name="home"),

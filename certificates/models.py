@@ -261,3 +261,6 @@ class BrokerReadiness(models.Model):
 
     def __str__(self) -> str:
         return f"{self.broker} → {self.level}: {self.met_count}/{self.total_count}"
+
+
+from .issued import Certificate, CertificatePolicy, SerialCounter  # noqa: E402,F401  (issue 6)

@@ -1,4 +1,4 @@
-from django.urls import path
+from django.urls import include, path
 
 from . import views
 
@@ -9,4 +9,5 @@ urlpatterns = [
     path("brokers/<int:user_id>/path/", views.broker_path, name="broker_path"),
     path("brokers/<int:user_id>/requirement-set/", views.broker_assign_set,
          name="broker_assign_set"),
+    path("", include("certificates.urls_issued")),  # issue 6: certificates
 ]

@@ -265,3 +265,17 @@ ACADEMY_NOTIFY_INVITATION_DAYS = env.int("NOTIFY_INVITATION_DAYS", default=3)
 ACADEMY_NOTIFY_PRACTICE_REVIEW_DAYS = env.int("NOTIFY_PRACTICE_REVIEW_DAYS", default=3)
 ACADEMY_NOTIFY_EXAM_NOTICE_HOURS = env.int("NOTIFY_EXAM_NOTICE_HOURS", default=24)
 ACADEMY_NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
+# Certificates (certificates/serials.py, issuance.py, credentials.py document each).
+ACADEMY_CERT_SERIAL_FORMAT = env("CERT_SERIAL_FORMAT", default="{city}-{level}-{year}-{seq:05d}{check}")
+ACADEMY_CERT_CITY_CODE = env("CERT_CITY_CODE", default="4112")
+ACADEMY_CERT_ISSUING_BODY = env("CERT_ISSUING_BODY", default="三门峡市科学技术局")
+ACADEMY_CERT_ISSUING_BODY_EN = env("CERT_ISSUING_BODY_EN", default="Sanmenxia Science and Technology Bureau")
+ACADEMY_CERT_TITLE = env("CERT_TITLE", default="国家技术转移专业人员能力证书")
+ACADEMY_CERT_TITLE_EN = env("CERT_TITLE_EN", default="Certificate of Competence in Technology Transfer")
+# Public verification lookups allowed per client IP and minute (HTML and JSON together).
+ACADEMY_CERT_VERIFY_RATE = env.int("CERT_VERIFY_RATE", default=30)
+# Ed25519 key that signs the Open Badges credentials: a file, never in the database or the
+# repository (`manage.py signing_key_generate`, `--rotate`). Created on first use when missing
+# and SIGNING_KEY_AUTOCREATE is on (turn it off in production and generate the key yourself).
+ACADEMY_SIGNING_KEY_PATH = env("SIGNING_KEY_PATH", default=str(VAR_DIR / "keys" / "signing-ed25519.pem"))
+ACADEMY_SIGNING_KEY_AUTOCREATE = env.bool("SIGNING_KEY_AUTOCREATE", default=True)

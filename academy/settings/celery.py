@@ -45,4 +45,14 @@ CELERY_BEAT_SCHEDULE = {
         "schedule": float(env.int("READINESS_SWEEP_SECONDS", default=3600)),
         "options": {"expires": 3000},
     },
+    "certificates-issue-sweep": {
+        "task": "certificates.tasks_issued.certificates_issue_sweep",
+        "schedule": float(env.int("CERT_ISSUE_SWEEP_SECONDS", default=900)),
+        "options": {"expires": 800},
+    },
+    "certificates-expire-due": {
+        "task": "certificates.tasks_issued.certificates_expire_due",
+        "schedule": 24 * 3600.0,
+        "options": {"expires": 3600},
+    },
 }

@@ -47,6 +47,10 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Dashboard"), "talent:dashboard", frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("Audit trail"), "talent:audit", frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMIN, Role.AUDITOR})),
+    # certificates: the broker's own; all of them for the bureau.
+    NavItem(_("My certificates"), "certificates:my_certificates", frozenset({Role.BROKER})),
+    NavItem(_("Certificates"), "certificates:certificate_list",
+            frozenset({Role.ADMIN, Role.AUDITOR})),
     NavItem(_("Back office"), "admin:index", frozenset({Role.ADMIN})),
 )
 

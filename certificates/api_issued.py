@@ -1,0 +1,169 @@
+"""REST endpoints of certificates: own (brokers) or all (auditors, admins), downloads, public
+verification, and the issuer's profile, keys and status list (public)."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.http import FileResponse, HttpResponse
+from django.shortcuts import get_object_or_404
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import extend_schema
+from rest_framework import generics, serializers
+from rest_framework.exceptions import NotFound
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from academy.errors import ApplicationError
+from academy.people.middleware import mfa_exempt
+from academy.people.roles import HasRole, Role
+
+from .credentials import issuer_profile, published_jwks
+from .issued import Certificate
+from .pdf import verify_url
+from .selectors_issued import certificates_visible_to, public_status, verify_rate_exceeded
+from .serials import serial_clean
+from .status_list import status_list_credential
+
+
+class CertificateSerializer(serializers.ModelSerializer):
+    level = serializers.CharField(source="level.code")
+    level_name = serializers.CharField(source="level.name")
+    holder = serializers.IntegerField(source="broker_id")
+    verify_url = serializers.SerializerMethodField()
+    pdf_ready = serializers.SerializerMethodField()
+    credential_ready = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "serial", "torch_number", "level", "level_name", "holder",
+                  "holder_name", "status", "issued_at", "valid_from", "valid_until",
+                  "revoked_at", "revoked_reason", "renewed_from", "source", "verify_url",
+                  "pdf_ready", "credential_ready"]
+
+    def get_verify_url(self, obj: Certificate) -> str:
+        return verify_url(obj.serial)
+
+    def get_pdf_ready(self, obj: Certificate) -> bool:
+        return bool(obj.pdf)
+
+    def get_credential_ready(self, obj: Certificate) -> bool:
+        return bool(obj.credential)
+
+
+class CertificateListView(generics.ListAPIView):
+    """Certificates the caller may see: a broker's own; every one for auditors and admins."""
+
+    serializer_class = CertificateSerializer
+    permission_classes = [HasRole.of(Role.BROKER, Role.AUDITOR, Role.ADMIN)]
+
+    def get_queryset(self):
+        return certificates_visible_to(self.request.user).order_by("-issued_at", "-pk")
+
+
+class CertificateDetailView(generics.RetrieveAPIView):
+    serializer_class = CertificateSerializer
+    permission_classes = [HasRole.of(Role.BROKER, Role.AUDITOR, Role.ADMIN)]
+
+    def get_queryset(self):
+        return certificates_visible_to(self.request.user)
+
+
+class CertificatePdfView(APIView):
+    """The stored PDF; 404 while it is being rendered."""
+
+    permission_classes = [HasRole.of(Role.BROKER, Role.AUDITOR, Role.ADMIN)]
+
+    @extend_schema(responses={(200, "application/pdf"): OpenApiTypes.BINARY})
+    def get(self, request, pk: int):
+        certificate = get_object_or_404(certificates_visible_to(request.user), pk=pk)
+        if not certificate.pdf:
+            raise NotFound("The PDF is being prepared.")
+        return FileResponse(certificate.pdf.open("rb"), as_attachment=True,
+                            filename=f"{certificate.serial}.pdf",
+                            content_type="application/pdf")
+
+
+class CertificateCredentialView(APIView):
+    """The signed Open Badges 3.0 credential (VC-JWT); 404 while it is being signed."""
+
+    permission_classes = [HasRole.of(Role.BROKER, Role.AUDITOR, Role.ADMIN)]
+
+    @extend_schema(responses={(200, "application/vc+jwt"): OpenApiTypes.STR})
+    def get(self, request, pk: int):
+        certificate = get_object_or_404(certificates_visible_to(request.user), pk=pk)
+        if not certificate.credential:
+            raise NotFound("The credential is being prepared.")
+        response = HttpResponse(certificate.credential, content_type="application/vc+jwt")
+        response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.jwt"'
+        return response
+
+
+class VerifySerializer(serializers.Serializer):
+    serial = serializers.CharField()
+    status = serializers.ChoiceField(choices=Certificate.Status.choices)
+    level = serializers.CharField()
+    level_en = serializers.CharField()
+    holder = serializers.CharField(help_text="The holder's name, partly masked.")
+    valid_from = serializers.DateField()
+    valid_until = serializers.DateField(allow_null=True)
+    issued_at = serializers.DateTimeField()
+    revoked_at = serializers.DateTimeField(allow_null=True)
+    issuing_body = serializers.CharField()
+    torch_number = serializers.CharField(allow_null=True)
+
+
+class PublicView(APIView):
+    permission_classes = [AllowAny]
+    authentication_classes: list[Any] = []
+    throttle_classes: list[Any] = []
+
+
+class VerifyView(PublicView):
+    """Public: the status of a certificate by serial (check character validated first;
+    400 if it is wrong, 404 if no such certificate, 429 beyond the lookup rate)."""
+
+    @extend_schema(responses={200: VerifySerializer}, auth=[])
+    def get(self, request, serial: str):
+        if verify_rate_exceeded(request):
+            return Response({"detail": "Too many lookups; try again in a minute."},
+                            status=429, headers={"Retry-After": "60"})
+        try:
+            clean = serial_clean(serial)
+        except ApplicationError as exc:
+            return Response({"detail": str(exc), "code": "bad_check_character"}, status=400)
+        status = public_status(clean)
+        if status is None:
+            raise NotFound("No certificate has this serial number.")
+        return Response(VerifySerializer(status.as_dict()).data)
+
+
+class IssuerProfileView(PublicView):
+    """Public: the issuer's Open Badges profile."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def get(self, request):
+        return Response(issuer_profile())
+
+
+class IssuerJwksView(PublicView):
+    """Public: the issuer's public keys as a JWK Set (also at /.well-known/jwks.json)."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def get(self, request):
+        return Response(published_jwks())
+
+
+class StatusListView(PublicView):
+    """Public: the revocation list (BitstringStatusListCredential), as of this moment."""
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def get(self, request, list_id: int):
+        if list_id != 1:
+            raise NotFound()
+        response = Response(status_list_credential(list_id))
+        response["Cache-Control"] = "no-cache"
+        return response
+
+

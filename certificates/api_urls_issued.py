@@ -1,0 +1,21 @@
+"""Certificate endpoints under /api/v1/ (included from certificates/api_urls.py)."""
+
+from django.urls import path
+
+from academy.people.middleware import mfa_exempt
+
+from . import api_issued as api
+
+urlpatterns = [
+    path("certificates/", api.CertificateListView.as_view(), name="api-certificates"),
+    path("certificates/<int:pk>/", api.CertificateDetailView.as_view(), name="api-certificate"),
+    path("certificates/<int:pk>/pdf/", api.CertificatePdfView.as_view(),
+         name="api-certificate-pdf"),
+    path("certificates/<int:pk>/credential/", api.CertificateCredentialView.as_view(),
+         name="api-certificate-credential"),
+    path("verify/<str:serial>/", mfa_exempt(api.VerifyView.as_view()), name="api-verify"),
+    path("issuer/", mfa_exempt(api.IssuerProfileView.as_view()), name="api-issuer"),
+    path("issuer/jwks/", mfa_exempt(api.IssuerJwksView.as_view()), name="api-issuer-jwks"),
+    path("issuer/status/<int:list_id>/", mfa_exempt(api.StatusListView.as_view()),
+         name="api-issuer-status-list"),
+]

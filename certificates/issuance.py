@@ -1,0 +1,321 @@
+"""Issuing, revoking, reinstating and expiring certificates.
+
+``certificate_issue`` is the one way a certificate comes to exist (the readiness event's task,
+the safety-net sweep, an admin's manual issue, the demo): in one transaction it locks the
+broker's profile row, returns the certificate the broker already holds for the level if any
+(idempotent), allocates the serial, creates the record, promotes the broker's level with the
+date, writes the audit events and records the broker's notification (at most once per
+certificate: the reminder log's unique key). The PDF and the signed credential are made by
+tasks queued after commit. The partial unique constraint on (broker, level) makes a second
+active certificate impossible whatever the code does.
+"""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import secrets
+from typing import Any
+
+from django.core.exceptions import PermissionDenied
+from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from academy.audit.services import audit_record
+from academy.errors import ApplicationError
+from academy.people.models import BrokerProfile, Level
+from academy.people.roles import Role, user_has_role
+
+from .issued import Certificate, CertificatePolicy
+from .readiness import add_months
+from .serials import serial_allocate
+
+logger = logging.getLogger(__name__)
+
+ISSUED_KIND = "certificate_issued"
+REVOKED_KIND = "certificate_revoked"
+REINSTATED_KIND = "certificate_reinstated"
+
+
+def _require_admin(actor: Any) -> None:
+    if not user_has_role(actor, Role.ADMIN):
+        raise PermissionDenied
+
+
+def certificate_summary(certificate: Certificate) -> dict[str, Any]:
+    """What the audit trail records of a certificate."""
+    return {
+        "serial": certificate.serial,
+        "level": certificate.level.code,
+        "status": certificate.status,
+        "valid_from": certificate.valid_from.isoformat(),
+        "valid_until": certificate.valid_until.isoformat() if certificate.valid_until else None,
+        "source": certificate.source,
+        "renewed_from": certificate.renewed_from_id,
+    }
+
+
+def _queue_artifacts(certificate_id: int) -> None:
+    """Render the PDF and sign the credential once the issuing transaction has committed."""
+
+    def enqueue() -> None:
+        from .tasks_issued import certificate_credential_sign, certificate_render_pdf
+
+        certificate_render_pdf.delay(certificate_id)
+        certificate_credential_sign.delay(certificate_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+def _notify(certificate: Certificate, kind: str, window: str, **context: Any) -> None:
+    from academy.notifications.rendering import url_or_home
+    from academy.notifications.services import notify
+
+    notify(
+        recipients=[certificate.broker_id], kind=kind, subject=certificate, window=window,
+        context={"serial": certificate.serial, "level": certificate.level.name,
+                 "level_en": certificate.level.name_en or certificate.level.name, **context},
+        url=url_or_home("certificates:my_certificates"),
+    )
+
+
+def certificate_issue(
+    *,
+    broker_id: int,
+    level_id: int,
+    actor: Any = None,
+    reason: str = "",
+    source: str = Certificate.Source.AUTOMATIC,
+    renewed_from: Certificate | None = None,
+    requirement_set_id: int | None = None,
+    now: datetime.datetime | None = None,
+) -> Certificate:
+    """Issue ``broker_id`` the certificate of ``level_id``, or return the one they hold.
+
+    All or nothing, safe to run any number of times and concurrently: the broker's profile row
+    is locked first, so a second call waits and then finds the first one's certificate. An
+    automatic call never re-issues a revoked certificate (only an admin does, with a reason,
+    ``source=MANUAL``). Returns the certificate; ``certificate.issued_now`` says whether this
+    call created it.
+    """
+    now = now or timezone.now()
+    reason = (reason or "").strip()[:500]
+    if source == Certificate.Source.MANUAL:
+        _require_admin(actor)
+        if not reason:
+            raise ApplicationError(_("Give the reason for issuing the certificate by hand."))
+    with transaction.atomic():
+        profile = (BrokerProfile.objects.select_for_update().select_related("user", "level")
+                   .filter(user_id=broker_id).first())
+        if profile is None:
+            raise ApplicationError(_("This person is not a broker."))
+        level = Level.objects.get(pk=level_id)
+        existing = (Certificate.objects.select_related("level")
+                    .filter(broker_id=broker_id, level=level, status__in=Certificate.ACTIVE)
+                    .first())
+        if existing is not None:
+            existing.issued_now = False
+            return existing
+        if source == Certificate.Source.AUTOMATIC and Certificate.objects.filter(
+                broker_id=broker_id, level=level, status=Certificate.Status.REVOKED).exists():
+            raise ApplicationError(_("This broker's certificate of this level was revoked; "
+                                     "only an administrator may issue it again."))
+        today = timezone.localdate(now)
+        policy = CertificatePolicy.objects.filter(level=level).first()
+        valid_until = None
+        if policy is not None and policy.validity_months:
+            valid_until = add_months(today, policy.validity_months) - datetime.timedelta(days=1)
+        if requirement_set_id is None:
+            from .models import BrokerReadiness
+
+            requirement_set_id = (BrokerReadiness.objects.filter(broker_id=broker_id,
+                                                                 level=level)
+                                  .values_list("requirement_set_id", flat=True).first())
+        certificate = Certificate.objects.create(
+            broker_id=broker_id, level=level,
+            serial=serial_allocate(level=level, year=today.year),
+            holder_name=profile.user.full_name or profile.user.email,
+            issued_at=now, valid_from=today, valid_until=valid_until,
+            status=Certificate.Status.VALID, status_changed_at=now,
+            renewed_from=renewed_from, requirement_set_id=requirement_set_id,
+            source=source, created_by=actor if getattr(actor, "pk", None) else None,
+            reason=reason, subject_salt=secrets.token_hex(16),
+        )
+        certificate.issued_now = True
+        if profile.level.rank < level.rank:
+            before = {"level": profile.level.code,
+                      "level_since": profile.level_since.isoformat()
+                      if profile.level_since else None}
+            profile.level = level
+            profile.level_since = today
+            profile.save(update_fields=["level", "level_since", "updated_at"])
+            audit_record(action="people.level_changed", subject=profile, person=profile.user,
+                         actor=actor, actor_label="" if actor else "system", before=before,
+                         after={"level": level.code, "level_since": today.isoformat(),
+                                "certificate": certificate.serial})
+        audit_record(action="certificates.issued", subject=certificate, person=profile.user,
+                     actor=actor, actor_label="" if actor else "system",
+                     after={**certificate_summary(certificate), "reason": reason})
+        _notify(certificate, ISSUED_KIND, "issued",
+                valid_until=valid_until.isoformat() if valid_until else "")
+        _queue_artifacts(certificate.pk)
+    return certificate
+
+
+def certificate_issue_for_ready(*, broker_id: int) -> Certificate | None:
+    """Issue the certificate a broker is recorded as ready for, if they hold none yet.
+
+    Reads the readiness engine's recorded answer (``BrokerReadiness``, kept current on every
+    change of its inputs); the lowest level above the broker's own that they are ready for and
+    hold no certificate of. None when there is nothing to issue (already issued, not ready,
+    revoked: an admin decides).
+    """
+    from .models import BrokerReadiness
+
+    profile = BrokerProfile.objects.select_related("level").filter(user_id=broker_id).first()
+    if profile is None:
+        return None
+    state = (
+        BrokerReadiness.objects.filter(broker_id=broker_id, ready=True,
+                                       level__rank__gt=profile.level.rank)
+        .exclude(Exists(Certificate.objects.filter(broker_id=OuterRef("broker_id"),
+                                                   level_id=OuterRef("level_id"))))
+        .order_by("level__rank").first()
+    )
+    if state is None:
+        return None
+    return certificate_issue(broker_id=broker_id, level_id=state.level_id,
+                             requirement_set_id=state.requirement_set_id)
+
+
+def certificates_ready_uncertified(*, limit: int = 1000) -> list[int]:
+    """Brokers recorded as ready for a level above their own with no certificate of it: those
+    whose "ready" message was lost (Redis down, a worker killed before it acknowledged)."""
+    from .models import BrokerReadiness
+
+    return list(
+        BrokerReadiness.objects.filter(ready=True,
+                                       level__rank__gt=F("broker__broker_profile__level__rank"))
+        .exclude(Exists(Certificate.objects.filter(broker_id=OuterRef("broker_id"),
+                                                   level_id=OuterRef("level_id"))))
+        .order_by("broker_id").values_list("broker_id", flat=True).distinct()[:limit]
+    )
+
+
+def certificate_issue_schedule(*, broker_id: int) -> None:
+    """Queue ``certificate_issue_for_ready`` for the broker once the transaction commits."""
+
+    def enqueue() -> None:
+        from .tasks_issued import certificate_issue_for_ready as task
+
+        task.delay(broker_id)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+# --- Revocation, reinstatement, expiry ----------------------------------------------------------
+
+
+def certificate_revoke(*, certificate_id: int, actor: Any, reason: str) -> Certificate:
+    """Revoke a certificate (admins, with a reason): the verification page, the API and the
+    status list say so at once; the broker is notified; the audit trail records it. The
+    broker's level is not changed here (an admin changes it in the broker's profile)."""
+    _require_admin(actor)
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ApplicationError(_("Give the reason for revoking the certificate."))
+    with transaction.atomic():
+        certificate = (Certificate.objects.select_for_update().select_related("level")
+                       .get(pk=certificate_id))
+        if certificate.status == Certificate.Status.REVOKED:
+            raise ApplicationError(_("This certificate is already revoked."))
+        before = certificate_summary(certificate)
+        now = timezone.now()
+        certificate.status = Certificate.Status.REVOKED
+        certificate.status_changed_at = now
+        certificate.revoked_at = now
+        certificate.revoked_by = actor
+        certificate.revoked_reason = reason
+        certificate.save(update_fields=["status", "status_changed_at", "revoked_at",
+                                        "revoked_by", "revoked_reason"])
+        audit_record(action="certificates.revoked", subject=certificate,
+                     person=certificate.broker_id, actor=actor, before=before,
+                     after={**certificate_summary(certificate), "reason": reason})
+        _notify(certificate, REVOKED_KIND, f"revoked-{now:%Y%m%d%H%M%S}", reason=reason)
+    return certificate
+
+
+def certificate_reinstate(*, certificate_id: int, actor: Any, reason: str) -> Certificate:
+    """Undo a revocation (admins, with a reason, audited). Refused if the broker has been
+    issued another certificate of the level since."""
+    _require_admin(actor)
+    reason = (reason or "").strip()[:500]
+    if not reason:
+        raise ApplicationError(_("Give the reason for reinstating the certificate."))
+    with transaction.atomic():
+        BrokerProfile.objects.select_for_update().filter(
+            user_id=Certificate.objects.filter(pk=certificate_id).values("broker_id")[:1]
+        ).first()
+        certificate = (Certificate.objects.select_for_update().select_related("level")
+                       .get(pk=certificate_id))
+        if certificate.status != Certificate.Status.REVOKED:
+            raise ApplicationError(_("Only a revoked certificate can be reinstated."))
+        if Certificate.objects.filter(broker_id=certificate.broker_id, level=certificate.level,
+                                      status__in=Certificate.ACTIVE).exists():
+            raise ApplicationError(_("The broker holds another certificate of this level."))
+        before = certificate_summary(certificate)
+        now = timezone.now()
+        today = timezone.localdate(now)
+        expired = certificate.valid_until is not None and certificate.valid_until < today
+        certificate.status = Certificate.Status.EXPIRED if expired else Certificate.Status.VALID
+        certificate.status_changed_at = now
+        certificate.revoked_at = None
+        certificate.revoked_by = None
+        certificate.revoked_reason = ""
+        certificate.save(update_fields=["status", "status_changed_at", "revoked_at",
+                                        "revoked_by", "revoked_reason"])
+        audit_record(action="certificates.reinstated", subject=certificate,
+                     person=certificate.broker_id, actor=actor, before=before,
+                     after={**certificate_summary(certificate), "reason": reason})
+        _notify(certificate, REINSTATED_KIND, f"reinstated-{now:%Y%m%d%H%M%S}", reason=reason)
+    return certificate
+
+
+def certificates_expire_due(*, today: datetime.date | None = None) -> int:
+    """Mark valid certificates whose last valid day has passed as expired (the daily task).
+
+    One UPDATE, with an audit event per certificate; running it twice changes nothing more.
+    """
+    today = today or timezone.localdate()
+    now = timezone.now()
+    with transaction.atomic():
+        due = list(Certificate.objects.select_for_update(skip_locked=True)
+                   .select_related("level")
+                   .filter(status=Certificate.Status.VALID, valid_until__lt=today)
+                   .order_by("pk")[:5000])
+        for certificate in due:
+            before = certificate_summary(certificate)
+            certificate.status = Certificate.Status.EXPIRED
+            certificate.status_changed_at = now
+            audit_record(action="certificates.expired", subject=certificate,
+                         person=certificate.broker_id, actor_label="system", before=before,
+                         after=certificate_summary(certificate))
+        Certificate.objects.bulk_update(due, ["status", "status_changed_at"])
+    return len(due)
+
+
+def certificate_torch_number_set(*, certificate_id: int, actor: Any, number: str) -> Certificate:
+    """Record the Torch Centre's unified number (统一编号) beside the serial (admins, audited)."""
+    _require_admin(actor)
+    number = (number or "").strip()[:40]
+    with transaction.atomic():
+        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        before = {"torch_number": certificate.torch_number}
+        certificate.torch_number = number
+        certificate.save(update_fields=["torch_number"])
+        audit_record(action="certificates.torch_number_set", subject=certificate,
+                     person=certificate.broker_id, actor=actor, before=before,
+                     after={"torch_number": number})
+    return certificate

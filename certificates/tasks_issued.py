@@ -1,0 +1,97 @@
+"""Background work of certificate issuance: thin wrappers around the services.
+
+Every task takes primary keys, is safe to run twice or to be killed at any line (the issuing
+transaction is all or nothing and the database allows one active certificate per broker and
+level; rendering and signing overwrite their own output), and retries database operational
+errors a bounded number of times with backoff.
+"""
+
+from __future__ import annotations
+
+from celery import shared_task
+from django.db import OperationalError
+
+RETRY = {
+    "acks_late": True,
+    "ignore_result": True,
+    "autoretry_for": (OperationalError,),
+    "max_retries": 5,
+    "retry_backoff": 5,
+    "retry_backoff_max": 5 * 60,
+    "retry_jitter": True,
+}
+
+
+@shared_task(name="certificates.tasks_issued.certificate_issue_for_ready", **RETRY)
+def certificate_issue_for_ready(broker_id: int) -> int | None:
+    """Issue the certificate ``broker_id`` is recorded as ready for (``broker_became_ready``).
+
+    Idempotent: the service locks the broker's profile and returns the certificate already
+    issued; a worker killed before commit leaves nothing, and the redelivered message (acks
+    late) issues it then. Returns the certificate's id, or None if there was nothing to issue.
+    """
+    from academy.errors import ApplicationError
+
+    from .issuance import certificate_issue_for_ready as issue
+
+    try:
+        certificate = issue(broker_id=broker_id)
+    except ApplicationError:
+        return None  # revoked before: an administrator decides
+    return certificate.pk if certificate is not None else None
+
+
+@shared_task(name="certificates.tasks_issued.certificates_issue_sweep", **RETRY)
+def certificates_issue_sweep() -> int:
+    """Queue issuance for brokers who are ready but hold no certificate (a lost message).
+
+    Runs on the beat schedule; queuing twice is harmless (the issuance is idempotent).
+    """
+    from .issuance import certificates_ready_uncertified
+
+    broker_ids = certificates_ready_uncertified()
+    for broker_id in broker_ids:
+        certificate_issue_for_ready.delay(broker_id)
+    return len(broker_ids)
+
+
+@shared_task(name="certificates.tasks_issued.certificate_render_pdf", **RETRY)
+def certificate_render_pdf(certificate_id: int) -> None:
+    """Render and store the certificate's PDF (replacing any earlier rendering)."""
+    from .pdf import certificate_pdf_store
+
+    certificate_pdf_store(certificate_id=certificate_id)
+
+
+@shared_task(name="certificates.tasks_issued.certificate_credential_sign", **RETRY)
+def certificate_credential_sign(certificate_id: int) -> None:
+    """Sign the certificate's Open Badges credential (again, if it was signed before)."""
+    from .credentials import credential_sign_store
+
+    credential_sign_store(certificate_id=certificate_id)
+
+
+@shared_task(name="certificates.tasks_issued.certificates_expire_due", **RETRY)
+def certificates_expire_due() -> int:
+    """Mark certificates past their last valid day as expired (daily). Running it twice
+    changes nothing more; each run handles 5,000 and re-queues itself while there are more."""
+    from .issuance import certificates_expire_due as expire
+
+    done = expire()
+    if done >= 5000:
+        certificates_expire_due.delay()
+    return done
+
+
+@shared_task(name="certificates.tasks_issued.certificates_rerender", **RETRY)
+def certificates_rerender(after_id: int = 0, batch: int = 200) -> None:
+    """Re-render every certificate's PDF (after a design change), one batch per run."""
+    from .issued import Certificate
+    from .pdf import certificate_pdf_store
+
+    ids = list(Certificate.objects.filter(pk__gt=after_id).order_by("pk")
+               .values_list("pk", flat=True)[:batch])
+    for pk in ids:
+        certificate_pdf_store(certificate_id=pk)
+    if len(ids) == batch:
+        certificates_rerender.delay(after_id=ids[-1], batch=batch)

@@ -1,0 +1,12 @@
+"""Public verification: /verify/ (lookup form) and /verify/<serial>/ (namespace ``verify``)."""
+
+from django.urls import path
+
+from . import views_issued as views
+
+app_name = "verify"
+
+urlpatterns = [
+    path("", views.verify_lookup, name="lookup"),
+    path("<str:serial>/", views.verify_detail, name="detail"),
+]
