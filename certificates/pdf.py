@@ -12,14 +12,12 @@ from __future__ import annotations
 import io
 import logging
 
+import segno
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
-from reportlab.graphics import renderPDF
-from reportlab.graphics.barcode.qr import QrCodeWidget
-from reportlab.graphics.shapes import Drawing
 from reportlab.lib import colors
 from reportlab.lib.pagesizes import A4, landscape
 from reportlab.lib.units import mm
@@ -63,11 +61,23 @@ def _date(value, language: str) -> str:
 
 
 def _qr(c: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
-    widget = QrCodeWidget(data, barLevel="M")
-    x0, y0, x1, y1 = widget.getBounds()
-    drawing = Drawing(size, size, transform=[size / (x1 - x0), 0, 0, size / (y1 - y0), 0, 0])
-    drawing.add(widget)
-    renderPDF.draw(drawing, c, x, y)
+    """Draw a QR code of ``data`` as filled squares (segno computes the matrix; drawing it
+    ourselves keeps fonts out of the page: only the embedded CJK font is used)."""
+    matrix = segno.make(data, error="m", micro=False).matrix
+    count = len(matrix) + 8  # the quiet zone: four modules on each side
+    module = size / count
+    c.saveState()
+    c.setFillColor(colors.white)
+    c.rect(x, y, size, size, stroke=0, fill=1)
+    c.setFillColor(colors.black)
+    path = c.beginPath()
+    for row_index, row in enumerate(matrix):
+        top = y + size - (row_index + 4 + 1) * module
+        for col_index, dark in enumerate(row):
+            if dark:
+                path.rect(x + (col_index + 4) * module, top, module, module)
+    c.drawPath(path, stroke=0, fill=1)
+    c.restoreState()
 
 
 def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans") -> bytes:
@@ -76,7 +86,8 @@ def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans") -> b
     english = language.startswith("en")
     width, height = landscape(A4)
     buffer = io.BytesIO()
-    c = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1)
+    c = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1,
+                      initialFontName=font, initialFontSize=12)
     c.setTitle(f"{_title(language)} {certificate.serial}")
     c.setAuthor(issuing_body(language))
     c.setSubject(certificate.serial)
