@@ -9,8 +9,18 @@ from tests.factories import (  # noqa: F401  (re-exported fixtures below use the
 
 
 @pytest.fixture(autouse=True)
-def _media_and_language(settings):
+def _language(settings):
+    """Pages default to Chinese as in production; code outside a request speaks English.
+
+    Requests go through LocaleMiddleware (Chinese at /, English under /en/). Services called
+    directly by a test raise their messages in the active language, which is English here so
+    that assertions read like the source text; tests of the Chinese wording activate zh-hans.
+    """
+    from django.utils import translation
+
     settings.LANGUAGE_CODE = "zh-hans"
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture

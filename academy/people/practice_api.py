@@ -168,6 +168,7 @@ class PracticeRecordDetailView(APIView):
                                evidence_add=files, submit=submit)
         return Response(PracticeRecordSerializer(self._record(request, pk)).data)
 
+    @extend_schema(responses={204: None})
     def delete(self, request, pk: int):
         record = self._own(request, pk)
         practice_record_delete(record_id=record.pk, actor=request.user)

@@ -197,6 +197,15 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
     "SCHEMA_PATH_PREFIX": r"/api/v1",
+    # Several models have a field called "status"; name each choice set after its model.
+    "ENUM_NAME_OVERRIDES": {
+        "AttemptStatusEnum": "exams.models.attempts.Attempt.Status",
+        "CertificateStatusEnum": "certificates.issued.Certificate.Status",
+        "EnrolmentStatusEnum": "courses.models.programmes.Enrolment.Status",
+        "PracticeRecordStatusEnum": "academy.people.models.PracticeRecord.Status",
+        "ReminderStatusEnum": "academy.notifications.models.Reminder.Status",
+        "TalentExportStatusEnum": "academy.talent.models.TalentExport.Status",
+    },
 }
 
 # --- Security headers (also in development so that pages are tested under them) -------------

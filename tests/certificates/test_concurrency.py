@@ -23,9 +23,9 @@ from tests.certificates.factories import (
 )
 from tests.factories import BrokerFactory, UserFactory
 
-# serialized_rollback: the rows seeded by migrations (levels, regions, course areas) survive.
+# Rows seeded by migrations come back after each flush (academy.seeding, post_migrate).
 pytestmark = [pytest.mark.postgres,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(transaction=True)]
 
 
 def _race(functions) -> list[BaseException | None]:

@@ -49,7 +49,8 @@ def test_open_then_complete_lesson(api, enrolled, lessons):
     api.force_authenticate(enrolled)
     url = reverse("api-lesson-complete", args=[lessons[0].pk])
     refused = api.post(url)
-    assert refused.status_code == 400 and "Open the lesson" in refused.json()["detail"]
+    # The API speaks the interface's default language, Simplified Chinese.
+    assert refused.status_code == 400 and "请先打开课节" in refused.json()["detail"]
     assert api.post(reverse("api-lesson-open", args=[lessons[0].pk]), {"seconds": 0},
                     format="json").status_code == 200
     done = api.post(url).json()

@@ -87,24 +87,9 @@ def page(context) -> Iterator:
 
 
 @pytest.fixture(autouse=True)
-def _seed_rows(transactional_db):
-    """Put back the rows the data migrations seed (levels, regions, course areas, tags).
-
-    A transactional test empties every table when it ends. ``serialized_rollback`` did not
-    help here: under Playwright's sync API the test's connection object lacked Django's
-    ``_test_serialized_contents`` snapshot, so nothing was restored. The seeds are idempotent
-    ``get_or_create`` functions named ``seed`` in the apps' data migrations.
-    """
-    from django.apps import apps
-    from django.db import connection
-    from django.db.migrations.loader import MigrationLoader
-    from django.db.migrations.operations.special import RunPython
-
-    loader = MigrationLoader(connection, ignore_no_migrations=True)
-    for _key, migration in sorted(loader.disk_migrations.items()):
-        for operation in migration.operations:
-            if isinstance(operation, RunPython) and operation.code.__name__ == "seed":
-                operation.code(apps, None)
+def _transactional(transactional_db):
+    """The live server runs in another thread: tests commit. Reference rows come back after
+    each test's flush through post_migrate (``academy.seeding``)."""
 
 
 @pytest.fixture

@@ -15,9 +15,8 @@ from academy.people import demo as people_demo
 from courses import demo as courses_demo
 from courses.models import Attendance, OfflineSession
 
-# serialized_rollback: the rows seeded by migrations (levels, regions, course areas) survive
-# the flush between transactional tests.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Rows seeded by migrations come back after each flush (academy.seeding, post_migrate).
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BROKER = "broker14@demo.local"  # the first junior demo broker, enrolled in the demo cohort
 TRAINER = "trainer1@demo.local"

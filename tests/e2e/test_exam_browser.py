@@ -23,7 +23,7 @@ from django.utils import timezone
 from exams.models import Answer, Attempt, Sitting
 from tests.factories import PASSWORD
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 # --- Helpers (also for the grading half of the flow) ----------------------------------------------

@@ -18,7 +18,7 @@ from exams.models import Attempt, Mark
 from tests.e2e.test_exam_browser import broker_submitted_attempt, log_in
 from tests.factories import UserFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 BROKER_NAME = "欧阳明远"
 

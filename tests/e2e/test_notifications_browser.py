@@ -15,7 +15,7 @@ from tests.e2e.conftest import PHONE
 from tests.exams.factories import SittingFactory
 from tests.factories import PASSWORD, BrokerFactory
 
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

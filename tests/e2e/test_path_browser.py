@@ -24,8 +24,8 @@ from tests.courses.factories import (
 from tests.e2e.conftest import DESKTOP, PHONE, fresh_totp_code
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
-# serialized_rollback: the rows seeded by migrations (levels, regions, course areas) survive.
-pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+# Rows seeded by migrations come back after each flush (academy.seeding, post_migrate).
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.fixture(autouse=True)

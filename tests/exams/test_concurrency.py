@@ -1,8 +1,8 @@
 """Concurrency on PostgreSQL: threads, each with its own database connection.
 
 Run with DATABASE_URL=postgres://postgres@127.0.0.1:5432/academy (skipped on SQLite, or a
-failure with REQUIRE_SERVICES=1). ``serialized_rollback`` restores the rows migrations seed
-(levels, regions, tags) for the tests that run afterwards.
+failure with REQUIRE_SERVICES=1). The rows migrations seed (levels, regions, tags) come back
+after each test's flush through post_migrate (``academy.seeding``).
 """
 
 from __future__ import annotations
@@ -36,7 +36,7 @@ from tests.exams.factories import (
 
 pytestmark = [
     pytest.mark.postgres,
-    pytest.mark.django_db(transaction=True, serialized_rollback=True),
+    pytest.mark.django_db(transaction=True),
 ]
 
 

@@ -4,11 +4,9 @@
 test's PostgreSQL database (an in-memory SQLite test database cannot be shared with another
 process). The worker gets a queue and a cache key prefix of its own, so test runs sharing one
 Redis never take each other's tasks. Tests using it must be
-``@pytest.mark.django_db(transaction=True, serialized_rollback=True)``: transaction=True so that
-what they write is committed and visible to the worker; serialized_rollback=True so that the
-rows the migrations seed (levels, regions, role groups) are restored for the tests that run
-after them in the same process (a plain transactional flush deletes them and re-creates only
-the role groups, which then collide with the next serialized test's restore).
+``@pytest.mark.django_db(transaction=True)`` so that what they write is committed and
+visible to the worker. The rows the migrations seed (levels, regions, role groups) come back
+after the flush that ends such a test through post_migrate (``academy.seeding``).
 """
 
 from __future__ import annotations

@@ -12,7 +12,7 @@ from tests.flows.conftest import wait_for
 pytestmark = [pytest.mark.redis, pytest.mark.postgres]
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_heartbeat_task_runs_in_a_real_worker_and_healthz_turns_green(celery_worker, client):
     # The worker wrote a heartbeat when it became ready; remove it so that only the task can
     # bring it back.

@@ -17,7 +17,7 @@ def _succeeded(worker, task_id: str):
     return lambda: f"reminders_sweep[{task_id}] succeeded" in worker.log()
 
 
-@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+@pytest.mark.django_db(transaction=True)
 def test_a_sweep_runs_in_a_real_worker_and_its_emails_go_out_once(celery_worker):  # noqa: F811
     build(4)  # two of the four brokers have not submitted the exam that closes tonight
     emails = Reminder.objects.filter(kind="exam_window_closing", channel="email")

@@ -15,7 +15,7 @@ from tests.factories import BrokerFactory
 from tests.notifications.backends import outage
 
 pytestmark = [pytest.mark.postgres,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(transaction=True)]
 
 CONTEXT = {"sitting": "结业考试", "closes_at": "2026-04-22 18:00", "started": False}
 
