@@ -16,7 +16,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.errors import ApplicationError
-from academy.people.middleware import mfa_exempt
 from academy.people.roles import HasRole, Role
 
 from .credentials import issuer_profile, published_jwks

@@ -18,6 +18,7 @@ still verify. ``kid`` is the generation date plus a thumbprint prefix. Commands:
 from __future__ import annotations
 
 import base64
+import contextlib
 import datetime
 import hashlib
 import json
@@ -164,10 +165,8 @@ def signing_key() -> tuple[Ed25519PrivateKey, str]:
                 raise SigningKeyMissing(
                     f"No signing key at {path}: run `manage.py signing_key_generate`.")
             logger.warning("No signing key at %s: generating one.", path)
-            try:
+            with contextlib.suppress(FileExistsError):  # another process made it meanwhile
                 signing_key_generate()
-            except FileExistsError:
-                pass  # another process made it meanwhile
             stamp = path.stat().st_mtime_ns
         private = _load_private(path)
         jwk = public_jwk(private.public_key())
@@ -262,7 +261,7 @@ def credential_verify(token: str, *, jwks: dict[str, Any],
             result.problems.append(f"{name} is not a date-time: {value!r}")
             continue
         if check(moment):
-            result.problems.append("not valid yet (validFrom {})".format(value)
+            result.problems.append(f"not valid yet (validFrom {value})"
                                    if name == "validFrom" else f"expired (validUntil {value})")
     entry = credential.get("credentialStatus") or {}
     if status_list is None:

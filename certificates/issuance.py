@@ -107,10 +107,13 @@ def certificate_issue(
         if not reason:
             raise ApplicationError(_("Give the reason for issuing the certificate by hand."))
     with transaction.atomic():
-        profile = (BrokerProfile.objects.select_for_update().select_related("user", "level")
-                   .filter(user_id=broker_id).first())
-        if profile is None:
+        # Lock the profile row alone (no joins: PostgreSQL re-checks a join against the row
+        # versions it read first, and would drop a profile whose level a concurrent issuance
+        # just changed), then read it with its account and level.
+        if not list(BrokerProfile.objects.select_for_update().filter(user_id=broker_id)
+                    .values_list("pk", flat=True)):
             raise ApplicationError(_("This person is not a broker."))
+        profile = BrokerProfile.objects.select_related("user", "level").get(user_id=broker_id)
         level = Level.objects.get(pk=level_id)
         existing = (Certificate.objects.select_related("level")
                     .filter(broker_id=broker_id, level=level, status__in=Certificate.ACTIVE)

@@ -105,7 +105,7 @@ def verify_rate_exceeded(request) -> bool:
     limit = getattr(settings, "ACADEMY_CERT_VERIFY_RATE", 30)
     key = f"cert-verify:{client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
     if cache.add(key, 1, timeout=90):
-        return 1 > limit
+        return limit < 1
     try:
         return cache.incr(key) > limit
     except ValueError:  # expired between add and incr

@@ -188,8 +188,8 @@ def test_the_daily_task_expires_certificates_past_their_last_day():
 
 
 def test_the_sweep_finds_ready_brokers_whose_message_was_lost():
-    from tests.certificates.factories import ready_event_isolated
     from certificates.services import readiness_evaluate
+    from tests.certificates.factories import ready_event_isolated
 
     broker = BrokerFactory()
     requirement_set(practice_records=1)
