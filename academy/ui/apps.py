@@ -1,4 +1,4 @@
-from django.apps import AppConfig
+from django.apps import AppConfig, apps
 from django.utils.translation import gettext_lazy as _
 
 
@@ -17,6 +17,7 @@ class UiConfig(AppConfig):
 
         from academy.seeding import reference_rows_ensure
 
-        # Connected once, for this (the last project) app: by then every table exists.
-        post_migrate.connect(reference_rows_ensure, sender=self,
+        # post_migrate is sent once per app that has models, after every migration ran, so
+        # one app's signal suffices (this shell app has no models and gets none).
+        post_migrate.connect(reference_rows_ensure, sender=apps.get_app_config("people"),
                              dispatch_uid="academy.reference_rows_ensure")
