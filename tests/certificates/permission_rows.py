@@ -101,3 +101,9 @@ ROWS = {
     "api-practice-record-review": Row({**API, "admin": 400}, kwargs=_record_pk,
                                       method="post", note="no decision: 400"),
 }
+
+# Certificates (issue 6) keep their rows in permission_rows_issuance.py.
+from tests.certificates.permission_rows_issuance import ROWS as _ISSUANCE_ROWS  # noqa: E402
+
+assert not ROWS.keys() & _ISSUANCE_ROWS.keys(), "certificate rows listed twice"
+ROWS.update(_ISSUANCE_ROWS)

@@ -16,7 +16,7 @@ from tests.certificates.issued_fixtures import level, signing_key_tmp  # noqa: F
 from tests.factories import BrokerFactory
 
 pytestmark = [pytest.mark.postgres,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(transaction=True)]
 
 
 def _race(functions) -> list[BaseException | None]:

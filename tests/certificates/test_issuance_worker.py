@@ -19,7 +19,7 @@ from tests.factories import BrokerFactory, UserFactory
 from tests.flows.conftest import _worker_process, celery_worker, wait_for  # noqa: F401
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres,
-              pytest.mark.django_db(transaction=True, serialized_rollback=True)]
+              pytest.mark.django_db(transaction=True)]
 
 
 def _settled(broker, worker, seconds: float = 3.0) -> None:

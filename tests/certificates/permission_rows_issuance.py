@@ -1,0 +1,78 @@
+"""Who may open each certificate page and endpoint (merged into permission_rows.py).
+
+The builders make the certificate the broker's own when the role is a broker; for everyone
+else it belongs to some broker. Trainers see no certificates (404 on pages, 403 on the API).
+Verification, the issuer's keys and the status list are public.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from academy.people.roles import user_has_role
+from tests.factories import BrokerFactory
+from tests.ui.matrix import API_ANON, DENIED, NOT_FOUND, OK, REDIRECT, Row, everyone, logged_in
+
+
+def _certificate(user: Any, *, pdf: bool = False, credential: bool = False):
+    from academy.people.models import Level
+    from certificates.issuance import certificate_issue
+
+    holder = user if user is not None and user_has_role(user, "broker") else BrokerFactory()
+    certificate = certificate_issue(broker_id=holder.pk,
+                                    level_id=Level.objects.get(code="intermediate").pk)
+    if pdf:
+        from certificates.pdf import certificate_pdf_store
+
+        certificate_pdf_store(certificate_id=certificate.pk)
+    if credential:
+        from certificates.credentials import credential_sign_store
+
+        credential_sign_store(certificate_id=certificate.pk)
+    return certificate
+
+
+def _pk(user):
+    return {"pk": _certificate(user).pk}
+
+
+def _pk_pdf(user):
+    return {"pk": _certificate(user, pdf=True).pk}
+
+
+def _pk_credential(user):
+    return {"pk": _certificate(user, credential=True).pk}
+
+
+def _serial():
+    return {"serial": _certificate(None).serial}
+
+
+PAGE_OWN = logged_in({"broker": OK, "trainer": NOT_FOUND, "auditor": OK, "admin": OK})
+API_OWN = {"anonymous": API_ANON, "broker": OK, "trainer": DENIED, "auditor": OK, "admin": OK}
+
+ROWS = {
+    "certificates:my_certificates": Row(logged_in({"broker": OK})),
+    "certificates:certificate_list": Row(logged_in({"auditor": OK, "admin": OK})),
+    "certificates:certificate_detail": Row(PAGE_OWN, kwargs=_pk,
+                                           note="a broker sees only their own"),
+    "certificates:certificate_pdf": Row(PAGE_OWN, kwargs=_pk_pdf),
+    "certificates:certificate_credential": Row(PAGE_OWN, kwargs=_pk_credential),
+    "certificates:certificate_revoke": Row(
+        logged_in({"admin": REDIRECT}), kwargs=_pk, method="post",
+        note="admins only; without a reason it redirects back with an error"),
+    "certificates:certificate_reinstate": Row(
+        logged_in({"admin": REDIRECT}), kwargs=_pk, method="post",
+        note="admins only; a valid certificate redirects back with an error"),
+    "verify:lookup": Row(everyone(OK), note="public"),
+    "verify:detail": Row(everyone(OK), kwargs=_serial, note="public; the name is masked"),
+    "well-known-jwks": Row(everyone(OK), note="public keys"),
+    "api-certificates": Row(API_OWN, note="brokers: their own; auditors and admins: all"),
+    "api-certificate": Row(API_OWN, kwargs=_pk),
+    "api-certificate-pdf": Row(API_OWN, kwargs=_pk_pdf),
+    "api-certificate-credential": Row(API_OWN, kwargs=_pk_credential),
+    "api-verify": Row(everyone(OK), kwargs=_serial, note="public, rate-limited"),
+    "api-issuer": Row(everyone(OK)),
+    "api-issuer-jwks": Row(everyone(OK)),
+    "api-issuer-status-list": Row(everyone(OK), kwargs=lambda: {"list_id": 1}),
+}
