@@ -41,9 +41,11 @@ from django.db.models import (
     When,
 )
 from django.db.models.functions import Coalesce, TruncMonth
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import BrokerProfile, Level, Organisation, PracticeRecord, Region
+from certificates.models import Certificate
 from courses.models import Attendance, Cohort, Enrolment, LessonProgress
 from exams.models import Attempt, Mark
 
@@ -591,31 +593,23 @@ def practice_by_region_month(filters: TalentFilters) -> tuple[list[PracticeRow],
 # --- Certificates (when the certificates app issues them) --------------------------------------
 
 
-def certificate_counts(filters: TalentFilters) -> dict[str, int] | None:
-    """Valid, expiring within 90 days, expired and revoked certificates; None until the
-    certificates app has a ``Certificate`` model."""
-    try:
-        model = apps.get_model("certificates", "Certificate")
-    except LookupError:
-        return None
-    names = {f.name for f in model._meta.get_fields()}
-    owner = "broker" if "broker" in names else "user"
-    qs = model.objects.filter(**{f"{owner}_id__in": _broker_ids(filters)})
-    from django.utils import timezone
+def certificate_counts(filters: TalentFilters) -> dict[str, int]:
+    """Valid, expiring within 90 days, expired and revoked certificates, in one query.
 
-    now = timezone.now()
-    soon = now + datetime.timedelta(days=90)
-    revoked = Q(revoked_at__isnull=False) if "revoked_at" in names else Q(pk__isnull=True)
-    expires = "expires_at" if "expires_at" in names else None
-    if expires is None:
-        return qs.aggregate(valid=Count("pk", filter=~revoked), expiring=Value(0),
-                            expired=Value(0), revoked=Count("pk", filter=revoked))
-    live = ~revoked & (Q(**{f"{expires}__isnull": True}) | Q(**{f"{expires}__gt": now}))
-    return qs.aggregate(
-        valid=Count("pk", filter=live),
-        expiring=Count("pk", filter=live & Q(**{f"{expires}__lte": soon})),
-        expired=Count("pk", filter=~revoked & Q(**{f"{expires}__lte": now})),
-        revoked=Count("pk", filter=revoked),
+    A valid certificate whose ``valid_until`` has passed counts as expired even before the
+    daily expiry task has marked it so.
+    """
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=90)
+    status = Certificate.Status
+    in_date = Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    valid = Q(status=status.VALID) & in_date
+    return Certificate.objects.filter(broker_id__in=_broker_ids(filters)).aggregate(
+        valid=Count("pk", filter=valid),
+        expiring=Count("pk", filter=valid & Q(valid_until__lte=soon)),
+        expired=Count("pk", filter=Q(status=status.EXPIRED)
+                      | Q(status=status.VALID, valid_until__lt=today)),
+        revoked=Count("pk", filter=Q(status=status.REVOKED)),
     )
 
 
