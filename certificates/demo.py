@@ -190,3 +190,8 @@ def seed(stdout: TextIO) -> None:
         f"({PracticeRecord.objects.count()} in all); readiness of {len(answers)} brokers "
         f"evaluated, {ready} ready for the next level.\n"
     )
+
+    # Issue 6: the intermediate brokers' certificates, through the issuance service.
+    from .demo_issued import seed_issued
+
+    seed_issued(stdout)
