@@ -81,7 +81,7 @@ def test_role_logs_in_sees_home_in_chinese_and_switches_to_english(
     assert _html_lang(page) == "zh-CN"
     _assert_switcher(page, "中文")
     assert page.locator("h1").first.is_visible()
-    assert "登出" in page.locator("#user-menu + .dropdown-menu").inner_text()  # "Sign Out"
+    assert "退出登录" in page.locator("#user-menu + .dropdown-menu").inner_text()  # "Sign out"
     menu = [a.get_attribute("href") for a in page.locator("#mainnav .navbar-nav .nav-link").all()]
     for href in HOME[role]["menu_has"]:
         assert href in menu, (role, menu)
