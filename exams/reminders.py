@@ -22,7 +22,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.notifications import conf
 from academy.notifications.kinds import Kind, register_kind
-from academy.notifications.rendering import url_or_home
+from academy.notifications.rendering import url_maker, url_or_home
 from academy.notifications.services import Notice, notices_deliver
 from academy.notifications.sweeps import register_sweep
 from academy.people.roles import Role
@@ -131,6 +131,8 @@ def window_opening(*, now: datetime.datetime) -> int:
         ).values_list("pk", "title", "opens_at", "closes_at", "duration_minutes")
     }
 
+    take = url_maker("exams:take_start")
+
     def notices() -> Iterator[Notice]:
         for sitting_id, user_id, _started in sitting_candidates(sittings, without_status=None):
             title, opens_at, closes_at, duration = sittings[sitting_id]
@@ -139,7 +141,7 @@ def window_opening(*, now: datetime.datetime) -> int:
                 subject_id=sitting_id, window=f"opens-{_stamp(opens_at)}",
                 context={"sitting": title, "opens_at": _local(opens_at),
                          "closes_at": _local(closes_at), "duration": duration},
-                url=url_or_home("exams:take_start", sitting_id),
+                url=take(sitting_id),
             )
 
     return notices_deliver(notices=notices(), now=now).created
@@ -156,6 +158,8 @@ def window_closing(*, now: datetime.datetime) -> int:
         ).values_list("pk", "title", "closes_at")
     }
 
+    take = url_maker("exams:take_start")
+
     def notices() -> Iterator[Notice]:
         for sitting_id, user_id, started in sitting_candidates(sittings, without_status=DONE):
             title, closes_at = sittings[sitting_id]
@@ -163,7 +167,7 @@ def window_closing(*, now: datetime.datetime) -> int:
                 recipient_id=user_id, kind=WINDOW_CLOSING.code, subject_type="exams.sitting",
                 subject_id=sitting_id, window=f"closes-{_stamp(closes_at)}",
                 context={"sitting": title, "closes_at": _local(closes_at), "started": started},
-                url=url_or_home("exams:take_start", sitting_id),
+                url=take(sitting_id),
             )
 
     return notices_deliver(notices=notices(), now=now).created
@@ -190,7 +194,7 @@ def auto_submitted(*, now: datetime.datetime) -> int:
 
 
 def _released_notice(*, attempt_id: int, user_id: int, title: str, score: Any, max_score: Any,
-                     passed: bool | None, regraded: bool = False) -> Notice:
+                     passed: bool | None, regraded: bool = False, link=None) -> Notice:
     percent = (f"{score * 100 / max_score:.2f}" if score is not None and max_score else "")
     return Notice(
         recipient_id=user_id, kind=RESULT_RELEASED.code, subject_type="exams.attempt",
@@ -198,7 +202,7 @@ def _released_notice(*, attempt_id: int, user_id: int, title: str, score: Any, m
         # A changed score is announced again, once per new score.
         window=f"regraded-{score}" if regraded else "released",
         context={"sitting": title, "percent": percent, "passed": passed, "regraded": regraded},
-        url=url_or_home("exams:result", attempt_id),
+        url=(link or url_maker("exams:result"))(attempt_id),
     )
 
 
@@ -213,9 +217,10 @@ def results_released(*, now: datetime.datetime) -> int:
         .values_list("pk", "user_id", "sitting__title", "score", "max_score", "passed")
         .order_by()
     )
+    link = url_maker("exams:result")
     return notices_deliver(now=now, notices=(
         _released_notice(attempt_id=pk, user_id=user_id, title=title, score=score,
-                         max_score=max_score, passed=passed)
+                         max_score=max_score, passed=passed, link=link)
         for pk, user_id, title, score, max_score, passed in rows.iterator(
             chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE"))
     )).created

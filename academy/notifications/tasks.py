@@ -36,6 +36,25 @@ def reminder_send(self, reminder_id: int) -> str:
         raise self.retry(countdown=deferred.countdown, exc=deferred) from None
 
 
+@shared_task(name="academy.notifications.tasks.reminders_send_many", acks_late=True,
+             ignore_result=True, autoretry_for=(OperationalError,), max_retries=5,
+             retry_backoff=5, retry_backoff_max=300)
+def reminders_send_many(reminder_ids: list[int]) -> dict:
+    """E-mail up to a hundred reminders over one mail connection (what a sweep queues).
+
+    Safe to run twice or to be killed mid-way: each reminder is sent under its own row lock
+    and status check (``reminder_send``), so a redelivered batch skips those already sent.
+    A reminder that failed temporarily is retried on its own by ``reminder_send`` after its
+    backoff; database operational errors retry the batch (5 times, with backoff).
+    """
+    from .services import reminders_send_many as send_many
+
+    report = send_many(reminder_ids=reminder_ids)
+    for reminder_id, countdown in report["deferred"]:
+        reminder_send.apply_async((reminder_id,), countdown=countdown)
+    return report["outcomes"]
+
+
 @shared_task(name="academy.notifications.tasks.reminders_send_due", acks_late=True,
              ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
              retry_backoff=True)

@@ -17,7 +17,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.notifications import conf
 from academy.notifications.kinds import INAPP, Kind, register_kind
-from academy.notifications.rendering import url_or_home
+from academy.notifications.rendering import url_maker, url_or_home
 from academy.notifications.services import Notice, notices_deliver
 from academy.notifications.sweeps import register_sweep
 
@@ -121,14 +121,14 @@ def practice_waiting_review(*, now: datetime.datetime) -> int:
 
 
 def _reviewed_notice(pk: int, broker_id: int, contract: str, number: str, status: str,
-                     reviewed_at: datetime.datetime, comment: str) -> Notice:
+                     reviewed_at: datetime.datetime, comment: str, *, link=None) -> Notice:
     return Notice(
         recipient_id=broker_id, kind=PRACTICE_REVIEWED.code,
         subject_type="people.practicerecord", subject_id=pk,
         window=f"reviewed-{reviewed_at:%Y-%m-%dT%H:%M:%S}",
         context={"contract": contract, "number": number,
                  "approved": status == PracticeRecord.Status.APPROVED, "comment": comment},
-        url=url_or_home("people:practice_detail", pk),
+        url=(link or url_maker("people:practice_detail"))(pk),
     )
 
 
@@ -147,8 +147,9 @@ def practice_reviewed(*, now: datetime.datetime) -> int:
             reviewed_at__gte=since, reviewed_at__lte=now,
         ).values_list(*_REVIEWED_FIELDS).order_by()
     )
+    link = url_maker("people:practice_detail")
     return notices_deliver(now=now, notices=(
-        _reviewed_notice(*row) for row in rows.iterator(
+        _reviewed_notice(*row, link=link) for row in rows.iterator(
             chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE"))
     )).created
 
