@@ -250,7 +250,8 @@ def _attempt_submit(*, attempt_id: int, user: Any, auto: bool) -> tuple[Attempt,
         now = timezone.now()
         attempt.status = Attempt.Status.SUBMITTED
         attempt.submitted_at = now
-        attempt.auto_submitted = auto
+        # The page submits by itself when time runs out; that is an automatic submission too.
+        attempt.auto_submitted = auto or now >= attempt.deadline
         attempt.save(update_fields=["status", "submitted_at", "auto_submitted"])
         attempt_grade_objective(attempt, now=now)
         attempt_grading_finish(attempt)

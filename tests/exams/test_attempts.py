@@ -176,6 +176,16 @@ def test_submit_twice_counts_once(sitting, candidate):
     assert Attempt.objects.get(pk=attempt.pk).submitted_at == submitted_at
 
 
+def test_submit_after_the_deadline_counts_as_automatic(sitting, candidate):
+    # The exam page submits by itself when time runs out, through the ordinary endpoint.
+    attempt = start(sitting, candidate)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        deadline=timezone.now() - datetime.timedelta(seconds=1))
+    assert attempt_submit(attempt_id=attempt.pk, user=candidate).auto_submitted is True
+    on_time = start(SittingFactory(paper=sitting.paper, cohort=sitting.cohort), candidate)
+    assert submit(on_time).auto_submitted is False
+
+
 def test_submit_of_another_brokers_attempt_is_404(sitting, candidate):
     attempt = start(sitting, candidate)
     with pytest.raises(Http404):
