@@ -393,6 +393,7 @@ def main() -> None:
         print("  " + ", ".join(f"{k} {v:,}" for k, v in counts.items()), flush=True)
         print(f"  ready in {time.perf_counter() - started:.0f}s", flush=True)
     else:
+        migrate(url)
         _setup_django(url)
         counts = {}
         from django.db import connection

@@ -232,6 +232,7 @@ def deadline_approaching(*, now: datetime.datetime) -> int:
         return 0
     horizon = today + datetime.timedelta(days=max(offsets))
     course_url = url_maker("courses:course_detail")
+    programme_url = url_or_home("courses:my_programme")
 
     def notices() -> Iterator[Notice]:
         for user_id, deadline_id, course_id, title, due_on, cohort, total, done in (
@@ -262,7 +263,7 @@ def deadline_approaching(*, now: datetime.datetime) -> int:
                 window=f"ends-{ends_on:%Y-%m-%d}:{band}d",
                 context={"cohort": cohort, "ends_on": f"{ends_on:%Y-%m-%d}", "days": days,
                          "remaining": total - done},
-                url=url_or_home("courses:my_programme"),
+                url=programme_url,
             )
 
     return notices_deliver(notices=notices(), now=now).created

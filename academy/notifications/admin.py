@@ -41,7 +41,7 @@ class ReminderAdmin(ReadOnlyAdmin):
     search_fields = ("recipient__email", "recipient__full_name", "kind", "window",
                      "subject_type", "last_error")
     list_select_related = ("recipient",)
-    date_hierarchy = "created_at"
+    ordering = ("-pk",)  # newest first, by the primary key's index (the log grows large)
     show_full_result_count = False
     list_per_page = 50
     actions = ["resend"]
@@ -67,6 +67,7 @@ class ReminderAdmin(ReadOnlyAdmin):
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
     list_display = ("created_at", "recipient", "kind", "title", "read_at")
+    ordering = ("-pk",)
     list_filter = (KindFilter, "read_at")
     search_fields = ("recipient__email", "recipient__full_name", "title")
     list_select_related = ("recipient",)

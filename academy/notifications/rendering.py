@@ -61,6 +61,7 @@ def absolute_url(path: str, language: str) -> str:
     return site_url() + localized_path(path, language)
 
 
+@functools.lru_cache(maxsize=2048)
 def url_or_home(name: str, *args: Any) -> str:
     """``reverse(name, args)`` in the default language, or the home page if that page does not
     exist (yet): sweeps link to pages of apps that may still be under construction."""
@@ -98,9 +99,12 @@ class Renderer:
     def __init__(self) -> None:
         self._cache: dict[tuple[str, str, str], tuple[str, str]] = {}
 
-    def title_body(self, kind: Kind, context: Mapping[str, Any], language: str
-                   ) -> tuple[str, str]:
-        key = (kind.code, language, json.dumps(context, sort_keys=True, default=str))
+    def title_body(self, kind: Kind, context: Mapping[str, Any], language: str,
+                   context_json: str | None = None) -> tuple[str, str]:
+        """``context_json``: the context as JSON already (keys sorted), to save encoding it
+        again for the cache key."""
+        key = (kind.code, language,
+               context_json or json.dumps(context, sort_keys=True, default=str))
         cached = self._cache.get(key)
         if cached is None:
             with translation.override(language):

@@ -23,10 +23,12 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
 
+from django.db import connection
 from django.utils import timezone
 from django.utils.functional import Promise
 
@@ -44,7 +46,24 @@ class Sweep:
     description: str = ""
 
     def __call__(self, *, now: datetime.datetime | None = None) -> int:
-        return self.func(now=now or timezone.now())
+        with _no_jit():
+            return self.func(now=now or timezone.now())
+
+
+@contextmanager
+def _no_jit() -> Iterator[None]:
+    """PostgreSQL's JIT compiler spends a second compiling each large sweep query, several
+    times what running it takes: off while a sweep runs (on this connection only)."""
+    if connection.vendor != "postgresql" or connection.in_atomic_block:
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("SET jit = off")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute("RESET jit")
 
 
 _sweeps: dict[str, Sweep] = {}
