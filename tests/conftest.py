@@ -10,15 +10,18 @@ from tests.factories import (  # noqa: F401  (re-exported fixtures below use the
 
 @pytest.fixture(autouse=True)
 def _language(settings):
-    """Pages default to Chinese as in production; code outside a request speaks English.
+    """Chinese, the interface's default, as in production (reverse() gives unprefixed URLs)."""
+    settings.LANGUAGE_CODE = "zh-hans"
 
-    Requests go through LocaleMiddleware (Chinese at /, English under /en/). Services called
-    directly by a test raise their messages in the active language, which is English here so
-    that assertions read like the source text; tests of the Chinese wording activate zh-hans.
+
+@pytest.fixture
+def english():
+    """Run a test's service calls in English, for assertions on the source wording.
+
+    Only for tests that do not reverse() URLs under it: i18n URLs would get the /en/ prefix.
     """
     from django.utils import translation
 
-    settings.LANGUAGE_CODE = "zh-hans"
     with translation.override("en"):
         yield
 

@@ -18,6 +18,9 @@ from courses.services.attendance import CHECKIN_SALT
 from tests.courses.factories import OfflineSessionFactory, enrol
 from tests.factories import BrokerFactory
 
+# Service messages are asserted in their English source wording.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 @pytest.fixture
 def session(cohort):

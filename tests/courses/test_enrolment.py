@@ -12,6 +12,9 @@ from courses.services import enrolment_bulk_create, enrolment_create, enrolment_
 from tests.courses.factories import CohortFactory
 from tests.factories import BrokerFactory, UserFactory, level
 
+# Service messages are asserted in their English source wording.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_admin_enrols_one_broker_with_audit(cohort, broker, admin_user):
     enrolment = enrolment_create(cohort=cohort, user=broker, actor=admin_user)

@@ -12,6 +12,9 @@ from courses.services import lesson_complete, lesson_open
 from tests.courses.factories import DeadlineFactory, completed
 from tests.factories import BrokerFactory
 
+# Service messages are asserted in their English source wording.
+pytestmark = pytest.mark.usefixtures("english")
+
 
 def test_complete_refused_before_the_lesson_was_opened(enrolled, lessons):
     with pytest.raises(ApplicationError, match="Open the lesson"):

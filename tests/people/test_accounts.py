@@ -51,7 +51,7 @@ def test_login_page_is_chinese_by_default_and_offers_password_reset(client):
 def test_login_page_lists_demo_accounts_and_says_staff_mfa_is_off_in_demo(client, settings):
     settings.ACADEMY_DEMO_MODE = True
     settings.ACADEMY_STAFF_MFA_REQUIRED = False
-    html = client.get(reverse("account_login")).content.decode()
+    html = client.get("/en" + reverse("account_login")).content.decode()
     assert "admin@demo.local" in html
     assert "trainer1@demo.local" in html
     assert "broker01@demo.local" in html

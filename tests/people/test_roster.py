@@ -171,7 +171,7 @@ def test_data_difference_names_the_column_and_both_values(bad_roster, admin_user
     assert "高级技术经理人" in difference.message and "初级技术经纪人" in difference.message
 
 
-def test_in_file_duplicates_name_the_first_row(bad_roster, admin_user):
+def test_in_file_duplicates_name_the_first_row(english, bad_roster, admin_user):
     content, _ = bad_roster
     result = roster_import(uploaded_by=admin_user, file=upload("bad.xlsx", content))
     messages = {(e.row, e.column): e.message for e in result.errors}
@@ -208,7 +208,7 @@ def test_error_report_is_a_table_in_the_users_language(bad_roster, admin_client)
         ("onlyheader.csv", ",".join(HEADERS_ZH).encode() + b"\n", "no data rows"),
     ],
 )
-def test_file_level_problems_are_reported_and_save_nothing(admin_user, name, content, fragment):
+def test_file_level_problems_are_reported_and_save_nothing(english, admin_user, name, content, fragment):
     before = counts()
     result = roster_import(uploaded_by=admin_user, file=upload(name, content))
     assert not result.ok
@@ -217,7 +217,7 @@ def test_file_level_problems_are_reported_and_save_nothing(admin_user, name, con
     assert counts() == before
 
 
-def test_too_many_rows_is_refused_with_the_limit(admin_user, settings):
+def test_too_many_rows_is_refused_with_the_limit(english, admin_user, settings):
     settings.ACADEMY_ROSTER_MAX_ROWS = 2
     result = roster_import(uploaded_by=admin_user, file=upload("r.csv", csv_bytes(good_rows())))
     assert [e.message for e in result.errors] == [
@@ -244,7 +244,7 @@ def test_too_large_file_is_refused_in_the_form(admin_client, settings):
      ("r.csv", csv_bytes([["王芳", "wangfang@example.test", "4.11221E+17", "", "渑池县", "",
                            "初级", ""]]))],
 )
-def test_id_number_rounded_by_excel_gets_a_specific_message(admin_user, name, content):
+def test_id_number_rounded_by_excel_gets_a_specific_message(english, admin_user, name, content):
     result = roster_import(uploaded_by=admin_user, file=upload(name, content))
     (error,) = result.errors
     assert error.column == "national_id" and "rounded" in error.message
@@ -555,7 +555,7 @@ def test_rows_after_a_long_run_of_empty_rows_are_still_read(admin_user):
     assert [r.number for r in result.created] == [2, 1500]
 
 
-def test_a_sheet_running_far_beyond_the_row_limit_is_refused(admin_user, settings):
+def test_a_sheet_running_far_beyond_the_row_limit_is_refused(english, admin_user, settings):
     settings.ACADEMY_ROSTER_MAX_ROWS = 5
     content = csv_bytes(good_rows()[:1] + [[""] * 8] * 20010 + good_rows()[1:2])
     result = roster_import(uploaded_by=admin_user, file=upload("long.csv", content))

@@ -169,7 +169,7 @@ def test_no_demo_notice_outside_the_demo(client):
 def test_the_demo_notice_says_when_staff_mfa_stays_on(client, settings):
     settings.ACADEMY_DEMO_MODE = True
     settings.ACADEMY_STAFF_MFA_REQUIRED = True
-    html = client.get(reverse("account_login")).content.decode()
+    html = client.get("/en" + reverse("account_login")).content.decode()
     assert "demo-notice" in html
     assert "switched off" not in html
     assert "authenticator app after signing in" in html
@@ -177,7 +177,7 @@ def test_the_demo_notice_says_when_staff_mfa_stays_on(client, settings):
 
 def test_a_user_without_a_role_gets_a_friendly_page(client):
     client.force_login(UserFactory())
-    response = client.get(reverse("home"))
+    response = client.get("/en" + reverse("home"))
     assert response.status_code == 403
     assert "no role yet" in response.content.decode()
 
@@ -186,5 +186,5 @@ def test_empty_broker_list_says_why(client):
     client.force_login(_staff("auditor"))
     html = client.get(reverse("people:broker_list")).content.decode()
     assert "empty-state" in html
-    filtered = client.get(reverse("people:broker_list") + "?q=nobody").content.decode()
+    filtered = client.get("/en" + reverse("people:broker_list") + "?q=nobody").content.decode()
     assert "Clear filters" in filtered
