@@ -10,3 +10,4 @@ class CertificatesConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
+        from . import expiry_reminders  # noqa: F401  (registers the expiry reminder sweep)

@@ -25,7 +25,12 @@ from academy.notifications import conf
 from academy.notifications.kinds import Kind, register_kind
 from academy.notifications.rendering import url_maker, url_or_home
 from academy.notifications.services import Notice, notices_deliver
-from academy.notifications.sweeps import ManualReminder, register_manual, register_sweep
+from academy.notifications.sweeps import (
+    ManualReminder,
+    band,
+    register_manual,
+    register_sweep,
+)
 from academy.people.roles import Role, user_roles
 
 from .models import Cohort, Enrolment
@@ -164,13 +169,8 @@ def _active_enrolments():
 
 
 def deadline_band(days_left: int, offsets: list[int]) -> int | None:
-    """The reminder band ``days_left`` falls in: the smallest offset at or above it (7, 3, 1
-    → 5 days left is the 7-day reminder). A sweep that missed a day still sends the band's
-    reminder once, on the next run."""
-    if days_left < 0:
-        return None
-    candidates = [o for o in offsets if o >= days_left]
-    return min(candidates) if candidates else None
+    """See ``academy.notifications.sweeps.band``: 5 days left of 7, 3, 1 is the 7-day one."""
+    return band(days_left, offsets)
 
 
 def _offsets() -> list[int]:

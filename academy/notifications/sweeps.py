@@ -69,6 +69,17 @@ def _no_jit() -> Iterator[None]:
 _sweeps: dict[str, Sweep] = {}
 
 
+def band(days_left: int, offsets: list[int]) -> int | None:
+    """The reminder band ``days_left`` falls in: the smallest offset at or above it (offsets
+    7, 3, 1: 5 days left is the 7-day reminder; 90, 30, 7: 45 days left is the 90-day one).
+    None when past, or further away than every offset. A sweep that missed a day still sends
+    the band's reminder once, on its next run; the window names the band."""
+    if days_left < 0:
+        return None
+    candidates = [o for o in offsets if o >= days_left]
+    return min(candidates) if candidates else None
+
+
 def register_sweep(name: str, *, kinds: tuple[str, ...], schedule: dict[str, Any],
                    description: str = "") -> Callable[[SweepFunction], SweepFunction]:
     """Decorator: register ``func`` as the sweep ``name`` (``<app>.<what>``)."""

@@ -320,3 +320,22 @@ def test_notify_costs_a_fixed_number_of_queries(committed, django_assert_max_num
         remind(few, window="few")
     with django_assert_max_num_queries(10):
         remind(many, window="many")
+
+
+def test_a_batch_of_emails_goes_out_over_one_connection_and_a_failure_is_retried_alone(
+    clock, committed, settings
+):
+    from academy.notifications.services import reminders_send_many
+
+    brokers = [BrokerFactory() for _ in range(3)]
+    remind(brokers)  # not committed: nothing queued yet
+    ids = list(Reminder.objects.filter(channel="email").order_by("pk")
+               .values_list("pk", flat=True))
+    outage(1)
+    report = reminders_send_many(reminder_ids=ids)
+    assert report["outcomes"] == {"deferred": 1, "sent": 2}
+    assert report["deferred"] == [(ids[0], 60)]
+    assert len(mail.outbox) == 2
+    clock.go(local(2026, 3, 13, 10, 1))
+    assert reminders_send_many(reminder_ids=ids)["outcomes"] == {"sent": 1, "done": 2}
+    assert len(mail.outbox) == 3

@@ -77,3 +77,41 @@ def test_a_trainer_of_two_worlds_gets_one_digest_listing_both(committed):
     note = Notification.objects.get(recipient=first.trainer, kind="trainer_overdue_digest")
     assert "5" in note.title
     assert first.cohort.name in note.body and second.cohort.name in note.body
+
+
+def test_certificate_expiry_reminds_at_each_band_only_while_hours_are_missing(clock, committed):
+    import datetime
+    from decimal import Decimal
+
+    from certificates.issued import Certificate, CertificatePolicy
+    from tests.courses.factories import LessonFactory, completed
+    from tests.factories import BrokerFactory, level
+
+    CertificatePolicy.objects.update_or_create(
+        level=level("junior"), defaults={"validity_months": 36, "renewal_hours": Decimal("4")})
+    behind, done = BrokerFactory(), BrokerFactory()
+    clock.go(local(2026, 1, 1, 10))
+    for broker in (behind, done):
+        Certificate.objects.create(
+            broker=broker, level=level("junior"), serial=f"E-{broker.pk}",
+            holder_name=broker.full_name, issued_at=local(2025, 1, 1, 10),
+            valid_from=datetime.date(2025, 1, 1), valid_until=datetime.date(2026, 4, 30),
+            subject_salt="s")
+    completed(done, LessonFactory(class_hours=Decimal("4")), when=local(2025, 6, 1, 10))
+    completed(behind, LessonFactory(class_hours=Decimal("1")), when=local(2025, 6, 1, 10))
+    completed(behind, LessonFactory(class_hours=Decimal("9")), when=local(2024, 6, 1, 10))
+
+    sent = []
+    for day in (datetime.date(2026, 1, 30), datetime.date(2026, 1, 31),
+                datetime.date(2026, 3, 31), datetime.date(2026, 4, 23),
+                datetime.date(2026, 4, 30), datetime.date(2026, 5, 1)):
+        clock.go(local(day.year, day.month, day.day, 10))
+        sent.append(committed(sweep_run, "certificates.expiring").created)
+    # 90 days before, nothing the next day, 30 days, 7 days; never after; never for `done`.
+    assert sent == [2, 0, 2, 2, 0, 0]
+    windows = sorted(Reminder.objects.filter(channel="email").values_list("window", flat=True))
+    assert windows == ["expires-2026-04-30:30d", "expires-2026-04-30:7d",
+                       "expires-2026-04-30:90d"]
+    assert set(Reminder.objects.values_list("recipient_id", flat=True)) == {behind.pk}
+    note = Notification.objects.filter(recipient=behind).order_by("pk").first()
+    assert "3.00" in note.body  # 4 required, 1 earned while valid (the 9 were before)

@@ -102,6 +102,25 @@ def build(n: int) -> World:
             status=PracticeRecord.Status.APPROVED, submitted_at=now - 3 * day,
             reviewed_at=now - day, reviewed_by=admin,
         )
+    # Every broker holds a certificate expiring in 20 days (the 30-day band): junior ones
+    # need 10 renewal hours (none earned); the first broker's is senior, whose level asks for
+    # none (so they are simply told that it expires).
+    from certificates.issued import Certificate, CertificatePolicy
+    from tests.factories import level
+
+    CertificatePolicy.objects.get_or_create(level=level("junior"),
+                                            defaults={"validity_months": 36,
+                                                      "renewal_hours": Decimal("10")})
+    for i, broker in enumerate(brokers):
+        Certificate.objects.create(
+            broker=broker, level=level("junior" if i else "senior"),
+            serial=f"W-{broker.pk:08d}", holder_name=broker.full_name, issued_at=now,
+            valid_from=today - 700 * day, valid_until=today + 20 * day, subject_salt="s",
+        )
+    from tests.courses.factories import completed
+
+    completed(brokers[0], programme.programme_courses.first().course.modules.first()
+              .lessons.first(), hours=Decimal("2"), when=now - 30 * day)
     invitees = [UserFactory(roles=["broker"]) for _ in range(n)]
     Invitation.objects.bulk_create([
         Invitation(user=u, token_hash=f"{u.pk:064d}", sent_at=now - 4 * day,
@@ -127,4 +146,5 @@ def expected_rows(n: int) -> dict[str, int]:
         "people.practice_waiting_review": 2,  # the admin: in-app and e-mail
         "people.practice_reviewed": n,  # in the app only (people e-mails the review)
         "notifications.delivery_failed": 0,
+        "certificates.expiring": 2 * n,
     }

@@ -1,0 +1,103 @@
+"""Reminding holders of certificates that expire soon while renewal hours are missing.
+
+Imported by ``CertificatesConfig.ready``. The sweep reads the expiring certificates with the
+class hours each holder earned since the certificate became valid (two correlated sums per
+certificate: few certificates expire in any 90 days), and reminds at 90, 30 and 7 days
+(``ACADEMY_NOTIFY_EXPIRY_DAYS``), once per band, only while the level's policy asks for
+renewal hours that are not yet complete (or asks for none: then the holder is told that the
+certificate expires).
+"""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+from decimal import Decimal
+
+from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from academy.notifications import conf
+from academy.notifications.kinds import Kind, register_kind
+from academy.notifications.rendering import url_or_home
+from academy.notifications.services import Notice, notices_deliver
+from academy.notifications.sweeps import band, register_sweep
+from academy.people.roles import Role
+from courses.models import Attendance, LessonProgress
+
+from .models import Certificate
+
+HOURS = DecimalField(max_digits=9, decimal_places=2)
+
+CERTIFICATE_EXPIRING = register_kind(Kind(
+    code="certificate_expiring", label=_("Certificate expiring"),
+    roles=frozenset({Role.BROKER}),
+    description=_("A certificate of yours expires soon and its renewal hours are not complete."),
+    mandatory=True, app="certificates",
+    sample={"serial": "4112-M-2026-00001H", "level": "中级技术经纪人",
+            "level_en": "Intermediate Technology Broker", "valid_until": "2029-12-31",
+            "days": 30, "required": "24.00", "done": "10.00", "missing": "14.00"},
+))
+
+
+def _hours_since(model, field: str, when: str) -> Coalesce:
+    return Coalesce(
+        Subquery(model.objects.filter(user_id=OuterRef("broker_id"),
+                                      **{f"{when}__date__gte": OuterRef("valid_from")})
+                 .order_by().values("user_id").annotate(h=Sum(field)).values("h")[:1],
+                 output_field=HOURS),
+        Value(Decimal("0"), output_field=HOURS),
+    )
+
+
+def expiring_rows(*, today: datetime.date, horizon: datetime.date) -> Iterator[tuple]:
+    """(certificate, holder, serial, level, level (English), valid until, hours required or
+    None, hours earned since valid from) of valid certificates expiring by ``horizon``."""
+    rows = (
+        Certificate.objects.filter(status=Certificate.Status.VALID, broker__is_active=True,
+                                   valid_until__gte=today, valid_until__lte=horizon)
+        .annotate(online=_hours_since(LessonProgress, "credited_hours", "completed_at"),
+                  offline=_hours_since(Attendance, "credited_hours", "checked_in_at"))
+        .values_list("pk", "broker_id", "serial", "level__name", "level__name_en",
+                     "valid_until", "level__certificate_policy__renewal_hours", "online",
+                     "offline")
+        .order_by()
+    )
+    for *head, online, offline in rows.iterator(chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE")):
+        yield (*head, Decimal(online or 0) + Decimal(offline or 0))
+
+
+@register_sweep("certificates.expiring", kinds=(CERTIFICATE_EXPIRING.code,),
+                schedule={"minute": "0", "hour": "9"})
+def certificates_expiring(*, now: datetime.datetime) -> int:
+    """Holders of certificates expiring in 90, 30 and 7 days with renewal hours missing."""
+    offsets = sorted({int(d) for d in conf.get("ACADEMY_NOTIFY_EXPIRY_DAYS")})
+    if not offsets:
+        return 0
+    today = timezone.localdate(now)
+    horizon = today + datetime.timedelta(days=max(offsets))
+    url = url_or_home("certificates:my_certificates")
+
+    def notices() -> Iterator[Notice]:
+        for (pk, broker_id, serial, level, level_en, valid_until, required,
+             done) in expiring_rows(today=today, horizon=horizon):
+            days = (valid_until - today).days
+            which = band(days, offsets)
+            if which is None or (required is not None and done >= required):
+                continue
+            missing = (required - done) if required is not None else None
+            yield Notice(
+                recipient_id=broker_id, kind=CERTIFICATE_EXPIRING.code,
+                subject_type="certificates.certificate", subject_id=pk,
+                window=f"expires-{valid_until:%Y-%m-%d}:{which}d",
+                context={"serial": serial, "level": level, "level_en": level_en or level,
+                         "valid_until": f"{valid_until:%Y-%m-%d}", "days": days,
+                         "required": f"{required:.2f}" if required is not None else "",
+                         "done": f"{done:.2f}",
+                         "missing": f"{missing:.2f}" if missing is not None else ""},
+                url=url,
+            )
+
+    return notices_deliver(notices=notices(), now=now).created
