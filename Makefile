@@ -49,10 +49,14 @@ lint: $(INSTALLED)
 # The answer-save benchmark (not a test): needs PostgreSQL (BENCH_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/academy_bench, recreated) and takes about 4 minutes.
 # Extra arguments: `make bench BENCH_ARGS="--brokers 500"`; see bench/exam_save.py --help.
+# Then the reminder sweeps over 100,000 enrolments (BENCH_SWEEPS_DATABASE_URL, default
+# .../academy_bench_sweeps, recreated; about 3 minutes): `BENCH_SWEEPS_ARGS="--enrolments 20000"`.
 BENCH_ARGS ?=
+BENCH_SWEEPS_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
+	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
 
 # make messages: extract the translatable strings into locale/ and compile them (needs GNU gettext).
 .PHONY: messages

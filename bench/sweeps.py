@@ -12,8 +12,9 @@ What it does (about 3 minutes on a 2-core machine, most of it creating the data)
    and lasting 90 (some ended), a deadline per course every 15 days, ~10 completed lessons per broker
    (~1,000,000 progress rows), a session and an exam sitting per cohort, attempts (half of
    the brokers of every cohort whose exam has opened; a tenth auto-submitted; released or
-   with an essay waiting for grading), 200 trainers, 3 admins, 5,000 pending invitations and
-   6,000 practice records (half waiting for review, half reviewed yesterday).
+   with an essay waiting for grading), 200 trainers, 3 admins, 5,000 pending invitations,
+   6,000 practice records (half waiting for review, half reviewed yesterday) and a
+   certificate for every tenth broker, expiring over the next year (20 renewal hours due).
 2. Runs every registered sweep once, each in a fresh process (so that its peak memory is its
    own): time, number of SQL queries, reminders created, the process's resident memory
    before the sweep and its peak (VmHWM) after. The reminder log starts empty: this is the
@@ -93,11 +94,12 @@ def _reset_sequences() -> None:
 
     from academy.notifications.models import Reminder  # noqa: F401
     from academy.people.models import Invitation, PracticeRecord, User
+    from certificates.issued import Certificate
     from courses.models import Enrolment, LessonProgress
     from exams.models import Answer, Attempt, AttemptItem
 
     models = [User, Invitation, PracticeRecord, Enrolment, LessonProgress, Attempt,
-              AttemptItem, Answer]
+              AttemptItem, Answer, Certificate]
     with connection.cursor() as cursor:
         for sql in connection.ops.sequence_reset_sql(no_style(), models):
             cursor.execute(sql)
@@ -295,6 +297,20 @@ def seed(enrolments: int) -> dict[str, int]:
              "party_a", "party_b", "contract_amount", "contract_date", "broker_role",
              "description", "status", "submitted_at", "reviewed_by_id", "reviewed_at",
              "review_comment", "created_at", "updated_at"], practice())
+        # Certificates: a tenth of the brokers hold one, expiring over the next year; the
+        # level asks for 20 renewal hours.
+        from certificates.issued import CertificatePolicy
+
+        CertificatePolicy.objects.update_or_create(
+            level=junior, defaults={"validity_months": 36, "renewal_hours": Decimal("20")})
+        counts["certificates"] = _copy(
+            "certificates_certificate",
+            ["broker_id", "level_id", "serial", "torch_number", "holder_name", "issued_at",
+             "valid_from", "valid_until", "status", "revoked_reason", "source", "reason",
+             "pdf", "pdf_language", "pdf_en", "credential", "credential_kid", "subject_salt"],
+            ((first_user + i, junior.pk, f"BENCH-{i:07d}", "", f"经纪人{i}", now,
+              today - 700 * day, today + rng.randint(0, 365) * day, "valid", "", "demo", "",
+              "", "", "", "", "", "salt") for i in range(0, cohort_count * COHORT_SIZE, 10)))
         _reset_sequences()
     from django.db import connection
 
