@@ -309,12 +309,25 @@ def session_tomorrow(*, now: datetime.datetime) -> int:
 # --- Inactivity -----------------------------------------------------------------------------
 
 
+#: Reminders of inactivity go out after N, 2N, … up to this many times N days idle.
+INACTIVITY_REPEATS = 12
+
+
 def inactive_rows(*, now: datetime.datetime, days: int) -> Iterator[tuple]:
     """(broker, cohort, cohort name, last activity) for active enrolments of running cohorts
     whose broker did nothing (opened a lesson, attended a session, enrolled) for ``days``
-    days and has required lessons left."""
+    days — or twice, three times … as long — and has required lessons left.
+
+    Only brokers who crossed such a mark in the last days (``ACADEMY_NOTIFY_LOOKBACK_DAYS``,
+    for a sweep that missed a run) are read: the daily run reads a few thousand rows, not
+    every idle broker again, and a first run after installation does not nudge everybody
+    who has been idle for any time at once.
+    """
     today = _today(now)
     cutoff = now - datetime.timedelta(days=days)
+    lookback = datetime.timedelta(days=min(int(conf.get("ACADEMY_NOTIFY_LOOKBACK_DAYS")), days))
+    marks = [now - datetime.timedelta(days=days * k) for k in range(1, INACTIVITY_REPEATS + 1)]
+    crossed = " OR ".join(["(idle.last_active <= %s AND idle.last_active > %s)"] * len(marks))
     sql = _unfinished_query(
         ctes=f"""
             running AS (
@@ -341,16 +354,17 @@ def inactive_rows(*, now: datetime.datetime, days: int) -> Iterator[tuple]:
                 LEFT JOIN attended a ON a.user_id = r.user_id
             )
         """,  # noqa: S608 - only module constants are interpolated
-        pairs="""
+        pairs=f"""
             SELECT idle.user_id AS user_id, pc.course_id AS course_id, idle.cohort_id AS cohort_id,
                    idle.cohort_name AS cohort_name, idle.last_active AS last_active
             FROM idle JOIN courses_programmecourse pc
                  ON pc.programme_id = idle.programme_id AND pc.required = %s
-            WHERE idle.last_active <= %s
-        """,
+            WHERE {crossed}
+        """,  # noqa: S608 - only placeholders are interpolated
         select="SELECT DISTINCT user_id, cohort_id, cohort_name, last_active FROM unfinished",
     )
-    params = [True, Enrolment.Status.ACTIVE, today, today, cutoff, True, cutoff, True, True]
+    params = [True, Enrolment.Status.ACTIVE, today, today, cutoff, True,
+              *(bound for mark in marks for bound in (mark, mark - lookback)), True, True]
     for user_id, cohort_id, name, last_active in _rows(sql, params):
         yield user_id, cohort_id, name, _aware(last_active)
 

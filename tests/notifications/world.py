@@ -1,7 +1,7 @@
 """A world in which every sweep has somebody to remind, at any size.
 
 ``build(n)`` makes ``n`` brokers in one running cohort (a course due tomorrow, one overdue,
-the cohort ending in three days, a session tomorrow, nobody active for a month), an exam
+the cohort ending in three days, a session tomorrow, nobody active for three weeks), an exam
 opening within the day, one closing within the day that half of them submitted (their essay
 answers wait for grading for four days), auto-submitted and released attempts, pending
 invitations, practice records waiting for review and just reviewed. Rows are written
@@ -63,7 +63,7 @@ def build(n: int) -> World:
 
     brokers = [BrokerFactory() for _ in range(n)]
     Enrolment.objects.bulk_create([
-        Enrolment(cohort=cohort, user=b, enrolled_at=now - 30 * day) for b in brokers
+        Enrolment(cohort=cohort, user=b, enrolled_at=now - 22 * day) for b in brokers
     ])
 
     SittingFactory(cohort=cohort, opens_at=now + day / 2, closes_at=now + 3 * day)
