@@ -339,3 +339,28 @@ def test_a_batch_of_emails_goes_out_over_one_connection_and_a_failure_is_retried
     clock.go(local(2026, 3, 13, 10, 1))
     assert reminders_send_many(reminder_ids=ids)["outcomes"] == {"sent": 1, "done": 2}
     assert len(mail.outbox) == 3
+
+
+def test_a_worker_killed_mid_send_leaves_the_email_pending_and_it_goes_out_once(
+    clock, committed, monkeypatch, settings, django_capture_on_commit_callbacks
+):
+    settings.ACADEMY_NOTIFY_STALE_SECONDS = 600
+    broker = BrokerFactory()
+    with django_capture_on_commit_callbacks(execute=False):
+        remind([broker])
+    email = Reminder.objects.get(channel="email")
+
+    def killed(self, fail_silently=False):
+        raise SystemExit("worker killed")  # not an Exception: nothing in the service catches it
+
+    monkeypatch.setattr("django.core.mail.EmailMultiAlternatives.send", killed)
+    with pytest.raises(SystemExit):
+        reminder_send(reminder_id=email.pk)
+    monkeypatch.undo()
+    email.refresh_from_db()
+    assert (email.status, email.attempts) == ("pending", 0)  # the transaction rolled back
+    clock.go(local(2026, 3, 13, 10, 11))
+    assert committed(reminders_send_due) == 1
+    email.refresh_from_db()
+    assert email.status == "sent"
+    assert len(mail.outbox) == 1
