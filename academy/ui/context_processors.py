@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from academy.people.middleware import user_needs_mfa_setup
 from academy.people.roles import Role, primary_role, user_is_staff_role, user_roles
 
-from .navigation import account_nav, nav_for
+from .navigation import account_nav, nav_for, nav_menu
 
 # The accounts `seed_demo` creates (DESIGN.md "Contracts"); shown on the demo's login page.
 DEMO_PASSWORD = "Academy-demo-2026"  # noqa: S105 - the published demo password, not a secret
@@ -31,14 +31,16 @@ def navigation(request):
     }
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
-        return {**common, "nav_items": [], "account_items": [], "user_role_names": [],
+        return {**common, "nav_items": [], "nav_menu": [], "account_items": [],
+                "user_role_names": [],
                 "user_primary_role": None, "user_is_staff_role": False,
                 "mfa_setup_required": False}
     path = request.path
     role = primary_role(user)
     return {
         **common,
-        "nav_items": nav_for(user, path),
+        "nav_items": (items := nav_for(user, path)),
+        "nav_menu": nav_menu(items),
         "account_items": account_nav(path),
         "user_role_names": sorted(user_roles(user)),
         "user_primary_role": role,

@@ -14,6 +14,14 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.people.roles import Role, user_roles
 
+# Menu groups: items of one group that a role sees become one drop-down (a group the role
+# sees only one item of stays a plain link), so that the admin's menu fits on one line.
+TRAINING = _("Training")
+PEOPLE = _("People")
+EXAMS = _("Exams")
+BUREAU = _("Statistics")
+SYSTEM = _("System")
+
 
 @dataclass(frozen=True)
 class NavItem:
@@ -21,6 +29,7 @@ class NavItem:
     url_name: str
     roles: frozenset[str]
     icon: str = ""
+    group: str | Promise | None = None
 
 
 NAV_ITEMS: tuple[NavItem, ...] = (
@@ -30,28 +39,34 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER})),
     NavItem(_("My exams"), "exams:my_exams", frozenset({Role.BROKER})),
     NavItem(_("My path"), "certificates:my_path", frozenset({Role.BROKER})),
-    NavItem(_("My cohorts"), "courses:cohort_list", frozenset({Role.TRAINER})),
-    NavItem(_("My courses"), "courses:trainer_courses", frozenset({Role.TRAINER})),
-    NavItem(_("Cohorts"), "courses:cohort_list", frozenset({Role.ADMIN, Role.AUDITOR})),
-    NavItem(_("Roster import"), "people:roster_import", frozenset({Role.ADMIN})),
-    NavItem(_("Practice review"), "people:practice_review_queue", frozenset({Role.ADMIN})),
-    NavItem(_("Brokers"), "people:broker_list",
-            frozenset({Role.ADMIN, Role.AUDITOR, Role.TRAINER})),
-    # exams: the bank and papers (trainers, admins), sittings (and auditors), grading.
-    NavItem(_("Question bank"), "exams:question_list", frozenset({Role.TRAINER, Role.ADMIN})),
-    NavItem(_("Papers"), "exams:paper_list", frozenset({Role.TRAINER, Role.ADMIN})),
-    NavItem(_("Sittings"), "exams:sitting_list",
-            frozenset({Role.TRAINER, Role.ADMIN, Role.AUDITOR})),
-    NavItem(_("Grading"), "exams:grading_queue", frozenset({Role.TRAINER})),
-    # talent: the bureau's dashboard and audit trail viewer.
-    NavItem(_("Dashboard"), "talent:dashboard", frozenset({Role.ADMIN, Role.AUDITOR})),
-    NavItem(_("Audit trail"), "talent:audit", frozenset({Role.ADMIN, Role.AUDITOR})),
-    NavItem(_("API"), "api-docs", frozenset({Role.ADMIN, Role.AUDITOR})),
-    # certificates: the broker's own; all of them for the bureau.
     NavItem(_("My certificates"), "certificates:my_certificates", frozenset({Role.BROKER})),
+    NavItem(_("My cohorts"), "courses:cohort_list", frozenset({Role.TRAINER}), group=TRAINING),
+    NavItem(_("My courses"), "courses:trainer_courses", frozenset({Role.TRAINER}),
+            group=TRAINING),
+    NavItem(_("Cohorts"), "courses:cohort_list", frozenset({Role.ADMIN, Role.AUDITOR}),
+            group=TRAINING),
+    NavItem(_("Brokers"), "people:broker_list",
+            frozenset({Role.ADMIN, Role.AUDITOR, Role.TRAINER}), group=PEOPLE),
+    NavItem(_("Roster import"), "people:roster_import", frozenset({Role.ADMIN}), group=PEOPLE),
+    NavItem(_("Practice review"), "people:practice_review_queue", frozenset({Role.ADMIN}),
+            group=PEOPLE),
+    # exams: the bank and papers (trainers, admins), sittings (and auditors), grading.
+    NavItem(_("Question bank"), "exams:question_list", frozenset({Role.TRAINER, Role.ADMIN}),
+            group=EXAMS),
+    NavItem(_("Papers"), "exams:paper_list", frozenset({Role.TRAINER, Role.ADMIN}), group=EXAMS),
+    NavItem(_("Sittings"), "exams:sitting_list",
+            frozenset({Role.TRAINER, Role.ADMIN, Role.AUDITOR}), group=EXAMS),
+    NavItem(_("Grading"), "exams:grading_queue", frozenset({Role.TRAINER}), group=EXAMS),
+    # certificates: all of them for the bureau.
     NavItem(_("Certificates"), "certificates:certificate_list",
             frozenset({Role.ADMIN, Role.AUDITOR})),
-    NavItem(_("Back office"), "admin:index", frozenset({Role.ADMIN})),
+    # talent: the bureau's dashboard and audit trail viewer.
+    NavItem(_("Dashboard"), "talent:dashboard", frozenset({Role.ADMIN, Role.AUDITOR}),
+            group=BUREAU),
+    NavItem(_("Audit trail"), "talent:audit", frozenset({Role.ADMIN, Role.AUDITOR}),
+            group=BUREAU),
+    NavItem(_("API"), "api-docs", frozenset({Role.ADMIN, Role.AUDITOR}), group=SYSTEM),
+    NavItem(_("Back office"), "admin:index", frozenset({Role.ADMIN}), group=SYSTEM),
 )
 
 # The user menu: the person's own account pages (allauth), the same for every role.
@@ -85,9 +100,27 @@ def nav_for(user, path: str = "") -> list[dict[str, object]]:
             "label": item.label,
             "url": url,
             "url_name": item.url_name,
+            "group": item.group,
             "active": bool(path) and _is_active(url, path, home_url),
         })
     return items
+
+
+def nav_menu(items: list[dict[str, object]]) -> list[dict[str, object]]:
+    """``nav_for``'s items with each group folded into one drop-down entry."""
+    menu: list[dict[str, object]] = []
+    for item in items:
+        group = item["group"]
+        last = menu[-1] if menu else None
+        if group is not None and last is not None and last.get("group") == group:
+            last["children"].append(item)  # type: ignore[union-attr]
+            last["active"] = last["active"] or item["active"]
+            continue
+        menu.append({"label": group or item["label"], "group": group,
+                     "children": [item], "active": item["active"]})
+    # A group the role sees only one page of is a plain link with that page's own name.
+    return [entry["children"][0] if len(entry["children"]) == 1 else entry  # type: ignore[arg-type]
+            for entry in menu]
 
 
 def account_nav(path: str = "") -> list[dict[str, object]]:

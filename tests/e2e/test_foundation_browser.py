@@ -82,7 +82,10 @@ def test_role_logs_in_sees_home_in_chinese_and_switches_to_english(
     _assert_switcher(page, "中文")
     assert page.locator("h1").first.is_visible()
     assert "退出登录" in page.locator("#user-menu + .dropdown-menu").inner_text()  # "Sign out"
-    menu = [a.get_attribute("href") for a in page.locator("#mainnav .navbar-nav .nav-link").all()]
+    # Links of the main menu, those inside its drop-downs included.
+    menu = [a.get_attribute("href") for a in page.locator(
+        "#mainnav .navbar-nav .nav-link:not(.dropdown-toggle), #mainnav .navbar-nav "
+        ".dropdown-menu .dropdown-item[href]").all()]
     for href in HOME[role]["menu_has"]:
         assert href in menu, (role, menu)
     for href in HOME[role]["menu_lacks"]:
