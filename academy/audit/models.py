@@ -66,3 +66,6 @@ class AuditChainHead(models.Model):
 
     class Meta:
         default_permissions = ()
+
+    def __str__(self) -> str:
+        return f"#{self.seq} {self.hash[:12]}"

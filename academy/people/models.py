@@ -6,6 +6,7 @@ from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, Permis
 from django.db import models
 from django.db.models.functions import Lower
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from .validators import mask_national_id, mask_phone, validate_national_id, validate_phone
@@ -79,7 +80,24 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email.split("@")[0]
 
 
-class Level(models.Model):
+class BilingualName:
+    """For reference rows named in Chinese with an optional English name (levels, regions,
+    course areas, tags): ``display_name`` is the name in the active language."""
+
+    name: str
+    name_en: str
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def display_name(self) -> str:
+        if self.name_en and (get_language() or "").startswith("en"):
+            return self.name_en
+        return self.name
+
+
+class Level(BilingualName, models.Model):
     """A level of the national framework; rows an admin edits (初级, 中级, 高级)."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
@@ -95,22 +113,12 @@ class Level(models.Model):
         verbose_name = _("level")
         verbose_name_plural = _("levels")
 
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def display_name(self) -> str:
-        from django.utils.translation import get_language
-
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
     def next_level(self) -> Level | None:
         return Level.objects.filter(rank__gt=self.rank).order_by("rank").first()
 
 
-class Region(models.Model):
+class Region(BilingualName, models.Model):
     """A county or district of the city (seeded; an admin may add more)."""
 
     code = models.CharField(_("code"), max_length=12, unique=True)
@@ -123,16 +131,6 @@ class Region(models.Model):
         verbose_name = _("region")
         verbose_name_plural = _("regions")
 
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def display_name(self) -> str:
-        from django.utils.translation import get_language
-
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
 
 class Organisation(models.Model):

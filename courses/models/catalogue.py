@@ -7,8 +7,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from academy.people.models import BilingualName
 
 HOURS_HELP = _(
     "Class hours (学时) credited when a broker completes this. The minimum hours each level "
@@ -17,7 +18,7 @@ HOURS_HELP = _(
 )
 
 
-class CourseArea(models.Model):
+class CourseArea(BilingualName, models.Model):  # noqa: DJ008 (__str__ from BilingualName)
     """One of the four course areas of the national syllabus (公共知识, 政策法规, ...)."""
 
     code = models.SlugField(_("code"), max_length=20, unique=True)
@@ -30,14 +31,6 @@ class CourseArea(models.Model):
         verbose_name = _("course area")
         verbose_name_plural = _("course areas")
 
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
 
 class Course(models.Model):

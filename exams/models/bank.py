@@ -13,8 +13,9 @@ from decimal import Decimal
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
-from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
+
+from academy.people.models import BilingualName
 
 
 class QuestionType(models.TextChoices):
@@ -45,7 +46,7 @@ class Scoring(models.TextChoices):
     PARTIAL = "partial", _("Partial credit")
 
 
-class Tag(models.Model):
+class Tag(BilingualName, models.Model):  # noqa: DJ008 (__str__ from BilingualName)
     """A knowledge tag: one of the four course areas, or a finer topic under one."""
 
     code = models.SlugField(_("code"), max_length=40, unique=True)
@@ -65,14 +66,6 @@ class Tag(models.Model):
         verbose_name = _("tag")
         verbose_name_plural = _("tags")
 
-    def __str__(self) -> str:
-        return self.name
-
-    @property
-    def display_name(self) -> str:
-        if self.name_en and (get_language() or "").startswith("en"):
-            return self.name_en
-        return self.name
 
 
 class Question(models.Model):
