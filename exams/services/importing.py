@@ -20,11 +20,8 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-import os
 import re
 import unicodedata
-import warnings
-from collections.abc import Iterator
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -38,6 +35,7 @@ from django.utils.translation import gettext_lazy
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
+from academy.people.spreadsheets import spreadsheet_rows
 from exams.models import Question, QuestionType, Scoring, Tag
 
 from .bank import QuestionContent, question_content_check, question_create
@@ -237,62 +235,6 @@ def column_for_header(header: Any) -> str | None:
 # --- Reading ---------------------------------------------------------------------------------------
 
 
-def _file_kind(file_name: str, content: bytes) -> str:
-    extension = os.path.splitext(file_name)[1].lower()
-    if content[:4] == b"PK\x03\x04":
-        return "xlsx"
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or extension == ".xls":
-        raise ApplicationError(_("This is an old Excel file (.xls). Save it as .xlsx or CSV."))
-    if extension in (".xlsx", ".xlsm"):
-        raise ApplicationError(_("This file is not a valid .xlsx workbook."))
-    if extension in (".csv", ".txt", ""):
-        return "csv"
-    raise ApplicationError(_("Upload an .xlsx or .csv file."))
-
-
-def _rows_xlsx(content: bytes) -> Iterator[tuple[Any, ...]]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged workbook fails in many ways inside openpyxl
-        raise ApplicationError(_("This file is not a valid .xlsx workbook.")) from exc
-    try:
-        if not workbook.worksheets:
-            return
-        sheet = workbook.worksheets[0]
-        sheet.reset_dimensions()
-        yield from sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS)
-    except ApplicationError:
-        raise
-    except Exception as exc:
-        raise ApplicationError(_("This file is not a valid .xlsx workbook.")) from exc
-    finally:
-        workbook.close()
-
-
-def _rows_csv(content: bytes) -> Iterator[list[str]]:
-    try:
-        text = content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        try:
-            text = content.decode("gb18030")
-        except UnicodeDecodeError as exc:
-            raise ApplicationError(_("The CSV file's text encoding was not recognised; save "
-                                     "it as UTF-8 or GBK.")) from exc
-    first_line = text[:4096].splitlines()[0] if text.strip() else ""
-    delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error as exc:
-        raise ApplicationError(_("The CSV file could not be read: %(error)s")
-                               % {"error": exc}) from exc
-
-
 def question_import_parse(*, file_name: str, content: bytes) -> ParsedQuestions:
     """Read the first sheet of an XLSX, or a CSV, into raw rows keyed by column.
 
@@ -304,8 +246,7 @@ def question_import_parse(*, file_name: str, content: bytes) -> ParsedQuestions:
                                % {"limit": f"{import_max_bytes() / 1048576:g}"})
     if not content.strip():
         raise ApplicationError(_("The file is empty."))
-    kind = _file_kind(file_name, content)
-    source = _rows_xlsx(content) if kind == "xlsx" else _rows_csv(content)
+    source = spreadsheet_rows(file_name=file_name, content=content, max_columns=_MAX_COLUMNS)
     positions: dict[int, str] = {}
     ignored: list[str] = []
     rows: list[RawRow] = []

@@ -2,10 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
-import os
-import warnings
 from collections.abc import Iterator
 from typing import Any
 
@@ -13,6 +9,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from academy.errors import ApplicationError
+from academy.people.spreadsheets import spreadsheet_rows
 
 from .columns import (
     COLUMN_BY_KEY,
@@ -37,77 +34,6 @@ _HEADER_SEARCH_ROWS = 10
 # --- Reading files -------------------------------------------------------------------------------
 
 
-def _file_kind(file_name: str, content: bytes) -> str:
-    extension = os.path.splitext(file_name)[1].lower()
-    if content[:4] == b"PK\x03\x04":
-        return "xlsx"
-    if content[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" or extension == ".xls":
-        raise ApplicationError(
-            _("This is an old Excel file (.xls). Open it in Excel or WPS and save it as .xlsx, "
-              "or as CSV.")
-        )
-    if extension in (".xlsx", ".xlsm"):
-        raise ApplicationError(_("This file is not a valid .xlsx workbook."))
-    if extension in (".csv", ".txt", ""):
-        return "csv"
-    raise ApplicationError(_("Upload an .xlsx or .csv file."))
-
-
-def _rows_xlsx(content: bytes) -> Iterator[tuple[Any, ...]]:
-    from openpyxl import load_workbook
-
-    try:
-        with warnings.catch_warnings():
-            # openpyxl warns about Excel features it does not read (data validation, styles).
-            warnings.simplefilter("ignore")
-            workbook = load_workbook(io.BytesIO(content), read_only=True, data_only=True)
-    except Exception as exc:  # a damaged workbook fails in many ways inside openpyxl
-        raise ApplicationError(_("This file is not a valid .xlsx workbook.")) from exc
-    try:
-        if not workbook.worksheets:
-            return
-        sheet = workbook.worksheets[0]
-        # Some programs write a wrong sheet size; read up to the real last row instead.
-        sheet.reset_dimensions()
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            yield from sheet.iter_rows(values_only=True, max_col=_MAX_COLUMNS)
-    except ApplicationError:
-        raise
-    except Exception as exc:  # a damaged workbook fails in many ways inside openpyxl
-        raise ApplicationError(_("This file is not a valid .xlsx workbook.")) from exc
-    finally:
-        workbook.close()
-
-
-def _decode_csv(content: bytes) -> str:
-    """UTF-8 (with or without BOM), else GB18030 (a superset of GBK: Excel's CSV in China)."""
-    try:
-        return content.decode("utf-8-sig")
-    except UnicodeDecodeError:
-        pass
-    try:
-        return content.decode("gb18030")
-    except UnicodeDecodeError as exc:
-        raise ApplicationError(
-            _("The CSV file's text encoding was not recognised; save it as UTF-8 or GBK.")
-        ) from exc
-
-
-def _rows_csv(content: bytes) -> Iterator[list[str]]:
-    text = _decode_csv(content)
-    sample = text[:4096]
-    first_line = sample.splitlines()[0] if sample else ""
-    delimiter = max((",", ";", "\t"), key=first_line.count) if first_line else ","
-    if first_line.count(delimiter) == 0:
-        delimiter = ","
-    try:
-        yield from csv.reader(io.StringIO(text, newline=""), delimiter=delimiter)
-    except csv.Error as exc:
-        raise ApplicationError(_("The CSV file could not be read: %(error)s") % {"error": exc}) \
-            from exc
-
-
 def roster_parse(*, file_name: str, content: bytes) -> ParsedRoster:
     """Read an XLSX (first sheet) or CSV roster into rows of raw cells.
 
@@ -124,8 +50,8 @@ def roster_parse(*, file_name: str, content: bytes) -> ParsedRoster:
         )
     if not content.strip():
         raise ApplicationError(_("The file is empty."))
-    kind = _file_kind(file_name, content)
-    source: Iterator[Any] = _rows_xlsx(content) if kind == "xlsx" else _rows_csv(content)
+    source: Iterator[Any] = spreadsheet_rows(file_name=file_name, content=content,
+                                             max_columns=_MAX_COLUMNS)
 
     header_row = 0
     positions: dict[int, str] = {}
