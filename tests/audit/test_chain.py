@@ -17,6 +17,7 @@ from django.urls import reverse
 from academy.audit.models import GENESIS_HASH, AppendOnlyError, AuditChainHead, AuditEvent
 from academy.audit.services import audit_chain_verify, audit_record
 from academy.people.services import user_set_roles
+from tests.audit.tamper import audit_tamper
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
 pytestmark = pytest.mark.django_db
@@ -28,22 +29,6 @@ def _record_three() -> list[AuditEvent]:
         audit_record(action=f"test.event_{n}", after={"n": n, "名称": "三门峡"}, actor_label="test")
         for n in range(3)
     ]
-
-
-def _raw(sql: str, params: list) -> None:
-    """Run SQL against the audit table with its append-only trigger out of the way.
-
-    This is what an attacker with database access could do; the chain must show it. Inside
-    the test's transaction, so the trigger is back afterwards.
-    """
-    with connection.cursor() as cursor:
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent DISABLE TRIGGER USER")
-        else:
-            cursor.execute("DROP TRIGGER IF EXISTS audit_event_no_update")
-        cursor.execute(sql, params)
-        if connection.vendor == "postgresql":
-            cursor.execute("ALTER TABLE audit_auditevent ENABLE TRIGGER USER")
 
 
 # --- The chain ----------------------------------------------------------------------------------
@@ -70,7 +55,7 @@ def test_verify_reports_an_intact_chain():
 def test_verify_names_the_edited_event():
     events = _record_three()
     middle = events[1]
-    _raw("UPDATE audit_auditevent SET subject_label = %s WHERE seq = %s", ["forged", middle.seq])
+    audit_tamper("UPDATE audit_auditevent SET subject_label = %s WHERE seq = %s", ["forged", middle.seq])
     report = audit_chain_verify()
     assert not report.ok
     assert report.first_broken_seq == middle.seq
@@ -79,14 +64,14 @@ def test_verify_names_the_edited_event():
 
 def test_verify_names_an_edited_before_after_payload():
     events = _record_three()
-    _raw("UPDATE audit_auditevent SET after = %s WHERE seq = %s", ['{"n": 99}', events[0].seq])
+    audit_tamper("UPDATE audit_auditevent SET after = %s WHERE seq = %s", ['{"n": 99}', events[0].seq])
     assert audit_chain_verify().first_broken_seq == events[0].seq
 
 
 def test_verify_names_the_gap_left_by_a_deleted_row():
     events = _record_three()
     middle = events[1]
-    _raw("DELETE FROM audit_auditevent WHERE seq = %s", [middle.seq])
+    audit_tamper("DELETE FROM audit_auditevent WHERE seq = %s", [middle.seq])
     report = audit_chain_verify()
     assert not report.ok
     assert report.first_broken_seq == middle.seq
@@ -95,7 +80,7 @@ def test_verify_names_the_gap_left_by_a_deleted_row():
 
 def test_verify_notices_a_removed_tail():
     events = _record_three()
-    _raw("DELETE FROM audit_auditevent WHERE seq = %s", [events[-1].seq])
+    audit_tamper("DELETE FROM audit_auditevent WHERE seq = %s", [events[-1].seq])
     report = audit_chain_verify()
     assert not report.ok
     assert report.first_broken_seq == events[-1].seq
@@ -109,7 +94,7 @@ def test_the_command_succeeds_on_an_intact_chain(capsys):
 
 def test_the_command_exits_non_zero_naming_the_broken_link():
     events = _record_three()
-    _raw("UPDATE audit_auditevent SET action = %s WHERE seq = %s", ["forged", events[1].seq])
+    audit_tamper("UPDATE audit_auditevent SET action = %s WHERE seq = %s", ["forged", events[1].seq])
     with pytest.raises(CommandError, match=rf"#{events[1].seq}\b"):
         call_command("audit_verify")
     from academy.audit.management.commands.audit_verify import Command
