@@ -112,3 +112,12 @@ def fresh_totp_code(secret: str) -> str:
     if 30 - time.time() % 30 < 3:
         time.sleep(30 - time.time() % 30 + 0.5)
     return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
+
+
+def click_menu_item(page, href: str) -> None:
+    """Follow the main menu's link to ``href``, opening its drop-down first if it is in one."""
+    link = page.locator(f"#mainnav a[href='{href}']")
+    dropdown = page.locator("#mainnav .dropdown", has=page.locator(f"a[href='{href}']"))
+    if dropdown.count():
+        dropdown.locator(".dropdown-toggle").click()
+    link.click()

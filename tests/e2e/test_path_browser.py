@@ -21,7 +21,7 @@ from tests.courses.factories import (
     area,
     enrol,
 )
-from tests.e2e.conftest import DESKTOP, PHONE, fresh_totp_code
+from tests.e2e.conftest import DESKTOP, PHONE, click_menu_item, fresh_totp_code
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
 # Rows seeded by migrations come back after each flush (academy.seeding, post_migrate).
@@ -77,7 +77,7 @@ def test_broker_adds_a_record_admin_approves_and_the_requirement_turns_met(
 
     # The broker opens their path from the menu.
     _log_in(page, live_server.url, broker.email)
-    page.locator("#mainnav a[href='/certificates/path/']").click()
+    click_menu_item(page, "/certificates/path/")
     page.wait_for_url(re.compile(r"/certificates/path/$"))
     assert "中级技术经纪人" in page.locator("[data-testid='path-heading']").inner_text()
     assert _practice_requirement(page).get_attribute("data-met") == "false"
@@ -118,7 +118,7 @@ def test_broker_adds_a_record_admin_approves_and_the_requirement_turns_met(
     admin_context.set_default_timeout(15_000)
     admin_page = admin_context.new_page()
     _log_in(admin_page, live_server.url, admin.email, secret)
-    admin_page.locator("#mainnav a[href='/people/practice/review/']").click()
+    click_menu_item(admin_page, "/people/practice/review/")
     admin_page.wait_for_url(re.compile(r"/people/practice/review/$"))
     card = admin_page.locator("[data-record]").first
     assert "2025411282000017" in card.inner_text()
