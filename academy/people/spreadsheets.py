@@ -11,11 +11,28 @@ import io
 import os
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any
 
+from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
+
+
+@dataclass(frozen=True)
+class Column:
+    """A column of an upload template: its key, its Chinese and English headers (both are
+    accepted, with the aliases), the label and description shown to people, and whether
+    every row must fill it."""
+
+    key: str
+    header_zh: str
+    header_en: str
+    label: Promise
+    required: bool
+    description: Promise
+    aliases: tuple[str, ...] = ()
 
 
 def spreadsheet_rows(*, file_name: str, content: bytes,

@@ -28,14 +28,13 @@ from typing import Any
 
 from django.conf import settings
 from django.db import transaction
-from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.people.spreadsheets import spreadsheet_rows
+from academy.people.spreadsheets import Column, spreadsheet_rows
 from exams.models import Question, QuestionType, Scoring, Tag
 
 from .bank import QuestionContent, question_content_check, question_create
@@ -53,17 +52,6 @@ def import_max_bytes() -> int:
 
 def import_max_rows() -> int:
     return getattr(settings, "EXAMS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header_zh: str
-    header_en: str
-    label: Promise
-    required: bool
-    description: Promise
-    aliases: tuple[str, ...] = ()
 
 
 COLUMNS: tuple[Column, ...] = (

@@ -6,13 +6,13 @@ import datetime
 import re
 import unicodedata
 from collections.abc import Iterable
-from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
+
+from academy.people.spreadsheets import Column
 
 # --- Limits ------------------------------------------------------------------------------------
 
@@ -31,17 +31,6 @@ def roster_max_rows() -> int:
 
 
 # --- Columns -----------------------------------------------------------------------------------
-
-
-@dataclass(frozen=True)
-class Column:
-    key: str
-    header_zh: str
-    header_en: str
-    label: Promise
-    required: bool
-    description: Promise
-    aliases: tuple[str, ...] = ()
 
 
 COLUMNS: tuple[Column, ...] = (
