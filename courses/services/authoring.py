@@ -7,7 +7,7 @@ from typing import Any, Literal
 
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
-from django.db.models import Max
+from django.db.models import Max, QuerySet
 from django.utils.translation import gettext_lazy as _
 
 from academy.audit.services import audit_record
@@ -71,27 +71,27 @@ def module_update(*, module: Module, title: str, requires: Module | None, actor:
     return module
 
 
-def _swap(items: list, index: int, direction: Direction) -> list | None:
-    other = index - 1 if direction == "up" else index + 1
-    if other < 0 or other >= len(items):
-        return None
-    items[index], items[other] = items[other], items[index]
-    return items
+def _move_within(siblings: QuerySet, pk: int, direction: Direction) -> None:
+    """Swap the row ``pk`` with its neighbour among ``siblings`` and renumber 0..n-1.
+
+    The siblings are locked, so two trainers reordering at once cannot interleave.
+    """
+    with transaction.atomic():
+        items = list(siblings.select_for_update().order_by("order", "pk"))
+        index = next(i for i, item in enumerate(items) if item.pk == pk)
+        other = index - 1 if direction == "up" else index + 1
+        if other < 0 or other >= len(items):
+            return
+        items[index], items[other] = items[other], items[index]
+        for order, item in enumerate(items):
+            if item.order != order:
+                item.order = order
+                item.save(update_fields=["order"])
 
 
 def module_move(*, module: Module, direction: Direction) -> None:
     """Move a module one place up or down in its course (orders are renumbered 0..n-1)."""
-    with transaction.atomic():
-        modules = list(Module.objects.select_for_update().filter(course_id=module.course_id)
-                       .order_by("order", "pk"))
-        index = next(i for i, m in enumerate(modules) if m.pk == module.pk)
-        reordered = _swap(modules, index, direction)
-        if reordered is None:
-            return
-        for order, item in enumerate(reordered):
-            if item.order != order:
-                item.order = order
-                item.save(update_fields=["order"])
+    _move_within(Module.objects.filter(course_id=module.course_id), module.pk, direction)
 
 
 def lesson_create(
@@ -157,17 +157,7 @@ def lesson_update(*, lesson: Lesson, actor: Any, requires: Lesson | None = None,
 
 def lesson_move(*, lesson: Lesson, direction: Direction) -> None:
     """Move a lesson one place up or down in its module."""
-    with transaction.atomic():
-        lessons = list(Lesson.objects.select_for_update().filter(module_id=lesson.module_id)
-                       .order_by("order", "pk"))
-        index = next(i for i, x in enumerate(lessons) if x.pk == lesson.pk)
-        reordered = _swap(lessons, index, direction)
-        if reordered is None:
-            return
-        for order, item in enumerate(reordered):
-            if item.order != order:
-                item.order = order
-                item.save(update_fields=["order"])
+    _move_within(Lesson.objects.filter(module_id=lesson.module_id), lesson.pk, direction)
 
 
 def lesson_set_published(*, lesson: Lesson, published: bool, actor: Any) -> Lesson:
