@@ -22,6 +22,33 @@
     });
   }
 
+  // Background work (exports, bulk runs): an element with data-progress-url="…" polls that
+  // URL for JSON {percent, done, label} every 1.5 s, paints its [data-progress] bar and
+  // [data-progress-label] text, and reloads the page once the work is done (so the page
+  // shows the download link or the result).
+  function pollProgress(box) {
+    var url = box.getAttribute("data-progress-url");
+    var bar = box.querySelector("[data-progress]");
+    var label = box.querySelector("[data-progress-label]");
+    function tick() {
+      fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+        .then(function (response) { return response.ok ? response.json() : null; })
+        .then(function (state) {
+          if (!state) { window.setTimeout(tick, 5000); return; }
+          if (bar) {
+            bar.setAttribute("data-progress", String(state.percent || 0));
+            bar.removeAttribute("aria-valuenow");
+            bar.textContent = (state.percent || 0) + "%";
+            paintProgress(box);
+          }
+          if (label && state.label) { label.textContent = state.label; }
+          if (state.done) { window.location.reload(); } else { window.setTimeout(tick, 1500); }
+        })
+        .catch(function () { window.setTimeout(tick, 5000); });
+    }
+    window.setTimeout(tick, 1000);
+  }
+
   // <button data-copy-target="#id"> copies the text of an element (TOTP secret, codes).
   document.addEventListener("click", function (event) {
     var button = event.target.closest && event.target.closest("[data-copy-target]");
@@ -59,6 +86,7 @@
   document.addEventListener("DOMContentLoaded", function () {
     paintProgress(document);
     focusFirstError(document);
+    document.querySelectorAll("[data-progress-url]").forEach(pollProgress);
   });
   window.Academy = { paintProgress: paintProgress };
 })();
