@@ -102,22 +102,30 @@ LEARNERS_AND_STAFF = {"broker": OK, "trainer": OK, "auditor": OK, "admin": OK}
 EDITORS = {"trainer": OK, "admin": OK}
 EDITORS_POST = {"trainer": REDIRECT, "admin": REDIRECT}
 COHORT_READERS = {"trainer": OK, "auditor": OK, "admin": OK}
+# A classmate (the matrix's other_broker, enrolled in the same cohort) shares the cohort's
+# courses, lessons, attachments and sessions: those rows say so instead of deriving a refusal.
+CLASSMATES_SHARE = {"other_broker": OK}
 
 ROWS: dict[str, Row] = {
     # Brokers' own learning
     "courses:my_programme": Row(logged_in({"broker": OK})),
     "courses:open_cohorts": Row(logged_in({"broker": OK})),
-    "courses:cohort_join": Row(logged_in({"broker": REDIRECT}), kwargs=_open_cohort,
-                               method="post"),
-    "courses:course_detail": Row(logged_in(LEARNERS_AND_STAFF), kwargs=_course,
+    "courses:cohort_join": Row(logged_in({"broker": REDIRECT, "other_broker": REDIRECT}),
+                               kwargs=_open_cohort, method="post",
+                               note="any broker may join a cohort open for enrolment"),
+    "courses:course_detail": Row(logged_in({**LEARNERS_AND_STAFF, **CLASSMATES_SHARE}),
+                                 kwargs=_course,
                                  note="broker enrolled; trainer owns it; staff preview"),
-    "courses:lesson_detail": Row(logged_in(LEARNERS_AND_STAFF), kwargs=_lesson),
-    "courses:lesson_ping": Row(logged_in({"broker": OK}), kwargs=_lesson, method="post",
-                               data={"seconds": "5"}),
-    "courses:lesson_done": Row(logged_in({"broker": REDIRECT}), kwargs=_lesson, method="post",
+    "courses:lesson_detail": Row(logged_in({**LEARNERS_AND_STAFF, **CLASSMATES_SHARE}),
+                                 kwargs=_lesson),
+    "courses:lesson_ping": Row(logged_in({"broker": OK, **CLASSMATES_SHARE}), kwargs=_lesson,
+                               method="post", data={"seconds": "5"}),
+    "courses:lesson_done": Row(logged_in({"broker": REDIRECT, "other_broker": REDIRECT}),
+                               kwargs=_lesson, method="post",
                                note="redirects back with a message: not opened yet"),
-    "courses:attachment_download": Row(logged_in(LEARNERS_AND_STAFF), kwargs=_attachment),
-    "courses:checkin": Row(logged_in({"broker": OK}), kwargs=_checkin,
+    "courses:attachment_download": Row(logged_in({**LEARNERS_AND_STAFF, **CLASSMATES_SHARE}),
+                                       kwargs=_attachment),
+    "courses:checkin": Row(logged_in({"broker": OK, **CLASSMATES_SHARE}), kwargs=_checkin,
                            note="only brokers of the session's cohort may check in"),
     "courses:transcript": Row(logged_in({"broker": OK})),
     "courses:transcript_pdf": Row(logged_in({"broker": OK})),
@@ -158,9 +166,10 @@ ROWS: dict[str, Row] = {
     # REST API
     "api-me-transcript": Row(api({"broker": OK})),
     "api-me-courses": Row(api({"broker": OK})),
-    "api-lesson-open": Row(api({"broker": OK}), kwargs=_lesson, method="post",
-                           data={"seconds": 0}),
-    "api-lesson-complete": Row(api({"broker": 400}), kwargs=_lesson, method="post",
+    "api-lesson-open": Row(api({"broker": OK, **CLASSMATES_SHARE}), kwargs=_lesson,
+                           method="post", data={"seconds": 0}),
+    "api-lesson-complete": Row(api({"broker": 400, "other_broker": 400}), kwargs=_lesson,
+                               method="post",
                                note="400: the lesson was not opened first"),
     "api-attendance-checkin": Row(api({"broker": 400}), method="post",
                                   note="400: no token given"),

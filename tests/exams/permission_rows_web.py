@@ -77,16 +77,20 @@ def api(expect_by_role: dict[str, Any]) -> dict[str, Any]:
 ROWS = {
     # Pages
     "exams:my_exams": Row(logged_in({"broker": OK})),
-    "exams:take_start": Row(logged_in({"broker": OK}), kwargs=_sitting),
-    "exams:take_begin": Row(logged_in({"broker": REDIRECT}), kwargs=_sitting, method="post",
+    # A classmate (the matrix's other_broker) is a candidate of the same sitting.
+    "exams:take_start": Row(logged_in({"broker": OK, "other_broker": OK}), kwargs=_sitting),
+    "exams:take_begin": Row(logged_in({"broker": REDIRECT, "other_broker": REDIRECT}),
+                            kwargs=_sitting, method="post",
                             note="starts the attempt, then the exam page"),
     "exams:take_attempt": Row(logged_in({"broker": OK}), kwargs=_attempt),
     "exams:result": Row(logged_in({"broker": OK}), kwargs=_submitted),
     # API
-    "api-exams-attempt-start": Row(api({"broker": OK}), kwargs=_sitting, method="post"),
+    "api-exams-attempt-start": Row(api({"broker": OK, "other_broker": OK}), kwargs=_sitting,
+                                   method="post"),
     "api-exams-answer-save": Row(
-        api({"broker": 415}), kwargs=_item, method="put",
-        note="415: past the role check; the matrix client sends no JSON (test_api.py saves)",
+        api({"broker": OK}), kwargs=_item, method="put",
+        data={"value": None, "client_ts": 1}, content_type="application/json",
+        note="saves an empty answer; another broker's attempt is 404 (test_api.py saves)",
     ),
     "api-exams-attempt-submit": Row(api({"broker": OK}), kwargs=_attempt, method="post"),
     "api-exams-my-results": Row(api({"broker": OK})),

@@ -13,15 +13,32 @@ An app lists who may open its pages in ``tests/<app>/permission_rows.py``::
     }
 
 Roles: anonymous, broker, trainer, auditor, admin (staff with an authenticator enrolled).
+
+Other people's objects (no IDOR). Two more roles are tried on every route whose ``kwargs``
+builder takes the user, i.e. makes the subject "theirs": ``other_broker`` (a classmate: a
+broker enrolled in the owner's cohorts, who is not the owner) and ``other_trainer`` (a
+trainer who teaches a cohort of their own, not the owner's). The builder is called with
+the owner (a broker, or a trainer) and the page is opened by the other one. Their expectation
+is derived unless the row declares it (``logged_in({"broker": OK, "other_broker": OK})``
+for a thing classmates share, such as a lesson):
+
+* a role that gets past the access check with its own object (200, a redirect, 400, …)
+  must be ``REFUSED`` (403 or 404) with another user's;
+* a role refused with its own object is refused with another's too (``REFUSED``);
+* public rows (anonymous gets 200) and builders that ignore the user get no extra cell:
+  there the object is nobody's, or already someone else's.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 ROLES = ("anonymous", "broker", "trainer", "auditor", "admin")
+# The "other" roles and the role whose rows they derive from (see the module docstring).
+OTHER_ROLES = {"other_broker": "broker", "other_trainer": "trainer"}
 
 OK = 200
 LOGIN = "login"  # 302 to the login page (allauth's, or the admin's which hands over to it)
@@ -30,6 +47,7 @@ NOT_FOUND = 404  # e.g. a trainer asking for a cohort that is not theirs, if des
 API_ANON = "api-anon"  # 401 or 403 with a JSON body
 PUBLIC = "public"  # never a login redirect or 403 (e.g. /healthz: 200 or 503)
 REDIRECT = "redirect"  # any 302 that is not to the login page (e.g. a POST-only action)
+REFUSED = "refused"  # 403 or 404: another user's object, whichever the view chose
 
 
 def everyone(expect: Any) -> dict[str, Any]:
@@ -48,11 +66,28 @@ def logged_in(expect_by_role: dict[str, Any]) -> dict[str, Any]:
 class Row:
     """One route: the expectation per role; ``kwargs`` builds the URL's arguments (it may
     receive the role's user: ``kwargs(user)`` if it takes one argument); ``query`` is appended;
-    ``method`` is GET unless said otherwise (``data`` is then posted)."""
+    ``method`` is GET unless said otherwise (``data`` is then sent, form-encoded, or encoded
+    as ``content_type`` says, e.g. ``"application/json"``)."""
 
     expect: dict[str, Any]
     kwargs: Callable[..., dict[str, Any]] | None = None
     query: str = ""
     method: str = "get"
     data: dict[str, Any] | None = None
+    content_type: str | None = None
     note: str = field(default="", compare=False)
+
+    @property
+    def owns_subject(self) -> bool:
+        """Whether the builder makes the subject the role's own (it takes the user)."""
+        return self.kwargs is not None and len(inspect.signature(self.kwargs).parameters) == 1
+
+    def expectation(self, role: str) -> Any | None:
+        """What ``role`` gets (``None``: no cell for that role on this row)."""
+        if role in self.expect:
+            return self.expect[role]
+        if role not in OTHER_ROLES:
+            raise KeyError(f"no expectation for {role}")
+        if not self.owns_subject or self.expect.get("anonymous") in (OK, PUBLIC):
+            return None
+        return REFUSED

@@ -8,13 +8,17 @@ ships with unchecked access.
 
 Staff users have a TOTP authenticator enrolled, so this tests roles, not the MFA gate
 (tests/people/test_mfa.py does that).
+
+Every detail route whose builder makes the subject the caller's own is also opened by
+``other_broker`` (a classmate of the owner) and ``other_trainer`` (a trainer of another
+cohort), who must get 403 or 404 unless the row says otherwise: no IDOR (tests/ui/matrix.py).
+The number of URL × role cells is printed at the end of the run (``CELLS``).
 """
 
 from __future__ import annotations
 
 import datetime
 import importlib
-import inspect
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlparse
@@ -29,8 +33,10 @@ from tests.ui.matrix import (
     API_ANON,
     LOGIN,
     OK,
+    OTHER_ROLES,
     PUBLIC,
     REDIRECT,
+    REFUSED,
     ROLES,
     Row,
     everyone,
@@ -95,6 +101,15 @@ def _app_rows() -> dict[str, Row]:
 
 MATRIX: dict[str, Row] = {**CORE_ROWS, **_app_rows()}
 
+# Every (route, role) pair checked: the five roles on every route, and the "other" roles on
+# the routes whose subject can be someone's own.
+CELLS: list[tuple[str, str]] = [
+    (url_name, role)
+    for url_name in sorted(MATRIX)
+    for role in (*ROLES, *OTHER_ROLES)
+    if MATRIX[url_name].expectation(role) is not None
+]
+
 
 def _route_names() -> set[str]:
     """Every named route of the project, with its namespaces (``people:broker_list``)."""
@@ -132,18 +147,43 @@ def test_the_matrix_names_only_routes_that_exist():
     assert not sorted(MATRIX.keys() - _route_names())
 
 
+def _user_for_role(role: str):
+    if role == "anonymous":
+        return None
+    if role == "broker":
+        return BrokerFactory()
+    user = UserFactory(roles=[role])
+    totp_enrol(user)
+    return user
+
+
 @pytest.fixture
 def user_for_role():
-    def make(role: str):
-        if role == "anonymous":
-            return None
-        if role == "broker":
-            return BrokerFactory()
-        user = UserFactory(roles=[role])
-        totp_enrol(user)
-        return user
+    return _user_for_role
 
-    return make
+
+def _intruder(role: str, owner):
+    """The "other" user: a classmate of the owning broker (enrolled in the same cohorts), or a
+    trainer who teaches a cohort of their own but not the owner's."""
+    from courses.models import Cohort, Enrolment
+    from tests.courses.factories import CohortFactory, enrol
+
+    if role == "other_broker":
+        intruder = _user_for_role("broker")
+        for cohort_id in Enrolment.objects.filter(user=owner).values_list("cohort_id", flat=True):
+            enrol(intruder, Cohort.objects.get(pk=cohort_id))
+        return intruder
+    intruder = _user_for_role("trainer")
+    cohort = CohortFactory()
+    cohort.trainers.add(intruder)
+    enrol(BrokerFactory(), cohort)
+    return intruder
+
+
+def _build_kwargs(row: Row, user) -> dict[str, Any] | None:
+    if row.kwargs is None:
+        return None
+    return row.kwargs(user) if row.owns_subject else row.kwargs()
 
 
 def _login_paths() -> set[str]:
@@ -163,28 +203,48 @@ def assert_access(response, expected: Any, label: str) -> None:
         assert urlparse(response.url).path not in _login_paths(), f"{label}: {response.url}"
     elif expected == PUBLIC:
         assert status not in (302, 401, 403), f"{label}: got {status}"
+    elif expected == REFUSED:
+        assert status in (403, 404), f"{label}: another user's object must be 403 or 404, " \
+            f"got {status}"
     else:
         assert status == expected, f"{label}: expected {expected}, got {status}"
 
 
-@pytest.mark.parametrize("role", ROLES)
-@pytest.mark.parametrize("url_name", sorted(MATRIX))
-def test_permission_matrix(client, user_for_role, url_name, role):
+@pytest.mark.parametrize(("url_name", "role"), CELLS, ids=[f"{u}-{r}" for u, r in CELLS])
+def test_permission_matrix(client, url_name, role):
     cache.clear()
     row = MATRIX[url_name]
-    user = user_for_role(role)
-    kwargs = None
-    if row.kwargs is not None:
-        takes_user = len(inspect.signature(row.kwargs).parameters) == 1
-        kwargs = row.kwargs(user) if takes_user else row.kwargs()
+    if role in OTHER_ROLES:
+        owner = _user_for_role(OTHER_ROLES[role])
+        kwargs = _build_kwargs(row, owner)
+        user = _intruder(role, owner)
+    else:
+        user = _user_for_role(role)
+        kwargs = _build_kwargs(row, user)
     url = reverse(url_name, kwargs=kwargs) + row.query
     if user is not None:
         client.force_login(user)
     if row.method == "get":
         response = client.get(url)
+    elif row.content_type:
+        response = getattr(client, row.method)(url, row.data or {},
+                                               content_type=row.content_type)
     else:
         response = getattr(client, row.method)(url, row.data or {})
-    assert_access(response, row.expect[role], f"{role} GET {url}")
+    assert_access(response, row.expectation(role), f"{role} {row.method.upper()} {url}")
+
+
+def test_every_detail_route_is_tried_with_another_users_object():
+    """A route with an object in its path either builds an object owned by the caller (and is
+    then opened by the "other" roles too) or builds one that is nobody's own (public, or
+    someone else's for every role): no detail route escapes the IDOR check unseen."""
+    detail = [name for name, row in MATRIX.items() if row.kwargs is not None]
+    with_others = {name for name, role in CELLS if role in OTHER_ROLES}
+    owned = {name for name in detail if MATRIX[name].owns_subject}
+    public = {name for name in owned if MATRIX[name].expect.get("anonymous") in (OK, PUBLIC)}
+    assert owned - public <= with_others
+    print(f"\npermission matrix: {len(MATRIX)} routes, {len(CELLS)} URL × role cells "
+          f"({len(CELLS) - len(MATRIX) * len(ROLES)} with another user's object)")
 
 
 def test_the_admins_login_redirect_ends_on_allauths_login(client):
