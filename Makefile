@@ -51,12 +51,24 @@ lint: $(INSTALLED)
 # Extra arguments: `make bench BENCH_ARGS="--brokers 500"`; see bench/exam_save.py --help.
 # Then the reminder sweeps over 100,000 enrolments (BENCH_SWEEPS_DATABASE_URL, default
 # .../academy_bench_sweeps, recreated; about 3 minutes): `BENCH_SWEEPS_ARGS="--enrolments 20000"`.
+# Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
+# every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
 BENCH_SWEEPS_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
+	$(VENV_PYTHON) bench/report.py
+
+# The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers
+# and memory growth of gunicorn and the Celery worker; figures in var/bench/soak-*.json, and in
+# docs/PERFORMANCE.md at the next `make bench` (or `.venv/bin/python bench/report.py`).
+# BENCH_SOAK_DATABASE_URL (default .../academy_bench_soak, recreated); `SOAK_ARGS="--minutes 1"`.
+SOAK_ARGS ?=
+.PHONY: soak
+soak: $(INSTALLED)
+	$(VENV_PYTHON) bench/soak.py $(SOAK_ARGS)
 
 # make messages: extract the translatable strings into locale/ and compile them (needs GNU gettext).
 .PHONY: messages
