@@ -13,7 +13,17 @@ CELERY_BEAT_SCHEDULER = "django_celery_beat.schedulers:DatabaseScheduler"
 
 if REDIS_URL:
     CELERY_BROKER_URL = REDIS_URL
-    CELERY_BROKER_TRANSPORT_OPTIONS = {"visibility_timeout": 3600}
+    # A message a worker took and never acknowledged (acks_late: the worker died mid-task) goes
+    # back to the queue this many seconds after delivery. Keep it longer than any task runs, or
+    # a running task is delivered a second time meanwhile (harmless: tasks are idempotent).
+    CELERY_BROKER_TRANSPORT_OPTIONS = {
+        "visibility_timeout": env.int("CELERY_VISIBILITY_TIMEOUT", default=3600),
+    }
+    if _restore_every := env.int("CELERY_UNACKED_RESTORE_SECONDS", default=0):
+        # How often a worker looks for such messages (kombu's own default: every 100 s or
+        # so); the fault tests, with a visibility timeout of seconds, look every second.
+        CELERY_BROKER_TRANSPORT_OPTIONS.update(unacked_restore_interval=_restore_every,
+                                               unacked_restore_throttle=1)
 else:
     _queue = VAR_DIR / "celery" / "queue"
     _processed = VAR_DIR / "celery" / "processed"

@@ -42,6 +42,24 @@ def database_url(settings_dict: dict) -> str:
     return f"postgres://{credentials}{host}:{port}/{settings_dict['NAME']}"
 
 
+def worker_env(settings_dict: dict, *, redis_url: str, queue: str, cache_prefix: str,
+               **extra: str) -> dict[str, str]:
+    """The environment of a worker on the test database, consuming ``queue`` on ``redis_url``
+    (also its cache, under ``cache_prefix``); ``extra`` adds or overrides variables."""
+    return {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "academy.settings.test",
+        "DATABASE_URL": database_url(settings_dict),
+        "REDIS_URL": redis_url,
+        "CELERY_TASK_ALWAYS_EAGER": "0",
+        "ACADEMY_TEST_CACHE_URL": redis_url,
+        "ACADEMY_TEST_CACHE_PREFIX": cache_prefix,
+        "ACADEMY_TEST_CELERY_QUEUE": queue,
+        "PYTHONUNBUFFERED": "1",
+        **extra,
+    }
+
+
 @dataclass
 class WorkerProcess:
     process: subprocess.Popen
@@ -88,17 +106,8 @@ def _worker_process(django_db_setup, django_db_blocker) -> Iterator[WorkerProces
         cache_url=redis_url,
         cache_prefix=f"academy-test-{run_id}",
     )
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "academy.settings.test",
-        "DATABASE_URL": database_url(settings_dict),
-        "REDIS_URL": redis_url,
-        "CELERY_TASK_ALWAYS_EAGER": "0",
-        "ACADEMY_TEST_CACHE_URL": worker.cache_url,
-        "ACADEMY_TEST_CACHE_PREFIX": worker.cache_prefix,
-        "ACADEMY_TEST_CELERY_QUEUE": worker.queue,
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = worker_env(settings_dict, redis_url=redis_url, queue=worker.queue,
+                     cache_prefix=worker.cache_prefix)
     with worker.log_path.open("w") as log:
         worker.process = subprocess.Popen(
             [sys.executable, "-m", "celery", "-A", "academy", "worker",
