@@ -3,6 +3,7 @@ verification, and the issuer's profile, keys and status list (public)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.http import FileResponse, HttpResponse
@@ -12,18 +13,19 @@ from drf_spectacular.utils import extend_schema
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
+from rest_framework.renderers import BaseRenderer, JSONRenderer
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.errors import ApplicationError
 from academy.people.roles import HasRole, Role
 
-from .credentials import issuer_profile, published_jwks
+from .credentials import SigningKeyMissing, issuer_profile, published_jwks
 from .issued import Certificate
 from .pdf import verify_url
 from .selectors_issued import certificates_visible_to, public_status, verify_rate_exceeded
 from .serials import serial_clean
-from .status_list import status_list_credential
+from .status_list import status_list_credential, status_list_signed
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -154,15 +156,41 @@ class IssuerJwksView(PublicView):
         return Response(published_jwks())
 
 
-class StatusListView(PublicView):
-    """Public: the revocation list (BitstringStatusListCredential), as of this moment."""
+class VcJwtRenderer(BaseRenderer):
+    """Renders a compact VC-JWT as it is (and an error's detail as JSON)."""
 
-    @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
+    media_type = "application/vc+jwt"
+    format = "jwt"
+    charset = None
+
+    def render(self, data, accepted_media_type=None, renderer_context=None) -> bytes:
+        if isinstance(data, str):
+            return data.encode("ascii")
+        return json.dumps(data, ensure_ascii=False).encode("utf-8")
+
+
+class StatusListView(PublicView):
+    """Public: the revocation list (BitstringStatusListCredential) as of this moment, signed
+    as a VC-JWT (EdDSA, the certificates' key; the default), or unsigned JSON for a client
+    that asks for ``application/json``."""
+
+    renderer_classes = [VcJwtRenderer, JSONRenderer]
+
+    @extend_schema(responses={(200, "application/vc+jwt"): OpenApiTypes.STR,
+                              (200, "application/json"): OpenApiTypes.OBJECT}, auth=[])
     def get(self, request, list_id: int):
         if list_id != 1:
             raise NotFound()
-        response = Response(status_list_credential(list_id))
-        response["Cache-Control"] = "no-cache"
+        if request.accepted_renderer.format == VcJwtRenderer.format:
+            try:
+                body: Any = status_list_signed(list_id)
+            except SigningKeyMissing:
+                return Response({"detail": "The issuer's signing key is not installed."},
+                                status=503)
+        else:
+            body = status_list_credential(list_id)
+        response = Response(body)
+        response["Cache-Control"] = "no-cache"  # a revocation shows at once
+        response["Access-Control-Allow-Origin"] = "*"
+        response["Vary"] = "Accept"
         return response
-
-

@@ -212,45 +212,45 @@ class Verification:
     notes: list[str] = field(default_factory=list)
 
 
-def credential_verify(token: str, *, jwks: dict[str, Any],
-                      now: datetime.datetime | None = None,
-                      status_list: dict[str, Any] | None = None) -> Verification:
-    """Check a VC-JWT: structure, signature by a key of ``jwks``, dates, and (if
-    ``status_list`` — the status list credential — is given) revocation. Says why it fails."""
-    result = Verification()
-    parts = token.strip().split(".")
+def jws_verify(token: str, *, jwks: dict[str, Any]
+               ) -> tuple[dict[str, Any], dict[str, Any], str]:
+    """Decode a compact JWS and check its EdDSA signature against a key of ``jwks`` (by kid).
+
+    Returns (header, payload, problem): ``problem`` is empty when the signature verifies, else
+    says why not (header and payload are filled as far as they could be decoded)."""
+    header: dict[str, Any] = {}
+    payload: dict[str, Any] = {}
+    parts = (token or "").strip().split(".")
     if len(parts) != 3:
-        result.problems.append("not a compact JWS (expected three dot-separated parts)")
-        return result
+        return header, payload, "not a compact JWS (expected three dot-separated parts)"
     try:
-        result.header = json.loads(b64url_decode(parts[0]))
-        result.credential = json.loads(b64url_decode(parts[1]))
+        header = json.loads(b64url_decode(parts[0]))
+        payload = json.loads(b64url_decode(parts[1]))
         signature = b64url_decode(parts[2])
     except (ValueError, UnicodeDecodeError) as exc:
-        result.problems.append(f"cannot decode the token: {exc}")
-        return result
-    if result.header.get("alg") != "EdDSA":
-        result.problems.append(f"unsupported algorithm {result.header.get('alg')!r}")
-        return result
-    kid = result.header.get("kid")
+        return header, payload, f"cannot decode the token: {exc}"
+    if not isinstance(header, dict) or not isinstance(payload, dict):
+        return {}, {}, "cannot decode the token: not JSON objects"
+    if header.get("alg") != "EdDSA":
+        return header, payload, f"unsupported algorithm {header.get('alg')!r}"
+    kid = header.get("kid")
     jwk = next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None)
     if jwk is None:
-        result.problems.append(f"no published key with kid {kid!r}")
-        return result
+        return header, payload, f"no published key with kid {kid!r}"
     try:
         public = Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
         public.verify(signature, f"{parts[0]}.{parts[1]}".encode("ascii"))
     except InvalidSignature:
-        result.problems.append("the signature does not match: the credential was altered or "
-                               "signed with another key")
-        return result
+        return header, payload, ("the signature does not match: the credential was altered or "
+                                 "signed with another key")
     except (ValueError, KeyError) as exc:
-        result.problems.append(f"the published key is unusable: {exc}")
-        return result
-    credential = result.credential
-    if "OpenBadgeCredential" not in (credential.get("type") or []):
-        result.problems.append("not an OpenBadgeCredential")
-    now = now or timezone.now()
+        return header, payload, f"the published key is unusable: {exc}"
+    return header, payload, ""
+
+
+def _date_problems(credential: dict[str, Any], now: datetime.datetime,
+                   what: str = "") -> list[str]:
+    problems = []
     for name, check in (("validFrom", lambda t: t > now), ("validUntil", lambda t: t < now)):
         value = credential.get(name)
         if not value:
@@ -258,26 +258,62 @@ def credential_verify(token: str, *, jwks: dict[str, Any],
         try:
             moment = datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
         except ValueError:
-            result.problems.append(f"{name} is not a date-time: {value!r}")
+            problems.append(f"{what}{name} is not a date-time: {value!r}")
             continue
         if check(moment):
-            result.problems.append(f"not valid yet (validFrom {value})"
-                                   if name == "validFrom" else f"expired (validUntil {value})")
+            problems.append(f"{what}not valid yet (validFrom {value})"
+                            if name == "validFrom" else f"{what}expired (validUntil {value})")
+    return problems
+
+
+def credential_verify(token: str, *, jwks: dict[str, Any],
+                      now: datetime.datetime | None = None,
+                      status_list: dict[str, Any] | str | None = None) -> Verification:
+    """Check a VC-JWT: structure, signature by a key of ``jwks``, dates, and (if
+    ``status_list`` is given) revocation. ``status_list`` is the issuer's signed status list
+    credential (a VC-JWT: its signature, dates and identity are checked first) or, from an
+    older installation, the unsigned JSON. Says why it fails."""
+    result = Verification()
+    result.header, result.credential, problem = jws_verify(token, jwks=jwks)
+    if problem:
+        result.problems.append(problem)
+        return result
+    credential = result.credential
+    if "OpenBadgeCredential" not in (credential.get("type") or []):
+        result.problems.append("not an OpenBadgeCredential")
+    now = now or timezone.now()
+    result.problems += _date_problems(credential, now)
     entry = credential.get("credentialStatus") or {}
     if status_list is None:
         result.notes.append("revocation status not checked")
     elif entry:
-        from .status_list import bit_is_set
+        from .status_list import bit_is_set, status_list_token_verify
 
-        try:
-            revoked = bit_is_set(status_list, int(entry["statusListIndex"]))
-        except (KeyError, ValueError) as exc:
-            result.problems.append(f"cannot read the status list: {exc}")
+        if isinstance(status_list, str):
+            status_list, list_problems = status_list_token_verify(status_list, jwks=jwks,
+                                                                  now=now)
+            result.problems += list_problems
         else:
-            if revoked:
-                result.problems.append("revoked (set in the issuer's status list)")
+            result.notes.append("the status list is not signed")
+        if status_list is not None:
+            issuer = (credential.get("issuer") or {}).get("id")
+            list_id = status_list.get("id")
+            if entry.get("statusListCredential") and list_id \
+                    and list_id != entry["statusListCredential"]:
+                result.problems.append(f"the status list {list_id} is not the one the "
+                                       f"credential names ({entry['statusListCredential']})")
+            elif issuer and status_list.get("issuer") not in (None, issuer):
+                result.problems.append("the status list was issued by someone else")
             else:
-                result.notes.append("not revoked")
+                try:
+                    revoked = bit_is_set(status_list, int(entry["statusListIndex"]))
+                except (KeyError, ValueError) as exc:
+                    result.problems.append(f"cannot read the status list: {exc}")
+                else:
+                    if revoked:
+                        result.problems.append("revoked (set in the issuer's status list)")
+                    else:
+                        result.notes.append("not revoked")
     result.ok = not result.problems
     return result
 

@@ -14,8 +14,6 @@ import datetime
 from collections.abc import Iterator
 from decimal import Decimal
 
-from django.db.models import DecimalField, OuterRef, Subquery, Sum, Value
-from django.db.models.functions import Coalesce
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -25,11 +23,9 @@ from academy.notifications.rendering import url_or_home
 from academy.notifications.services import Notice, notices_deliver
 from academy.notifications.sweeps import band, register_sweep
 from academy.people.roles import Role
-from courses.models import Attendance, LessonProgress
 
 from .models import Certificate
-
-HOURS = DecimalField(max_digits=9, decimal_places=2)
+from .renewal import hours_since_valid_from
 
 CERTIFICATE_EXPIRING = register_kind(Kind(
     code="certificate_expiring", label=_("Certificate expiring"),
@@ -42,31 +38,19 @@ CERTIFICATE_EXPIRING = register_kind(Kind(
 ))
 
 
-def _hours_since(model, field: str, when: str) -> Coalesce:
-    return Coalesce(
-        Subquery(model.objects.filter(user_id=OuterRef("broker_id"),
-                                      **{f"{when}__date__gte": OuterRef("valid_from")})
-                 .order_by().values("user_id").annotate(h=Sum(field)).values("h")[:1],
-                 output_field=HOURS),
-        Value(Decimal("0"), output_field=HOURS),
-    )
-
-
 def expiring_rows(*, today: datetime.date, horizon: datetime.date) -> Iterator[tuple]:
     """(certificate, holder, serial, level, level (English), valid until, hours required or
     None, hours earned since valid from) of valid certificates expiring by ``horizon``."""
     rows = (
         Certificate.objects.filter(status=Certificate.Status.VALID, broker__is_active=True,
                                    valid_until__gte=today, valid_until__lte=horizon)
-        .annotate(online=_hours_since(LessonProgress, "credited_hours", "completed_at"),
-                  offline=_hours_since(Attendance, "credited_hours", "checked_in_at"))
+        .annotate(done=hours_since_valid_from())
         .values_list("pk", "broker_id", "serial", "level__name", "level__name_en",
-                     "valid_until", "level__certificate_policy__renewal_hours", "online",
-                     "offline")
+                     "valid_until", "level__certificate_policy__renewal_hours", "done")
         .order_by()
     )
-    for *head, online, offline in rows.iterator(chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE")):
-        yield (*head, Decimal(online or 0) + Decimal(offline or 0))
+    for *head, done in rows.iterator(chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE")):
+        yield (*head, Decimal(done or 0))
 
 
 @register_sweep("certificates.expiring", kinds=(CERTIFICATE_EXPIRING.code,),

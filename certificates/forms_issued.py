@@ -6,6 +6,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
+from academy.people.models import BrokerProfile, Level
 
 from .serials import serial_clean
 
@@ -30,3 +31,69 @@ class ReasonForm(forms.Form):
         label=_("Reason"), max_length=500,
         widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
     )
+
+
+class OptionalReasonForm(forms.Form):
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500, required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "class": "form-control"}),
+    )
+
+
+class ManualIssueForm(forms.Form):
+    """An administrator issues a certificate of a level to a broker chosen by e-mail."""
+
+    broker = forms.EmailField(
+        label=_("Broker's e-mail address"),
+        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    )
+    level = forms.ModelChoiceField(
+        label=_("Level"), queryset=Level.objects.order_by("rank"), to_field_name="code",
+        widget=forms.Select(attrs={"class": "form-select"}),
+    )
+    reason = forms.CharField(
+        label=_("Reason"), max_length=500,
+        help_text=_("Recorded in the audit trail and on the certificate."),
+        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+    )
+
+    def clean_broker(self):
+        email = self.cleaned_data["broker"].strip()
+        profile = (BrokerProfile.objects.select_related("user", "level")
+                   .filter(user__email__iexact=email).first())
+        if profile is None:
+            raise forms.ValidationError(_("No broker has this e-mail address."))
+        self.profile = profile
+        return profile.user
+
+
+class TorchNumberForm(forms.Form):
+    number = forms.CharField(
+        label=_("Unified number"), max_length=40, required=False,
+        widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                      "autocomplete": "off", "spellcheck": "false"}),
+    )
+
+
+class FilingForm(forms.Form):
+    """What the Torch Centre filing export lists."""
+
+    level = forms.ChoiceField(label=_("Level"), required=False,
+                              widget=forms.Select(attrs={"class": "form-select"}))
+    include_expired = forms.BooleanField(
+        label=_("Include expired certificates"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    missing_number_only = forms.BooleanField(
+        label=_("Only certificates without a unified number"), required=False,
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+    full_id = forms.BooleanField(
+        label=_("National ID numbers in full"), required=False,
+        help_text=_("Administrators only; the export is recorded in the audit trail."),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    def __init__(self, *args, levels=(), allow_full_id: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [("", _("Intermediate and senior"))] + [
+            (level.code, level.display_name) for level in levels]
+        if not allow_full_id:
+            del self.fields["full_id"]

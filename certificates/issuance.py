@@ -37,6 +37,7 @@ logger = logging.getLogger(__name__)
 ISSUED_KIND = "certificate_issued"
 REVOKED_KIND = "certificate_revoked"
 REINSTATED_KIND = "certificate_reinstated"
+RENEWED_KIND = "certificate_renewed"  # registered by renewal.py
 
 
 def _require_admin(actor: Any) -> None:
@@ -90,6 +91,7 @@ def certificate_issue(
     source: str = Certificate.Source.AUTOMATIC,
     renewed_from: Certificate | None = None,
     requirement_set_id: int | None = None,
+    valid_until: datetime.date | None = None,
     now: datetime.datetime | None = None,
 ) -> Certificate:
     """Issue ``broker_id`` the certificate of ``level_id``, or return the one they hold.
@@ -97,8 +99,9 @@ def certificate_issue(
     All or nothing, safe to run any number of times and concurrently: the broker's profile row
     is locked first, so a second call waits and then finds the first one's certificate. An
     automatic call never re-issues a revoked certificate (only an admin does, with a reason,
-    ``source=MANUAL``). Returns the certificate; ``certificate.issued_now`` says whether this
-    call created it.
+    ``source=MANUAL``). ``valid_until`` overrides the last valid day the level's policy gives
+    (a renewal runs on from the certificate it renews). Returns the certificate;
+    ``certificate.issued_now`` says whether this call created it.
     """
     now = now or timezone.now()
     reason = (reason or "").strip()[:500]
@@ -127,8 +130,7 @@ def certificate_issue(
                                      "only an administrator may issue it again."))
         today = timezone.localdate(now)
         policy = CertificatePolicy.objects.filter(level=level).first()
-        valid_until = None
-        if policy is not None and policy.validity_months:
+        if valid_until is None and policy is not None and policy.validity_months:
             valid_until = add_months(today, policy.validity_months) - datetime.timedelta(days=1)
         if requirement_set_id is None:
             from .models import BrokerReadiness
@@ -161,8 +163,12 @@ def certificate_issue(
         audit_record(action="certificates.issued", subject=certificate, person=profile.user,
                      actor=actor, actor_label="" if actor else "system",
                      after={**certificate_summary(certificate), "reason": reason})
-        _notify(certificate, ISSUED_KIND, "issued",
-                valid_until=valid_until.isoformat() if valid_until else "")
+        if renewed_from is not None:
+            _notify(certificate, RENEWED_KIND, "issued", old_serial=renewed_from.serial,
+                    valid_until=valid_until.isoformat() if valid_until else "")
+        else:
+            _notify(certificate, ISSUED_KIND, "issued",
+                    valid_until=valid_until.isoformat() if valid_until else "")
         _queue_artifacts(certificate.pk)
     return certificate
 
@@ -310,12 +316,30 @@ def certificates_expire_due(*, today: datetime.date | None = None) -> int:
 
 
 def certificate_torch_number_set(*, certificate_id: int, actor: Any, number: str) -> Certificate:
-    """Record the Torch Centre's unified number (统一编号) beside the serial (admins, audited)."""
+    """Record the Torch Centre's unified number (统一编号) beside the serial (admins, audited).
+
+    Only for certificates above the first level (intermediate and senior: the ones filed with
+    the Torch Centre); an empty number clears it; a number already recorded on another
+    broker's certificate is refused (a renewal of the same holder may carry it on).
+    """
     _require_admin(actor)
-    number = (number or "").strip()[:40]
+    number = " ".join((number or "").split())
+    if len(number) > 40:
+        raise ApplicationError(_("The unified number is at most 40 characters long."))
     with transaction.atomic():
-        certificate = Certificate.objects.select_for_update().get(pk=certificate_id)
+        certificate = (Certificate.objects.select_for_update().select_related("level")
+                       .get(pk=certificate_id))
+        lowest = Level.objects.order_by("rank").values_list("rank", flat=True).first()
+        if certificate.level.rank == lowest:
+            raise ApplicationError(_("Unified numbers are recorded for intermediate and senior "
+                                     "certificates only."))
+        if number and Certificate.objects.filter(torch_number=number).exclude(
+                broker_id=certificate.broker_id).exists():
+            raise ApplicationError(_("This unified number is recorded on another broker's "
+                                     "certificate."))
         before = {"torch_number": certificate.torch_number}
+        if before["torch_number"] == number:
+            return certificate
         certificate.torch_number = number
         certificate.save(update_fields=["torch_number"])
         audit_record(action="certificates.torch_number_set", subject=certificate,

@@ -6,19 +6,28 @@ and grows in steps of that size; bit ``i`` (most significant bit of byte 0 first
 certificate ``i`` is revoked. ``encodedList`` is the GZIP-compressed bitstring, base64url
 without padding, with the multibase prefix ``u``. Built from the database on each request
 (one indexed query over revoked certificates), so a revocation shows at once.
+
+The list is published as a *secured* credential, as the specification requires: a VC-JWT
+signed with the same Ed25519 key as the certificates (``status_list_signed``; header
+``{"alg": "EdDSA", "typ": "vc+jwt", "kid": ...}``), valid for a day from the moment it is
+made (served with ``Cache-Control: no-cache``: a revocation shows at once). A client that asks for
+``application/json`` gets the same credential unsigned.
 """
 
 from __future__ import annotations
 
 import base64
+import datetime
 import gzip
 from typing import Any
 
 from django.conf import settings
+from django.utils import timezone
 
 from .issued import Certificate
 
 MIN_BITS = 131072
+VALIDITY = datetime.timedelta(days=1)
 
 
 def status_list_url(list_id: int = 1) -> str:
@@ -74,3 +83,34 @@ def bit_is_set(status_list: dict[str, Any], index: int) -> bool:
     if index // 8 >= len(data):
         raise ValueError(f"index {index} is beyond the list ({len(data) * 8} bits)")
     return bool(data[index // 8] & (0x80 >> (index % 8)))
+
+
+def status_list_signed(list_id: int = 1, *, now: datetime.datetime | None = None) -> str:
+    """The status list credential as it stands now, signed (compact VC-JWT, EdDSA)."""
+    from .credentials import _iso, jws_sign, signing_key
+
+    now = now or timezone.now()
+    payload = status_list_credential(list_id)
+    payload["validFrom"] = _iso(now)
+    payload["validUntil"] = _iso(now + VALIDITY)
+    private, kid = signing_key()
+    return jws_sign(payload, private=private, kid=kid)
+
+
+def status_list_token_verify(token: str, *, jwks: dict[str, Any],
+                             now: datetime.datetime | None = None
+                             ) -> tuple[dict[str, Any] | None, list[str]]:
+    """Check a signed status list: signature by a key of ``jwks``, type and dates. Returns the
+    list credential (None if it cannot be trusted at all) and the problems found."""
+    from .credentials import _date_problems, jws_verify
+
+    _header, payload, problem = jws_verify(token, jwks=jwks)
+    if problem:
+        return None, [f"status list: {problem}"]
+    if "BitstringStatusListCredential" not in (payload.get("type") or []):
+        return None, ["status list: not a BitstringStatusListCredential"]
+    subject = payload.get("credentialSubject") or {}
+    if subject.get("statusPurpose") != "revocation" or "encodedList" not in subject:
+        return None, ["status list: not a revocation list"]
+    problems = _date_problems(payload, now or timezone.now(), what="status list: ")
+    return payload, problems

@@ -71,12 +71,32 @@ def certificate_credential_sign(certificate_id: int) -> None:
     credential_sign_store(certificate_id=certificate_id)
 
 
+RENEW_BATCH = 500
+
+
+@shared_task(name="certificates.tasks_issued.certificates_renew_due", **RETRY)
+def certificates_renew_due() -> int:
+    """Renew every certificate in its renewal window whose holder earned the level's renewal
+    hours (see ``certificates/renewal.py`` for why this is automatic). Each renewal is its own
+    transaction and finds an already renewed certificate superseded, so running twice or being
+    killed half-way renews nothing twice; a full batch re-queues the task for the rest."""
+    from .renewal import certificates_renew_due as renew
+
+    done = renew(limit=RENEW_BATCH)
+    if done >= RENEW_BATCH:
+        certificates_renew_due.delay()
+    return done
+
+
 @shared_task(name="certificates.tasks_issued.certificates_expire_due", **RETRY)
 def certificates_expire_due() -> int:
-    """Mark certificates past their last valid day as expired (daily). Running it twice
-    changes nothing more; each run handles 5,000 and re-queues itself while there are more."""
+    """The daily certificate task: first renew what is due (so that a holder who did the hours
+    never sees their certificate expire), then mark certificates past their last valid day as
+    expired. Running it twice changes nothing more; each run expires 5,000 and re-queues
+    itself while there are more."""
     from .issuance import certificates_expire_due as expire
 
+    certificates_renew_due()
     done = expire()
     if done >= 5000:
         certificates_expire_due.delay()

@@ -12,4 +12,11 @@ urlpatterns = [
     path("<int:pk>/credential/", views.certificate_credential, name="certificate_credential"),
     path("<int:pk>/revoke/", views.certificate_revoke_view, name="certificate_revoke"),
     path("<int:pk>/reinstate/", views.certificate_reinstate_view, name="certificate_reinstate"),
+    path("<int:pk>/reissue/", views.certificate_reissue_view, name="certificate_reissue"),
+    path("<int:pk>/renew/", views.certificate_renew_view, name="certificate_renew"),
+    path("<int:pk>/unified-number/", views.certificate_torch_number,
+         name="certificate_torch_number"),
+    path("issue/", views.certificate_issue_manual, name="certificate_issue"),
+    path("unified-numbers/", views.torch_numbers, name="torch_numbers"),
+    path("filing/", views.filing, name="filing"),
 ]

@@ -1,5 +1,7 @@
 """Certificate pages: the broker's own, the back office's list and detail (revoke,
-reinstate), downloads of the stored PDF and credential, and public verification.
+reinstate, re-issue, renew, unified number), an administrator's manual issue, the unified
+numbers page, the Torch Centre filing export, downloads of the stored PDF and credential, and
+public verification.
 
 Downloads serve what the tasks stored; nothing renders on the request path.
 """
@@ -8,22 +10,45 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from academy.errors import ApplicationError
 from academy.people.middleware import mfa_exempt
 from academy.people.roles import Role, role_required, user_has_role
 
 from .credentials import published_jwks
-from .forms_issued import ReasonForm, SerialLookupForm
-from .issuance import certificate_reinstate, certificate_revoke
-from .issued import Certificate
+from .filing import XLSX_TYPE, FilingFilters, filed_levels, filing_export, filing_summary
+from .forms_issued import (
+    FilingForm,
+    ManualIssueForm,
+    OptionalReasonForm,
+    ReasonForm,
+    SerialLookupForm,
+    TorchNumberForm,
+)
+from .issuance import (
+    certificate_issue,
+    certificate_reinstate,
+    certificate_revoke,
+    certificate_torch_number_set,
+)
+from .issued import Certificate, CertificatePolicy
 from .pdf import verify_url
+from .renewal import (
+    certificate_renew,
+    certificate_renewal_state,
+    hours_since_valid_from,
+    renewal_chain,
+)
 from .selectors_issued import (
     certificates_visible_to,
     public_status,
@@ -40,7 +65,15 @@ def _visible(request, pk: int) -> Certificate:
 def my_certificates(request):
     """The broker's certificates, with the PDF and the signed credential to download."""
     certificates = list(certificates_visible_to(request.user).filter(broker=request.user)
-                        .select_related("renewed_from"))
+                        .select_related("renewed_from")
+                        .annotate(renewal_done=hours_since_valid_from()))
+    policies = {p.level_id: p for p in CertificatePolicy.objects.filter(
+        level_id__in={c.level_id for c in certificates})}
+    today = timezone.localdate()
+    for certificate in certificates:
+        certificate.renewal = certificate_renewal_state(
+            certificate=certificate, today=today, policy=policies.get(certificate.level_id),
+            done=certificate.renewal_done)
     return render(request, "certificates/my_certificates.html", {
         "certificates": certificates,
     })
@@ -66,6 +99,7 @@ def certificate_list(request):
     return render(request, "certificates/certificate_list.html", {
         "page": page, "statuses": Certificate.Status.choices, "status": status,
         "levels": Level.objects.all(), "level": level, "q": query,
+        "can_manage": user_has_role(request.user, Role.ADMIN),
     })
 
 
@@ -73,12 +107,19 @@ def certificate_list(request):
 def certificate_detail(request, pk: int):
     """One certificate: the holder, auditors and admins (admins revoke and reinstate)."""
     certificate = _visible(request, pk)
+    is_admin = user_has_role(request.user, Role.ADMIN)
+    chain = renewal_chain(certificate)
     return render(request, "certificates/certificate_detail.html", {
         "certificate": certificate,
         "verify_url": verify_url(certificate.serial),
-        "can_manage": user_has_role(request.user, Role.ADMIN),
+        "can_manage": is_admin,
+        "is_holder": certificate.broker_id == request.user.pk,
         "reason_form": ReasonForm(),
-        "renewals": list(certificate.renewals.all()),
+        "renewal": certificate_renewal_state(certificate=certificate),
+        "chain": chain if len(chain) > 1 else [],
+        "torch_form": TorchNumberForm(initial={"number": certificate.torch_number}),
+        "torch_applies": certificate.level_id in set(filed_levels().values_list("pk",
+                                                                                flat=True)),
     })
 
 
@@ -132,6 +173,154 @@ def certificate_revoke_view(request, pk: int):
 @role_required(Role.ADMIN)
 def certificate_reinstate_view(request, pk: int):
     return _reason_action(request, pk, certificate_reinstate)
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def certificate_reissue_view(request, pk: int):
+    """Issue again, by hand, the certificate of a level whose certificate was revoked."""
+    revoked = get_object_or_404(Certificate, pk=pk)
+    form = ReasonForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("Give a reason."))
+        return redirect("certificates:certificate_detail", pk=revoked.pk)
+    if revoked.status != Certificate.Status.REVOKED:
+        messages.error(request, _("Only a revoked certificate is issued again; this one is "
+                                  "not revoked."))
+        return redirect("certificates:certificate_detail", pk=revoked.pk)
+    return _issue_by_hand(request, broker_id=revoked.broker_id, level_id=revoked.level_id,
+                          reason=form.cleaned_data["reason"],
+                          back=("certificates:certificate_detail", revoked.pk))
+
+
+def _issue_by_hand(request, *, broker_id: int, level_id: int, reason: str, back):
+    try:
+        certificate = certificate_issue(broker_id=broker_id, level_id=level_id,
+                                        actor=request.user, reason=reason,
+                                        source=Certificate.Source.MANUAL)
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect(*back)
+    if certificate.issued_now:
+        messages.success(request, _("Certificate %(serial)s issued; its PDF and digital "
+                                    "credential are being prepared.")
+                         % {"serial": certificate.serial})
+    else:
+        messages.warning(request, _("The broker already holds certificate %(serial)s of this "
+                                    "level; nothing was issued.")
+                         % {"serial": certificate.serial})
+    return redirect("certificates:certificate_detail", pk=certificate.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ADMIN)
+def certificate_issue_manual(request):
+    """An administrator issues a certificate of a level to a broker by hand, with a reason
+    (ready or not); the same issuance service as the automatic one, audited."""
+    form = ManualIssueForm(request.POST or None, initial={
+        "broker": request.GET.get("broker", ""), "level": request.GET.get("level", "")})
+    if request.method == "POST" and form.is_valid():
+        broker = form.cleaned_data["broker"]
+        level = form.cleaned_data["level"]
+        existing = (Certificate.objects.filter(broker=broker, level=level,
+                                               status__in=Certificate.ACTIVE).first())
+        if existing is not None:
+            form.add_error(None, _("This broker already holds certificate %(serial)s of this "
+                                   "level.") % {"serial": existing.serial})
+        else:
+            return _issue_by_hand(request, broker_id=broker.pk, level_id=level.pk,
+                                  reason=form.cleaned_data["reason"],
+                                  back=("certificates:certificate_issue",))
+    return render(request, "certificates/issue_manual.html", {"form": form})
+
+
+@require_POST
+@login_required
+def certificate_renew_view(request, pk: int):
+    """Renew a certificate: its holder (when eligible) or an administrator (with a reason,
+    also before it is eligible)."""
+    certificate = _visible(request, pk)
+    if certificate.broker_id != request.user.pk and not user_has_role(request.user, Role.ADMIN):
+        raise PermissionDenied
+    form = OptionalReasonForm(request.POST)
+    reason = form.cleaned_data["reason"] if form.is_valid() else ""
+    try:
+        renewal = certificate_renew(certificate_id=certificate.pk, actor=request.user,
+                                    reason=reason)
+    except ApplicationError as exc:
+        messages.error(request, str(exc))
+        return redirect("certificates:certificate_detail", pk=certificate.pk)
+    messages.success(request, _("Renewed: certificate %(serial)s replaces %(old)s; its PDF "
+                                "and digital credential are being prepared.")
+                     % {"serial": renewal.serial, "old": certificate.serial})
+    return redirect("certificates:certificate_detail", pk=renewal.pk)
+
+
+@role_required(Role.ADMIN)
+def torch_numbers(request):
+    """Record the Torch Centre's unified numbers (统一编号) of intermediate and senior
+    certificates: by default those still without one."""
+    queryset = (Certificate.objects.select_related("level")
+                .filter(status__in=Certificate.ACTIVE, level__in=filed_levels()))
+    show = request.GET.get("show", "missing")
+    if show != "all":
+        queryset = queryset.filter(torch_number="")
+    query = (request.GET.get("q") or "").strip()
+    if query:
+        queryset = queryset.filter(Q(serial__icontains=query) | Q(holder_name__icontains=query)
+                                   | Q(torch_number__icontains=query))
+    page = Paginator(queryset.order_by("level__rank", "serial"), 50).get_page(
+        request.GET.get("page"))
+    return render(request, "certificates/torch_numbers.html", {
+        "page": page, "show": show, "q": query, "summary": filing_summary(),
+    })
+
+
+@require_POST
+@role_required(Role.ADMIN)
+def certificate_torch_number(request, pk: int):
+    """Record or change one certificate's unified number (audited)."""
+    certificate = get_object_or_404(Certificate, pk=pk)
+    form = TorchNumberForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("The unified number is at most 40 characters long."))
+    else:
+        try:
+            certificate_torch_number_set(certificate_id=certificate.pk, actor=request.user,
+                                         number=form.cleaned_data["number"])
+        except ApplicationError as exc:
+            messages.error(request, str(exc))
+        else:
+            messages.success(request, _("Unified number of %(serial)s saved.")
+                             % {"serial": certificate.serial})
+    target = request.POST.get("next", "")
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()},
+                                       require_https=request.is_secure()):
+        return redirect(target)
+    return redirect("certificates:certificate_detail", pk=certificate.pk)
+
+
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ADMIN, Role.AUDITOR)
+def filing(request):
+    """The Torch Centre filing: the figures, and the XLSX (national IDs masked; in full for
+    administrators who ask). Downloading is a POST: it writes to the audit trail."""
+    is_admin = user_has_role(request.user, Role.ADMIN)
+    levels = list(filed_levels())
+    form = FilingForm(request.POST or None, levels=levels, allow_full_id=is_admin)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        filters = FilingFilters(level=data["level"], include_expired=data["include_expired"],
+                                missing_number_only=data["missing_number_only"])
+        body, _rows = filing_export(actor=request.user, filters=filters,
+                                    full_id=bool(data.get("full_id")))
+        response = HttpResponse(body, content_type=XLSX_TYPE)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="torch-filing-{stamp}.xlsx"'
+        return response
+    return render(request, "certificates/filing.html", {
+        "form": form, "summary": filing_summary(), "is_admin": is_admin,
+    })
 
 
 # --- Public ---------------------------------------------------------------------------------

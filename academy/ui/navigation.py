@@ -20,6 +20,7 @@ TRAINING = _("Training")
 PEOPLE = _("People")
 EXAMS = _("Exams")
 BUREAU = _("Statistics")
+CERTIFICATION = _("Certification")
 SYSTEM = _("System")
 
 
@@ -59,11 +60,25 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Grading"), "exams:grading_queue", frozenset({Role.TRAINER}), group=EXAMS),
     # certificates: all of them for the bureau.
     NavItem(_("Certificates"), "certificates:certificate_list",
-            frozenset({Role.ADMIN, Role.AUDITOR})),
+            frozenset({Role.ADMIN, Role.AUDITOR}), group=CERTIFICATION),
+    NavItem(_("Issue by hand"), "certificates:certificate_issue", frozenset({Role.ADMIN}),
+            group=CERTIFICATION),
+    NavItem(_("Unified numbers"), "certificates:torch_numbers", frozenset({Role.ADMIN}),
+            group=CERTIFICATION),
+    NavItem(_("Torch Centre filing"), "certificates:filing",
+            frozenset({Role.ADMIN, Role.AUDITOR}), group=CERTIFICATION),
+    NavItem(_("Certificate design"), "certificates:design_overview", frozenset({Role.ADMIN}),
+            group=CERTIFICATION),
+    NavItem(_("Bulk runs"), "certificates:bulk_list", frozenset({Role.ADMIN, Role.AUDITOR}),
+            group=CERTIFICATION),
     # talent: the bureau's dashboard and audit trail viewer.
     NavItem(_("Dashboard"), "talent:dashboard", frozenset({Role.ADMIN, Role.AUDITOR}),
             group=BUREAU),
     NavItem(_("Audit trail"), "talent:audit", frozenset({Role.ADMIN, Role.AUDITOR}),
+            group=BUREAU),
+    NavItem(_("Registered totals"), "talent:registered_list",
+            frozenset({Role.ADMIN, Role.AUDITOR}), group=BUREAU),
+    NavItem(_("My exports"), "talent:export_list", frozenset({Role.ADMIN, Role.AUDITOR}),
             group=BUREAU),
     NavItem(_("API"), "api-docs", frozenset({Role.ADMIN, Role.AUDITOR}), group=SYSTEM),
     NavItem(_("Back office"), "admin:index", frozenset({Role.ADMIN}), group=SYSTEM),

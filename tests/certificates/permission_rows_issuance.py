@@ -64,6 +64,20 @@ ROWS = {
     "certificates:certificate_reinstate": Row(
         logged_in({"admin": REDIRECT}), kwargs=_pk, method="post",
         note="admins only; a valid certificate redirects back with an error"),
+    "certificates:certificate_reissue": Row(
+        logged_in({"admin": REDIRECT}), kwargs=_pk, method="post",
+        note="admins only; a certificate that is not revoked redirects back with an error"),
+    "certificates:certificate_renew": Row(
+        logged_in({"broker": REDIRECT, "trainer": NOT_FOUND, "auditor": DENIED,
+                   "admin": REDIRECT}), kwargs=_pk, method="post",
+        note="the holder or an admin; not eligible (no expiry) redirects back with the reason"),
+    "certificates:certificate_torch_number": Row(
+        logged_in({"admin": REDIRECT}), kwargs=_pk, method="post", data={"number": "TJ-1"},
+        note="admins only; saved, back to the certificate"),
+    "certificates:certificate_issue": Row(logged_in({"admin": OK}), note="admins only"),
+    "certificates:torch_numbers": Row(logged_in({"admin": OK}), note="admins only"),
+    "certificates:filing": Row(logged_in({"auditor": OK, "admin": OK}),
+                               note="auditors get masked national IDs only"),
     "verify:lookup": Row(everyone(OK), note="public"),
     "verify:detail": Row(everyone(OK), kwargs=_serial, note="public; the name is masked"),
     "well-known-jwks": Row(everyone(OK), note="public keys"),

@@ -9,11 +9,23 @@ from django.core.management.base import BaseCommand, CommandError
 from certificates.credentials import credential_verify, published_jwks
 
 
-def _load_json(source: str, timeout: float = 5.0):
+def _read(source: str, timeout: float = 5.0, accept: str = "application/json") -> str:
     if source.startswith(("http://", "https://")):
-        with urllib.request.urlopen(source, timeout=timeout) as response:  # noqa: S310
-            return json.loads(response.read().decode("utf-8"))
-    return json.loads(Path(source).read_text())
+        request = urllib.request.Request(source, headers={"Accept": accept})  # noqa: S310
+        with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310
+            return response.read().decode("utf-8")
+    return Path(source).read_text()
+
+
+def _load_json(source: str, timeout: float = 5.0):
+    return json.loads(_read(source, timeout))
+
+
+def _load_status_list(source: str, timeout: float = 5.0):
+    """The signed status list (a VC-JWT, as the issuer publishes it), or an unsigned JSON one
+    from a file: the first is returned as the token, to be verified with the issuer's keys."""
+    text = _read(source, timeout, accept="application/vc+jwt, application/json;q=0.5").strip()
+    return json.loads(text) if text.startswith("{") else text
 
 
 class Command(BaseCommand):
@@ -25,9 +37,9 @@ class Command(BaseCommand):
         parser.add_argument("file", help="The credential (.jwt) file.")
         parser.add_argument("--jwks", help="The issuer's JWK Set: a file or URL. Default: the "
                                            "keys published by this installation.")
-        parser.add_argument("--status-list", help="The status list credential: a file or URL. "
-                                                  "Default: the URL named in the credential, "
-                                                  "if reachable.")
+        parser.add_argument("--status-list", help="The status list credential (signed VC-JWT, "
+                                                  "or JSON): a file or URL. Default: the URL "
+                                                  "named in the credential, if reachable.")
         parser.add_argument("--offline", action="store_true",
                             help="Do not fetch anything over the network.")
 
@@ -44,7 +56,7 @@ class Command(BaseCommand):
                 "statusListCredential")
             if source:
                 try:
-                    status = _load_json(source)
+                    status = _load_status_list(source)
                 except Exception as exc:  # noqa: BLE001 - unreachable: say so, go on
                     self.stderr.write(f"Status list not reachable ({exc}): revocation not "
                                       "checked.")
