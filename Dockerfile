@@ -35,8 +35,9 @@ COPY --chown=academy:academy . .
 # Static files with hashed names, compressed; whitenoise serves them from gunicorn.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \
     python manage.py collectstatic --no-input --verbosity 0 \
-    && mkdir -p /app/var/media \
-    && chown -R academy:academy /app/var /app/staticfiles
+    && mkdir -p /app/var/media /app/var/keys \
+    && chown -R academy:academy /app/var /app/staticfiles \
+    && chmod 700 /app/var/keys
 
 USER academy
 EXPOSE 8000
