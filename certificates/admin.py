@@ -18,6 +18,9 @@ from .models import (
     AreaHoursRequirement,
     BrokerReadiness,
     BrokerRequirementSet,
+    BulkRun,
+    BulkRunItem,
+    CertificateDesign,
     CourseHoursRequirement,
     ExamRequirement,
     RequirementSet,
@@ -142,3 +145,46 @@ class BrokerReadinessAdmin(admin.ModelAdmin):
 
     def has_change_permission(self, request, obj=None):
         return False
+
+
+# --- Certificate design and bulk runs (issue 6): read-only here --------------------------------
+# Designs are edited, previewed and put in use on the app's own page (/certificates/design/),
+# which keeps the history and writes the audit trail; bulk runs are started and watched on
+# /certificates/bulk/. The back office shows both for the record.
+
+
+class _ReadOnlyAdmin(admin.ModelAdmin):
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(CertificateDesign)
+class CertificateDesignAdmin(_ReadOnlyAdmin):
+    list_display = ["version", "status", "note", "title_zh", "activated_at", "activated_by",
+                    "updated_at"]
+    list_filter = ["status"]
+
+
+class BulkRunItemInline(admin.TabularInline):
+    model = BulkRunItem
+    extra = 0
+    can_delete = False
+    fields = ["subject_id", "label", "outcome", "detail", "certificate"]
+    readonly_fields = fields
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(BulkRun)
+class BulkRunAdmin(_ReadOnlyAdmin):
+    list_display = ["pk", "kind", "status", "done", "total", "succeeded", "skipped", "failed",
+                    "started_by", "created_at", "finished_at"]
+    list_filter = ["kind", "status"]
+    inlines = [BulkRunItemInline]

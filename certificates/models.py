@@ -263,4 +263,6 @@ class BrokerReadiness(models.Model):
         return f"{self.broker} → {self.level}: {self.met_count}/{self.total_count}"
 
 
+from .bulk import BulkRun, BulkRunItem  # noqa: E402,F401  (issue 6)
+from .designs import CertificateDesign, CertificateRendering  # noqa: E402,F401  (issue 6)
 from .issued import Certificate, CertificatePolicy, SerialCounter  # noqa: E402,F401  (issue 6)

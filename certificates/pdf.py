@@ -2,15 +2,19 @@
 
 The holder's name, the level (e.g. 中级技术经纪人), the issuing body, the dates, the serial (and
 the Torch Centre's unified number when recorded), and a QR code to the public verification
-page. The CJK TrueType font is the transcript's (``courses.pdf.pdf_font``: embedded as a
-subset, with the STSong-Light fallback). Rendered by a Celery task and stored through the
-storage API; downloads serve the stored file and never render on the request path.
+page. What it says and how it looks (title, heading, body sentence, issuing body, signatory,
+colours, border, seal and logo, QR corner) come from the design in use
+(``designs.CertificateDesign``, edited by administrators); each stored PDF records the design
+version that rendered it. The CJK TrueType font is the transcript's (``courses.pdf.pdf_font``:
+embedded as a subset, with the STSong-Light fallback). Rendered by a Celery task and stored
+through the storage API; downloads serve the stored file and never render on the request path.
 """
 
 from __future__ import annotations
 
 import io
 import logging
+from xml.sax.saxutils import escape
 
 import segno
 from django.conf import settings
@@ -18,38 +22,33 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from PIL import Image as PILImage
 from reportlab.lib import colors
+from reportlab.lib.enums import TA_CENTER
 from reportlab.lib.pagesizes import A4, landscape
+from reportlab.lib.styles import ParagraphStyle
 from reportlab.lib.units import mm
+from reportlab.lib.utils import ImageReader
+from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
+from reportlab.platypus import Paragraph
 
 from courses.pdf import pdf_font
 
+from .designs import CertificateDesign, CertificateRendering, design_active, text_fill
 from .issued import Certificate
 
 logger = logging.getLogger(__name__)
 
-GOLD = colors.HexColor("#9a7b2f")
-INK = colors.HexColor("#1f2a44")
 GREY = colors.HexColor("#555555")
+QR_SIZE = 34 * mm
+IMAGE_PIXELS = 400  # the seal is 38 mm wide: 400 px is about 270 dpi
+_images: dict[str, ImageReader] = {}
 
 
 def verify_url(serial: str) -> str:
     """The public verification page of ``serial`` (what the QR code holds)."""
     return f"{settings.ACADEMY_SITE_URL.rstrip('/')}/verify/{serial}/"
-
-
-def issuing_body(language: str = "zh-hans") -> str:
-    if language.startswith("en"):
-        return getattr(settings, "ACADEMY_CERT_ISSUING_BODY_EN", "") or \
-            settings.ACADEMY_CERT_ISSUING_BODY
-    return getattr(settings, "ACADEMY_CERT_ISSUING_BODY", "")
-
-
-def _title(language: str) -> str:
-    if language.startswith("en"):
-        return getattr(settings, "ACADEMY_CERT_TITLE_EN", "") or "Certificate"
-    return getattr(settings, "ACADEMY_CERT_TITLE", "") or "证书"
 
 
 def _date(value, language: str) -> str:
@@ -80,29 +79,97 @@ def _qr(c: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
     c.restoreState()
 
 
-def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans") -> bytes:
-    """Render ``certificate`` to PDF bytes (A4 landscape) in ``language``."""
+def _image(field) -> ImageReader | None:
+    """The design's image as a ReportLab reader, read from storage once per process (an
+    uploaded image gets a new name, so the name is the cache key)."""
+    if not field:
+        return None
+    reader = _images.get(field.name)
+    if reader is None:
+        try:
+            with field.storage.open(field.name, "rb") as handle:
+                image = PILImage.open(io.BytesIO(handle.read()))
+                image.load()
+        except (OSError, ValueError):
+            logger.warning("Certificate design image %s is missing or unreadable", field.name,
+                           exc_info=True)
+            return None
+        # Scaled once to about 250 dpi at its printed size: every render compresses the
+        # pixels into the PDF again, and a full-size upload would cost tens of milliseconds.
+        image.thumbnail((IMAGE_PIXELS, IMAGE_PIXELS))
+        if image.mode not in ("RGB", "RGBA", "L"):
+            image = image.convert("RGBA" if "A" in image.getbands() or
+                                  "transparency" in image.info else "RGB")
+        reader = ImageReader(image)
+        if len(_images) > 32:
+            _images.clear()
+        _images[field.name] = reader
+    return reader
+
+
+def _draw_image(c: canvas.Canvas, reader: ImageReader, cx: float, cy: float,
+                box_w: float, box_h: float) -> None:
+    """Draw ``reader`` centred on (cx, cy), scaled to fit the box, transparency kept."""
+    width, height = reader.getSize()
+    scale = min(box_w / width, box_h / height)
+    w, h = width * scale, height * scale
+    c.drawImage(reader, cx - w / 2, cy - h / 2, w, h, mask="auto")
+
+
+def _fitted(text: str, font: str, size: float, max_width: float, minimum: float = 9) -> float:
+    """The largest font size from ``size`` down at which ``text`` fits ``max_width``."""
+    width = pdfmetrics.stringWidth(text, font, size)
+    if width <= max_width:
+        return size
+    return max(minimum, size * max_width / width)
+
+
+def _border(c: canvas.Canvas, style: str, colour, width: float, height: float) -> None:
+    if style == CertificateDesign.Border.NONE:
+        return
+    c.setStrokeColor(colour)
+    c.setLineWidth(3 if style != CertificateDesign.Border.SINGLE else 1.6)
+    c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
+    if style == CertificateDesign.Border.DOUBLE:
+        c.setLineWidth(0.8)
+        c.rect(16 * mm, 16 * mm, width - 32 * mm, height - 32 * mm)
+    elif style == CertificateDesign.Border.CORNERS:
+        # An L-shaped ornament with a small square inside each corner of the frame.
+        arm, inset = 14 * mm, 16 * mm
+        c.setFillColor(colour)
+        c.setLineWidth(1.2)
+        for px, dx in ((inset, 1), (width - inset, -1)):
+            for py, dy in ((inset, 1), (height - inset, -1)):
+                c.line(px, py, px + dx * arm, py)
+                c.line(px, py, px, py + dy * arm)
+                c.rect(px + dx * 2 * mm - 1.5 * mm, py + dy * 2 * mm - 1.5 * mm,
+                       3 * mm, 3 * mm, stroke=0, fill=1)
+
+
+def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans",
+                    design: CertificateDesign | None = None) -> bytes:
+    """Render ``certificate`` to PDF bytes (A4 landscape) in ``language``, in ``design``
+    (default: the design in use, ``design_active()``)."""
+    design = design if design is not None else design_active()
     font = pdf_font()
     english = language.startswith("en")
     width, height = landscape(A4)
+    ink = colors.HexColor(design.ink_colour)
+    accent = colors.HexColor(design.accent_colour)
     buffer = io.BytesIO()
     c = canvas.Canvas(buffer, pagesize=(width, height), pageCompression=1,
                       initialFontName=font, initialFontSize=12)
-    c.setTitle(f"{_title(language)} {certificate.serial}")
-    c.setAuthor(issuing_body(language))
+    title = design.text("title", language)
+    issuer = design.text("issuing_body", language)
+    c.setTitle(f"{title} {certificate.serial}")
+    c.setAuthor(issuer)
     c.setSubject(certificate.serial)
 
-    # Frame: a double gold border.
-    c.setStrokeColor(GOLD)
-    c.setLineWidth(3)
-    c.rect(12 * mm, 12 * mm, width - 24 * mm, height - 24 * mm)
-    c.setLineWidth(0.8)
-    c.rect(16 * mm, 16 * mm, width - 32 * mm, height - 32 * mm)
+    _border(c, design.border_style, accent, width, height)
 
     level = certificate.level
     level_name = (level.name_en or level.name) if english else level.name
     with translation.override(language):
-        statement = _("has met every requirement and is certified at the level of")
         labels = {
             "serial": _("Serial number"),
             "torch": _("Unified number"),
@@ -110,69 +177,122 @@ def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans") -> b
             "until": _("Valid until"),
             "verify": _("Verify this certificate"),
         }
-        holder_line = certificate.holder_name
+        no_expiry = _("no expiry")
+    values = {
+        "name": certificate.holder_name,
+        "level": level_name,
+        "valid_from": _date(certificate.valid_from, language),
+        "valid_until": _date(certificate.valid_until, language) or no_expiry,
+        "serial": certificate.serial,
+        "issuing_body": issuer,
+    }
 
-    c.setFillColor(INK)
-    c.setFont(font, 30 if not english else 26)
-    c.drawCentredString(width / 2, height - 45 * mm, _title(language))
-    c.setFont(font, 12)
-    c.setFillColor(GREY)
-    c.drawCentredString(width / 2, height - 54 * mm, issuing_body(language))
+    qr = design.qr_position
+    qr_top = qr in (CertificateDesign.QrPosition.TOP_LEFT, CertificateDesign.QrPosition.TOP_RIGHT)
+    qr_left = qr in (CertificateDesign.QrPosition.TOP_LEFT,
+                     CertificateDesign.QrPosition.BOTTOM_LEFT)
+    column = width - 2 * ((30 * mm + QR_SIZE + 6 * mm) if qr_top else 40 * mm)
 
-    c.setFillColor(INK)
-    c.setFont(font, 28)
-    c.drawCentredString(width / 2, height - 85 * mm, holder_line)
-    c.setStrokeColor(GOLD)
+    # The upper block, centred; a logo pushes it down a little.
+    top = height
+    logo = _image(design.logo)
+    if logo is not None:
+        _draw_image(c, logo, width / 2, height - 30 * mm, 40 * mm, 18 * mm)
+        top -= 12 * mm
+    c.setFillColor(ink)
+    size = _fitted(title, font, 26 if english else 30, column)
+    c.setFont(font, size)
+    c.drawCentredString(width / 2, top - 45 * mm, title)
+    heading = design.text("heading", language)
+    if heading:
+        c.setFont(font, 13)
+        c.setFillColor(GREY)
+        c.drawCentredString(width / 2, top - 62 * mm, heading)
+
+    c.setFillColor(ink)
+    c.setFont(font, _fitted(certificate.holder_name, font, 28, column))
+    c.drawCentredString(width / 2, top - 80 * mm, certificate.holder_name)
+    c.setStrokeColor(accent)
     c.setLineWidth(0.6)
-    c.line(width / 2 - 60 * mm, height - 89 * mm, width / 2 + 60 * mm, height - 89 * mm)
-    c.setFont(font, 13)
-    c.drawCentredString(width / 2, height - 102 * mm, statement)
-    c.setFont(font, 24)
-    c.setFillColor(GOLD)
-    c.drawCentredString(width / 2, height - 118 * mm, level_name)
+    c.line(width / 2 - 60 * mm, top - 84 * mm, width / 2 + 60 * mm, top - 84 * mm)
 
-    # Details, bottom left.
-    c.setFillColor(INK)
+    y = top - 92 * mm
+    body = text_fill(design.text("body", language), values)
+    if body:
+        for body_size in (13, 12, 11, 10):
+            style = ParagraphStyle(
+                "body", fontName=font, fontSize=body_size, leading=body_size * 1.5,
+                alignment=TA_CENTER, textColor=ink, wordWrap=None if english else "CJK",
+            )
+            paragraph = Paragraph(escape(body), style)
+            _w, used = paragraph.wrap(min(column, 210 * mm), height)
+            if used <= 3 * body_size * 1.5:
+                break
+        paragraph.drawOn(c, width / 2 - min(column, 210 * mm) / 2, y - used)
+        y -= used
+    c.setFont(font, _fitted(level_name, font, 24, column))
+    c.setFillColor(accent)
+    c.drawCentredString(width / 2, y - 14 * mm, level_name)
+
+    # Details (serial, unified number, dates): bottom left, beside a QR code placed there.
     c.setFont(font, 11)
     rows = [(labels["serial"], certificate.serial)]
     if certificate.torch_number:
         rows.append((labels["torch"], certificate.torch_number))
-    rows.append((labels["issued"], _date(certificate.valid_from, language)))
+    rows.append((labels["issued"], values["valid_from"]))
     if certificate.valid_until:
-        rows.append((labels["until"], _date(certificate.valid_until, language)))
-    y = 52 * mm
+        rows.append((labels["until"], values["valid_until"]))
+    x = 30 * mm + (QR_SIZE + 8 * mm if qr_left and not qr_top else 0)
+    label_width = max(pdfmetrics.stringWidth(f"{label}:", font, 11) for label, _v in rows)
+    row_y = 52 * mm
     for label, value in rows:
         c.setFillColor(GREY)
-        c.drawString(30 * mm, y, f"{label}:")
-        c.setFillColor(INK)
-        c.drawString(30 * mm + (34 * mm if english else 26 * mm), y, value)
-        y -= 7 * mm
+        c.drawString(x, row_y, f"{label}:")
+        c.setFillColor(ink)
+        c.drawString(x + label_width + 3 * mm, row_y, value)
+        row_y -= 7 * mm
 
-    # Issuing body and date, bottom centre-right (where the seal is stamped).
+    # Issuing body, signatory and date: bottom right (where the seal is stamped).
+    right = width - (75 * mm if qr == CertificateDesign.QrPosition.BOTTOM_RIGHT else 30 * mm)
+    c.setFillColor(ink)
     c.setFont(font, 13)
-    c.drawRightString(width - 75 * mm, 52 * mm, issuing_body(language))
+    c.drawRightString(right, 52 * mm, issuer)
+    line_y = 45 * mm
+    signatory = text_fill(design.text("signatory", language), values)
+    if signatory:
+        c.setFont(font, 11)
+        c.drawRightString(right, line_y, signatory)
+        line_y -= 7 * mm
     c.setFont(font, 11)
-    c.drawRightString(width - 75 * mm, 45 * mm, _date(certificate.valid_from, language))
+    c.drawRightString(right, line_y, values["valid_from"])
+    seal = _image(design.seal)
+    if seal is not None:
+        centre = right - pdfmetrics.stringWidth(issuer, font, 13) / 2
+        _draw_image(c, seal, centre, 47 * mm, 38 * mm, 38 * mm)
 
-    # QR code to the verification page, bottom right.
-    size = 34 * mm
-    _qr(c, verify_url(certificate.serial), width - 30 * mm - size, 26 * mm, size)
+    # QR code to the verification page, in the design's corner.
+    qr_x = 30 * mm if qr_left else width - 30 * mm - QR_SIZE
+    qr_y = height - 26 * mm - QR_SIZE if qr_top else 26 * mm
+    _qr(c, verify_url(certificate.serial), qr_x, qr_y, QR_SIZE)
     c.setFont(font, 7.5)
     c.setFillColor(GREY)
-    c.drawCentredString(width - 30 * mm - size / 2, 23 * mm, labels["verify"])
+    c.drawCentredString(qr_x + QR_SIZE / 2, qr_y - 3 * mm, labels["verify"])
 
     c.showPage()
     c.save()
     return buffer.getvalue()
 
 
-def certificate_pdf_store(*, certificate_id: int, language: str | None = None) -> Certificate:
-    """Render the certificate's PDF and store it (replacing an earlier one). Renders outside
+def certificate_pdf_store(*, certificate_id: int, language: str | None = None,
+                          design: CertificateDesign | None = None) -> Certificate:
+    """Render the certificate's PDF in ``design`` (default: the design in use) and store it,
+    replacing an earlier one, and record which design version rendered it. Renders outside
     any transaction; the row is then locked only to swap the file in."""
     certificate = Certificate.objects.select_related("level").get(pk=certificate_id)
     language = language or settings.LANGUAGE_CODE
     english = language.startswith("en")
-    content = certificate_pdf(certificate, language=language)
+    design = design if design is not None else design_active()
+    content = certificate_pdf(certificate, language=language, design=design)
     field = "pdf_en" if english else "pdf"
     name = f"{certificate.serial}{'-en' if english else ''}.pdf"
     with transaction.atomic():
@@ -180,9 +300,17 @@ def certificate_pdf_store(*, certificate_id: int, language: str | None = None) -
         old = getattr(locked, field)
         old_name = old.name if old else ""
         getattr(locked, field).save(name, ContentFile(content), save=False)
-        locked.pdf_rendered_at = timezone.now()
-        locked.pdf_language = settings.LANGUAGE_CODE
-        locked.save(update_fields=[field, "pdf_rendered_at", "pdf_language"])
+        now = timezone.now()
+        locked.pdf_rendered_at = now
+        update_fields = [field, "pdf_rendered_at"]
+        if not english:
+            locked.pdf_language = language
+            update_fields.append("pdf_language")
+        locked.save(update_fields=update_fields)
+        CertificateRendering.objects.update_or_create(
+            certificate_id=certificate_id, language="en" if english else "zh-hans",
+            defaults={"design_id": design.pk, "rendered_at": now},
+        )
         if old_name and old_name != getattr(locked, field).name:
             storage = getattr(locked, field).storage
             transaction.on_commit(lambda: storage.delete(old_name), robust=True)

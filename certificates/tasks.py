@@ -52,3 +52,6 @@ def readiness_sweep(after_id: int = 0, level_id: int | None = None) -> None:
     last = readiness_sweep_batch(after_id=after_id, level_id=level_id)
     if last is not None:
         readiness_sweep.delay(after_id=last, level_id=level_id)
+
+
+from . import tasks_bulk  # noqa: E402,F401  (registers the bulk-run task with the worker)

@@ -10,4 +10,5 @@ urlpatterns = [
     path("brokers/<int:user_id>/requirement-set/", views.broker_assign_set,
          name="broker_assign_set"),
     path("", include("certificates.urls_issued")),  # issue 6: certificates
+    path("", include("certificates.urls_design")),  # issue 6: design and bulk runs
 ]
