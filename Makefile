@@ -46,6 +46,12 @@ test: $(INSTALLED)
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
 
+# requirements.lock: the installed versions, pinned, that .ci/run audits with pip-audit.
+.PHONY: lock
+lock: $(INSTALLED)
+	{ sed -n '1,3p' requirements.lock; $(VENV)/bin/pip freeze --exclude-editable; } > requirements.lock.new
+	mv requirements.lock.new requirements.lock
+
 # The answer-save benchmark (not a test): needs PostgreSQL (BENCH_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/academy_bench, recreated) and takes about 4 minutes.
 # Extra arguments: `make bench BENCH_ARGS="--brokers 500"`; see bench/exam_save.py --help.
