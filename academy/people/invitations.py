@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -28,6 +29,8 @@ from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
 from .models import Invitation, RosterImport, User
+
+logger = logging.getLogger(__name__)
 
 TOKEN_BYTES = 32
 
@@ -95,15 +98,33 @@ def invitation_create_many(
                    expires_at=expires_at)
         for user in users
     ])
-    for invitation in invitations:
-        _queue_send(invitation.pk)
+    _queue_send(*[invitation.pk for invitation in invitations])
     return invitations
 
 
-def _queue_send(invitation_id: int) -> None:
-    from .tasks import invitation_send as invitation_send_task
+def _queue_send(*invitation_ids: int) -> None:
+    """Queue the invitation e-mails once the transaction commits.
 
-    transaction.on_commit(lambda: invitation_send_task.delay(invitation_id))
+    The accounts and invitations are committed by then, so a broker outage must not turn the
+    request into an error: it is logged, once for the batch (a roster of thousands does not
+    wait for a failed connection per row), and the invitations stay unsent (``sent_at``
+    empty) until an admin resends them.
+    """
+    ids = list(invitation_ids)
+
+    def enqueue() -> None:
+        from .tasks import invitation_send as invitation_send_task
+
+        for done, invitation_id in enumerate(ids):
+            try:
+                invitation_send_task.delay(invitation_id)
+            except Exception:  # noqa: BLE001 - the broker is down; the rows stay unsent
+                logger.exception("Could not queue %d invitation e-mails (the broker is "
+                                 "unreachable); they stay unsent until resent",
+                                 len(ids) - done)
+                return
+
+    transaction.on_commit(enqueue)
 
 
 def invitation_send(invitation_id: int) -> bool:

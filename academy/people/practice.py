@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import datetime
 import hashlib
+import logging
 from collections.abc import Iterable, Mapping, Sequence
 from decimal import Decimal
 from typing import Any
@@ -34,6 +35,8 @@ from academy.errors import ApplicationError
 
 from .models import PracticeEvidence, PracticeRecord, User
 from .roles import Role, user_has_role
+
+logger = logging.getLogger(__name__)
 
 # --- Tunables (override in settings with the same name) ----------------------------------------
 
@@ -420,7 +423,12 @@ def practice_record_review(
         def after_commit() -> None:
             from .tasks import practice_review_notify
 
-            practice_review_notify.delay(record_pk)
+            try:
+                practice_review_notify.delay(record_pk)
+            except Exception:  # noqa: BLE001 - broker down: the review stands, the rules
+                # below must still hear of it (the broker sees the outcome on their page)
+                logger.exception("Could not queue the practice review e-mail of record %s",
+                                 record_pk)
             fresh = PracticeRecord.objects.select_related("broker").get(pk=record_pk)
             practice_record_reviewed.send(sender=PracticeRecord, record=fresh,
                                           approved=approved)

@@ -1,0 +1,84 @@
+"""With the Celery broker unreachable, a request that queues background work still succeeds.
+
+Each service below queues a task after its transaction commits. When Redis is down, queuing
+fails; the change itself is committed, so the request must not answer 500 for it: the failure
+is logged, and the work is caught up later (a sweep, or an admin's resend). The broker here is
+a real Redis URL on a port where nothing listens, and tasks are not run eagerly.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import pytest
+
+from academy.people.models import Invitation, PracticeRecord
+from tests.certificates.factories import requirement_set, submitted_record
+from tests.factories import BrokerFactory, UserFactory
+from tests.faults.processes import free_port
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def broker_down():
+    """Celery sends to a Redis that is not there (and runs nothing eagerly)."""
+    from academy.celery import app
+
+    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url",
+                                            "broker_write_url")}
+    app.conf.task_always_eager = False
+    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    app.conf.broker_write_url = None
+    app._pool = None  # producers connect afresh to the URL above
+    try:
+        yield
+    finally:
+        for key, value in saved.items():
+            app.conf[key] = value
+        app._pool = None
+
+
+def test_invitations_are_created_when_their_emails_cannot_be_queued(
+        broker_down, django_capture_on_commit_callbacks, caplog):
+    from academy.people.invitations import invitation_create_many
+
+    admin = UserFactory(roles=["admin"])
+    users = [UserFactory() for _ in range(3)]
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        invitations = invitation_create_many(users=users, created_by=admin)
+
+    assert Invitation.objects.filter(pk__in=[i.pk for i in invitations],
+                                     sent_at__isnull=True).count() == 3
+    # One failure reported for the batch, not one slow retry per invitation.
+    assert [r.getMessage() for r in caplog.records if "invitation" in r.getMessage()] == [
+        "Could not queue 3 invitation e-mails (the broker is unreachable); they stay unsent "
+        "until resent"]
+
+
+def test_a_review_is_saved_and_readiness_scheduled_when_the_email_cannot_be_queued(
+        broker_down, django_capture_on_commit_callbacks, caplog, monkeypatch):
+    from academy.people.practice import practice_record_review
+    from academy.people.signals import practice_record_reviewed
+
+    requirement_set(practice_records=1)
+    broker = BrokerFactory()
+    record = submitted_record(broker)
+    heard = []
+
+    def listener(sender, record, approved, **kwargs):
+        heard.append((record.pk, approved))
+
+    practice_record_reviewed.connect(listener)
+    try:
+        with caplog.at_level(logging.ERROR), \
+                django_capture_on_commit_callbacks(execute=True):
+            practice_record_review(record_id=record.pk, reviewer=UserFactory(roles=["admin"]),
+                                   approve=True)
+    finally:
+        practice_record_reviewed.disconnect(listener)
+
+    record.refresh_from_db()
+    assert record.status == PracticeRecord.Status.APPROVED
+    assert heard == [(record.pk, True)]  # the certification rules still hear of it
+    assert any("practice review e-mail" in r.getMessage() for r in caplog.records)
