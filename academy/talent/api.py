@@ -1,5 +1,5 @@
 """The talent pool over REST (auditors and admins, read only): the dashboard's figures,
-brokers, results."""
+brokers, results, certificates."""
 
 from __future__ import annotations
 
@@ -14,9 +14,11 @@ from rest_framework.views import APIView
 
 from academy.people.models import BrokerProfile
 from academy.people.roles import HasRole, Role
+from certificates.models import Certificate
 from exams.models import Attempt
 
 from . import selectors
+from .certificates import STATES, certificate_state, certificates_for
 from .forms import TalentFilterForm
 
 BUREAU = HasRole.of(Role.AUDITOR, Role.ADMIN)
@@ -33,6 +35,8 @@ DRILL_PARAMETERS = [
     OpenApiParameter("step", str, enum=[k for k, _ in selectors.FUNNEL_STEPS],
                      description="Brokers at a funnel step"),
     OpenApiParameter("promoted", str, description="YYYY-MM: brokers promoted that month"),
+    OpenApiParameter("promoted_level", str,
+                     description="Level code: with promoted, promoted to that level"),
     OpenApiParameter("sitting", int, description="Brokers with a released result there"),
     OpenApiParameter("passed", str, description="1: only those who passed the sitting"),
     OpenApiParameter("practice_month", str,
@@ -63,6 +67,7 @@ class SummaryView(APIView):
         t = f["turnaround"]
         return Response({
             "total": f["total"],
+            "as_of": f["as_of"],  # when the figures were computed (they may be cached)
             "by_level": _count_rows(f["by_level"]),
             "by_region": _count_rows(f["by_region"]),
             "by_organisation": _count_rows(f["by_organisation"]),
@@ -155,3 +160,45 @@ class ResultListView(generics.ListAPIView):
     def get_queryset(self):
         return (selectors._attempts(_filters_without_drill(self.request))
                 .select_related("sitting", "sitting__paper").order_by("-released_at", "-pk"))
+
+
+class TalentCertificateSerializer(serializers.ModelSerializer):
+    broker = serializers.IntegerField(source="broker_id")
+    level = serializers.CharField(source="level.code")
+    level_name = serializers.CharField(source="level.display_name")
+    region = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Certificate
+        fields = ["id", "serial", "torch_number", "broker", "holder_name", "level",
+                  "level_name", "region", "status", "state", "issued_at", "valid_from",
+                  "valid_until", "revoked_at", "revoked_reason"]
+
+    def get_region(self, obj: Certificate) -> str | None:
+        profile = getattr(obj.broker, "broker_profile", None)
+        return profile.region.code if profile is not None else None
+
+    def get_state(self, obj: Certificate) -> str:
+        """The dashboard's state: valid, expiring (within 90 days), expired or revoked (a
+        certificate renewed since is "superseded")."""
+        return certificate_state(obj)
+
+
+@extend_schema(parameters=FILTER_PARAMETERS + [
+    OpenApiParameter("state", str, enum=[k for k, _ in STATES],
+                     description="The dashboard's certificate figures: valid, expiring within "
+                                 "90 days, expired, revoked"),
+], summary="Certificates of the talent pool")
+class CertificateListView(generics.ListAPIView):
+    """Certificates of the brokers the filters select, newest first; the period selects those
+    issued in it; ``state`` gives the certificates behind one of the dashboard's figures."""
+
+    permission_classes = [BUREAU]
+    serializer_class = TalentCertificateSerializer
+
+    def get_queryset(self):
+        state = self.request.query_params.get("state") or None
+        if state is not None and state not in dict(STATES):
+            raise ValidationError({"state": [f"Unknown state: {state}"]})
+        return certificates_for(_filters_without_drill(self.request), state)

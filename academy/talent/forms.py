@@ -9,6 +9,7 @@ from academy.people.models import Level, Organisation, Region
 from courses.models import Cohort
 
 from .selectors import TalentFilters
+from .widgets import QuickSelect
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -30,10 +31,11 @@ class TalentFilterForm(forms.Form):
                                     empty_label=_("All regions"))
     organisation = forms.ModelChoiceField(label=_("Organisation"),
                                           queryset=Organisation.objects.all(),
-                                          required=False, empty_label=_("All organisations"))
+                                          required=False, empty_label=_("All organisations"),
+                                          widget=QuickSelect)
     cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.all(),
                                     to_field_name="code", required=False,
-                                    empty_label=_("All cohorts"))
+                                    empty_label=_("All cohorts"), widget=QuickSelect)
     level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.all(),
                                    to_field_name="code", required=False,
                                    empty_label=_("All levels"))
@@ -71,6 +73,47 @@ class AuditFilterForm(forms.Form):
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        _bootstrap(self)
+
+
+class ExportRequestForm(forms.Form):
+    """A background export: which kind, which format, and the list's own query string."""
+
+    kind = forms.ChoiceField(choices=())
+    file_format = forms.ChoiceField(choices=[("xlsx", "XLSX"), ("csv", "CSV")], initial="xlsx")
+    query = forms.CharField(required=False, max_length=2000)
+
+    def __init__(self, *args, **kwargs):
+        from .export_kinds import KINDS
+
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k, str(v.label)) for k, v in KINDS.items()]
+
+
+class MonthField(forms.DateField):
+    """A month typed as YYYY-MM (``<input type="month">``), kept as its first day."""
+
+    widget = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
+    input_formats = ["%Y-%m", "%Y-%m-%d"]
+
+    def to_python(self, value):
+        date = super().to_python(value)
+        return date.replace(day=1) if date else date
+
+
+class RegisteredTotalForm(forms.Form):
+    region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all())
+    month = MonthField(label=_("Month"), help_text=_("As registered, e.g. 2025-03."))
+    deal_count = forms.IntegerField(label=_("Registered contracts"), min_value=0)
+    contract_amount = forms.DecimalField(label=_("Contract amount (yuan)"), min_value=0,
+                                         max_digits=16, decimal_places=2)
+    technical_income = forms.DecimalField(
+        label=_("Certified technical income (yuan)"), min_value=0, max_digits=16,
+        decimal_places=2, required=False, help_text=_("Leave empty if not registered."))
+    note = forms.CharField(label=_("Source or note"), max_length=300, required=False)
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)

@@ -17,11 +17,19 @@ or funnel steps (small, bounded sets).
 from __future__ import annotations
 
 import datetime
+import hashlib
+import json
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.apps import apps
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -40,8 +48,10 @@ from django.db.models import (
     Value,
     When,
 )
+from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import BrokerProfile, Level, Organisation, PracticeRecord, Region
@@ -94,6 +104,23 @@ class TalentFilters:
         if self.date_to:
             q &= Q(**{f"{lookup}__lte": self.date_to})
         return q
+
+
+@contextmanager
+def without_jit() -> Iterator[None]:
+    """Run the enclosed queries in one transaction with PostgreSQL's JIT compiler off.
+
+    The figures are large aggregates whose estimated cost passes ``jit_above_cost``; JIT then
+    spends seconds compiling what takes a fraction of that to run (measured by
+    bench/dashboard.py). ``SET LOCAL`` ends with the transaction.
+    """
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic():
+        with connection.cursor() as cursor:
+            cursor.execute("SET LOCAL jit = off")
+        yield
 
 
 # --- The population -----------------------------------------------------------------------------
@@ -185,7 +212,7 @@ class PromotionRow:
 
     @property
     def drill(self) -> dict[str, str]:
-        return {"promoted": self.month.strftime("%Y-%m"), "level": self.level_code}
+        return {"promoted": self.month.strftime("%Y-%m"), "promoted_level": self.level_code}
 
 
 def _promoted(filters: TalentFilters) -> QuerySet[BrokerProfile]:
@@ -197,9 +224,10 @@ def _promoted(filters: TalentFilters) -> QuerySet[BrokerProfile]:
 
 
 def promotions_by_month(filters: TalentFilters) -> list[PromotionRow]:
-    """Promotions (brokers who reached a level above the first) per month and level.
+    """Promotions (to a level above the first) per month and level.
 
-    Read from ``BrokerProfile.level_since``: the last promotion of each broker. One query.
+    Each broker's current level by ``BrokerProfile.level_since``, plus the earlier steps the
+    ``people.level_changed`` events record (``history``). Two queries.
     """
     rows = (_promoted(filters).annotate(month=TruncMonth("level_since"))
             .values("month", "level__code", "level__name", "level__name_en")
@@ -211,7 +239,9 @@ def promotions_by_month(filters: TalentFilters) -> list[PromotionRow]:
             month = month.date()
         level = Level(code=r["level__code"], name=r["level__name"], name_en=r["level__name_en"])
         result.append(PromotionRow(month, r["level__code"], level.display_name, r["n"]))
-    return _with_percent(result)  # type: ignore[arg-type]
+    from .history import promotions_with_history
+
+    return promotions_with_history(filters, result)
 
 
 def promotions_by_year(rows: list[PromotionRow]) -> list[tuple[int, int]]:
@@ -274,31 +304,53 @@ def funnel_requirements() -> FunnelRequirements:
     )
 
 
-def _sum_subquery(model, value_field: str, **conditions) -> Coalesce:
-    sub = (model.objects.filter(user_id=OuterRef("user_id"), **conditions)
-           .values("user_id").annotate(total=Sum(value_field)).values("total").order_by())
-    return Coalesce(Subquery(sub, output_field=HOURS_FIELD), Value(ZERO),
-                    output_field=HOURS_FIELD)
+def _sql(qs: QuerySet) -> tuple[str, tuple]:
+    sql, params = qs.query.sql_with_params()
+    return sql, tuple(params)
 
 
-def _funnel_annotated(filters: TalentFilters, req: FunnelRequirements) -> QuerySet:
-    """Profiles with what each funnel step needs, as annotations (subqueries, no loops)."""
-    qs = profiles(filters)
-    enrolments = Enrolment.objects.filter(user_id=OuterRef("user_id")).exclude(
-        status=Enrolment.Status.WITHDRAWN)
-    if req.level is not None:
-        enrolments = enrolments.filter(cohort__programme__to_level=req.level)
-    if filters.cohort is not None:
-        enrolments = enrolments.filter(cohort=filters.cohort)
-    enrolments = enrolments.filter(filters._in_period("enrolled_at", is_datetime=True))
-    qs = qs.annotate(
-        t_enrolled=Exists(enrolments),
-        t_hours=ExpressionWrapper(
-            _sum_subquery(LessonProgress, "credited_hours", completed_at__isnull=False)
-            + _sum_subquery(Attendance, "credited_hours"),
-            output_field=HOURS_FIELD,
-        ),
-    )
+def _narrowed(filters: TalentFilters) -> bool:
+    """Whether the filters select part of the pool (not only a period)."""
+    return any(value is not None for value in (filters.region, filters.organisation,
+                                               filters.level, filters.cohort))
+
+
+def _for_users(qs: QuerySet, users: QuerySet | None, field_name: str = "user_id") -> QuerySet:
+    return qs if users is None else qs.filter(**{f"{field_name}__in": users})
+
+
+def _user_hours_ctes(users: QuerySet | None) -> tuple[str, tuple]:
+    """``talent_lp`` and ``talent_att``: credited class hours per user (completed lessons,
+    attended sessions), each table aggregated once (for ``users`` only, if given)."""
+    lessons = (_for_users(LessonProgress.objects.filter(completed_at__isnull=False), users)
+               .values("user_id").annotate(total=Sum("credited_hours"))
+               .values_list("user_id", "total").order_by())
+    sessions = (_for_users(Attendance.objects.all(), users).values("user_id")
+                .annotate(total=Sum("credited_hours")).values_list("user_id", "total")
+                .order_by())
+    (lp_sql, lp_params), (att_sql, att_params) = _sql(lessons), _sql(sessions)
+    return (f"talent_lp (user_id, total) AS ({lp_sql}), "
+            f"talent_att (user_id, total) AS ({att_sql})"), lp_params + att_params
+
+
+def _funnel_with(filters: TalentFilters, req: FunnelRequirements) -> tuple[str, tuple]:
+    """A ``WITH`` clause ending in ``talent_funnel``: one row per broker of the pool with what
+    each funnel step needs (``t_enrolled``, ``t_hours``, ``t_papers``, ``t_practice``,
+    ``t_amount``, ``t_income``, ``lvl_rank``).
+
+    Set-based: each source table is aggregated once (for the pool's users when the filters
+    narrow it) and joined, never a subquery per broker, so the cost grows with the rows, not
+    rows × brokers. Each CTE is used once, so PostgreSQL inlines it and plans with the
+    tables' statistics.
+    """
+    pool_sql, params = _sql(profiles(filters).values_list("user_id", "level__rank")
+                            .order_by())
+    ctes = [f"talent_pool (user_id, lvl_rank) AS ({pool_sql})"]
+    users = _broker_ids(filters) if _narrowed(filters) else None
+    hours_sql, hours_params = _user_hours_ctes(users)
+    ctes.append(hours_sql)
+    params += hours_params
+    papers_join, papers_col = "", "0"
     if req.papers:
         paper_q = Q()
         for paper_id, min_percent in req.papers:
@@ -306,48 +358,86 @@ def _funnel_annotated(filters: TalentFilters, req: FunnelRequirements) -> QueryS
             if min_percent is not None:
                 one &= Q(score__gte=F("max_score") * min_percent / 100)
             paper_q |= one
-        passed = (Attempt.objects.filter(user_id=OuterRef("user_id"),
-                                         status=Attempt.Status.RELEASED, passed=True)
+        passed = (_for_users(Attempt.objects.filter(status=Attempt.Status.RELEASED,
+                                                    passed=True), users)
                   .filter(paper_q).values("user_id")
-                  .annotate(n=Count("sitting__paper_id", distinct=True)).values("n")
-                  .order_by())
-        qs = qs.annotate(t_papers=Coalesce(Subquery(passed, output_field=IntegerField()),
-                                           Value(0)))
-    approved = PracticeRecord.objects.filter(broker_id=OuterRef("user_id"),
-                                             status=PracticeRecord.Status.APPROVED)
-    qs = qs.annotate(
-        t_practice=Coalesce(Subquery(
-            approved.values("broker_id").annotate(n=Count("pk")).values("n").order_by(),
-            output_field=IntegerField()), Value(0)),
-        t_amount=Coalesce(Subquery(
-            approved.values("broker_id").annotate(s=Sum("contract_amount")).values("s")
-            .order_by(), output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
-        t_income=Coalesce(Subquery(
-            approved.values("broker_id").annotate(s=Sum("technical_income")).values("s")
-            .order_by(), output_field=MONEY_FIELD), Value(ZERO), output_field=MONEY_FIELD),
+                  .annotate(n=Count("sitting__paper_id", distinct=True))
+                  .values_list("user_id", "n").order_by())
+        sql, more = _sql(passed)
+        ctes.append(f"talent_papers (user_id, n) AS ({sql})")
+        params += more
+        papers_join = " LEFT JOIN talent_papers ON talent_papers.user_id = talent_pool.user_id"
+        papers_col = "COALESCE(talent_papers.n, 0)"
+    practice = (_for_users(PracticeRecord.objects.filter(status=PracticeRecord.Status.APPROVED),
+                           users, "broker_id")
+                .values("broker_id").annotate(n=Count("pk"), amount=Sum("contract_amount"),
+                                              income=Sum("technical_income"))
+                .values_list("broker_id", "n", "amount", "income").order_by())
+    sql, more = _sql(practice)
+    ctes.append(f"talent_practice (user_id, n, amount, income) AS ({sql})")
+    params += more
+    enrolments = Enrolment.objects.exclude(status=Enrolment.Status.WITHDRAWN)
+    if req.level is not None:
+        enrolments = enrolments.filter(cohort__programme__to_level=req.level)
+    if filters.cohort is not None:
+        enrolments = enrolments.filter(cohort=filters.cohort)
+    enrolments = enrolments.filter(filters._in_period("enrolled_at", is_datetime=True))
+    enrolled_sql, more = _sql(enrolments.values("user_id").order_by())
+    ctes.append(
+        "talent_funnel AS (SELECT talent_pool.user_id, talent_pool.lvl_rank, "  # noqa: S608
+        f"CASE WHEN talent_pool.user_id IN ({enrolled_sql}) THEN 1 ELSE 0 END AS t_enrolled, "
+        "COALESCE(talent_lp.total, 0) + COALESCE(talent_att.total, 0) AS t_hours, "
+        f"{papers_col} AS t_papers, COALESCE(talent_practice.n, 0) AS t_practice, "
+        "COALESCE(talent_practice.amount, 0) AS t_amount, "
+        "COALESCE(talent_practice.income, 0) AS t_income "
+        "FROM talent_pool "
+        "LEFT JOIN talent_lp ON talent_lp.user_id = talent_pool.user_id "
+        "LEFT JOIN talent_att ON talent_att.user_id = talent_pool.user_id"
+        f"{papers_join} "
+        "LEFT JOIN talent_practice ON talent_practice.user_id = talent_pool.user_id)"
     )
-    return qs
+    params += more
+    return "WITH " + ", ".join(ctes), params
 
 
-def funnel_conditions(req: FunnelRequirements) -> dict[str, Q]:
-    """Each step's condition, cumulative (a broker at a step met every step before it).
+def funnel_conditions(req: FunnelRequirements) -> dict[str, tuple[str, tuple]]:
+    """Each step's condition on ``talent_funnel`` (SQL and parameters), cumulative: a broker
+    at a step met every step before it.
 
     "Certified" is an enrolled broker now at the funnel's level or above.
     """
-    enrolled = Q(t_enrolled=True)
-    hours = enrolled & (Q(t_hours__gte=req.total_hours) if req.total_hours is not None else Q())
-    exam = hours & (Q(t_papers__gte=len(req.papers)) if req.papers else Q())
+    def at_least(column: str, value: Any) -> tuple[str, tuple]:
+        cast = "CAST(%s AS NUMERIC)" if isinstance(value, Decimal) else "%s"
+        return f" AND {column} >= {cast}", (value,)
+
+    def add(base: tuple[str, tuple], more: tuple[str, tuple]) -> tuple[str, tuple]:
+        return base[0] + more[0], base[1] + more[1]
+
+    enrolled: tuple[str, tuple] = ("t_enrolled = 1", ())
+    hours = (add(enrolled, at_least("t_hours", req.total_hours))
+             if req.total_hours is not None else enrolled)
+    exam = add(hours, at_least("t_papers", len(req.papers))) if req.papers else hours
     practice = exam
     if req.practice_records:
-        practice &= Q(t_practice__gte=req.practice_records)
+        practice = add(practice, at_least("t_practice", req.practice_records))
     if req.min_amount is not None:
-        practice &= Q(t_amount__gte=req.min_amount)
+        practice = add(practice, at_least("t_amount", req.min_amount))
     if req.min_income is not None:
-        practice &= Q(t_income__gte=req.min_income)
+        practice = add(practice, at_least("t_income", req.min_income))
     rank = req.level.rank if req.level is not None else 10**6
-    certified = enrolled & Q(level__rank__gte=rank)
+    certified = add(enrolled, at_least("lvl_rank", rank))
     return {"enrolled": enrolled, "hours": hours, "exam": exam, "practice": practice,
             "certified": certified}
+
+
+def _funnel_brokers(filters: TalentFilters, req: FunnelRequirements, step: str) -> RawSQL:
+    """The user ids at a funnel step, for ``user_id__in`` (the drill-down of the count)."""
+    with_sql, params = _funnel_with(filters, req)
+    condition, more = funnel_conditions(req)[step]
+    # Only compiled querysets and this module's constants are interpolated; values are
+    # parameters.
+    return RawSQL(f"{with_sql} SELECT user_id FROM talent_funnel WHERE {condition}",  # noqa: S608,S611
+                  params + more)
 
 
 @dataclass
@@ -361,13 +451,18 @@ class FunnelStep:
 
 
 def funnel(filters: TalentFilters) -> tuple[list[FunnelStep], FunnelRequirements]:
-    """Counts at each step toward intermediate, with conversions. One aggregate query (plus
-    three for the requirement set)."""
+    """Counts at each step toward intermediate, with conversions. One set-based aggregate
+    query (plus three for the requirement set)."""
     req = funnel_requirements()
     conditions = funnel_conditions(req)
-    counts = _funnel_annotated(filters, req).aggregate(**{
-        key: Count("pk", filter=cond) for key, cond in conditions.items()
-    })
+    with_sql, params = _funnel_with(filters, req)
+    columns = ", ".join(f"COUNT(CASE WHEN {sql} THEN 1 END)" for sql, _p in conditions.values())
+    for _sql_text, more in conditions.values():
+        params += more
+    with connection.cursor() as cursor:
+        cursor.execute(f"{with_sql} SELECT {columns} FROM talent_funnel",  # noqa: S608
+                       params)
+        counts = dict(zip(conditions, cursor.fetchone(), strict=True))
     steps: list[FunnelStep] = []
     first = counts["enrolled"] or 0
     previous: int | None = None
@@ -409,31 +504,48 @@ def cohort_progress_summary(filters: TalentFilters) -> tuple[list[CohortRow], De
     qs = Enrolment.objects.filter(user_id__in=_broker_ids(filters))
     if filters.cohort is not None:
         qs = qs.filter(cohort=filters.cohort)
-    hours = ExpressionWrapper(
-        _sum_subquery(LessonProgress, "credited_hours", completed_at__isnull=False)
-        + _sum_subquery(Attendance, "credited_hours"),
-        output_field=HOURS_FIELD,
+    enrolments_sql, params = _sql(qs.values_list("cohort_id", "user_id", "status")
+                                  .order_by())
+    hours_sql, hours_params = _user_hours_ctes(
+        qs.values("user_id") if _narrowed(filters) else None)
+    params += hours_params
+    status = Enrolment.Status
+    met, met_params = "FALSE", ()
+    if req.total_hours is not None:
+        met, met_params = "h.hours >= CAST(%s AS NUMERIC)", (req.total_hours,)
+    columns = [  # (SQL, parameters), in the order of CohortRow's figures
+        ("COUNT(CASE WHEN h.status <> %s THEN 1 END)", (status.WITHDRAWN,)),
+        ("COUNT(CASE WHEN h.status = %s THEN 1 END)", (status.COMPLETED,)),
+        ("COUNT(CASE WHEN h.status = %s THEN 1 END)", (status.WITHDRAWN,)),
+        (f"COUNT(CASE WHEN h.status <> %s AND {met} THEN 1 END)",
+         (status.WITHDRAWN, *met_params)),
+        ("AVG(CASE WHEN h.status <> %s THEN h.hours END)", (status.WITHDRAWN,)),
+    ]
+    for _column, more in columns:
+        params += more
+    cohort_table = connection.ops.quote_name(Cohort._meta.db_table)
+    sql = (
+        f"WITH talent_enrolments (cohort_id, user_id, status) AS ({enrolments_sql}), "  # noqa: S608
+        f"{hours_sql}, "
+        "talent_hours AS (SELECT e.cohort_id, e.status, "
+        "COALESCE(talent_lp.total, 0) + COALESCE(talent_att.total, 0) AS hours "
+        "FROM talent_enrolments e "
+        "LEFT JOIN talent_lp ON talent_lp.user_id = e.user_id "
+        "LEFT JOIN talent_att ON talent_att.user_id = e.user_id) "
+        f"SELECT c.id, c.code, c.name, {', '.join(column for column, _p in columns)} "
+        f"FROM talent_hours h JOIN {cohort_table} c ON c.id = h.cohort_id "
+        "GROUP BY c.id, c.code, c.name, c.starts_on ORDER BY c.starts_on DESC, c.code"
     )
-    qs = qs.annotate(b_hours=hours)
-    hours_met = (Q(b_hours__gte=req.total_hours) if req.total_hours is not None
-                 else Q(pk__isnull=True))
-    active = ~Q(status=Enrolment.Status.WITHDRAWN)
-    rows = (qs.values("cohort_id", "cohort__code", "cohort__name", "cohort__starts_on")
-            .annotate(
-                enrolled=Count("pk", filter=active),
-                completed=Count("pk", filter=Q(status=Enrolment.Status.COMPLETED)),
-                withdrawn=Count("pk", filter=Q(status=Enrolment.Status.WITHDRAWN)),
-                hours_met=Count("pk", filter=active & hours_met),
-                avg_hours=Avg("b_hours", filter=active),
-            ).order_by("-cohort__starts_on", "cohort__code"))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     result = []
-    for r in rows:
+    for cohort_id, code, name, enrolled, completed, withdrawn, hours_met, avg in rows:
         result.append(CohortRow(
-            cohort_id=r["cohort_id"], code=r["cohort__code"], name=r["cohort__name"],
-            enrolled=r["enrolled"], completed=r["completed"], withdrawn=r["withdrawn"],
-            hours_met=r["hours_met"],
-            avg_hours=Decimal(r["avg_hours"] or 0).quantize(Decimal("0.01")),
-            percent=round(r["hours_met"] * 100 / r["enrolled"]) if r["enrolled"] else 0,
+            cohort_id=cohort_id, code=code, name=name, enrolled=enrolled, completed=completed,
+            withdrawn=withdrawn, hours_met=hours_met,
+            avg_hours=Decimal(str(avg or 0)).quantize(Decimal("0.01")),
+            percent=round(hours_met * 100 / enrolled) if enrolled else 0,
         ))
     return result, req.total_hours
 
@@ -616,8 +728,49 @@ def certificate_counts(filters: TalentFilters) -> dict[str, int]:
 # --- The whole dashboard -------------------------------------------------------------------------
 
 
+FIGURES_CACHE_PREFIX = "talent:figures:v1:"
+
+
 def dashboard(filters: TalentFilters) -> dict[str, Any]:
-    """Every figure of the dashboard, for the page, the API and the exports."""
+    """Every figure of the dashboard (``dashboard_compute``) and ``as_of``, when they were
+    computed: for the page, the API and the exports.
+
+    ``ACADEMY_TALENT_FIGURES_CACHE_SECONDS`` (0: computed on every request) keeps the figures
+    of each filter set and language that long in the shared cache: at a province's scale
+    computing them takes seconds (bench/dashboard.py), and the page says "as of HH:MM".
+    When they expire, one request recomputes them while the others are given the previous
+    figures, with their own time; with none yet, the others wait for that one.
+    """
+    seconds = getattr(settings, "ACADEMY_TALENT_FIGURES_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        as_of = timezone.now()
+        return {**dashboard_compute(filters), "as_of": as_of}
+    key = FIGURES_CACHE_PREFIX + hashlib.sha256(json.dumps(
+        [sorted(filters.as_query().items()), get_language()]).encode()).hexdigest()
+    cached = cache.get(key)
+    if cached is not None and timezone.now() - cached["as_of"] < datetime.timedelta(
+            seconds=seconds):
+        return cached
+    if cache.add(key + ":computing", True, timeout=max(60, seconds)):
+        try:
+            as_of = timezone.now()
+            figures = {**dashboard_compute(filters), "as_of": as_of}
+            cache.set(key, figures, timeout=seconds * 4)
+        finally:
+            cache.delete(key + ":computing")
+        return figures
+    for _attempt in range(150):  # another request is computing them: up to 30 s
+        if cached is not None:
+            return cached
+        time.sleep(0.2)
+        cached = cache.get(key)
+    as_of = timezone.now()
+    return {**dashboard_compute(filters), "as_of": as_of}
+
+
+@without_jit()
+def dashboard_compute(filters: TalentFilters) -> dict[str, Any]:
+    """Every figure of the dashboard, computed now."""
     steps, req = funnel(filters)
     promotions = promotions_by_month(filters)
     cohorts, cohort_hours = cohort_progress_summary(filters)
@@ -638,21 +791,28 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
         "turnaround": grading_turnaround(filters),
         "practice": practice_rows,
         "practice_totals": practice_totals,
+        "practice_registered": _practice_registered(filters, practice_rows),
         "certificates": certificate_counts(filters),
     }
+
+
+def _practice_registered(filters: TalentFilters, rows: list[PracticeRow]):
+    from .registered import practice_comparison
+
+    return practice_comparison(filters, rows)
 
 
 # --- Drill-down ---------------------------------------------------------------------------------
 
 
-DRILL_KEYS = ("step", "promoted", "sitting", "passed", "practice_month")
+DRILL_KEYS = ("step", "promoted", "promoted_level", "sitting", "passed", "practice_month")
 
 
 def brokers_for(filters: TalentFilters, drill: dict[str, str] | None = None
                 ) -> QuerySet[BrokerProfile]:
     """The brokers behind a number: the filters plus one figure's own condition.
 
-    ``drill``: ``step`` (a funnel step), ``promoted`` (YYYY-MM, with the level filter),
+    ``drill``: ``step`` (a funnel step), ``promoted`` (YYYY-MM, and ``promoted_level``),
     ``sitting`` (+ ``passed=1``: brokers with a released attempt at the sitting, passed),
     ``practice_month`` (YYYY-MM: brokers with an approved record that month). Unknown keys
     are ignored.
@@ -662,11 +822,12 @@ def brokers_for(filters: TalentFilters, drill: dict[str, str] | None = None
     step = drill.get("step")
     if step in dict(FUNNEL_STEPS):
         req = funnel_requirements()
-        qs = _funnel_annotated(filters, req).filter(funnel_conditions(req)[step])
+        qs = qs.filter(user_id__in=_funnel_brokers(filters, req, step))
     month = _month(drill.get("promoted"))
     if month is not None:
-        qs = _promoted(filters).filter(level_since__year=month.year,
-                                       level_since__month=month.month)
+        from .history import promoted_brokers
+
+        qs = promoted_brokers(filters, month, drill.get("promoted_level"))
     sitting = drill.get("sitting")
     if sitting and sitting.isdigit():
         attempts = _attempts(filters).filter(sitting_id=int(sitting),

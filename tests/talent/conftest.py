@@ -118,3 +118,19 @@ def bureau_client(client, auditor, mfa_enrolled):
     mfa_enrolled(auditor)
     client.force_login(auditor)
     return client
+
+
+def certificate_for(broker, *, level_code: str = "intermediate", status: str = "valid",
+                    valid_until: datetime.date | None = None,
+                    issued_at: datetime.datetime | None = None):
+    """A certificate row as issuance leaves it (no PDF or credential: the lists do not need
+    them)."""
+    from certificates.models import Certificate
+
+    issued_at = issued_at or timezone.now() - datetime.timedelta(days=30)
+    return Certificate.objects.create(
+        broker=broker, level=level(level_code), serial=f"TEST-{next(_codes):06d}",
+        holder_name=broker.full_name, issued_at=issued_at,
+        valid_from=timezone.localdate(issued_at), valid_until=valid_until, status=status,
+        status_changed_at=issued_at, subject_salt="0" * 32,
+    )

@@ -17,6 +17,7 @@ from academy.audit.services import audit_record
 from academy.talent.exports import safe_cell
 from tests.audit.tamper import audit_tamper
 from tests.factories import BrokerFactory
+from tests.talent.conftest import certificate_for
 
 pytestmark = pytest.mark.django_db
 
@@ -143,13 +144,15 @@ def test_audit_viewer_shows_where_the_chain_breaks(bureau_client, population):
     assert 'data-chain="broken"' in response.content.decode()
 
 
-@pytest.mark.parametrize("name", ["talent:dashboard", "talent:broker_list", "talent:audit"])
+@pytest.mark.parametrize("name", ["talent:dashboard", "talent:broker_list", "talent:audit",
+                                  "talent:registered_list", "talent:export_list"])
 def test_pages_cost_constant_queries(bureau_client, population, name):
     def count() -> int:
         with CaptureQueriesContext(connection) as ctx:
             assert bureau_client.get(reverse(name)).status_code == 200
         return len(ctx.captured_queries)
 
+    count()  # the session's first request also loads the user's roles: not per data size
     small = count()
     for _ in range(15):
         broker = BrokerFactory()
@@ -180,10 +183,13 @@ def test_api_constant_queries(bureau_client, population):
         return len(ctx.captured_queries)
 
     urls = ["/api/v1/talent-pool/summary/", "/api/v1/talent-pool/brokers/",
-            "/api/v1/talent-pool/results/"]
+            "/api/v1/talent-pool/results/", "/api/v1/talent-pool/certificates/"]
+    certificate_for(population.brokers["b4"])
+    count(urls[0])  # the session's first request also loads the user's roles
     small = [count(u) for u in urls]
     for _ in range(10):
-        BrokerFactory()
+        broker = BrokerFactory()
+        certificate_for(broker)
     assert [count(u) for u in urls] == small
 
 

@@ -97,9 +97,10 @@ def test_promotions_by_month_and_year(population):
     region_b = selectors.promotions_by_month(TalentFilters(region=population.region_b))
     assert sum(r.count for r in region_b) == 2
     for row in rows:
-        # The drill link carries the level as a filter, the month as the figure's own key.
-        filters = TalentFilters(level=level(row.drill["level"]))
-        assert selectors.brokers_for(filters, row.drill).count() == row.count
+        # The drill link carries the month and the level reached as the figure's own keys.
+        assert row.drill == {"promoted": row.month.strftime("%Y-%m"),
+                             "promoted_level": row.level_code}
+        assert selectors.brokers_for(TalentFilters(), row.drill).count() == row.count
 
 
 def test_exam_results_by_sitting(population):

@@ -1,0 +1,39 @@
+"""The audit trail viewer's selection: events by actor, action, subject, person and date."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from academy.audit.models import AuditEvent
+
+from .forms import AuditFilterForm
+
+
+def audit_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
+    """The events the (bound) filter form selects, newest first; all of them if it is
+    invalid (its errors show inline)."""
+    qs = AuditEvent.objects.order_by("-seq")
+    if not form.is_valid():
+        return qs
+    data = form.cleaned_data
+    if data.get("actor"):
+        qs = qs.filter(actor_label__icontains=data["actor"])
+    if data.get("action"):
+        qs = qs.filter(action__icontains=data["action"])
+    if data.get("subject"):
+        term = data["subject"]
+        qs = qs.filter(Q(subject_label__icontains=term) | Q(subject_type__icontains=term)
+                       | Q(subject_id=term))
+    if data.get("person"):
+        qs = qs.filter(person_id=data["person"])
+    tz = timezone.get_current_timezone()
+    if data.get("date_from"):
+        qs = qs.filter(occurred_at__gte=datetime.datetime.combine(
+            data["date_from"], datetime.time.min, tzinfo=tz))
+    if data.get("date_to"):
+        qs = qs.filter(occurred_at__lt=datetime.datetime.combine(
+            data["date_to"] + datetime.timedelta(days=1), datetime.time.min, tzinfo=tz))
+    return qs
