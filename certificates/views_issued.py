@@ -307,7 +307,8 @@ def filing(request):
     administrators who ask). Downloading is a POST: it writes to the audit trail."""
     is_admin = user_has_role(request.user, Role.ADMIN)
     levels = list(filed_levels())
-    form = FilingForm(request.POST or None, levels=levels, allow_full_id=is_admin)
+    form = FilingForm(request.POST if request.method == "POST" else None, levels=levels,
+                      allow_full_id=is_admin)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         filters = FilingFilters(level=data["level"], include_expired=data["include_expired"],
