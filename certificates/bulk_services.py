@@ -136,7 +136,7 @@ def bulk_cohort_issue_start(*, actor: Any, cohort_id: int, chunk: int = CHUNK) -
     if not total:
         raise ApplicationError(gettext_lazy("No brokers are enrolled in this cohort."))
     params = {"cohort_id": cohort.pk, "cohort": cohort.name, "level_id": level.pk,
-              "level": level.name}
+              "level": level.name, "level_code": level.code}
     return _start(actor=actor, kind=BulkRun.Kind.ISSUE_COHORT,
                   active_key=f"issue_cohort:{cohort.pk}", params=params, total=total,
                   chunk=chunk)

@@ -84,6 +84,15 @@ def bulk_detail(request, pk: int):
         items = items.filter(outcome=outcome)
     page = Paginator(items.order_by("outcome", "label", "subject_id"), 100) \
         .get_page(request.GET.get("page"))
+    if run.kind == BulkRun.Kind.ISSUE_COHORT:
+        # For the "issue by hand" links of brokers left out (the manual issue page takes the
+        # broker's e-mail address): one query for the page.
+        from academy.people.models import User
+
+        emails = dict(User.objects.filter(pk__in=[i.subject_id for i in page.object_list])
+                      .values_list("pk", "email"))
+        for item in page.object_list:
+            item.email = emails.get(item.subject_id, "")
     return render(request, "certificates/bulk/detail.html", {
         "run": run, "progress": bulk_run_progress(run), "page": page,
         "outcomes": BulkRunItem.Outcome.choices, "outcome": outcome,

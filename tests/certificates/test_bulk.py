@@ -275,6 +275,10 @@ def test_an_admin_starts_a_cohort_run_and_watches_it(client, cohort_story):
     html = client.get(f"/certificates/bulk/{run.pk}/").content.decode()
     assert "data-progress-url" not in html  # finished: no more polling
     assert "赵六" in html and 'data-outcome="not_ready"' in html
+    # Bulk never forces an issue; the administrator may issue to one broker by hand.
+    assert html.count('data-testid="issue-by-hand"') == 1
+    assert f"?broker={cohort_story['waiting'].email.replace('@', '%40')}&amp;level=" \
+        "intermediate" in html
     filtered = client.get(f"/certificates/bulk/{run.pk}/?outcome=issued").content.decode()
     assert filtered.count('data-outcome="issued"') == 2 and "赵六" not in filtered
 
@@ -298,13 +302,16 @@ def test_auditors_watch_runs_but_start_nothing(client, cohort_story, admin):
     client.force_login(_staff("auditor"))
     html = client.get("/certificates/bulk/").content.decode()
     assert "cohort-issue-form" not in html and f"/certificates/bulk/{run.pk}/" in html
-    assert client.get(f"/certificates/bulk/{run.pk}/").status_code == 200
+    _run_to_the_end(run.pk)
+    detail = client.get(f"/certificates/bulk/{run.pk}/")
+    assert detail.status_code == 200 and "赵六" in detail.content.decode()
+    assert "issue-by-hand" not in detail.content.decode()
     assert client.get(f"/certificates/bulk/{run.pk}/progress/").status_code == 200
     assert client.post("/certificates/bulk/rerender/", {}).status_code == 403
     assert client.post("/certificates/bulk/issue-cohort/",
                        {"cohort": cohort_story["cohort"].pk}).status_code == 403
     assert client.post(f"/certificates/bulk/{run.pk}/resume/").status_code == 403
-    assert BulkRun.objects.count() == 1
+    assert BulkRun.objects.count() == 1 and run.items.count() == 4
 
 
 @pytest.mark.parametrize("role", ["trainer", "broker"])
