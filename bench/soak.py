@@ -88,7 +88,9 @@ class Background:
 
     def stop(self) -> None:
         if self.proc.poll() is None:
-            os.killpg(self.proc.pid, signal.SIGTERM)
+            # The leader only: Celery's main process then stops its pool children itself (a
+            # SIGTERM to the whole group would make it log each child's death as an error).
+            os.kill(self.proc.pid, signal.SIGTERM)
             try:
                 self.proc.wait(30)
             except subprocess.TimeoutExpired:
