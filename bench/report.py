@@ -53,14 +53,16 @@ NOTES = {"soak": "run by `make soak`, not part of `make bench`"}
 
 def latest_results(folder: Path = BENCH_DIR) -> dict[str, tuple[Path, dict]]:
     """The newest ``<name>-<stamp>.json`` of each benchmark name, parsed."""
-    newest: dict[str, tuple[str, Path]] = {}
+    # Newest by modification time: the scripts stamp names in local time or UTC as their
+    # machine's clock says, so the names do not sort across runs.
+    newest: dict[str, tuple[float, Path]] = {}
     for path in folder.glob("*.json") if folder.is_dir() else []:
         match = RESULT.match(path.name)
         if not match:
             continue  # state files such as examinees.json, dashboard-catalogue.json
-        name, stamp = match["name"], match["stamp"]
-        if name not in newest or stamp > newest[name][0]:
-            newest[name] = (stamp, path)
+        name, mtime = match["name"], path.stat().st_mtime
+        if name not in newest or mtime > newest[name][0]:
+            newest[name] = (mtime, path)
     results = {}
     for name, (_stamp, path) in newest.items():
         try:
@@ -175,7 +177,7 @@ def _scalars(data: object, prefix: str = "") -> list[tuple[str, object]]:
     if isinstance(data, dict):
         out = []
         for key, value in data.items():
-            if key in ("args", "verdicts", "verdict", "when", "samples"):
+            if key in ("args", "verdicts", "verdict", "when", "date", "command", "samples"):
                 continue
             out += _scalars(value, f"{prefix}{key}.")
         return out
@@ -298,12 +300,13 @@ def render(results: dict[str, tuple[Path, dict]], *, now: datetime.datetime,
     if not results:
         lines += ["", "No results in var/bench/ yet: run `make bench`."]
     for name, (path, data) in results.items():
-        when = data.get("when") or datetime.datetime.fromtimestamp(
-            path.stat().st_mtime).strftime("%Y-%m-%dT%H:%M:%S")
+        when = data.get("when") or data.get("date") or datetime.datetime.fromtimestamp(
+            path.stat().st_mtime).astimezone().strftime("%Y-%m-%dT%H:%M:%S%z")
         script = COMMANDS.get(name, f"bench/{name}.py")
         args = _args_line(data.get("args"))
+        command = data.get("command") or f"{script}{' ' + args if args else ''}"
         lines += ["", f"## {TITLES.get(name, name)}", "",
-                  f"- Run: {when}, `{script}{' ' + args if args else ''}`"
+                  f"- Run: {when}, `{command}`"
                   + (f" ({NOTES[name]})" if name in NOTES else ""),
                   f"- Result file: `var/bench/{path.name}`", ""]
         lines += FIGURES.get(name, figures_generic)(data)
