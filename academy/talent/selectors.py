@@ -745,8 +745,7 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
     if seconds <= 0:
         as_of = timezone.now()
         return {**dashboard_compute(filters), "as_of": as_of}
-    key = FIGURES_CACHE_PREFIX + hashlib.sha256(json.dumps(
-        [sorted(filters.as_query().items()), get_language()]).encode()).hexdigest()
+    key = figures_cache_key(filters)
     cached = cache.get(key)
     if cached is not None and timezone.now() - cached["as_of"] < datetime.timedelta(
             seconds=seconds):
@@ -766,6 +765,12 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
         cached = cache.get(key)
     as_of = timezone.now()
     return {**dashboard_compute(filters), "as_of": as_of}
+
+
+def figures_cache_key(filters: TalentFilters) -> str:
+    """The cache key of the figures for ``filters`` in the active language."""
+    return FIGURES_CACHE_PREFIX + hashlib.sha256(json.dumps(
+        [sorted(filters.as_query().items()), get_language()]).encode()).hexdigest()
 
 
 @without_jit()

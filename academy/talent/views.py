@@ -113,6 +113,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(*BUREAU)
+@selectors.without_jit()  # a funnel step's drill-down is one large aggregate
 def broker_list(request: HttpRequest) -> HttpResponse:
     if _wants_export(request):
         return _export(request, "brokers")
