@@ -95,8 +95,33 @@ class SummaryView(APIView):
                           "income": str(r.income)} for r in f["practice"]],
             "practice_totals": {k: str(v) if not isinstance(v, int) else v
                                 for k, v in f["practice_totals"].items()},
+            "practice_registered": _comparison(f["practice_registered"]),
             "certificates": f["certificates"],
         })
+
+
+def _money(value) -> str | None:
+    return None if value is None else str(value)
+
+
+def _comparison(c) -> dict[str, Any]:
+    """Recorded practice against the city's registered totals (``registered.py``)."""
+    if not c.comparable:
+        return {"comparable": False, "rows": [], "totals": None}
+    return {
+        "comparable": True,
+        "rows": [{"month": r.month.strftime("%Y-%m"), "region": r.region_code,
+                  "records": r.records, "amount": str(r.amount), "income": str(r.income),
+                  "registered_count": r.registered.deal_count if r.registered else None,
+                  "registered_amount": _money(r.registered.contract_amount
+                                              if r.registered else None),
+                  "registered_income": _money(r.registered.technical_income
+                                              if r.registered else None),
+                  "gap_count": r.gap_count, "gap_amount": _money(r.gap_amount),
+                  "gap_income": _money(r.gap_income)} for r in c.rows],
+        "totals": {k: (v if v is None or isinstance(v, int) else str(v))
+                   for k, v in c.totals.items()} if c.entered else None,
+    }
 
 
 class TalentBrokerSerializer(serializers.ModelSerializer):

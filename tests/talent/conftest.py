@@ -133,4 +133,5 @@ def certificate_for(broker, *, level_code: str = "intermediate", status: str = "
         holder_name=broker.full_name, issued_at=issued_at,
         valid_from=timezone.localdate(issued_at), valid_until=valid_until, status=status,
         status_changed_at=issued_at, subject_salt="0" * 32,
+        revoked_at=issued_at if status == "revoked" else None,
     )
