@@ -16,3 +16,58 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"detail": str(exc.message), **exc.extra}, status=status.HTTP_400_BAD_REQUEST
         )
     return drf_exception_handler(exc, context)
+
+
+# Every endpoint can answer with these; the hook below documents them where an endpoint does
+# not say more itself, so that the schema matches what clients (and Schemathesis) receive.
+_ERROR_SCHEMA = {
+    "type": "object",
+    "description": "An error: ``detail`` says why (a field-by-field object for invalid input).",
+    "properties": {"detail": {"type": "string"}, "code": {"type": "string"}},
+    "additionalProperties": True,
+}
+_ERROR_DESCRIPTIONS = {
+    "400": "Invalid input.",
+    "401": "Not signed in (no valid session or token).",
+    "403": "Not allowed for this role, or a staff account without two-factor authentication.",
+    "404": "Not found, or not visible to the caller.",
+    "405": "Method not allowed.",
+    "415": "Unsupported media type.",
+    "429": "Too many requests: try again later.",
+}
+
+
+def document_error_responses(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """drf-spectacular postprocessing hook: add the error answers every operation can give
+    (400 for input, 401/403 unless anonymous callers are allowed, 404 for a path with an
+    object, 405, 415 for a body, 429) with one ``Error`` schema, unless documented already."""
+    result.setdefault("components", {}).setdefault("schemas", {})["Error"] = _ERROR_SCHEMA
+    reference = {"application/json": {"schema": {"$ref": "#/components/schemas/Error"}}}
+    for path, operations in result.get("paths", {}).items():
+        for operation in operations.values():
+            if not isinstance(operation, dict) or "responses" not in operation:
+                continue
+            codes = ["400", "405", "429"]
+            if {} not in operation.get("security", [{}]):
+                codes += ["401", "403"]
+            parameters = {parameter.get("name") for parameter in operation.get("parameters", [])}
+            if "{" in path or "page" in parameters:  # a page past the end is a 404 too
+                codes.append("404")
+            if "requestBody" in operation:
+                codes.append("415")
+            for code in codes:
+                operation["responses"].setdefault(
+                    code, {"description": _ERROR_DESCRIPTIONS[code], "content": reference})
+    return result
+
+
+def not_found(request, exception=None):
+    """404 handler: JSON under /api/ (an id that no route matches, e.g. a negative one), the
+    site's page elsewhere."""
+    from django.http import JsonResponse
+    from django.utils.translation import gettext
+    from django.views.defaults import page_not_found
+
+    if request.path.startswith("/api/"):
+        return JsonResponse({"detail": gettext("Not found."), "code": "not_found"}, status=404)
+    return page_not_found(request, exception)

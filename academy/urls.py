@@ -12,6 +12,8 @@ admin.site.site_header = _("Broker Academy back office")
 admin.site.site_title = _("Broker Academy")
 admin.site.index_title = _("Administration")
 
+handler404 = "academy.api.not_found"
+
 urlpatterns = [
     path("healthz", ui_views.healthz, name="healthz"),
     path(".well-known/jwks.json", certificate_views.jwks, name="well-known-jwks"),

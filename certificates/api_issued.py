@@ -176,6 +176,15 @@ class StatusListView(PublicView):
 
     renderer_classes = [VcJwtRenderer, JSONRenderer]
 
+    def _errors_as_json(self) -> None:
+        """An error is JSON, labelled so, whatever the client accepts (not a VC-JWT)."""
+        self.request.accepted_renderer = JSONRenderer()
+        self.request.accepted_media_type = JSONRenderer.media_type
+
+    def handle_exception(self, exc):
+        self._errors_as_json()
+        return super().handle_exception(exc)
+
     @extend_schema(responses={(200, "application/vc+jwt"): OpenApiTypes.STR,
                               (200, "application/json"): OpenApiTypes.OBJECT}, auth=[])
     def get(self, request, list_id: int):
@@ -185,6 +194,7 @@ class StatusListView(PublicView):
             try:
                 body: Any = status_list_signed(list_id)
             except SigningKeyMissing:
+                self._errors_as_json()
                 return Response({"detail": "The issuer's signing key is not installed."},
                                 status=503)
         else:

@@ -9,7 +9,7 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -102,7 +102,20 @@ class PracticeRecordListView(APIView):
 
     parser_classes = [JSONParser, MultiPartParser, FormParser]
 
-    @extend_schema(responses=PracticeRecordSerializer(many=True))
+    @extend_schema(
+        operation_id="practice_records_list",
+        parameters=[
+            OpenApiParameter("broker", int, description="Only this broker's records."),
+            OpenApiParameter("status", str, enum=PracticeRecord.Status.values),
+            OpenApiParameter("page", int, description="A page of 50, from 1."),
+        ],
+        responses=inline_serializer("PaginatedPracticeRecordList", fields={
+            "count": serializers.IntegerField(),
+            "next": serializers.URLField(allow_null=True),
+            "previous": serializers.URLField(allow_null=True),
+            "results": PracticeRecordSerializer(many=True),
+        }),
+    )
     def get(self, request):
         records = practice_records_visible_to(request.user).prefetch_related("evidence")
         if request.query_params.get("broker"):
@@ -117,7 +130,8 @@ class PracticeRecordListView(APIView):
         page = paginator.paginate_queryset(records, request, view=self)
         return paginator.get_paginated_response(PracticeRecordSerializer(page, many=True).data)
 
-    @extend_schema(request=PracticeRecordWriteSerializer, responses=PracticeRecordSerializer)
+    @extend_schema(request=PracticeRecordWriteSerializer,
+                   responses={201: PracticeRecordSerializer})
     def post(self, request):
         if not user_has_role(request.user, Role.BROKER) or not hasattr(request.user,
                                                                         "broker_profile"):

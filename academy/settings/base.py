@@ -196,6 +196,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "academy.api.document_error_responses",
+    ],
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     # Several models have a field called "status"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {

@@ -61,13 +61,16 @@ class GradingQueueView(APIView):
         tags=["exams grading"],
         parameters=[OpenApiParameter("sitting", int, description="Only this sitting.")],
         responses={200: GradingQueueEntrySerializer(many=True), 401: NOT_A_GRADER,
-                   403: NOT_A_GRADER},
+                   403: NOT_A_GRADER,
+                   404: OpenApiResponse(ErrorSerializer, description="No such sitting.")},
     )
     def get(self, request):
         sitting = None
         raw = request.query_params.get("sitting")
         if raw:
-            sitting = get_object_or_404(Sitting, pk=raw) if raw.isdigit() else None
+            # isdigit() alone accepts "²" and other digits int() refuses.
+            is_id = raw.isascii() and raw.isdigit()
+            sitting = get_object_or_404(Sitting, pk=raw) if is_id else None
             if sitting is None:
                 return Response({"detail": "sitting must be an id"}, status=400)
         entries = grading_queue(grader=request.user, sitting=sitting, limit=QUEUE_LIMIT)
