@@ -57,14 +57,19 @@ lock: $(INSTALLED)
 # Extra arguments: `make bench BENCH_ARGS="--brokers 500"`; see bench/exam_save.py --help.
 # Then the reminder sweeps over 100,000 enrolments (BENCH_SWEEPS_DATABASE_URL, default
 # .../academy_bench_sweeps, recreated; about 3 minutes): `BENCH_SWEEPS_ARGS="--enrolments 20000"`.
+# Then the bureau's pages at 1,000, 10,000 and 100,000 brokers (BENCH_DASHBOARD_DATABASE_URL,
+# default .../academy_bench_dashboard, recreated; Redis for the figures cache; about 15 minutes):
+# `BENCH_DASHBOARD_ARGS="--sizes 1000,10000"`; see bench/dashboard.py --help.
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
 BENCH_SWEEPS_ARGS ?=
+BENCH_DASHBOARD_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
+	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(VENV_PYTHON) bench/report.py
 
 # The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers
