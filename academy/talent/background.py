@@ -64,7 +64,14 @@ def export_request(*, user: Any, kind: ExportKind, file_format: str, spec: Spec,
         def queue() -> None:
             from .tasks import talent_export_run
 
-            talent_export_run.delay(export.pk)
+            try:
+                talent_export_run.delay(export.pk)
+            except Exception:  # noqa: BLE001 - the broker is down: say so, never a 500
+                logger.exception("Could not queue export %s (the broker is unreachable)",
+                                 export.pk)
+                TalentExport.objects.filter(pk=export.pk, status=Status.PENDING).update(
+                    status=Status.FAILED, finished_at=timezone.now(),
+                    error="not queued: the task broker was unreachable; request it again")
 
         transaction.on_commit(queue)
     return export

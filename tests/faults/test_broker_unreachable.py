@@ -82,3 +82,20 @@ def test_a_review_is_saved_and_readiness_scheduled_when_the_email_cannot_be_queu
     assert record.status == PracticeRecord.Status.APPROVED
     assert heard == [(record.pk, True)]  # the certification rules still hear of it
     assert any("practice review e-mail" in r.getMessage() for r in caplog.records)
+
+
+def test_an_export_that_cannot_be_queued_is_marked_failed_not_a_500(
+        broker_down, django_capture_on_commit_callbacks, caplog):
+    from academy.talent.background import export_request
+    from academy.talent.export_kinds import export_kind
+    from academy.talent.models import TalentExport
+
+    auditor = UserFactory(roles=["auditor"])
+    with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
+        export = export_request(user=auditor, kind=export_kind("brokers"), file_format="xlsx",
+                                spec={})
+
+    export.refresh_from_db()
+    assert export.status == TalentExport.Status.FAILED  # the page says so; no endless wait
+    assert "broker was unreachable" in export.error
+    assert any(f"Could not queue export {export.pk}" in r.getMessage() for r in caplog.records)
