@@ -9,7 +9,7 @@ from typing import Any
 from django.http import FileResponse, HttpResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import extend_schema
+from drf_spectacular.utils import extend_schema, extend_schema_field
 from rest_framework import generics, serializers
 from rest_framework.exceptions import NotFound
 from rest_framework.permissions import AllowAny
@@ -23,6 +23,7 @@ from academy.people.roles import HasRole, Role
 from .credentials import SigningKeyMissing, issuer_profile, published_jwks
 from .issued import Certificate
 from .pdf import verify_url
+from .renewal import certificate_renew, certificate_renewal_state
 from .selectors_issued import certificates_visible_to, public_status, verify_rate_exceeded
 from .serials import serial_clean
 from .status_list import status_list_credential, status_list_signed
@@ -53,6 +54,33 @@ class CertificateSerializer(serializers.ModelSerializer):
         return bool(obj.credential)
 
 
+class RenewalSerializer(serializers.Serializer):
+    applicable = serializers.BooleanField(help_text="Whether the level's certificates expire.")
+    eligible = serializers.BooleanField()
+    reason = serializers.CharField(help_text="Why it may not be renewed yet (empty if it may).")
+    hours_required = serializers.DecimalField(max_digits=7, decimal_places=2, allow_null=True,
+                                              source="required")
+    hours_done = serializers.DecimalField(max_digits=9, decimal_places=2, source="done")
+    opens_on = serializers.DateField(allow_null=True)
+
+
+class CertificateDetailSerializer(CertificateSerializer):
+    renewal = serializers.SerializerMethodField()
+
+    class Meta(CertificateSerializer.Meta):
+        fields = [*CertificateSerializer.Meta.fields, "renewal"]
+
+    @extend_schema_field(RenewalSerializer)
+    def get_renewal(self, obj: Certificate) -> dict[str, Any]:
+        return RenewalSerializer(certificate_renewal_state(certificate=obj)).data
+
+
+class RenewRequestSerializer(serializers.Serializer):
+    reason = serializers.CharField(max_length=500, required=False, allow_blank=True,
+                                   help_text="Administrators: the reason for renewing a "
+                                             "certificate that is not yet eligible.")
+
+
 class CertificateListView(generics.ListAPIView):
     """Certificates the caller may see: a broker's own; every one for auditors and admins."""
 
@@ -64,11 +92,36 @@ class CertificateListView(generics.ListAPIView):
 
 
 class CertificateDetailView(generics.RetrieveAPIView):
-    serializer_class = CertificateSerializer
+    """One certificate, with where it stands toward renewal."""
+
+    serializer_class = CertificateDetailSerializer
     permission_classes = [HasRole.of(Role.BROKER, Role.AUDITOR, Role.ADMIN)]
 
     def get_queryset(self):
         return certificates_visible_to(self.request.user)
+
+
+class CertificateRenewView(APIView):
+    """Renew a certificate: its holder once it is eligible (renewal window open, renewal hours
+    met), or an administrator (also before, with a reason). 201 with the new certificate; 200
+    with it if the certificate was renewed already; 400 with the reason if it may not be."""
+
+    permission_classes = [HasRole.of(Role.BROKER, Role.ADMIN)]
+
+    @extend_schema(request=RenewRequestSerializer,
+                   responses={201: CertificateSerializer, 200: CertificateSerializer,
+                              400: OpenApiTypes.OBJECT})
+    def post(self, request, pk: int):
+        certificate = get_object_or_404(certificates_visible_to(request.user), pk=pk)
+        payload = RenewRequestSerializer(data=request.data)
+        payload.is_valid(raise_exception=True)
+        try:
+            renewal = certificate_renew(certificate_id=certificate.pk, actor=request.user,
+                                        reason=payload.validated_data.get("reason", ""))
+        except ApplicationError as exc:
+            return Response({"detail": str(exc)}, status=400)
+        return Response(CertificateSerializer(renewal).data,
+                        status=201 if renewal.renewed_now else 200)
 
 
 class CertificatePdfView(APIView):

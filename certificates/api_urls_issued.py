@@ -9,6 +9,8 @@ from . import api_issued as api
 urlpatterns = [
     path("certificates/", api.CertificateListView.as_view(), name="api-certificates"),
     path("certificates/<int:pk>/", api.CertificateDetailView.as_view(), name="api-certificate"),
+    path("certificates/<int:pk>/renew/", api.CertificateRenewView.as_view(),
+         name="api-certificate-renew"),
     path("certificates/<int:pk>/pdf/", api.CertificatePdfView.as_view(),
          name="api-certificate-pdf"),
     path("certificates/<int:pk>/credential/", api.CertificateCredentialView.as_view(),

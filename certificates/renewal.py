@@ -171,6 +171,7 @@ def certificate_renewal_state(*, certificate: Certificate, today: datetime.date 
     required = policy.renewal_hours if policy.renewal_hours else None
     if done is None:
         done = certificate_renewal_hours(certificate_id=certificate.pk)
+    done = Decimal(done or 0).quantize(Decimal("0.01"))
     opens_on = certificate.valid_until - datetime.timedelta(days=renewal_window_days())
     common = {"applicable": True, "required": required, "done": done, "opens_on": opens_on}
     if today < opens_on:

@@ -83,6 +83,9 @@ ROWS = {
     "well-known-jwks": Row(everyone(OK), note="public keys"),
     "api-certificates": Row(API_OWN, note="brokers: their own; auditors and admins: all"),
     "api-certificate": Row(API_OWN, kwargs=_pk),
+    "api-certificate-renew": Row(
+        {**API_OWN, "broker": 400, "auditor": DENIED, "admin": 400}, kwargs=_pk, method="post",
+        note="the holder or an admin; a certificate that does not expire: 400 with the reason"),
     "api-certificate-pdf": Row(API_OWN, kwargs=_pk_pdf),
     "api-certificate-credential": Row(API_OWN, kwargs=_pk_credential),
     "api-verify": Row(everyone(OK), kwargs=_serial, note="public, rate-limited"),

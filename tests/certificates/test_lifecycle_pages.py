@@ -280,3 +280,37 @@ def test_brokers_and_trainers_cannot_export(client):
         client.force_login(user)
         assert client.post("/en/certificates/filing/").status_code == 403
     assert not AuditEvent.objects.filter(action="certificates.filing_exported").exists()
+
+
+# --- API ---------------------------------------------------------------------------------------
+
+
+def test_the_api_shows_renewal_and_renews_for_the_holder(client, policy):
+    broker = BrokerFactory()
+    old = held(broker, expires_in=30)
+    client.force_login(broker)
+    detail = client.get(f"/api/v1/certificates/{old.pk}/").json()
+    assert detail["renewal"]["eligible"] is False and detail["renewal"]["applicable"] is True
+    assert detail["renewal"]["hours_required"] == "24.00"
+    assert detail["renewal"]["hours_done"] == "0.00"
+    refused = client.post(f"/api/v1/certificates/{old.pk}/renew/")
+    assert refused.status_code == 400 and "24.00" in refused.json()["detail"]
+    earn(broker, CourseFactory(area=area("policy")), "24")
+    created = client.post(f"/api/v1/certificates/{old.pk}/renew/")
+    assert created.status_code == 201
+    assert created.json()["renewed_from"] == old.pk and created.json()["source"] == "renewal"
+    again = client.post(f"/api/v1/certificates/{old.pk}/renew/")
+    assert again.status_code == 200 and again.json()["id"] == created.json()["id"]
+    other = issue(BrokerFactory())
+    assert client.post(f"/api/v1/certificates/{other.pk}/renew/").status_code == 404
+
+
+def test_an_admin_renews_early_through_the_api_with_a_reason(client, admin, auditor, policy):
+    certificate = held(BrokerFactory(), expires_in=300)
+    client.force_login(auditor)
+    assert client.post(f"/api/v1/certificates/{certificate.pk}/renew/").status_code == 403
+    client.force_login(admin)
+    assert client.post(f"/api/v1/certificates/{certificate.pk}/renew/").status_code == 400
+    response = client.post(f"/api/v1/certificates/{certificate.pk}/renew/",
+                           {"reason": "豁免"}, content_type="application/json")
+    assert response.status_code == 201
