@@ -16,6 +16,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class BulkRun(models.Model):
@@ -28,7 +29,7 @@ class BulkRun(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("waiting")
         RUNNING = "running", _("running")
-        DONE = "done", _("finished")
+        DONE = "done", pgettext_lazy("bulk run status", "finished")
         FAILED = "failed", _("failed")
 
     UNFINISHED = (Status.PENDING, Status.RUNNING)
@@ -94,7 +95,7 @@ class BulkRunItem(models.Model):
     re-rendering run could not render."""
 
     class Outcome(models.TextChoices):
-        ISSUED = "issued", _("issued")
+        ISSUED = "issued", pgettext_lazy("bulk run outcome", "issued")
         HELD = "held", _("already held")
         NOT_READY = "not_ready", _("not ready")
         REFUSED = "refused", _("not issued")
