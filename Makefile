@@ -60,16 +60,20 @@ lock: $(INSTALLED)
 # Then the bureau's pages at 1,000, 10,000 and 100,000 brokers (BENCH_DASHBOARD_DATABASE_URL,
 # default .../academy_bench_dashboard, recreated; Redis for the figures cache; about 15 minutes):
 # `BENCH_DASHBOARD_ARGS="--sizes 1000,10000"`; see bench/dashboard.py --help.
+# Then certificate issuance through a real worker (BENCH_CERTS_DATABASE_URL, default
+# .../academy_bench_certs, recreated; a private redis-server): `BENCH_CERTS_ARGS="--count 10000"`.
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
 BENCH_SWEEPS_ARGS ?=
+BENCH_CERTS_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
 	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
+	$(VENV_PYTHON) bench/certificates.py $(BENCH_CERTS_ARGS)
 	$(VENV_PYTHON) bench/report.py
 
 # The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers
