@@ -25,7 +25,7 @@ from typing import Any
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Exists, Max, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -38,6 +38,7 @@ from .designs import (
     EDITABLE_FIELDS,
     IMAGE_FIELDS,
     CertificateDesign,
+    CertificateRendering,
     design_active,
 )
 from .issued import Certificate
@@ -75,6 +76,18 @@ def design_draft_or_template() -> CertificateDesign:
         return draft
     return CertificateDesign(status=CertificateDesign.Status.DRAFT,
                              **{**design_active().values(), "note": ""})
+
+
+def design_pdfs_behind(design: CertificateDesign) -> int:
+    """How many valid or expired certificates keep a stored PDF not rendered in ``design``
+    (an earlier version, or rendered before versions were recorded): what a re-rendering run
+    would bring up to date. One query."""
+    rendered = CertificateRendering.objects.filter(certificate=OuterRef("pk"),
+                                                   language="zh-hans")
+    rendered = (rendered.filter(design_id=design.pk) if design.pk
+                else rendered.filter(design__isnull=True))
+    return (Certificate.objects.filter(status__in=Certificate.ACTIVE).exclude(pdf="")
+            .exclude(Exists(rendered)).count())
 
 
 def _next_version() -> int:

@@ -21,6 +21,7 @@ from .design_services import (
     design_draft_discard,
     design_draft_or_template,
     design_draft_save,
+    design_pdfs_behind,
     design_preview_pdf,
     design_preview_png,
     thumbnails_available,
@@ -47,8 +48,10 @@ def _design(pk: int) -> CertificateDesign:
 def design_overview(request):
     """The design in use, the draft being prepared, and every earlier version."""
     history = list(CertificateDesign.objects.select_related("created_by", "activated_by"))
+    active = design_active()
     return render(request, "certificates/design/overview.html", {
-        "active": design_active(),
+        "active": active,
+        "pdfs_behind": design_pdfs_behind(active),
         "draft": design_draft(),
         "history": history,
         "thumbnails": thumbnails_available(),

@@ -24,7 +24,11 @@ from certificates.bulk_services import (
     bulk_run_resume,
     bulk_run_step,
 )
-from certificates.design_services import design_activate, design_draft_save
+from certificates.design_services import (
+    design_activate,
+    design_draft_save,
+    design_pdfs_behind,
+)
 from certificates.designs import CertificateRendering
 from certificates.issued import Certificate
 from tests.certificates.factories import approved_record, requirement_set
@@ -201,6 +205,7 @@ def test_rerendering_puts_every_active_certificate_on_the_design_in_use(admin):
     design = design_draft_save(actor=admin, values=form_data(title_zh="技术经纪人证书"))
     design_activate(actor=admin, design_id=design.pk)
 
+    assert design_pdfs_behind(design) == 4  # the revoked one does not count
     run = bulk_rerender_start(actor=admin, chunk=2)
     assert run.total == 4 and run.params["design_version"] == design.version
     assert _run_to_the_end(run.pk) == 3  # two chunks of two, then one that finds none left
@@ -211,6 +216,7 @@ def test_rerendering_puts_every_active_certificate_on_the_design_in_use(admin):
     assert on_design == {(c.pk, "zh-hans") for c in certificates[:4]} | \
         {(certificates[0].pk, "en")}
     assert not CertificateRendering.objects.filter(certificate=revoked, design=design).exists()
+    assert design_pdfs_behind(design) == 0
 
 
 def test_a_certificate_that_fails_to_render_is_reported_and_the_run_goes_on(

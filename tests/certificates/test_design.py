@@ -224,6 +224,7 @@ def test_an_admin_edits_previews_and_puts_a_design_in_use_through_the_pages(clie
     assert design_active().pk == draft.pk
     html = client.get("/certificates/design/").content.decode()
     assert 'data-testid="rerender-form"' in html and "新印章" in html
+    assert 'data-testid="pdfs-behind" data-count="0"' in html  # no certificates yet
 
     # Keeping the image: saving the next draft without a new upload keeps the seal.
     client.post("/certificates/design/edit/", form_data(title_zh="第二版"))
