@@ -5,7 +5,7 @@ totals are entered by admins; an export's pages belong to whoever asked for it."
 from __future__ import annotations
 
 from tests.factories import BrokerFactory
-from tests.ui.matrix import API_ANON, DENIED, OK, REDIRECT, Row, logged_in
+from tests.ui.matrix import API_ANON, DENIED, OK, REDIRECT, REFUSED, Row, logged_in
 
 BUREAU = {"auditor": OK, "admin": OK}
 API = {"anonymous": API_ANON, "broker": DENIED, "trainer": DENIED, "auditor": OK, "admin": OK}
@@ -19,6 +19,11 @@ def _cohort():
     from tests.courses.factories import CohortFactory
 
     return {"code": CohortFactory().code}
+
+
+# Another auditor or admin than the one who asked for an export (the matrix's other_auditor
+# and other_admin): 404, even an admin.
+NOT_THEIRS = {"other_auditor": REFUSED, "other_admin": REFUSED}
 
 
 def _export(user):
@@ -56,9 +61,10 @@ ROWS = {
                                method="post", data={"kind": "dashboard", "file_format": "csv",
                                                     "query": ""},
                                note="records the requester's own export and shows it"),
-    "talent:export_detail": Row(logged_in(BUREAU), kwargs=_export),
-    "talent:export_progress": Row(logged_in(BUREAU), kwargs=_export),
-    "talent:export_download": Row(logged_in({"auditor": REDIRECT, "admin": REDIRECT}),
+    "talent:export_detail": Row(logged_in({**BUREAU, **NOT_THEIRS}), kwargs=_export),
+    "talent:export_progress": Row(logged_in({**BUREAU, **NOT_THEIRS}), kwargs=_export),
+    "talent:export_download": Row(logged_in({"auditor": REDIRECT, "admin": REDIRECT,
+                                             **NOT_THEIRS}),
                                   kwargs=_export, note="not ready yet: back to its page"),
     "talent:registered_list": Row(logged_in(BUREAU)),
     "talent:registered_add": Row(logged_in({"admin": OK})),

@@ -27,6 +27,9 @@ for a thing classmates share, such as a lesson):
 * a role refused with its own object is refused with another's too (``REFUSED``);
 * public rows (anonymous gets 200) and builders that ignore the user get no extra cell:
   there the object is nobody's, or already someone else's.
+
+``other_auditor`` and ``other_admin`` (another auditor or admin than the owner) are tried
+only on rows that declare them, for things owned by a staff member such as an export.
 """
 
 from __future__ import annotations
@@ -38,7 +41,11 @@ from typing import Any
 
 ROLES = ("anonymous", "broker", "trainer", "auditor", "admin")
 # The "other" roles and the role whose rows they derive from (see the module docstring).
-OTHER_ROLES = {"other_broker": "broker", "other_trainer": "trainer"}
+OTHER_ROLES = {"other_broker": "broker", "other_trainer": "trainer",
+               "other_auditor": "auditor", "other_admin": "admin"}
+# Staff who read everyone's data have an "other" cell only where a row asks for one (e.g. an
+# export belongs to whoever asked for it: another auditor or admin gets 403/404).
+DERIVED_OTHER_ROLES = ("other_broker", "other_trainer")
 
 OK = 200
 LOGIN = "login"  # 302 to the login page (allauth's, or the admin's which hands over to it)
@@ -88,6 +95,8 @@ class Row:
             return self.expect[role]
         if role not in OTHER_ROLES:
             raise KeyError(f"no expectation for {role}")
-        if not self.owns_subject or self.expect.get("anonymous") in (OK, PUBLIC):
+        if role not in DERIVED_OTHER_ROLES or not self.owns_subject:
+            return None
+        if self.expect.get("anonymous") in (OK, PUBLIC):
             return None
         return REFUSED

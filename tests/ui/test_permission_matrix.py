@@ -163,8 +163,9 @@ def user_for_role():
 
 
 def _intruder(role: str, owner):
-    """The "other" user: a classmate of the owning broker (enrolled in the same cohorts), or a
-    trainer who teaches a cohort of their own but not the owner's."""
+    """The "other" user: a classmate of the owning broker (enrolled in the same cohorts), a
+    trainer who teaches a cohort of their own but not the owner's, or another auditor or
+    admin."""
     from courses.models import Cohort, Enrolment
     from tests.courses.factories import CohortFactory, enrol
 
@@ -173,6 +174,8 @@ def _intruder(role: str, owner):
         for cohort_id in Enrolment.objects.filter(user=owner).values_list("cohort_id", flat=True):
             enrol(intruder, Cohort.objects.get(pk=cohort_id))
         return intruder
+    if role != "other_trainer":
+        return _user_for_role(OTHER_ROLES[role])  # another auditor or admin
     intruder = _user_for_role("trainer")
     cohort = CohortFactory()
     cohort.trainers.add(intruder)
