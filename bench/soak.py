@@ -17,8 +17,9 @@ What it does:
    (``bench.settings``) and a Celery worker with embedded beat (prefork, 2 processes) on it.
 3. For ``--minutes``: every examinee saves an answer every ``--think`` seconds on average
    (waiting for each answer, like the exam page); a ``--submit-share`` of them submit at a
-   random moment and stop, which queues the readiness re-evaluation to the worker (beat also
-   runs its heartbeat and the overdue-attempt sweep). Every ``--sample`` seconds the resident
+   random moment and stop; beat sends the worker its heartbeat, the overdue-attempt sweep,
+   and the readiness and issuance sweeps over every broker (every 30 and 60 s here, so that
+   the worker has steady work). Every ``--sample`` seconds the resident
    memory (RSS) of every gunicorn and Celery process is read from /proc.
 4. Reports: failed requests (must be 0), answers lost (every acknowledged save must be in the
    database with its last client_ts and value: must be 0), errors logged by the worker
@@ -31,6 +32,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import math
 import os
 import random
 import re
@@ -45,18 +47,20 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from bench.exam_save import (  # noqa: E402  (the path above first)
+# The answer-save benchmark's setup (database, brokers, sessions, attempts, gunicorn) and its
+# check of acknowledged answers; the load loop below is the soak's own.
+import bench.exam_save as exam_save  # noqa: E402  (the path above first)
+from bench.exam_save import (  # noqa: E402
     PYTHON,
     Acked,
     Examinee,
-    Phase,
     Server,
+    answer_value,
     client_session,
     create_database,
     django_env,
     free_port,
     migrate,
-    save,
     seed,
     verify,
 )
@@ -192,24 +196,101 @@ def memory_summary(samples: list[dict], group: str, warmup_s: float) -> dict:
 
 # --- Load -----------------------------------------------------------------------------------
 
+class Phase:
+    """What the soak's clients saw: latencies of successful saves, errors by kind."""
+
+    def __init__(self, name: str, clients: int) -> None:
+        self.name, self.clients = name, clients
+        self.latencies: list[float] = []
+        self.errors: dict[str, int] = {}
+        self.started = self.ended = self.load = 0.0
+
+    def error(self, key: str) -> None:
+        self.errors[key] = self.errors.get(key, 0) + 1
+
+    @property
+    def ok(self) -> int:
+        return len(self.latencies)
+
+    @property
+    def error_count(self) -> int:
+        return sum(self.errors.values())
+
+    @property
+    def rate(self) -> float:
+        return self.ok / max(1e-9, self.ended - self.started)
+
+    def pct(self, p: float) -> float:
+        if not self.latencies:
+            return float("nan")
+        data = sorted(self.latencies)
+        return data[min(len(data) - 1, max(0, math.ceil(p / 100 * len(data)) - 1))] * 1000
+
+
+def _headers(ex: Examinee) -> dict[str, str]:
+    return {"Cookie": f"sessionid={ex.session_key}; csrftoken={ex.csrf}",
+            "X-CSRFToken": ex.csrf, "Accept": "application/json"}
+
+
+async def save(session, base: str, ex: Examinee, rng: random.Random, phase: Phase,
+               acked: Acked) -> None:
+    """One answer through the real endpoint, waiting for the reply like the exam page."""
+    import aiohttp
+
+    item_id, qtype = rng.choice(ex.items)
+    value = answer_value(qtype, rng)
+    ts = ex.next_ts()
+    body = json.dumps({"value": value, "client_ts": ts}, ensure_ascii=False).encode()
+    started = time.perf_counter()
+    try:
+        async with session.put(f"{base}{SAVE_PATH.format(attempt=ex.attempt_id, item=item_id)}",
+                               data=body, headers={**_headers(ex),
+                                                   "Content-Type": "application/json"}
+                               ) as response:
+            payload = await response.read()
+            status = response.status
+    except (TimeoutError, aiohttp.ClientError, OSError) as exc:
+        phase.error(type(exc).__name__)
+        return
+    if status != 200:
+        phase.error(f"HTTP {status}")
+        return
+    data = json.loads(payload)
+    if data.get("saved"):
+        acked.record(ex.attempt_id, item_id, ts, value)
+    elif not data.get("stale"):
+        phase.error("not saved")
+        return
+    phase.latencies.append(time.perf_counter() - started)
+
+
 async def submit(session, base: str, ex: Examinee, phase: Phase) -> bool:
     import aiohttp
 
-    headers = {"Cookie": f"sessionid={ex.session_key}; csrftoken={ex.csrf}",
-               "X-CSRFToken": ex.csrf, "Accept": "application/json"}
+    headers = _headers(ex)
     try:
         async with session.post(f"{base}/api/v1/attempts/{ex.attempt_id}/submit/",
                                 headers=headers) as response:
             await response.read()
             status = response.status
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        phase.errors[f"submit {type(exc).__name__}"] = \
-            phase.errors.get(f"submit {type(exc).__name__}", 0) + 1
+        phase.error(f"submit {type(exc).__name__}")
         return False
     if status != 200:
-        phase.errors[f"submit HTTP {status}"] = phase.errors.get(f"submit HTTP {status}", 0) + 1
+        phase.error(f"submit HTTP {status}")
         return False
     return True
+
+
+async def warm_up(base: str, examinees: list[Examinee], acked: Acked) -> None:
+    """A few saves, unmeasured: each gunicorn worker's first requests load the URL
+    configuration, translations and a database connection."""
+    phase = Phase("warm-up", 0)
+    async with client_session(10) as session:
+        for round_ in range(3):
+            await asyncio.gather(*(save(session, base, ex, random.Random(round_ * 100 + i),
+                                        phase, acked)
+                                   for i, ex in enumerate(examinees[:10])))
 
 
 async def soak(base: str, examinees: list[Examinee], seconds: float, think: float,
@@ -228,7 +309,7 @@ async def soak(base: str, examinees: list[Examinee], seconds: float, think: floa
                 until = rng.uniform(min(60.0, seconds / 10), seconds)
             await asyncio.sleep(rng.uniform(0, min(think, until)))
             while time.perf_counter() - t0 < until:
-                await save(session, base, SAVE_PATH, ex, rng, phase, acked)
+                await save(session, base, ex, rng, phase, acked)
                 await asyncio.sleep(rng.expovariate(1 / think))
             if until < seconds and await submit(session, base, ex, phase):
                 submitted += 1
@@ -299,7 +380,12 @@ def main() -> int:
     try:
         _wait_port(redis_port, redis.proc, "redis-server")
         os.environ["REDIS_URL"] = f"redis://127.0.0.1:{redis_port}/0"
+        if hasattr(exam_save, "REDIS_URL"):  # the benchmark passes on only its own Redis
+            exam_save.REDIS_URL = os.environ["REDIS_URL"]
         env = django_env(args.database_url)
+        # Beat's sweeps far more often than in production, so that the worker has steady
+        # work to leak memory on: every broker's readiness, issuance, the auto-submit.
+        env.update({"READINESS_SWEEP_SECONDS": "30", "CERT_ISSUE_SWEEP_SECONDS": "60"})
         worker = Background("worker", [PYTHON, "-m", "celery", "-A", "academy", "worker",
                                        "--beat", "--concurrency", "2", "--loglevel", "INFO",
                                        "--without-gossip", "--without-mingle"],
@@ -317,6 +403,7 @@ def main() -> int:
             print(f"  load for {seconds:.0f} s (gunicorn {args.workers} workers; Celery "
                   "worker with beat; RSS every "
                   f"{args.sample:g} s) …")
+            asyncio.run(warm_up(base, examinees, acked))
             phase, submitted = asyncio.run(soak(base, examinees, seconds, args.think,
                                                 args.submit_share, acked, args.seed))
             time.sleep(min(10.0, args.sample))  # let the worker finish what submits queued
