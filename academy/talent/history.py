@@ -114,7 +114,7 @@ def promoted_brokers(filters: TalentFilters, month: datetime.date,
     past = superseded_promotions(filters).filter(occurred_at__gte=low, occurred_at__lt=high)
     if level_code:
         current = current.filter(level__code=level_code)
-        past = past.filter(to_level=level_code)
+        past = past.filter(after__level=level_code)
     return profiles(filters).filter(Q(pk__in=current.values("pk"))
                                     | Q(user_id__in=past.values("person_id")))
 

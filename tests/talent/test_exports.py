@@ -288,3 +288,17 @@ def test_an_auditors_export_request_changes_nothing_but_their_own_request_log(
     after = _digest()
     changed = sorted(label for label in before if before[label] != after[label])
     assert changed == ["talent.TalentExport"]
+
+
+def test_the_daily_cleanup_is_scheduled_once_and_an_admins_change_is_kept():
+    from django_celery_beat.models import PeriodicTask
+
+    from academy.talent.schedules import CLEANUP_NAME, CLEANUP_TASK, schedules_install
+
+    entry = PeriodicTask.objects.get(name=CLEANUP_NAME)  # installed by migrate
+    assert entry.task == CLEANUP_TASK and entry.crontab.hour == "3"
+    PeriodicTask.objects.filter(pk=entry.pk).update(enabled=False)
+    assert schedules_install() is False
+    assert PeriodicTask.objects.get(pk=entry.pk).enabled is False
+    assert schedules_install(reset=True) is True
+    assert PeriodicTask.objects.get(name=CLEANUP_NAME).enabled is True
