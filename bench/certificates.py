@@ -24,6 +24,9 @@ What it does:
    drawing of the PDF itself for up to 200 of the certificates (median, p95).
 5. Checks the outcome: N certificates, N level changes and N notifications, serials gap-free,
    the audit chain intact.
+6. Issues 50 more certificates in this process, without Celery, step by step (the issuing
+   transaction, the PDF, the signature): time and SQL queries per certificate, and with
+   ``--profile`` a cProfile of the issuing transaction: where the time goes.
 
 Targets on the 2-core machine: 10,000 certificates issued in under 60 s (167 per second) and
 a PDF median under 50 ms. Results are printed and written to var/bench/certificates-<time>.json.
@@ -54,6 +57,7 @@ WORK = ROOT / "var" / "bench" / "certs"
 TARGET_COUNT = 10_000
 TARGET_SECONDS = 60.0
 TARGET_PDF_MEDIAN_MS = 50.0
+SAMPLE = 50  # brokers kept back for the in-process measurement of each step
 TASK_LINE = re.compile(
     r"Task (?P<task>[\w.]+)\[[0-9a-f-]+\] (?P<outcome>succeeded|retry|raised|failed)"
     r"(?: in (?P<seconds>[\d.e-]+)s)?")
@@ -245,6 +249,57 @@ def render_times(sample: int) -> list[float]:
     return times
 
 
+def in_process(*, profile: bool) -> dict[str, dict[str, float]]:
+    """Each step of the issuance run here, without Celery, for the ``SAMPLE`` brokers the worker
+    did not get: milliseconds (median) and SQL queries per certificate. With ``profile``, prints
+    where the issuing transaction spends its time (cProfile, cumulative)."""
+    import cProfile
+    import pstats
+
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from academy.celery import app
+    from academy.people.models import User
+    from certificates.credentials import credential_sign_store
+    from certificates.issuance import certificate_issue_for_ready
+    from certificates.pdf import certificate_pdf_store
+
+    # What the services queue on commit goes nowhere (the worker and its Redis are gone).
+    app.conf.broker_url = "memory://"
+    app._pool, app.amqp._producer_pool = None, None
+    ids = list(User.objects.filter(email__endswith="@bench.local", certificates__isnull=True)
+               .order_by("pk").values_list("pk", flat=True))
+    steps = {
+        "issue (transaction)": lambda pk: certificate_issue_for_ready(broker_id=pk),
+        "render PDF and store": lambda c: certificate_pdf_store(certificate_id=c.pk),
+        "sign credential": lambda c: credential_sign_store(certificate_id=c.pk),
+    }
+    results, subjects = {}, ids
+    for name, step in steps.items():
+        profiler = cProfile.Profile() if profile and name.startswith("issue") else None
+        times, queries, outputs = [], [], []
+        for subject in subjects:
+            with CaptureQueriesContext(connection) as captured:
+                started = time.perf_counter()
+                if profiler:
+                    profiler.enable()
+                outputs.append(step(subject))
+                if profiler:
+                    profiler.disable()
+                times.append((time.perf_counter() - started) * 1000)
+            queries.append(len(captured.captured_queries))
+        if name.startswith("issue"):
+            subjects = outputs  # the certificates the next steps work on
+        results[name] = {"median_ms": round(statistics.median(times), 1),
+                         "p95_ms": round(percentile(times, 95), 1),
+                         "queries": statistics.median(queries)}
+        if profiler:
+            print("\nWhere the issuing transaction spends its time (cProfile, cumulative):")
+            pstats.Stats(profiler).sort_stats("cumulative").print_stats(18)
+    return results
+
+
 def task_times(log: str) -> dict[str, list[float]]:
     """Each task's run times (ms) as the worker logged them."""
     times: dict[str, list[float]] = {}
@@ -275,6 +330,8 @@ def main() -> int:
     parser.add_argument("--redis-url", default="",
                         help="an existing Redis to use (default: a private redis-server)")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--profile", action="store_true",
+                        help="also print a cProfile of the issuing transaction")
     args = parser.parse_args()
     if not 1 <= args.count <= 10_000:
         parser.error("--count must be between 1 and 10,000")
@@ -297,7 +354,7 @@ def main() -> int:
     import django
 
     django.setup()
-    seed(args.count)
+    seed(args.count + SAMPLE)
     print(f"  ready in {time.perf_counter() - started:.0f}s", flush=True)
 
     log_path = Path(tempfile.mkstemp(prefix="bench-certs-worker-", suffix=".log")[1])
@@ -318,7 +375,7 @@ def main() -> int:
         from certificates.tasks_issued import certificate_issue_for_ready
 
         broker_ids = list(User.objects.filter(email__endswith="@bench.local")
-                          .order_by("pk").values_list("pk", flat=True))
+                          .order_by("pk").values_list("pk", flat=True)[:args.count])
         print(f"Issuing {len(broker_ids):,} certificates through the worker "
               f"({args.concurrency} processes) ...", flush=True)
         peak_rss, peak_single = idle_rss, max(idle_sizes)
@@ -360,6 +417,7 @@ def main() -> int:
     times = task_times(log)
     failures = len(re.findall(r"\] (?:raised|failed|retry)", log))
     outcome = verify(args.count)
+    steps = in_process(profile=args.profile)
     rate = args.count / issued_at
     render = summary(render_times(min(args.count, 200)))
     projected = TARGET_COUNT / rate
@@ -380,6 +438,8 @@ def main() -> int:
         # "tasks" ("certificate_render_pdf").
         "pdf_render": render,
         "tasks": {name: summary(values) for name, values in sorted(times.items())},
+        # The same steps in this process, without Celery: time and SQL queries each.
+        "in_process": steps,
         "task_failures": failures,
         "worker_rss_mib": {"idle": round(idle_rss / 1024, 1),
                            "peak_total": round(peak_rss / 1024, 1),
@@ -403,6 +463,10 @@ def main() -> int:
     for name, s in result["tasks"].items():
         print(f"{name:34} {s['count']:>6} {s['median_ms']:>6.1f}ms {s['p95_ms']:>6.1f}ms "
               f"{s['mean_ms']:>6.1f}ms {s['total_s']:>7.1f}s")
+    print(f"{'in this process, per certificate':34} {'median':>8} {'p95':>8} {'queries':>8}")
+    for name, step in steps.items():
+        print(f"{name:34} {step['median_ms']:>6.1f}ms {step['p95_ms']:>6.1f}ms "
+              f"{step['queries']:>8.0f}")
     rss = result["worker_rss_mib"]
     print(f"worker memory: idle {rss['idle']:.0f} MB, peak {rss['peak_total']:.0f} MB in all "
           f"(one process at most {rss['peak_one_process']:.0f} MB); task failures {failures}")
