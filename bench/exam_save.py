@@ -2,6 +2,8 @@
 """Benchmark of the exam's answer-save endpoint against PostgreSQL through gunicorn.
 
     make bench                       # or: .venv/bin/python bench/exam_save.py --help
+    .venv/bin/python bench/exam_save.py --brokers 300 --ramp 20 --steady 20 --saturate 10
+                                     # a short run at reduced scale (--reuse: same database)
 
 What it does, in one run (about 4 minutes on a 2-core machine):
 
@@ -10,21 +12,26 @@ What it does, in one run (about 4 minutes on a 2-core machine):
    session each (session rows written directly, the CSRF cookie and header as the exam page
    sends them) and an attempt each, started through ``exams.services.attempts.attempt_start``.
 2. Starts gunicorn on ``academy.wsgi`` with ``bench.settings`` (the production settings: every
-   middleware, session authentication, CSRF, the role check, the service's upsert; only TLS
-   redirects off) and replays the issue's load shape: every examinee starts within the first
-   minute (``--ramp``) and then saves an answer every 15 s on average (exponential gaps,
-   ``--think``), for ``--steady`` seconds more. p50/p99 latency, errors, saves/s.
+   middleware, session authentication, CSRF, the role check, the service's upsert, Redis as
+   the cache of sessions and access facts when one answers (``--redis-url``); only TLS
+   redirects off), warms every worker up, and replays the issue's load shape: every examinee
+   starts within the first minute (``--ramp``) and then saves an answer every 15 s on average
+   (exponential gaps, ``--think``), for ``--steady`` seconds more. The load is open-loop and
+   comes from ``--client-processes`` processes: send times are drawn in advance and latency
+   counts from them (see "Load" below). p50/p99 latency, errors, saves/s, the client's own
+   delay, gunicorn's CPU per save.
 3. Saturation: ``--concurrency`` (default 200) clients saving back to back for ``--saturate``
    seconds: the endpoint's throughput.
 4. Restarts gunicorn on the framework floor (``bench.floor``: a bare Django view with no
    middleware and no authentication doing the same single upsert) under the same saturation
-   load, and prints the ratio endpoint / floor.
+   load, and prints the ratio endpoint / floor (and the ratio of gunicorn's CPU per save).
 5. Checks in the database that every acknowledged save is there with its last client_ts and
    value: answers lost must be 0.
 
-Every client waits for its answer before sending the next (like the exam page, which sends one
-answer at a time), so the acknowledged client_ts of each (attempt, item) is well defined.
-Results are printed as a table and written to var/bench/exam_save-<time>.json.
+Each examinee sends one answer at a time (like the exam page), so the acknowledged client_ts of
+each (attempt, item) is well defined. Results are printed as a table and written to
+var/bench/exam_save-<time>.json. ``bench/exam_save_profile.py`` measures the CPU of one save
+in process (endpoint against floor, queries per request, a cProfile) on the same database.
 """
 
 from __future__ import annotations
@@ -76,8 +83,14 @@ def create_database(url: str) -> None:
         conn.execute(f'CREATE DATABASE "{name}"')
 
 
+REDIS_URL = ""  # set by main(): the cache (sessions, users' access facts) as in production
+
+
 def django_env(url: str, settings: str = "bench.settings") -> dict[str, str]:
     env = dict(os.environ)
+    env.pop("REDIS_URL", None)
+    if REDIS_URL:
+        env["REDIS_URL"] = REDIS_URL
     env.update({
         "DJANGO_SETTINGS_MODULE": settings,
         "BENCH_DATABASE_URL": url,
@@ -281,17 +294,31 @@ class Server:
 
 
 # --- Load -----------------------------------------------------------------------------------
+#
+# The load comes from ``--client-processes`` processes (each an asyncio loop driving its share
+# of the examinees), so that one Python process's CPU is not the ceiling of the measurement.
+# The examinee phase is open-loop: each examinee's send times are drawn in advance (a start
+# within the ramp, then exponential gaps), and a save's latency counts from its scheduled time,
+# not from when the client got round to sending it. A save that has to wait for the previous
+# one of the same examinee (the exam page sends one answer at a time) or for a starved client
+# therefore shows up in the latency instead of silently thinning the load (no coordinated
+# omission). "client lag" (scheduled → sent) tells the two apart from the server's time.
 
 @dataclass
 class Phase:
     name: str
     clients: int
     latencies: list[float] = field(default_factory=list)  # seconds, successful saves only
+    lags: list[float] = field(default_factory=list)  # seconds from scheduled to sent
+    wakeups: list[float] = field(default_factory=list)  # seconds the event loop woke late
     errors: dict[str, int] = field(default_factory=dict)
     stale: int = 0
     started: float = 0.0
-    ended: float = 0.0
+    ended: float = 0.0  # the end of the load (for the rate), not of the last reply
     load: float = 0.0  # the machine's 1-minute load average at the end (others share it)
+    client_cpu: float = 0.0  # CPU seconds of the load-generating processes
+    server_cpu: float = 0.0  # CPU seconds of gunicorn's processes
+    replies: int = 0  # every 200 of the phase, warm-up included
 
     @property
     def ok(self) -> int:
@@ -305,11 +332,25 @@ class Phase:
     def rate(self) -> float:
         return self.ok / max(1e-9, self.ended - self.started)
 
-    def pct(self, p: float) -> float:
-        if not self.latencies:
+    def pct(self, p: float, data: list[float] | None = None) -> float:
+        data = sorted(self.latencies if data is None else data)
+        if not data:
             return float("nan")
-        data = sorted(self.latencies)
         return data[min(len(data) - 1, max(0, math.ceil(p / 100 * len(data)) - 1))] * 1000
+
+    def merge(self, other: dict) -> None:
+        self.latencies += other["latencies"]
+        self.lags += other["lags"]
+        self.wakeups += other["wakeups"]
+        for key, n in other["errors"].items():
+            self.errors[key] = self.errors.get(key, 0) + n
+        self.stale += other["stale"]
+        self.replies += other["replies"]
+        self.client_cpu += other["cpu"]
+
+    @property
+    def server_ms_per_save(self) -> float:
+        return self.server_cpu * 1000 / self.replies if self.replies else float("nan")
 
 
 class Acked:
@@ -323,9 +364,31 @@ class Acked:
         if prev is None or ts > prev[0]:
             self.last[(attempt_id, item_id)] = (ts, value)
 
+    def merge(self, other: dict) -> None:
+        for (attempt_id, item_id), (ts, value) in other.items():
+            self.record(attempt_id, item_id, ts, value)
+
+
+class _Tally:
+    """What one client process measured (sent back to the parent as plain data)."""
+
+    def __init__(self) -> None:
+        self.latencies: list[float] = []
+        self.lags: list[float] = []
+        self.wakeups: list[float] = []
+        self.errors: dict[str, int] = {}
+        self.stale = 0
+        self.replies = 0  # every 200, warm-up included (for the server's CPU per request)
+
+    def error(self, key: str) -> None:
+        self.errors[key] = self.errors.get(key, 0) + 1
+
 
 async def save(session, base: str, path_fmt: str, ex: Examinee, rng: random.Random,
-               phase: Phase, acked: Acked, measure: bool = True) -> None:
+               tally: _Tally | None, acked: Acked, scheduled: float | None = None,
+               tally_all: _Tally | None = None) -> None:
+    """One PUT; ``tally`` None: not measured (warm-up; ``tally_all`` still counts it).
+    Latency from ``scheduled`` if given (open loop), else from the moment of sending."""
     import aiohttp
 
     item_id, qtype = rng.choice(ex.items)
@@ -340,29 +403,31 @@ async def save(session, base: str, path_fmt: str, ex: Examinee, rng: random.Rand
         "Accept": "application/json",
     }
     body = json.dumps({"value": value, "client_ts": ts}, ensure_ascii=False).encode()
-    started = time.perf_counter()
+    sent = time.monotonic()
     try:
         async with session.put(url, data=body, headers=headers) as response:
             payload = await response.read()
             status = response.status
     except (TimeoutError, aiohttp.ClientError, OSError) as exc:
-        if measure:
-            key = type(exc).__name__
-            phase.errors[key] = phase.errors.get(key, 0) + 1
+        if tally is not None:
+            tally.error(type(exc).__name__)
         return
-    elapsed = time.perf_counter() - started
+    done = time.monotonic()
+    if status == 200 and tally_all is not None:
+        tally_all.replies += 1
     if status != 200:
-        if measure:
-            key = f"HTTP {status}"
-            phase.errors[key] = phase.errors.get(key, 0) + 1
+        if tally is not None:
+            tally.error(f"HTTP {status}")
         return
     data = json.loads(payload)
     if data.get("saved"):
         acked.record(ex.attempt_id, item_id, ts, value)
-    elif data.get("stale"):
-        phase.stale += 1
-    if measure:
-        phase.latencies.append(elapsed)
+    elif data.get("stale") and tally is not None:
+        tally.stale += 1
+    if tally is not None:
+        origin = sent if scheduled is None else scheduled
+        tally.latencies.append(done - origin)
+        tally.lags.append(sent - origin)
 
 
 def client_session(limit: int):
@@ -375,48 +440,102 @@ def client_session(limit: int):
     )
 
 
-async def realistic(base: str, path_fmt: str, examinees: list[Examinee], ramp: float,
-                    steady: float, think: float, acked: Acked, seed_: int) -> Phase:
-    """Everyone starts within ``ramp`` seconds, then saves every ``think`` s on average."""
-    phase = Phase(f"{len(examinees)} examinees, 1 save/{think:g} s each", len(examinees))
+async def _examinees_open_loop(base: str, path_fmt: str, examinees: list[Examinee],
+                               t0: float, ramp: float, steady: float, think: float,
+                               seed_: int, tally: _Tally, acked: Acked) -> None:
     end = ramp + steady
     async with client_session(len(examinees)) as session:
-        loop_start = time.perf_counter()
 
         async def examinee(ex: Examinee, rng: random.Random) -> None:
-            await asyncio.sleep(rng.uniform(0, ramp))
-            while time.perf_counter() - loop_start < end:
-                await save(session, base, path_fmt, ex, rng, phase, acked)
-                await asyncio.sleep(rng.expovariate(1 / think))
+            scheduled = rng.uniform(0, ramp)
+            while scheduled < end:
+                delay = t0 + scheduled - time.monotonic()
+                if delay > 0:
+                    await asyncio.sleep(delay)
+                    # How late the event loop woke this examinee: the client's own delay.
+                    tally.wakeups.append(time.monotonic() - t0 - scheduled)
+                await save(session, base, path_fmt, ex, rng, tally, acked, t0 + scheduled,
+                           tally)
+                scheduled += rng.expovariate(1 / think)
 
-        phase.started = time.perf_counter()
-        await asyncio.gather(*(examinee(ex, random.Random(seed_ + i))
-                               for i, ex in enumerate(examinees)))
-        phase.ended = time.perf_counter()
-    phase.load = os.getloadavg()[0]
-    return phase
+        await asyncio.gather(*(examinee(ex, random.Random(seed_ + ex.user_id))
+                               for ex in examinees))
 
 
-async def saturation(name: str, base: str, path_fmt: str, examinees: list[Examinee],
-                     clients: int, seconds: float, warmup: float, acked: Acked,
-                     seed_: int) -> Phase:
-    """``clients`` examinees saving back to back; the first ``warmup`` seconds not counted."""
-    phase = Phase(name, clients)
-    async with client_session(clients) as session:
-        t0 = time.perf_counter()
+async def _saturating(base: str, path_fmt: str, examinees: list[Examinee], t0: float,
+                      seconds: float, warmup: float, seed_: int, tally: _Tally,
+                      acked: Acked) -> None:
+    async with client_session(len(examinees)) as session:
 
         async def client(ex: Examinee, rng: random.Random) -> None:
             while True:
-                now = time.perf_counter() - t0
+                now = time.monotonic() - t0
                 if now >= warmup + seconds:
                     return
-                await save(session, base, path_fmt, ex, rng, phase, acked,
-                           measure=now >= warmup)
+                await save(session, base, path_fmt, ex, rng,
+                           tally if now >= warmup else None, acked, tally_all=tally)
 
-        phase.started = t0 + warmup
-        await asyncio.gather(*(client(ex, random.Random(seed_ + i))
-                               for i, ex in enumerate(examinees[:clients])))
-        phase.ended = time.perf_counter()
+        await asyncio.gather(*(client(ex, random.Random(seed_ + ex.user_id))
+                               for ex in examinees))
+
+
+def _client_process(kind: str, args: tuple) -> dict:
+    """In a client process: run one share of a phase; return what it measured."""
+    tally, acked = _Tally(), Acked()
+    cpu0 = time.process_time()
+    runner = _examinees_open_loop if kind == "examinees" else _saturating
+    asyncio.run(runner(*args, tally=tally, acked=acked))
+    return {"latencies": tally.latencies, "lags": tally.lags, "wakeups": tally.wakeups,
+            "errors": tally.errors,
+            "stale": tally.stale, "replies": tally.replies, "acked": acked.last,
+            "cpu": time.process_time() - cpu0}
+
+
+def _process_group_cpu(pgid: int) -> float:
+    """CPU seconds (user + system) used so far by the live processes of a process group."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as f:
+                fields = f.read().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[2]) == pgid:  # fields after "(comm)": state, ppid, pgrp, ...
+            total += int(fields[11]) + int(fields[12])
+    return total / tick
+
+
+def run_phase(name: str, kind: str, server: Server, path_fmt: str,
+              examinees: list[Examinee], processes: int, acked: Acked, seed_: int,
+              **kw: float) -> Phase:
+    """Split ``examinees`` over ``processes`` client processes that start together."""
+    base = f"http://127.0.0.1:{server.port}"
+    shares = [examinees[i::processes] for i in range(processes)]
+    shares = [s for s in shares if s]
+    phase = Phase(name, len(examinees))
+    t0 = time.monotonic() + 1.0  # every process is up and waiting by then
+    if kind == "examinees":
+        jobs = [(base, path_fmt, share, t0, kw["ramp"], kw["steady"], kw["think"], seed_)
+                for share in shares]
+        phase.started, phase.ended = t0, t0 + kw["ramp"] + kw["steady"]
+    else:
+        jobs = [(base, path_fmt, share, t0, kw["seconds"], kw["warmup"], seed_)
+                for share in shares]
+        phase.started, phase.ended = t0 + kw["warmup"], t0 + kw["warmup"] + kw["seconds"]
+    server_cpu0 = _process_group_cpu(server.proc.pid)
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(len(jobs)) as pool:
+        results = pool.starmap(_client_process, [(kind, job) for job in jobs])
+    phase.server_cpu = _process_group_cpu(server.proc.pid) - server_cpu0
+    if kind != "examinees":
+        # A closed-loop phase ends when its clients stop: the rate is over the measured span.
+        phase.ended = min(phase.ended, time.monotonic())
+    for result in results:
+        phase.merge(result)
+        acked.merge(result["acked"])
     phase.load = os.getloadavg()[0]
     return phase
 
@@ -448,13 +567,24 @@ def verify(url: str, acked: Acked) -> dict[str, int]:
 
 def table(phases: list[Phase]) -> str:
     head = (f"{'phase':<44} {'clients':>7} {'saves':>7} {'errors':>6} {'saves/s':>8} "
-            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} {'load':>5}")
+            f"{'p50 ms':>7} {'p95 ms':>7} {'p99 ms':>7} {'max ms':>7} {'lag p99':>7} "
+            f"{'wake99':>7} "
+            f"{'srv CPU':>7} {'cli CPU':>7} {'load':>5}")
     lines = [head, "-" * len(head)]
     for p in phases:
+        span = max(1e-9, p.ended - p.started)
         lines.append(
             f"{p.name:<44} {p.clients:>7} {p.ok:>7} {p.error_count:>6} {p.rate:>8.1f} "
             f"{p.pct(50):>7.1f} {p.pct(95):>7.1f} {p.pct(99):>7.1f} {p.pct(100):>7.1f} "
-            f"{p.load:>5.1f}")
+            f"{p.pct(99, p.lags):>7.1f} {p.pct(99, p.wakeups):>7.1f} "
+            f"{p.server_ms_per_save:>7.2f} "
+            f"{p.client_cpu / span:>7.2f} {p.load:>5.1f}")
+    lines.append(
+        "lag p99: ms from a save's scheduled time to its sending (waiting for the examinee's "
+        "previous save, or for the client; included in the latency). wake99: p99 of how late "
+        "the client's event loop woke an examinee whose save was due (the load generator's "
+        "own delay). srv CPU: gunicorn's CPU ms per save. cli CPU: cores the client "
+        "processes used on average.")
     return "\n".join(lines)
 
 
@@ -477,17 +607,35 @@ def main() -> int:
     parser.add_argument("--workers", type=int, default=2 * cores + 1)
     parser.add_argument("--worker-class", default="sync", choices=["sync", "gthread"])
     parser.add_argument("--threads", type=int, default=4, help="threads per gthread worker")
+    parser.add_argument("--warmup", type=float, default=10.0,
+                        help="seconds of unmeasured load before the first phase on each server")
+    parser.add_argument("--client-processes", type=int, default=cores,
+                        help="processes generating the load (each an asyncio loop)")
     parser.add_argument("--skip-realistic", action="store_true")
     parser.add_argument("--reuse", action="store_true",
                         help="keep the database and examinees of the last run (iterating)")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"),
+                        help="the cache of sessions and access facts, as in production "
+                        "(default: REDIS_URL, else a Redis answering on 127.0.0.1:6379; "
+                        "'' for none: sessions in the database, a per-worker cache)")
     args = parser.parse_args()
+    global REDIS_URL
+    if args.redis_url is None:
+        try:
+            with socket.create_connection(("127.0.0.1", 6379), 0.5):
+                args.redis_url = "redis://127.0.0.1:6379/0"
+        except OSError:
+            args.redis_url = ""
+    REDIS_URL = args.redis_url
 
     wall = time.perf_counter()
     print(f"bench: {args.brokers} brokers, {args.questions} questions, gunicorn "
           f"{args.workers} {args.worker_class} workers on {cores} cores, "
-          f"database {urlparse(args.database_url).path.lstrip('/')}")
-    cache_file = ROOT / "var" / "bench" / "examinees.json"
+          f"database {urlparse(args.database_url).path.lstrip('/')}, cache "
+          f"{REDIS_URL or 'none (sessions in the database)'}")
+    db_name = urlparse(args.database_url).path.lstrip("/")
+    cache_file = ROOT / "var" / "bench" / f"examinees-{db_name}.json"
     if args.reuse and cache_file.exists():
         print("  reusing the database and examinees of the last run (--reuse) …")
         examinees = [Examinee(**e) for e in json.loads(cache_file.read_text())]
@@ -507,24 +655,30 @@ def main() -> int:
     phases: list[Phase] = []
 
     save_path = "/api/v1/attempts/{attempt}/answers/{item}/"
+    floor_path = "/floor/attempts/{attempt}/answers/{item}/"
+    procs = args.client_processes
+    saturating = examinees[:args.concurrency]
     server = Server("academy.wsgi:application", "bench.settings", args.database_url,
                     args.workers, args.worker_class, args.threads)
     try:
-        base = f"http://127.0.0.1:{server.port}"
-        # Every worker's first requests load the URL configuration, translations and a
-        # database connection: warm them up, unmeasured.
-        asyncio.run(saturation("warm-up", base, save_path, examinees[-50:], 10, 0.0, 3.0,
-                               acked, args.seed + 30_000))
+        # Every worker's first request imports the URL configuration and every view module,
+        # loads translations and opens its connections: about a second of CPU, several on a
+        # busy machine. Warm every worker up (more clients than workers), unmeasured.
+        warm = examinees[-2 * args.workers:]
+        run_phase("warm-up", "saturation", server, save_path, warm, 1, acked,
+                  args.seed + 30_000, seconds=0.0, warmup=args.warmup)
         if not args.skip_realistic:
             print(f"  load: {args.brokers} examinees starting within {args.ramp:g} s, then "
-                  f"{args.steady:g} s more …")
-            phases.append(asyncio.run(realistic(base, save_path, examinees, args.ramp,
-                                                args.steady, args.think, acked, args.seed)))
+                  f"{args.steady:g} s more ({procs} client processes, open loop) …")
+            phases.append(run_phase(
+                f"{len(examinees)} examinees, 1 save/{args.think:g} s each", "examinees",
+                server, save_path, examinees, procs, acked, args.seed,
+                ramp=args.ramp, steady=args.steady, think=args.think))
         print(f"  saturation of the save endpoint: {args.concurrency} clients, "
               f"{args.saturate:g} s …")
-        endpoint = asyncio.run(saturation(
-            "saturation: PUT answer endpoint", base, save_path, examinees,
-            args.concurrency, args.saturate, 3.0, acked, args.seed + 10_000))
+        endpoint = run_phase("saturation: PUT answer endpoint", "saturation", server,
+                             save_path, saturating, procs, acked, args.seed + 10_000,
+                             seconds=args.saturate, warmup=3.0)
         phases.append(endpoint)
     finally:
         server.stop()
@@ -532,15 +686,13 @@ def main() -> int:
     floor_server = Server("bench.floor:application", "bench.floor_settings", args.database_url,
                           args.workers, args.worker_class, args.threads)
     try:
-        asyncio.run(saturation("warm-up", f"http://127.0.0.1:{floor_server.port}",
-                               "/floor/attempts/{attempt}/answers/{item}/", examinees[-50:],
-                               10, 0.0, 3.0, acked, args.seed + 40_000))
+        run_phase("warm-up", "saturation", floor_server, floor_path, warm, 1, acked,
+                  args.seed + 40_000, seconds=0.0, warmup=args.warmup)
         print(f"  saturation of the framework floor: {args.concurrency} clients, "
               f"{args.saturate:g} s …")
-        floor = asyncio.run(saturation(
-            "saturation: framework floor (bare view)", f"http://127.0.0.1:{floor_server.port}",
-            "/floor/attempts/{attempt}/answers/{item}/", examinees, args.concurrency,
-            args.saturate, 3.0, acked, args.seed + 20_000))
+        floor = run_phase("saturation: framework floor (bare view)", "saturation",
+                          floor_server, floor_path, saturating, procs, acked,
+                          args.seed + 20_000, seconds=args.saturate, warmup=3.0)
         phases.append(floor)
     finally:
         floor_server.stop()
@@ -553,6 +705,10 @@ def main() -> int:
     print(table(phases))
     print()
     print(f"endpoint / floor throughput: {endpoint.rate:.1f} / {floor.rate:.1f} = {ratio:.2f}")
+    cpu_ratio = floor.server_ms_per_save / endpoint.server_ms_per_save
+    print(f"gunicorn CPU per save: endpoint {endpoint.server_ms_per_save:.2f} ms, floor "
+          f"{floor.server_ms_per_save:.2f} ms: floor / endpoint = {cpu_ratio:.2f} (steadier "
+          "than the throughput on a shared machine)")
     print(f"acknowledged (attempt, item) answers: {check['acknowledged']}; rows in the "
           f"database: {check['rows']}; missing: {check['missing']}; older than acknowledged: "
           f"{check['older_than_acknowledged']}; value differs: {check['value_differs']}")
@@ -582,8 +738,14 @@ def main() -> int:
                     "errors": p.errors, "stale": p.stale, "saves_per_s": round(p.rate, 1),
                     "p50_ms": round(p.pct(50), 1), "p95_ms": round(p.pct(95), 1),
                     "p99_ms": round(p.pct(99), 1), "max_ms": round(p.pct(100), 1),
-                    "load_average_1min": round(p.load, 2)}
+                    "load_average_1min": round(p.load, 2),
+                    "client_lag_p99_ms": round(p.pct(99, p.lags), 1),
+                    "client_wakeup_p99_ms": round(p.pct(99, p.wakeups), 1),
+                    "server_cpu_ms_per_save": round(p.server_ms_per_save, 3),
+                    "client_cpu_cores": round(p.client_cpu / max(1e-9, p.ended - p.started),
+                                              2)}
                    for p in phases],
+        "server_cpu_ratio_floor_to_endpoint": round(cpu_ratio, 3),
         "ratio_endpoint_to_floor": round(ratio, 3),
         "check": check,
     }

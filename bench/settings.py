@@ -28,5 +28,11 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
-# The cache backs login rate limits only; keep Redis out of the measurement if not configured.
-CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+# The cache holds sessions (cached_db) and users' access facts as in production, when REDIS_URL
+# is set (keys under their own prefix, so a benchmark never reads another run's entries). Without
+# Redis each worker gets a local-memory cache and sessions stay in the database, as the base
+# settings decide: a per-process cache cannot carry sessions that every worker must see alike.
+if REDIS_URL:  # noqa: F405
+    CACHES["default"]["KEY_PREFIX"] = "academy-bench-" + DATABASES["default"]["NAME"]  # noqa: F405
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

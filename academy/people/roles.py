@@ -1,8 +1,10 @@
 """Roles, and the one way to check them in views, API endpoints and querysets.
 
-A role is a Django group of the same name. ``user_roles`` reads them once per request (cached
-on the user object); ``role_required`` guards function views, ``RoleRequiredMixin`` class
-views and ``HasRole`` API endpoints.
+A role is a Django group of the same name. ``user_roles`` reads them from the per-user cache
+entry of ``academy.people.access`` (no query while the entry lives; dropped whenever the
+user's groups change) and keeps them on the user object for the rest of the request;
+``role_required`` guards function views, ``RoleRequiredMixin`` class views and ``HasRole``
+API endpoints.
 """
 
 from __future__ import annotations
@@ -16,6 +18,10 @@ from django.core.exceptions import PermissionDenied
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 from rest_framework.permissions import BasePermission
+
+# Imported here, not lazily: importing it connects the signals that keep its cache right, and
+# every process that can change roles imports this module at start-up.
+from .access import user_access_for, user_access_forget
 
 
 class Role(models.TextChoices):
@@ -35,18 +41,19 @@ def user_roles(user: Any) -> frozenset[str]:
         return frozenset()
     cached = getattr(user, _CACHE_ATTR, None)
     if cached is None:
-        names = set(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
+        access = user_access_for(user)
+        cached = access.group_roles if access is not None else frozenset()
         if user.is_superuser:
-            names.add(Role.ADMIN)
-        cached = frozenset(names)
+            cached |= {Role.ADMIN}
         setattr(user, _CACHE_ATTR, cached)
     return cached
 
 
 def user_roles_forget(user: Any) -> None:
-    """Drop the cached roles after they changed."""
+    """Drop the cached roles after they changed (on the object and in the cache)."""
     if hasattr(user, _CACHE_ATTR):
         delattr(user, _CACHE_ATTR)
+    user_access_forget(getattr(user, "pk", None))
 
 
 def user_has_role(user: Any, *roles: str) -> bool:

@@ -104,16 +104,21 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Cache (login rate limits, worker heartbeat) ---------------------------------------------
+# --- Cache (login rate limits, worker heartbeat, sessions, users' access facts) --------------
 REDIS_URL = env("REDIS_URL", default="")
 if REDIS_URL:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # Django's RedisCache, reusing its client objects (see academy/cache.py).
+            "BACKEND": "academy.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "academy",
         }
     }
+    # Sessions are read from Redis and written through to the database (which keeps them
+    # across a Redis restart): a request costs no session query. Only with a cache that every
+    # web process shares, so that a logout is seen by all of them at once.
+    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
 else:
     # Shared between web, worker and beat processes, unlike the local-memory cache.
     CACHES = {
@@ -234,6 +239,9 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
+# How long a user's roles, activity, session hash and second-factor enrolment stay in the cache
+# (academy/people/access.py; dropped at once when any of them changes through the ORM).
+ACADEMY_ACCESS_CACHE_SECONDS = env.int("ACCESS_CACHE_SECONDS", default=300)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {

@@ -274,12 +274,13 @@ def test_save_with_the_session_needs_the_csrf_header(sitting, candidate):
 
 def test_save_is_a_handful_of_queries(broker_client, sitting, candidate,
                                       django_assert_max_num_queries):
-    """Session, user, roles (once per request, shared with the MFA gate), then the single
-    upsert: nothing that grows with the attempt."""
+    """The session (none when sessions live in the cache) and the single upsert: the user's
+    row and roles come from the cached access facts (academy/people/access.py), and nothing
+    grows with the attempt."""
     attempt = start(sitting, candidate)
     item_id = items_by_type(attempt)["case"]
     put_answer(broker_client, attempt.pk, item_id, "warm-up", 1)
-    with django_assert_max_num_queries(4):
+    with django_assert_max_num_queries(2):
         response = put_answer(broker_client, attempt.pk, item_id, "长答案" * 500, 2)
     assert response.status_code == 200
 
