@@ -1,4 +1,5 @@
-"""Trainer endpoints: the grading queue of the sittings one grades, and marking an answer.
+"""Trainer endpoints: the grading queue of the sittings one grades, claiming a batch of
+answers to mark, and marking an answer.
 
 The queue is built from ``exams.selectors.grading.GradingEntry`` only, which under anonymous
 grading holds the attempt's answer code and nothing that identifies the broker (no name,
@@ -14,11 +15,12 @@ from rest_framework.views import APIView
 
 from academy.people.roles import HasRole, Role
 from exams.models import Answer, Sitting
-from exams.selectors.grading import GradingEntry, grading_queue
-from exams.services.grading import mark_submit
+from exams.selectors.grading import GradingEntry, grading_entry, grading_queue
+from exams.services.grading import grading_claim_next, mark_submit
 
 from .serializers import (
     ErrorSerializer,
+    GradingClaimRequestSerializer,
     GradingQueueEntrySerializer,
     MarkRequestSerializer,
     MarkResponseSerializer,
@@ -74,6 +76,35 @@ class GradingQueueView(APIView):
             if sitting is None:
                 return Response({"detail": "sitting must be an id"}, status=400)
         entries = grading_queue(grader=request.user, sitting=sitting, limit=QUEUE_LIMIT)
+        return Response(GradingQueueEntrySerializer([entry_data(e) for e in entries],
+                                                    many=True).data)
+
+
+class GradingClaimView(APIView):
+    """Claim a batch of answers to mark: the ones you hold already (renewed), then the oldest
+    that nobody else holds, as queue entries. A claim lasts 30 minutes
+    (``EXAMS_GRADING_CLAIM_MINUTES``) or until you mark the answer; meanwhile nobody else is
+    given it (under double marking one other grader may be, for the other round), and others'
+    marks of it are refused. Graders claiming at the same moment get different answers."""
+
+    permission_classes = [Graders]
+
+    @extend_schema(
+        tags=["exams grading"], request=GradingClaimRequestSerializer,
+        responses={200: GradingQueueEntrySerializer(many=True), 400: ErrorSerializer,
+                   401: NOT_A_GRADER, 403: NOT_A_GRADER,
+                   404: OpenApiResponse(ErrorSerializer, description="No such sitting.")},
+    )
+    def post(self, request):
+        body = GradingClaimRequestSerializer(data=request.data)
+        body.is_valid(raise_exception=True)
+        data = body.validated_data
+        sitting = None
+        if "sitting" in data:
+            sitting = get_object_or_404(Sitting, pk=data["sitting"])
+        claimed = grading_claim_next(grader=request.user, sitting=sitting, count=data["count"],
+                                     moderation=data["moderation"])
+        entries = [grading_entry(answer_id=pk, grader=request.user) for pk in claimed]
         return Response(GradingQueueEntrySerializer([entry_data(e) for e in entries],
                                                     many=True).data)
 

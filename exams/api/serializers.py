@@ -135,6 +135,15 @@ class GradingQueueEntrySerializer(serializers.Serializer):
     submitted_at = serializers.DateTimeField()
 
 
+class GradingClaimRequestSerializer(serializers.Serializer):
+    count = serializers.IntegerField(
+        min_value=1, max_value=50, default=1,
+        help_text="How many answers to claim (the ones you hold already count first).")
+    sitting = serializers.IntegerField(required=False, help_text="Only this sitting.")
+    moderation = serializers.BooleanField(
+        default=False, help_text="Only answers waiting for a third mark (moderation).")
+
+
 @extend_schema_field({"oneOf": [
     {"type": "number"},
     {"type": "object", "properties": {"criterion": {"type": "string"},

@@ -5,7 +5,7 @@ their items and draw rules, sittings) and ``attempts`` (attempts, their items, a
 and score changes). Import models from ``exams.models``.
 """
 
-from .attempts import Answer, Attempt, AttemptItem, Mark, ScoreChange
+from .attempts import Answer, Attempt, AttemptItem, GradingClaim, Mark, ScoreChange
 from .bank import Question, QuestionType, QuestionVersion, Scoring, Tag
 from .papers import Paper, PaperItem, PaperRule, Sitting
 
@@ -13,6 +13,7 @@ __all__ = [
     "Answer",
     "Attempt",
     "AttemptItem",
+    "GradingClaim",
     "Mark",
     "Paper",
     "PaperItem",

@@ -194,6 +194,33 @@ class Mark(models.Model):
         return f"{self.answer} · R{self.round}"
 
 
+class GradingClaim(models.Model):
+    """A grader holds a subjective answer for a while (``expires_at``): the queue hands it to
+    nobody else who would mark the same round. Under double marking two graders may hold the
+    same answer at once (one per round); a claim ends when its holder marks the answer, or
+    when it expires (``EXAMS_GRADING_CLAIM_MINUTES``)."""
+
+    answer = models.ForeignKey(Answer, verbose_name=_("answer"), on_delete=models.CASCADE,
+                               related_name="claims")
+    grader = models.ForeignKey(settings.AUTH_USER_MODEL, verbose_name=_("grader"),
+                               on_delete=models.CASCADE, related_name="exam_grading_claims")
+    claimed_at = models.DateTimeField(_("claimed"))
+    expires_at = models.DateTimeField(_("expires"))
+
+    class Meta:
+        verbose_name = _("grading claim")
+        verbose_name_plural = _("grading claims")
+        constraints = [
+            models.UniqueConstraint(fields=["answer", "grader"],
+                                    name="exams_gradingclaim_unique"),
+        ]
+        indexes = [models.Index(fields=["grader", "expires_at"],
+                                name="exams_claim_grader_expiry")]
+
+    def __str__(self) -> str:
+        return f"{self.answer} · {self.grader_id}"
+
+
 class ScoreChange(models.Model):
     """A change of a score after grading (regrade), with its reason. Also in the audit trail."""
 

@@ -7,16 +7,30 @@ pages and the API render these entries and nothing else, so they cannot leak ide
 
 from __future__ import annotations
 
+import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
-from django.db.models import Count, Q, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    Exists,
+    F,
+    OuterRef,
+    Q,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
 from django.http import Http404
+from django.utils import timezone
 
 from academy.people.roles import Role, user_has_role
-from exams.models import Answer, Attempt, Mark, QuestionType, Sitting
+from exams.models import Answer, Attempt, GradingClaim, Mark, QuestionType, Sitting
 from exams.services.papers import sitting_user_may_grade, sittings_graded_by
 
 GS = Answer.GradingStatus
@@ -43,16 +57,42 @@ class GradingEntry:
     marks: list[dict[str, Any]] = field(default_factory=list)  # visible marks (moderation)
 
 
-def _queue_answers(grader: Any) -> QuerySet[Answer]:
+def _count_of(queryset: QuerySet) -> Coalesce:
+    """A correlated ``COUNT(*)`` of ``queryset`` (filtered on ``answer=OuterRef("pk")``)."""
+    return Coalesce(Subquery(queryset.order_by().values("answer")
+                             .annotate(n=Count("pk")).values("n")), 0)
+
+
+def answers_open_to(grader: Any, *, now: datetime.datetime | None = None) -> QuerySet[Answer]:
+    """Subjective answers ``grader`` may take now: in sittings they grade, submitted, pending
+    (or in moderation), not marked by them, and not held by enough other graders to fill the
+    marks still due (``GradingClaim``). Annotated with ``claimed_by_me``; no ordering."""
+    now = now or timezone.now()
+    active = GradingClaim.objects.filter(answer=OuterRef("pk"), expires_at__gt=now)
+    others = _count_of(active.exclude(grader=grader))
+    marks = _count_of(Mark.objects.filter(answer=OuterRef("pk")))
+    # Marks still due: moderation wants one; otherwise one, or two under double marking.
+    due = Case(When(grading_status=GS.MODERATION, then=Value(1)),
+               When(attempt__sitting__double_marking=True, then=Value(2)),
+               default=Value(1))
+    taken = Case(When(grading_status=GS.MODERATION, then=others), default=others + marks)
     return (Answer.objects
             .filter(attempt__sitting__in=sittings_graded_by(grader),
                     attempt__status=Attempt.Status.SUBMITTED,
                     grading_status__in=[GS.PENDING, GS.MODERATION])
             .exclude(marks__grader=grader)
+            .alias(taken=taken, due=due)
+            .filter(taken__lt=F("due"))
+            .annotate(claimed_by_me=Exists(active.filter(grader=grader))))
+
+
+def _queue_answers(grader: Any) -> QuerySet[Answer]:
+    return (answers_open_to(grader)
             .select_related("attempt__sitting", "attempt__user",
                             "item__question_version__question")
             .annotate(n_marks=Count("marks"))
-            .order_by("attempt__submitted_at", "attempt_id", "item__position"))
+            .order_by("-claimed_by_me", "attempt__submitted_at", "attempt_id",
+                      "item__position"))
 
 
 def _entry(answer: Answer, *, n_marks: int, with_marks: bool) -> GradingEntry:
@@ -85,7 +125,8 @@ def _entry(answer: Answer, *, n_marks: int, with_marks: bool) -> GradingEntry:
 def grading_queue(*, grader: Any, sitting: Sitting | None = None,
                   limit: int | None = None) -> list[GradingEntry]:
     """Subjective answers waiting for ``grader``: in sittings they grade, submitted, pending
-    (or in moderation) and not marked by them yet; oldest submissions first."""
+    (or in moderation), not marked by them yet and not held by other graders (see
+    ``answers_open_to``); the ones they hold first, then the oldest submissions."""
     if not user_has_role(grader, Role.TRAINER, Role.ADMIN):
         return []
     answers = _queue_answers(grader)

@@ -13,6 +13,12 @@ grader (round 3, moderation) whose score is final, otherwise the final score is 
 the two. When an attempt's last answer gets its final score the attempt is graded (and
 released at once under the immediate policy, see ``exams.services.release``).
 
+Claims (``grading_claim_next``, ``answer_claim``): the queue hands an answer to one grader at
+a time (two under double marking, one per round) by recording a ``GradingClaim`` that lasts
+``EXAMS_GRADING_CLAIM_MINUTES`` (default 30) or until its holder marks it; claiming locks the
+answer rows with ``SKIP LOCKED``, so graders asking at the same moment get different answers.
+A grader may not mark an answer that others hold for every mark still due.
+
 A regrade (``answer_regrade``) changes a graded answer's final score: it writes a
 ``ScoreChange`` and an ``exams.score_changed`` audit event, and needs a reason once the
 result is released (it then re-sends ``result_released`` with ``regraded=True``).
@@ -20,9 +26,11 @@ result is released (it then re-sends ``result_released`` with ``regraded=True``)
 
 from __future__ import annotations
 
+import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
@@ -31,7 +39,16 @@ from django.utils.translation import gettext as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from exams.models import Answer, Attempt, AttemptItem, Mark, QuestionType, ScoreChange
+from academy.people.roles import Role, user_has_role
+from exams.models import (
+    Answer,
+    Attempt,
+    AttemptItem,
+    GradingClaim,
+    Mark,
+    QuestionType,
+    ScoreChange,
+)
 
 from .papers import sitting_user_may_grade
 from .release import _send_released, attempt_grading_finish, attempt_score_refresh
@@ -147,6 +164,83 @@ def _answer_for_grading(answer_id: int) -> Answer:
     return answer
 
 
+#: How long a claim holds an answer for its grader (setting ``EXAMS_GRADING_CLAIM_MINUTES``).
+DEFAULT_CLAIM_MINUTES = 30
+#: Most answers one call may claim.
+CLAIM_BATCH_MAX = 50
+
+
+def _claim_lease() -> datetime.timedelta:
+    return datetime.timedelta(minutes=getattr(settings, "EXAMS_GRADING_CLAIM_MINUTES",
+                                              DEFAULT_CLAIM_MINUTES))
+
+
+def _claim(answer_ids: list[int], *, grader: Any, now: datetime.datetime,
+           limit: int) -> list[int]:
+    """Claim the first ``limit`` of ``answer_ids`` (in this order) that are still open to
+    ``grader``, inside the caller's transaction. Rows another grader is claiming this instant are
+    skipped (``SKIP LOCKED``), never waited for; the check is repeated under the lock, so
+    two graders can never both take the last free place on an answer."""
+    from exams.selectors.grading import answers_open_to
+
+    locked = list(Answer.objects.select_for_update(of=("self",), skip_locked=True)
+                  .filter(pk__in=answer_ids).values_list("pk", flat=True))
+    still_open = set(answers_open_to(grader, now=now).filter(pk__in=locked)
+                     .values_list("pk", flat=True))
+    chosen = [pk for pk in answer_ids if pk in still_open][:limit]
+    expires = now + _claim_lease()
+    for pk in chosen:
+        GradingClaim.objects.update_or_create(
+            answer_id=pk, grader=grader,
+            defaults={"claimed_at": now, "expires_at": expires})
+    return chosen
+
+
+def grading_claim_next(*, grader: Any, sitting: Any = None, count: int = 1,
+                       moderation: bool = False) -> list[int]:
+    """Claim up to ``count`` answers for ``grader`` and return their ids, in queue order:
+    the answers they already hold first (their claims are renewed), then the oldest
+    submissions nobody else holds. With ``moderation`` only answers waiting for a third
+    mark. Two graders asking at the same moment get different answers (except under double
+    marking, where an answer takes two graders, one per round)."""
+    from exams.selectors.grading import answers_open_to
+
+    if not 1 <= count <= CLAIM_BATCH_MAX:
+        raise ApplicationError(_("Claim between 1 and %(max)s answers at a time.")
+                               % {"max": CLAIM_BATCH_MAX})
+    if not user_has_role(grader, Role.TRAINER, Role.ADMIN):
+        raise PermissionDenied
+    now = timezone.now()
+    candidates = answers_open_to(grader, now=now).order_by(
+        "-claimed_by_me", "attempt__submitted_at", "attempt_id", "item__position")
+    if sitting is not None:
+        candidates = candidates.filter(attempt__sitting=sitting)
+    if moderation:
+        candidates = candidates.filter(grading_status=GS.MODERATION)
+    claimed: list[int] = []
+    with transaction.atomic():
+        seen: set[int] = set()
+        # A few rounds: answers claimed by someone else meanwhile drop out of the next one.
+        for _round in range(3):
+            ids = list(candidates.exclude(pk__in=seen)
+                       .values_list("pk", flat=True)[:count - len(claimed) + 10])
+            if not ids:
+                break
+            seen.update(ids)
+            claimed += _claim(ids, grader=grader, now=now, limit=count - len(claimed))
+            if len(claimed) >= count:
+                break
+    return claimed
+
+
+def answer_claim(*, answer_id: int, grader: Any) -> bool:
+    """Claim one answer that ``grader`` opened (renewing their claim): whether they hold it
+    now. False when it is not open to them: marked by them, settled, or held by as many
+    other graders as marks are still due."""
+    with transaction.atomic():
+        return bool(_claim([answer_id], grader=grader, now=timezone.now(), limit=1))
+
+
 def mark_submit(*, answer_id: int, grader: Any, criteria: Any = None, score: Any = None,
                 comment: str = "") -> Mark:
     """Record ``grader``'s mark of a subjective answer and settle its final score if due.
@@ -169,6 +263,17 @@ def mark_submit(*, answer_id: int, grader: Any, criteria: Any = None, score: Any
         marks = list(answer.marks.all())
         if any(m.grader_id == grader.pk for m in marks):
             raise ApplicationError(_("You have already marked this answer."))
+        now = timezone.now()
+        holders = set(answer.claims.filter(expires_at__gt=now).values_list("grader_id",
+                                                                            flat=True))
+        if grader.pk not in holders:
+            due = 1 if answer.grading_status == GS.MODERATION or not sitting.double_marking \
+                else 2
+            taken = len(holders) + (0 if answer.grading_status == GS.MODERATION
+                                    else len(marks))
+            if taken >= due:
+                raise ApplicationError(_("Another grader is marking this answer; take the "
+                                         "next one from the queue."))
         if answer.grading_status == GS.MODERATION:
             round_ = Mark.Round.MODERATION
         else:
@@ -177,7 +282,6 @@ def mark_submit(*, answer_id: int, grader: Any, criteria: Any = None, score: Any
         cleaned, value = mark_criteria_clean(rubric=item.question_version.rubric,
                                              criteria=criteria, item_points=item.points,
                                              score=score)
-        now = timezone.now()
         mark = Mark.objects.create(answer=answer, grader=grader, round=round_,
                                    criteria=cleaned, score=value,
                                    comment=(comment or "").strip(), submitted_at=now)
@@ -194,6 +298,7 @@ def mark_submit(*, answer_id: int, grader: Any, criteria: Any = None, score: Any
                 answer.final_score = quantize((first + second) / 2)
                 answer.grading_status = GS.GRADED
         answer.save(update_fields=["final_score", "grading_status"])
+        answer.claims.filter(grader=grader).delete()
         audit_record(action="exams.answer_marked", subject=answer, person=attempt.user_id,
                      actor=grader,
                      after={"attempt": attempt.code, "round": round_, "score": value,

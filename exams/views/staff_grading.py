@@ -1,5 +1,6 @@
 """Grading (trainers): my backlog and each sitting's progress, one answer at a time with the
-rubric ("save and next"), the moderation queue, and regrades (with a reason, audited).
+rubric ("save and next": each answer is claimed, so two graders never mark the same one at
+once), the moderation queue, and regrades (with a reason, audited).
 
 The grading page renders a ``GradingEntry`` (``exams.selectors.grading``) and nothing else of
 the attempt: under anonymous grading that is the answer code, never the broker's name.
@@ -21,7 +22,7 @@ from academy.errors import ApplicationError
 from ..forms import MarkForm, RegradeForm
 from ..models import Answer, Attempt, QuestionType
 from ..selectors import grader_backlog, grading_entry, grading_queue
-from ..services.grading import answer_regrade, mark_submit
+from ..services.grading import answer_claim, answer_regrade, grading_claim_next, mark_submit
 from ..services.papers import sittings_graded_by
 from .staff_common import author_required, can_release_sitting, get_sitting, grader_required
 from .staff_sittings import identity_hidden
@@ -90,16 +91,14 @@ def grading_next(request):
     if sitting_id.isdigit():
         sitting = get_sitting(request, int(sitting_id))
     moderation = request.GET.get("moderation") == "1"
-    entries = grading_queue(grader=request.user, sitting=sitting,
-                            limit=None if moderation else 1)
-    if moderation:
-        entries = [e for e in entries if e.grading_status == GS.MODERATION][:1]
-    if not entries:
+    # Claimed, so that a colleague pressing "next" at the same time gets another answer.
+    claimed = grading_claim_next(grader=request.user, sitting=sitting, moderation=moderation)
+    if not claimed:
         messages.success(request, _("Nothing is waiting for you to grade here. Thank you!"))
         if sitting is not None:
             return redirect("exams:sitting_dashboard", pk=sitting.pk)
         return redirect("exams:grading_queue")
-    url = reverse("exams:grading_answer", kwargs={"pk": entries[0].answer_id})
+    url = reverse("exams:grading_answer", kwargs={"pk": claimed[0]})
     if sitting is not None:
         url += f"?sitting={sitting.pk}"
     return redirect(url)
@@ -112,6 +111,10 @@ def grading_answer(request, pk: int):
     entry = grading_entry(answer_id=pk, grader=request.user)
     already = Answer.objects.filter(pk=pk, marks__grader=request.user).exists()
     waiting = entry.grading_status in (GS.PENDING, GS.MODERATION) and not already
+    # Opening an answer claims it (or renews the claim); one that other graders hold is
+    # shown, but not for marking.
+    held_by_others = waiting and not answer_claim(answer_id=pk, grader=request.user)
+    waiting = waiting and not held_by_others
     form = MarkForm(request.POST or None, rubric=entry.rubric, item_points=entry.points)
     if request.method == "POST":
         if not waiting:
@@ -140,6 +143,7 @@ def grading_answer(request, pk: int):
         "rubric_total": sum((Decimal(str(r["points"])) for r in form.rubric), Decimal("0")),
         "waiting": waiting,
         "already": already,
+        "held_by_others": held_by_others,
         "sitting_filter": request.GET.get("sitting", ""),
     })
 

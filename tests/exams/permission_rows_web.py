@@ -95,6 +95,8 @@ ROWS = {
     "api-exams-attempt-submit": Row(api({"broker": OK}), kwargs=_attempt, method="post"),
     "api-exams-my-results": Row(api({"broker": OK})),
     "api-exams-grading-queue": Row(api({"trainer": OK, "admin": OK})),
+    "api-exams-grading-claim": Row(api({"trainer": OK, "admin": OK}), method="post",
+                                   note="claims nothing when nothing waits (test_claims.py)"),
     "api-exams-answer-mark": Row(
         api({"trainer": 400, "admin": 400}), kwargs=_essay, method="post",
         note="400: a grader of the sitting, but an empty mark is refused (test_api.py marks)",
