@@ -108,11 +108,13 @@ class TalentFilters:
 
 @contextmanager
 def without_jit() -> Iterator[None]:
-    """Run the enclosed queries in one transaction with PostgreSQL's JIT compiler off.
+    """Run the enclosed queries in one transaction with PostgreSQL's JIT compiler off and
+    room to aggregate in memory.
 
     The figures are large aggregates whose estimated cost passes ``jit_above_cost``; JIT then
-    spends seconds compiling what takes a fraction of that to run (measured by
-    bench/dashboard.py). ``SET LOCAL`` ends with the transaction.
+    spends seconds compiling what takes a fraction of that to run. Their hash tables (one
+    row per broker) outgrow the default 4 MB ``work_mem`` and spill to disk at 100,000
+    brokers (measured by bench/dashboard.py). ``SET LOCAL`` ends with the transaction.
     """
     if connection.vendor != "postgresql":
         yield
@@ -120,6 +122,7 @@ def without_jit() -> Iterator[None]:
     with transaction.atomic():
         with connection.cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
+            cursor.execute("SET LOCAL work_mem = '64MB'")
         yield
 
 
