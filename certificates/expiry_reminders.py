@@ -1,7 +1,7 @@
 """Reminding holders of certificates that expire soon while renewal hours are missing.
 
 Imported by ``CertificatesConfig.ready``. The sweep reads the expiring certificates with the
-class hours each holder earned since the certificate became valid (two correlated sums per
+class hours each holder earned since the certificate was issued (two correlated sums per
 certificate: few certificates expire in any 90 days), and reminds at 90, 30 and 7 days
 (``ACADEMY_NOTIFY_EXPIRY_DAYS``), once per band, only while the level's policy asks for
 renewal hours that are not yet complete (or asks for none: then the holder is told that the
@@ -25,7 +25,7 @@ from academy.notifications.sweeps import band, register_sweep
 from academy.people.roles import Role
 
 from .models import Certificate
-from .renewal import hours_since_valid_from
+from .renewal import hours_since_issue
 
 CERTIFICATE_EXPIRING = register_kind(Kind(
     code="certificate_expiring", label=_("Certificate expiring"),
@@ -40,11 +40,11 @@ CERTIFICATE_EXPIRING = register_kind(Kind(
 
 def expiring_rows(*, today: datetime.date, horizon: datetime.date) -> Iterator[tuple]:
     """(certificate, holder, serial, level, level (English), valid until, hours required or
-    None, hours earned since valid from) of valid certificates expiring by ``horizon``."""
+    None, hours earned since issue) of valid certificates expiring by ``horizon``."""
     rows = (
         Certificate.objects.filter(status=Certificate.Status.VALID, broker__is_active=True,
                                    valid_until__gte=today, valid_until__lte=horizon)
-        .annotate(done=hours_since_valid_from())
+        .annotate(done=hours_since_issue())
         .values_list("pk", "broker_id", "serial", "level__name", "level__name_en",
                      "valid_until", "level__certificate_policy__renewal_hours", "done")
         .order_by()

@@ -3,7 +3,10 @@
 A level's ``CertificatePolicy`` may give certificates a validity period (``validity_months``)
 and ask for class hours to renew them (``renewal_hours``): hours credited (lessons completed
 online, offline sessions attended: the same ``credited_hours`` that ``courses`` sums in
-``broker_hours``) on or after the certificate's ``valid_from``.
+``broker_hours``) from the moment the certificate was issued. The moment, not the day: hours
+earned on the morning of a renewal counted for the old certificate and do not count again
+for the new one. (``broker_hours`` sums a broker's whole record and has no time window, so
+the two sums are read here, with the same fields.)
 
 A certificate may be renewed when it is active (valid or expired, never revoked nor renewed
 already), its level makes it expire, the renewal window is open (``ACADEMY_CERT_RENEWAL_
@@ -93,17 +96,17 @@ def renewal_window_days() -> int:
 def _hours_since(model, when: str) -> Coalesce:
     return Coalesce(
         Subquery(model.objects.filter(user_id=OuterRef("broker_id"),
-                                      **{f"{when}__date__gte": OuterRef("valid_from")})
+                                      **{f"{when}__gte": OuterRef("issued_at")})
                  .order_by().values("user_id").annotate(h=Sum("credited_hours"))
                  .values("h")[:1], output_field=HOURS),
         Value(ZERO, output_field=HOURS),
     )
 
 
-def hours_since_valid_from() -> ExpressionWrapper:
-    """An annotation for certificates: the class hours their holder was credited on or after
-    the certificate's ``valid_from`` (lessons completed and sessions attended). Two correlated
-    sums per certificate, over the indexed user columns of both tables."""
+def hours_since_issue() -> ExpressionWrapper:
+    """An annotation for certificates: the class hours their holder was credited since the
+    certificate was issued (lessons completed and sessions attended). Two correlated sums per
+    certificate, over the indexed user columns of both tables."""
     return ExpressionWrapper(
         _hours_since(LessonProgress, "completed_at") + _hours_since(Attendance, "checked_in_at"),
         output_field=HOURS,
@@ -111,9 +114,9 @@ def hours_since_valid_from() -> ExpressionWrapper:
 
 
 def certificate_renewal_hours(*, certificate_id: int) -> Decimal:
-    """Class hours the holder earned since the certificate became valid (one query)."""
+    """Class hours the holder earned since the certificate was issued (one query)."""
     value = (Certificate.objects.filter(pk=certificate_id)
-             .annotate(done=hours_since_valid_from()).values_list("done", flat=True).first())
+             .annotate(done=hours_since_issue()).values_list("done", flat=True).first())
     return Decimal(value or 0).quantize(Decimal("0.01"))
 
 
@@ -270,7 +273,7 @@ def certificates_renewable(*, today: datetime.date | None = None,
             level__certificate_policy__renewal_hours__gt=0,
             broker__is_active=True,
         )
-        .annotate(done=hours_since_valid_from())
+        .annotate(done=hours_since_issue())
         .filter(done__gte=F("level__certificate_policy__renewal_hours"))
         .order_by("valid_until", "pk")[:limit]
     )

@@ -46,7 +46,7 @@ from .pdf import verify_url
 from .renewal import (
     certificate_renew,
     certificate_renewal_state,
-    hours_since_valid_from,
+    hours_since_issue,
     renewal_chain,
 )
 from .selectors_issued import (
@@ -66,7 +66,7 @@ def my_certificates(request):
     """The broker's certificates, with the PDF and the signed credential to download."""
     certificates = list(certificates_visible_to(request.user).filter(broker=request.user)
                         .select_related("renewed_from")
-                        .annotate(renewal_done=hours_since_valid_from()))
+                        .annotate(renewal_done=hours_since_issue()))
     policies = {p.level_id: p for p in CertificatePolicy.objects.filter(
         level_id__in={c.level_id for c in certificates})}
     today = timezone.localdate()

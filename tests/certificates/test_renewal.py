@@ -74,6 +74,17 @@ def test_only_hours_earned_since_the_certificate_became_valid_count(policy, cour
     assert "6.00 of the 24.00 class hours" in state.reason and "18.00 to go" in state.reason
 
 
+def test_hours_that_renewed_a_certificate_do_not_count_again_for_the_next(policy, course):
+    broker = BrokerFactory()
+    old = held(broker, expires_in=30)
+    earn(broker, course, "24", when=timezone.now() - datetime.timedelta(minutes=5))
+    new = certificate_renew(certificate_id=old.pk, actor=broker)
+    assert new.valid_from == _today()  # the same day as those hours
+    assert certificate_renewal_hours(certificate_id=new.pk) == Decimal("0.00")
+    earn(broker, course, "2")
+    assert certificate_renewal_hours(certificate_id=new.pk) == Decimal("2.00")
+
+
 def test_renewal_opens_only_within_the_window_before_expiry(policy, course, settings):
     settings.ACADEMY_CERT_RENEWAL_WINDOW_DAYS = 60
     broker = BrokerFactory()
