@@ -5,6 +5,10 @@ Routes come from walking the URL conf (nothing listed by hand, so a new endpoint
 soon as it exists). Path arguments are filled with the primary keys of a populated database,
 so that most requests reach a real object. Row counts are compared after each request; the
 whole content of every table is compared once at the end, which also catches updates.
+
+The one write an auditor may make is their own request for a background export (a
+``TalentExport``: their request log, like the audit trail's events); a valid such request is
+tested in test_exports.py to change that table and no other.
 """
 
 from __future__ import annotations
