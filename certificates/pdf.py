@@ -80,8 +80,11 @@ def _qr(c: canvas.Canvas, data: str, x: float, y: float, size: float) -> None:
 
 
 def _image(field) -> ImageReader | None:
-    """The design's image as a ReportLab reader, read from storage once per process (an
-    uploaded image gets a new name, so the name is the cache key)."""
+    """The design's image, prepared once per process (an uploaded image gets a new name, so
+    the name is the cache key): scaled to about 270 dpi at its printed size, laid on white
+    and kept as JPEG, which ReportLab embeds as it is. A PNG with transparency would instead
+    be compressed into every PDF again with its mask: tens of milliseconds per certificate.
+    The page is white, so the image is drawn under the text it sits behind."""
     if not field:
         return None
     reader = _images.get(field.name)
@@ -94,13 +97,13 @@ def _image(field) -> ImageReader | None:
             logger.warning("Certificate design image %s is missing or unreadable", field.name,
                            exc_info=True)
             return None
-        # Scaled once to about 250 dpi at its printed size: every render compresses the
-        # pixels into the PDF again, and a full-size upload would cost tens of milliseconds.
         image.thumbnail((IMAGE_PIXELS, IMAGE_PIXELS))
-        if image.mode not in ("RGB", "RGBA", "L"):
-            image = image.convert("RGBA" if "A" in image.getbands() or
-                                  "transparency" in image.info else "RGB")
-        reader = ImageReader(image)
+        rgba = image.convert("RGBA")
+        flat = PILImage.new("RGB", rgba.size, (255, 255, 255))
+        flat.paste(rgba, mask=rgba.getchannel("A"))
+        jpeg = io.BytesIO()
+        flat.save(jpeg, format="JPEG", quality=92, subsampling=0)
+        reader = ImageReader(io.BytesIO(jpeg.getvalue()))
         if len(_images) > 32:
             _images.clear()
         _images[field.name] = reader
@@ -109,11 +112,11 @@ def _image(field) -> ImageReader | None:
 
 def _draw_image(c: canvas.Canvas, reader: ImageReader, cx: float, cy: float,
                 box_w: float, box_h: float) -> None:
-    """Draw ``reader`` centred on (cx, cy), scaled to fit the box, transparency kept."""
+    """Draw ``reader`` centred on (cx, cy), scaled to fit the box."""
     width, height = reader.getSize()
     scale = min(box_w / width, box_h / height)
     w, h = width * scale, height * scale
-    c.drawImage(reader, cx - w / 2, cy - h / 2, w, h, mask="auto")
+    c.drawImage(reader, cx - w / 2, cy - h / 2, w, h)
 
 
 def _fitted(text: str, font: str, size: float, max_width: float, minimum: float = 9) -> float:
@@ -252,8 +255,12 @@ def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans",
         c.drawString(x + label_width + 3 * mm, row_y, value)
         row_y -= 7 * mm
 
-    # Issuing body, signatory and date: bottom right (where the seal is stamped).
+    # Issuing body, signatory and date: bottom right, over the seal.
     right = width - (75 * mm if qr == CertificateDesign.QrPosition.BOTTOM_RIGHT else 30 * mm)
+    seal = _image(design.seal)
+    if seal is not None:
+        centre = right - pdfmetrics.stringWidth(issuer, font, 13) / 2
+        _draw_image(c, seal, centre, 47 * mm, 38 * mm, 38 * mm)
     c.setFillColor(ink)
     c.setFont(font, 13)
     c.drawRightString(right, 52 * mm, issuer)
@@ -265,10 +272,6 @@ def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans",
         line_y -= 7 * mm
     c.setFont(font, 11)
     c.drawRightString(right, line_y, values["valid_from"])
-    seal = _image(design.seal)
-    if seal is not None:
-        centre = right - pdfmetrics.stringWidth(issuer, font, 13) / 2
-        _draw_image(c, seal, centre, 47 * mm, 38 * mm, 38 * mm)
 
     # QR code to the verification page, in the design's corner.
     qr_x = 30 * mm if qr_left else width - 30 * mm - QR_SIZE
