@@ -188,8 +188,8 @@ class CertificateDesign(models.Model):
                                    choices=QrPosition.choices, default=QrPosition.BOTTOM_RIGHT)
     seal = models.ImageField(
         _("seal"), upload_to="certificates/designs/", blank=True, validators=IMAGE_VALIDATORS,
-        help_text=_("Optional. PNG (transparent background) or JPEG, at most 1 MB; stamped over "
-                    "the issuing body."),
+        help_text=_("Optional. PNG or JPEG, at most 1 MB; placed behind the issuing body "
+                    "(transparent parts print white)."),
     )
     logo = models.ImageField(
         _("logo"), upload_to="certificates/designs/", blank=True, validators=IMAGE_VALIDATORS,
