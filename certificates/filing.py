@@ -15,7 +15,6 @@ number of holders.
 
 from __future__ import annotations
 
-import datetime
 import io
 from dataclasses import dataclass
 from typing import Any
@@ -89,22 +88,17 @@ def filing_headers() -> list[str]:
 
 
 def _text_cell(sheet: Any, value: Any) -> Any:
-    """A string cell that no spreadsheet evaluates, whatever the text starts with."""
+    """Text as a string cell that no spreadsheet evaluates, whatever it starts with (openpyxl
+    would store text starting with "=" as a formula: such text gets an explicit string cell;
+    other text stays a plain value, which is cheaper)."""
+    text = "" if value is None else str(value)
+    if not text.startswith(FORMULA_PREFIXES):
+        return text
     from openpyxl.cell import WriteOnlyCell
 
     cell = WriteOnlyCell(sheet, value=None)
-    cell.value = "" if value is None else str(value)
+    cell.value = text
     cell.data_type = "s"
-    return cell
-
-
-def _date_cell(sheet: Any, value: datetime.date | None) -> Any:
-    from openpyxl.cell import WriteOnlyCell
-
-    if value is None:
-        return _text_cell(sheet, "")
-    cell = WriteOnlyCell(sheet, value=value)
-    cell.number_format = "yyyy-mm-dd"
     return cell
 
 
@@ -144,9 +138,9 @@ def filing_workbook(filters: FilingFilters, *, full_id: bool) -> tuple[bytes, in
                 _text_cell(sheet, certificate.level.name),
                 _text_cell(sheet, certificate.serial),
                 _text_cell(sheet, certificate.torch_number),
-                _date_cell(sheet, timezone.localdate(certificate.issued_at)),
-                _date_cell(sheet, certificate.valid_from),
-                _date_cell(sheet, certificate.valid_until),
+                timezone.localdate(certificate.issued_at),  # dates: yyyy-mm-dd cells
+                certificate.valid_from,
+                certificate.valid_until or "",
                 _text_cell(sheet, issuing_body),
                 _text_cell(sheet, profile.organisation.name
                            if profile is not None and profile.organisation_id else ""),
