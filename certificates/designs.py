@@ -241,11 +241,13 @@ class CertificateDesign(models.Model):
         )
 
     def text(self, field: str, language: str) -> str:
-        """The ``field`` (``title``, ``body``, …) in ``language``; English falls back to
-        Chinese when left empty."""
+        """The ``field`` (``title``, ``body``, …) in ``language``. An English signatory line
+        left empty repeats the Chinese one (a name and title read the same); an empty English
+        heading or body stays empty rather than print Chinese on an English certificate."""
         chinese = getattr(self, f"{field}_zh")
         if language.startswith("en"):
-            return getattr(self, f"{field}_en") or chinese
+            english = getattr(self, f"{field}_en")
+            return english or (chinese if field == "signatory" else "")
         return chinese
 
     def values(self) -> dict[str, object]:

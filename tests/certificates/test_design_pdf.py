@@ -90,6 +90,15 @@ def test_the_english_preview_uses_the_english_texts(tmp_path, admin):
     assert "Intermediate" in text or "intermediate" in text.lower()
 
 
+def test_an_empty_english_body_prints_nothing_rather_than_chinese(tmp_path, admin):
+    _tools()
+    design = _design(admin, body_en="", heading_en="", signatory_zh="局长：王某某",
+                     signatory_en="")
+    text = _text(tmp_path, design_preview_pdf(design=design, language="en"))
+    assert "认定为" not in text and "兹证明" not in text
+    assert "局长：王某某" in text  # a signatory's name and title read the same
+
+
 def test_the_qr_code_moves_to_the_chosen_corner(tmp_path, admin):
     _tools()
     pgm = _rasterise(tmp_path, design_preview_pdf(design=_design(admin,
