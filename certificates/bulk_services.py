@@ -34,6 +34,7 @@ from typing import Any
 
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, InterfaceError, OperationalError, transaction
+from django.db.models import Q
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -50,6 +51,7 @@ logger = logging.getLogger(__name__)
 CHUNK = 50
 CHUNK_SECONDS = 20.0
 LEASE_SECONDS = 90
+STALLED_AFTER = timedelta(minutes=5)
 
 MORE, DONE, BUSY = "more", "done", "busy"
 
@@ -154,6 +156,20 @@ def bulk_run_resume(*, actor: Any, run_id: int) -> BulkRun:
                      after={"done": run.done, "total": run.total})
         _enqueue_after_commit(run.pk)
     return run
+
+
+def bulk_runs_stalled(*, now=None, limit: int = 100) -> list[int]:
+    """Unfinished runs nobody works on: no live lease and no progress for ``STALLED_AFTER``
+    (their message was lost with Redis, or never sent while it was down). The periodic
+    ``bulk_runs_resume_stalled`` task queues them again; a run still waiting in a long queue
+    is harmless to queue twice (the lease turns the extra task away)."""
+    now = now or timezone.now()
+    return list(
+        BulkRun.objects.filter(status__in=BulkRun.UNFINISHED,
+                               updated_at__lt=now - STALLED_AFTER)
+        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
+        .order_by("pk").values_list("pk", flat=True)[:limit]
+    )
 
 
 # --- Working -----------------------------------------------------------------------------------

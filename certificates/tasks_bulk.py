@@ -34,3 +34,25 @@ def bulk_run_process(run_id: int) -> str:
     elif state == BUSY and not bulk_run_process.request.is_eager:
         bulk_run_process.apply_async((run_id,), countdown=max(1, int(wait) + 1))
     return state
+
+
+@shared_task(
+    name="certificates.tasks_bulk.bulk_runs_resume_stalled",
+    acks_late=True,
+    ignore_result=True,
+    autoretry_for=(OperationalError, InterfaceError),
+    max_retries=3,
+    retry_backoff=30,
+    retry_jitter=True,
+)
+def bulk_runs_resume_stalled() -> int:
+    """Queue again the unfinished bulk runs nobody has worked on for minutes (beat, every five
+    minutes; ``bulk_schedule.py``). Running it twice only queues a run twice, which its lease
+    makes harmless. Retried on database operational errors; the next beat tries again anyway.
+    """
+    from .bulk_services import bulk_runs_stalled
+
+    run_ids = bulk_runs_stalled()
+    for run_id in run_ids:
+        bulk_run_process.delay(run_id)
+    return len(run_ids)

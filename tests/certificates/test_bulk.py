@@ -333,3 +333,42 @@ def test_more_means_queue_again(admin, cohort_story):
     assert bulk_run_step(run_id=run.pk) == (MORE, 0.0)
     run.refresh_from_db()
     assert run.done == 1 and not run.lease_token  # the lease is let go between chunks
+
+
+# --- Lost messages -------------------------------------------------------------------------
+
+
+def test_a_run_whose_message_was_lost_is_queued_again_by_the_periodic_task(
+        admin, cohort_story):
+    from certificates.bulk_services import bulk_runs_stalled
+    from certificates.tasks_bulk import bulk_runs_resume_stalled
+
+    run = bulk_cohort_issue_start(actor=admin, cohort_id=cohort_story["cohort"].pk)
+    # (Its task was never sent: on_commit callbacks do not run in this test.)
+    assert bulk_runs_stalled() == []  # too recent to call stalled
+    later = timezone.now() + datetime.timedelta(minutes=6)
+    assert bulk_runs_stalled(now=later) == [run.pk]
+    BulkRun.objects.filter(pk=run.pk).update(
+        lease_token="working", lease_until=later + datetime.timedelta(seconds=30))
+    assert bulk_runs_stalled(now=later) == []  # someone holds a live lease
+
+    BulkRun.objects.filter(pk=run.pk).update(
+        lease_token="", lease_until=None,
+        updated_at=timezone.now() - datetime.timedelta(minutes=6))
+    assert bulk_runs_resume_stalled() == 1  # eager here: the run is worked through
+    run.refresh_from_db()
+    assert run.status == BulkRun.Status.DONE and run.done == 4
+
+
+def test_the_resume_schedule_is_installed_once_and_kept(db):
+    from django_celery_beat.models import PeriodicTask
+
+    from certificates.bulk_schedule import RESUME_NAME, RESUME_TASK, bulk_schedule_install
+
+    task = PeriodicTask.objects.get(name=RESUME_NAME)  # installed after migrate
+    assert task.task == RESUME_TASK and task.interval.every == 5 and task.enabled
+    PeriodicTask.objects.filter(pk=task.pk).update(enabled=False)  # an administrator's choice
+    assert bulk_schedule_install() is False
+    assert not PeriodicTask.objects.get(name=RESUME_NAME).enabled
+    assert bulk_schedule_install(reset=True) is True
+    assert PeriodicTask.objects.get(name=RESUME_NAME).enabled
