@@ -14,6 +14,8 @@ Safe to kill at any line and to deliver twice:
   transaction as the work: for a cohort, each broker's issuance, its report line and the
   cursor commit together, so a redelivered task continues after the last committed broker;
   re-rendering is idempotent (a PDF is overwritten), so a chunk cut short is just redone;
+- a run whose message was lost (Redis down) is queued again by a periodic task
+  (``bulk_runs_stalled``, every five minutes) or by an administrator's "resume";
 - issuance goes through ``issuance.certificate_issue``, which locks the broker's profile and
   returns the certificate they already hold (one active certificate per broker and level is a
   database constraint), so nothing is ever issued twice.
