@@ -152,7 +152,7 @@ def main() -> int:
         profile = cProfile.Profile(time.process_time)
         run(app, endpoint_path, examinees, args.requests, rng, profile)
         out = io.StringIO()
-        pstats.Stats(profile, stream=out).sort_stats("cumulative").print_stats(45)
+        pstats.Stats(profile, stream=out).sort_stats(os.environ.get("PROFILE_SORT", "cumulative")).print_stats(45)
         print(out.getvalue())
     return 0
 
