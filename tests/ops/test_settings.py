@@ -66,7 +66,7 @@ def test_database_url_and_redis_url_switch_to_postgresql_and_redis():
     assert values["db_engine"] == "django.db.backends.postgresql"
     assert values["db_name"] == "academy"
     assert values["broker"] == "redis://cache.example:6379/1"
-    assert values["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert values["cache"] == "academy.cache.RedisCache"  # Django's, reusing its clients
     assert values["cache_location"] == "redis://cache.example:6379/1"
 
 
