@@ -30,10 +30,11 @@ class TalentFilterForm(forms.Form):
                                     to_field_name="code", required=False,
                                     empty_label=_("All regions"))
     organisation = forms.ModelChoiceField(label=_("Organisation"),
-                                          queryset=Organisation.objects.all(),
+                                          queryset=Organisation.objects.only("name"),
                                           required=False, empty_label=_("All organisations"),
                                           widget=QuickSelect)
-    cohort = forms.ModelChoiceField(label=_("Cohort"), queryset=Cohort.objects.all(),
+    cohort = forms.ModelChoiceField(label=_("Cohort"),
+                                    queryset=Cohort.objects.only("code", "name"),
                                     to_field_name="code", required=False,
                                     empty_label=_("All cohorts"), widget=QuickSelect)
     level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.all(),
