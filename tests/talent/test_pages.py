@@ -200,3 +200,28 @@ def test_brokers_and_trainers_cannot_open_the_bureau_pages(client, broker, train
         client.force_login(user)
         assert client.get(reverse("talent:dashboard")).status_code == 403
         assert client.get("/api/v1/talent-pool/summary/").status_code == 403
+
+
+def test_dossier_and_archive_page_cost_constant_queries(bureau_client, population):
+    from tests.courses.factories import enrol
+    from tests.talent.test_history import _promote
+
+    b6 = population.brokers["b6"]
+    dossier = reverse("talent:dossier", args=[b6.pk])
+    archive = reverse("talent:cohort_archive", args=[population.cohort.code])
+
+    def count(url) -> int:
+        with CaptureQueriesContext(connection) as ctx:
+            assert bureau_client.get(url).status_code == 200
+        return len(ctx.captured_queries)
+
+    count(dossier)  # the session's first request also loads the user's roles
+    small = [count(dossier), count(archive)]
+    import datetime as dt
+
+    for year in (2021, 2022, 2023):
+        _promote(b6, dt.date(year, 3, 1), "junior", "intermediate")
+        certificate_for(b6, status="revoked")
+    for _ in range(5):
+        enrol(BrokerFactory(), population.cohort)
+    assert [count(dossier), count(archive)] == small
