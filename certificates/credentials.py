@@ -25,6 +25,7 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -363,8 +364,10 @@ def _iso(moment: datetime.datetime) -> str:
         "+00:00", "Z")
 
 
-def credential_payload(certificate: Certificate) -> dict[str, Any]:
-    """The unsigned ``OpenBadgeCredential`` of ``certificate``."""
+def credential_payload(certificate: Certificate, *, criteria: str | None = None
+                       ) -> dict[str, Any]:
+    """The unsigned ``OpenBadgeCredential`` of ``certificate`` (``criteria``: the narrative of
+    its requirement set, when the caller has it already)."""
     from .status_list import status_list_url
 
     level = certificate.level
@@ -393,7 +396,8 @@ def credential_payload(certificate: Certificate) -> dict[str, Any]:
                 "achievementType": "Certificate",
                 "name": level.name,
                 "description": level.description or f"{level.name} ({level.name_en})",
-                "criteria": {"narrative": _criteria(certificate)},
+                "criteria": {"narrative": criteria if criteria is not None
+                             else _criteria(certificate)},
             },
         },
         "credentialStatus": {
@@ -411,15 +415,34 @@ def credential_payload(certificate: Certificate) -> dict[str, Any]:
     return payload
 
 
+def credentials_sign(certificates: Iterable[Certificate], *,
+                     now: datetime.datetime | None = None) -> None:
+    """Sign the credentials of ``certificates`` in memory with the current key: sets
+    ``credential``, ``credential_kid`` and ``credential_signed_at`` on each (the caller stores
+    them). Each certificate needs its ``level``, ``broker`` and ``requirement_set`` (with its
+    level) loaded; the criteria narrative is worked out once per requirement set, so signing
+    many certificates costs no query per certificate. Raises ``SigningKeyMissing``."""
+    private, kid = signing_key()
+    now = now or timezone.now()
+    narratives: dict[int | None, str] = {}
+    for certificate in certificates:
+        key = certificate.requirement_set_id
+        if key not in narratives:
+            narratives[key] = _criteria(certificate)
+        certificate.credential = jws_sign(
+            credential_payload(certificate, criteria=narratives[key]), private=private, kid=kid)
+        certificate.credential_kid = kid
+        certificate.credential_signed_at = now
+
+
 def credential_sign_store(*, certificate_id: int) -> Certificate:
     """Sign the certificate's credential with the current key and store it."""
     certificate = (Certificate.objects.select_related("level", "broker", "requirement_set",
                                                       "requirement_set__level")
                    .get(pk=certificate_id))
-    private, kid = signing_key()
-    token = jws_sign(credential_payload(certificate), private=private, kid=kid)
+    credentials_sign([certificate])
     with transaction.atomic():
         Certificate.objects.filter(pk=certificate_id).update(
-            credential=token, credential_kid=kid, credential_signed_at=timezone.now())
-    certificate.credential, certificate.credential_kid = token, kid
+            credential=certificate.credential, credential_kid=certificate.credential_kid,
+            credential_signed_at=certificate.credential_signed_at)
     return certificate

@@ -1,12 +1,14 @@
 """Issuing, revoking, reinstating and expiring certificates.
 
-``certificate_issue`` is the one way a certificate comes to exist (the readiness event's task,
-the safety-net sweep, an admin's manual issue, the demo): in one transaction it locks the
-broker's profile row, returns the certificate the broker already holds for the level if any
-(idempotent), allocates the serial, creates the record, promotes the broker's level with the
-date, writes the audit events and records the broker's notification (at most once per
-certificate: the reminder log's unique key). The PDF and the signed credential are made by
-tasks queued after commit. The partial unique constraint on (broker, level) makes a second
+``certificate_issue`` issues one certificate with any options (an admin's manual issue, a
+renewal, the demo): in one transaction it locks the broker's profile row, returns the
+certificate the broker already holds for the level if any (idempotent), allocates the serial,
+creates the record and signs its credential, promotes the broker's level with the date, writes
+the audit events and records the broker's notification (at most once per certificate: the
+reminder log's unique key). The PDF is rendered by a task queued after commit. Automatic
+issuance to brokers the readiness engine found ready (the readiness event's task, the sweeps)
+goes through ``batch.certificates_issue_ready``, the same steps for many brokers in one
+transaction. The partial unique constraint on (broker, level) makes a second
 active certificate impossible whatever the code does.
 """
 
@@ -58,16 +60,13 @@ def certificate_summary(certificate: Certificate) -> dict[str, Any]:
     }
 
 
-def _queue_artifacts(certificate_id: int) -> None:
-    """Render the PDF and sign the credential once the issuing transaction has committed."""
+def _artifacts(certificate: Certificate, *, now: datetime.datetime) -> None:
+    """Sign the credential inside the issuing transaction (part of what "issued" means) and
+    render the PDF once it has committed."""
+    from .batch import certificates_render_schedule, certificates_sign_now
 
-    def enqueue() -> None:
-        from .tasks_issued import certificate_credential_sign, certificate_render_pdf
-
-        certificate_render_pdf.delay(certificate_id)
-        certificate_credential_sign.delay(certificate_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    certificates_sign_now([certificate], now=now)
+    certificates_render_schedule([certificate.pk])
 
 
 def _notify(certificate: Certificate, kind: str, window: str, **context: Any) -> None:
@@ -149,6 +148,7 @@ def certificate_issue(
             reason=reason, subject_salt=secrets.token_hex(16),
         )
         certificate.issued_now = True
+        certificate.broker = profile.user
         if profile.level.rank < level.rank:
             before = {"level": profile.level.code,
                       "level_since": profile.level_since.isoformat()
@@ -169,7 +169,7 @@ def certificate_issue(
         else:
             _notify(certificate, ISSUED_KIND, "issued",
                     valid_until=valid_until.isoformat() if valid_until else "")
-        _queue_artifacts(certificate.pk)
+        _artifacts(certificate, now=now)
     return certificate
 
 
@@ -177,10 +177,12 @@ def certificate_issue_for_ready(*, broker_id: int) -> Certificate | None:
     """Issue the certificate a broker is recorded as ready for, if they hold none yet.
 
     Reads the readiness engine's recorded answer (``BrokerReadiness``, kept current on every
-    change of its inputs); the lowest level above the broker's own that they are ready for and
-    hold no certificate of. None when there is nothing to issue (already issued, not ready,
-    revoked: an admin decides).
+    change of its inputs): the lowest level above the broker's own that they are ready for and
+    hold no certificate of, and issues it through ``certificates_issue_ready`` (a batch of
+    one). Returns the certificate, also when a concurrent call issued it first; None when there
+    is nothing to issue (already issued, not ready, revoked: an admin decides).
     """
+    from .batch import certificates_issue_ready
     from .models import BrokerReadiness
 
     profile = BrokerProfile.objects.select_related("level").filter(user_id=broker_id).first()
@@ -195,17 +197,24 @@ def certificate_issue_for_ready(*, broker_id: int) -> Certificate | None:
     )
     if state is None:
         return None
-    return certificate_issue(broker_id=broker_id, level_id=state.level_id,
-                             requirement_set_id=state.requirement_set_id)
+    certificate = certificates_issue_ready(broker_ids=[broker_id]).get(broker_id)
+    if certificate is None:  # issued meanwhile by another call, which promoted the broker
+        certificate = (Certificate.objects.select_related("level")
+                       .filter(broker_id=broker_id, level_id=state.level_id,
+                               status__in=Certificate.ACTIVE).first())
+        if certificate is not None:
+            certificate.issued_now = False
+    return certificate
 
 
-def certificates_ready_uncertified(*, limit: int = 1000) -> list[int]:
+def certificates_ready_uncertified(*, limit: int = 1000, after_id: int = 0) -> list[int]:
     """Brokers recorded as ready for a level above their own with no certificate of it: those
-    whose "ready" message was lost (Redis down, a worker killed before it acknowledged)."""
+    whose "ready" message was lost (Redis down, a worker killed before it acknowledged), or a
+    whole cohort to issue in batches. By broker id, the first ``limit`` above ``after_id``."""
     from .models import BrokerReadiness
 
     return list(
-        BrokerReadiness.objects.filter(ready=True,
+        BrokerReadiness.objects.filter(ready=True, broker_id__gt=after_id,
                                        level__rank__gt=F("broker__broker_profile__level__rank"))
         .exclude(Exists(Certificate.objects.filter(broker_id=OuterRef("broker_id"),
                                                    level_id=OuterRef("level_id"))))
@@ -214,14 +223,17 @@ def certificates_ready_uncertified(*, limit: int = 1000) -> list[int]:
 
 
 def certificate_issue_schedule(*, broker_id: int) -> None:
-    """Queue ``certificate_issue_for_ready`` for the broker once the transaction commits."""
+    """Queue issuance for the broker once the transaction commits (``broker_became_ready``).
 
-    def enqueue() -> None:
-        from .tasks_issued import certificate_issue_for_ready as task
+    Inside ``batch.certificates_issue_collected`` (the readiness tasks) the broker is added to
+    the batch queued at its end instead of getting a task of their own."""
+    from .batch import certificate_issue_collecting, certificate_issue_queue
 
-        task.delay(broker_id)
-
-    transaction.on_commit(enqueue, robust=True)
+    collected = certificate_issue_collecting()
+    if collected is not None:
+        collected.append(broker_id)
+        return
+    transaction.on_commit(lambda: certificate_issue_queue([broker_id]), robust=True)
 
 
 # --- Revocation, reinstatement, expiry ----------------------------------------------------------

@@ -24,9 +24,11 @@ def readiness_evaluate(broker_ids: list[int]) -> None:
     transition. Database operational errors (a lost connection, a deadlock) are retried up to
     5 times with backoff from 10 seconds to 10 minutes; the periodic sweep catches up anyway.
     """
+    from .batch import certificates_issue_collected
     from .services import readiness_evaluate as evaluate
 
-    evaluate(broker_ids=broker_ids)
+    with certificates_issue_collected():  # those found ready are issued in batches
+        evaluate(broker_ids=broker_ids)
 
 
 @shared_task(
@@ -47,9 +49,13 @@ def readiness_sweep(after_id: int = 0, level_id: int | None = None) -> None:
     Idempotent: evaluating a broker twice records the same answer. Retried on database
     operational errors; a batch lost for good is redone by the next scheduled sweep.
     """
+    from .batch import certificates_issue_collected
     from .services import readiness_sweep_batch
 
-    last = readiness_sweep_batch(after_id=after_id, level_id=level_id)
+    # The brokers found ready in this batch are issued together (``certificates_issue_batch``),
+    # not one task each.
+    with certificates_issue_collected():
+        last = readiness_sweep_batch(after_id=after_id, level_id=level_id)
     if last is not None:
         readiness_sweep.delay(after_id=last, level_id=level_id)
 

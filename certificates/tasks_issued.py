@@ -1,8 +1,8 @@
 """Background work of certificate issuance: thin wrappers around the services.
 
 Every task takes primary keys, is safe to run twice or to be killed at any line (the issuing
-transaction is all or nothing and the database allows one active certificate per broker and
-level; rendering and signing overwrite their own output), and retries database operational
+transaction, of one broker or of a batch, is all or nothing and the database allows one active
+certificate per broker and level; rendering and signing overwrite their own output), and retries database operational
 errors a bounded number of times with backoff.
 """
 
@@ -41,17 +41,35 @@ def certificate_issue_for_ready(broker_id: int) -> int | None:
     return certificate.pk if certificate is not None else None
 
 
-@shared_task(name="certificates.tasks_issued.certificates_issue_sweep", **RETRY)
-def certificates_issue_sweep() -> int:
-    """Queue issuance for brokers who are ready but hold no certificate (a lost message).
+@shared_task(name="certificates.tasks_issued.certificates_issue_batch", **RETRY)
+def certificates_issue_batch(broker_ids: list[int]) -> int:
+    """Issue the certificates ``broker_ids`` are recorded as ready for, in one transaction
+    (``batch.certificates_issue_ready``). Idempotent like the single-broker task: killed
+    before commit it leaves nothing and the redelivered message issues them all; run twice,
+    the second run finds them issued. Returns how many this run issued."""
+    from .batch import certificates_issue_ready
 
-    Runs on the beat schedule; queuing twice is harmless (the issuance is idempotent).
-    """
+    issued = certificates_issue_ready(broker_ids=broker_ids)
+    return sum(1 for certificate in issued.values() if certificate.issued_now)
+
+
+SWEEP_PAGE = 2000
+
+
+@shared_task(name="certificates.tasks_issued.certificates_issue_sweep", **RETRY)
+def certificates_issue_sweep(after_id: int = 0) -> int:
+    """Queue issuance, in batches, for brokers who are ready but hold no certificate (a lost
+    message, a cohort found ready at once). One page of brokers per run; a full page re-queues
+    the sweep for the next one, behind the batches it queued. Runs on the beat schedule;
+    queuing twice is harmless (the issuance is idempotent). Returns the brokers queued."""
+    from .batch import certificate_issue_queue
     from .issuance import certificates_ready_uncertified
 
-    broker_ids = certificates_ready_uncertified()
-    for broker_id in broker_ids:
-        certificate_issue_for_ready.delay(broker_id)
+    broker_ids = certificates_ready_uncertified(limit=SWEEP_PAGE, after_id=after_id)
+    if broker_ids:
+        certificate_issue_queue(broker_ids)
+    if len(broker_ids) == SWEEP_PAGE:
+        certificates_issue_sweep.delay(after_id=broker_ids[-1])
     return len(broker_ids)
 
 
@@ -61,6 +79,16 @@ def certificate_render_pdf(certificate_id: int) -> None:
     from .pdf import certificate_pdf_store
 
     certificate_pdf_store(certificate_id=certificate_id)
+
+
+@shared_task(name="certificates.tasks_issued.certificates_render_pdfs", **RETRY)
+def certificates_render_pdfs(certificate_ids: list[int]) -> None:
+    """Render and store the PDFs of a batch of newly issued certificates, one after another
+    (each replaces any earlier rendering of its own, so a redelivered run only redoes work)."""
+    from .pdf import certificate_pdf_store
+
+    for certificate_id in certificate_ids:
+        certificate_pdf_store(certificate_id=certificate_id)
 
 
 @shared_task(name="certificates.tasks_issued.certificate_credential_sign", **RETRY)

@@ -1,0 +1,291 @@
+"""Issuing the certificates of many ready brokers in one transaction.
+
+``certificates_issue_ready`` is what the readiness event's task, the safety-net sweep and the
+readiness sweep call: for each broker, the certificate of the lowest level above their own that
+the readiness engine recorded them as ready for. One transaction for the whole batch does what
+``certificate_issue`` does for one broker, with a fixed number of statements whatever the size:
+
+1. lock the brokers' profile rows (in id order, so two batches never deadlock), then read
+   them, their readiness and the certificates they hold; a broker who holds an active
+   certificate of the level gets it back (idempotent), one whose certificate was revoked gets
+   nothing (only an administrator re-issues);
+2. allocate the serials: one update of each (level, year) counter row for the whole batch, so
+   serials stay gap-free (a rolled-back batch gives all its numbers back);
+3. insert the certificates (one INSERT) and sign their Open Badges credentials in memory
+   (Ed25519 takes microseconds; one UPDATE stores them): a certificate counts as issued with
+   its signed credential, in the same commit;
+4. promote the brokers (one UPDATE), record their notifications (``notices_deliver``: one
+   insert of reminders, one of in-app notifications, e-mails handed over on commit) and
+   append every level change and issuance to the audit trail under one lock of its head.
+
+The partial unique constraint on (broker, level) still makes a second active certificate
+impossible whatever the code does; a batch killed at any line leaves nothing (one
+transaction) and its redelivered task issues it all. After commit the PDFs are rendered by a
+separate task (not part of "issued"; idempotent, it overwrites its own output) and the
+promoted brokers' readiness for the next level is re-evaluated by one task per batch.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import datetime
+import logging
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Iterator, Sequence
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from academy.audit.services import AuditEntry, audit_record_many
+from academy.people.models import BrokerProfile
+
+from .issuance import ISSUED_KIND, certificate_summary
+from .issued import Certificate, CertificatePolicy, SerialCounter
+from .readiness import add_months
+from .serials import serial_format
+
+logger = logging.getLogger(__name__)
+
+DEFAULTS = {
+    # Brokers issued per transaction by the batch task (the sweeps cut their lists to this).
+    "ACADEMY_CERT_ISSUE_BATCH": 100,
+}
+
+
+def batch_size() -> int:
+    return int(getattr(settings, "ACADEMY_CERT_ISSUE_BATCH", DEFAULTS["ACADEMY_CERT_ISSUE_BATCH"]))
+
+
+def chunked(ids: Sequence[int], size: int) -> Iterator[list[int]]:
+    for start in range(0, len(ids), size):
+        yield list(ids[start:start + size])
+
+
+# --- Signing ---------------------------------------------------------------------------------------
+
+
+def certificates_sign_now(certificates: Sequence[Certificate], *,
+                          now: datetime.datetime) -> bool:
+    """Sign and store the credentials of freshly created ``certificates`` inside the issuing
+    transaction (each with ``level``, ``broker`` and ``requirement_set`` loaded). Without a
+    signing key the issuance still goes through and the signing task is queued after commit
+    (it fails loudly until an operator creates the key); returns whether they were signed."""
+    from .credentials import SigningKeyMissing, credentials_sign
+
+    try:
+        credentials_sign(certificates, now=now)
+    except SigningKeyMissing:
+        logger.exception("Certificates issued unsigned; the signing task will retry")
+        ids = [c.pk for c in certificates]
+
+        def enqueue() -> None:
+            from .tasks_issued import certificate_credential_sign
+
+            for pk in ids:
+                certificate_credential_sign.delay(pk)
+
+        transaction.on_commit(enqueue, robust=True)
+        return False
+    Certificate.objects.bulk_update(
+        certificates, ["credential", "credential_kid", "credential_signed_at"],
+        batch_size=500)
+    return True
+
+
+def certificates_render_schedule(certificate_ids: Sequence[int]) -> None:
+    """Queue the PDFs of ``certificate_ids`` once the transaction commits: one render task for
+    one certificate, a batch render task for several."""
+    ids = list(certificate_ids)
+    if not ids:
+        return
+
+    def enqueue() -> None:
+        from .tasks_issued import certificate_render_pdf, certificates_render_pdfs
+
+        if len(ids) == 1:
+            certificate_render_pdf.delay(ids[0])
+        else:
+            certificates_render_pdfs.delay(ids)
+
+    transaction.on_commit(enqueue, robust=True)
+
+
+# --- Issuing -----------------------------------------------------------------------------------------
+
+
+def _serials(level, year: int, count: int) -> list[str]:
+    """``count`` consecutive serials of ``level`` in ``year``: the counter row is locked until
+    the transaction ends, and moved on once for them all."""
+    SerialCounter.objects.bulk_create([SerialCounter(level=level, year=year)],
+                                      ignore_conflicts=True)
+    counter = SerialCounter.objects.select_for_update().get(level=level, year=year)
+    first = counter.last + 1
+    counter.last += count
+    counter.save(update_fields=["last"])
+    return [serial_format(level_code=level.code, year=year, seq=seq)
+            for seq in range(first, counter.last + 1)]
+
+
+def certificates_issue_ready(*, broker_ids: Iterable[int],
+                             now: datetime.datetime | None = None) -> dict[int, Certificate]:
+    """Issue each of ``broker_ids`` the certificate they are recorded as ready for.
+
+    Returns ``{broker_id: certificate}`` for the brokers who hold the certificate of the level
+    they are ready for: issued by this call (``certificate.issued_now``) or before. Brokers
+    not ready, not brokers, or whose certificate of the level was revoked are left out. Safe to
+    run any number of times, concurrently, and to be killed at any line (see the module).
+    """
+    from academy.notifications.rendering import url_or_home
+    from academy.notifications.services import Notice, notices_deliver
+
+    from .models import BrokerReadiness
+    from .services import readiness_schedule
+
+    ids = sorted({int(pk) for pk in broker_ids})
+    if not ids:
+        return {}
+    now = now or timezone.now()
+    today = timezone.localdate(now)
+    result: dict[int, Certificate] = {}
+    with transaction.atomic():
+        # Lock the profile rows alone, in id order (no joins: see ``certificate_issue``).
+        locked = list(BrokerProfile.objects.select_for_update().filter(user_id__in=ids)
+                      .order_by("user_id").values_list("user_id", flat=True))
+        profiles = {p.user_id: p for p in
+                    BrokerProfile.objects.select_related("user", "level").filter(
+                        user_id__in=locked)}
+        target = {}
+        for state in (BrokerReadiness.objects.filter(broker_id__in=locked, ready=True)
+                      .select_related("level", "requirement_set__level")
+                      .order_by("broker_id", "level__rank")):
+            profile = profiles[state.broker_id]
+            if state.level.rank > profile.level.rank and state.broker_id not in target:
+                target[state.broker_id] = state
+        if not target:
+            return result
+        held: dict[tuple[int, int], list[Certificate]] = defaultdict(list)
+        for certificate in Certificate.objects.select_related("level").filter(
+                broker_id__in=list(target), level_id__in={s.level_id for s in target.values()}):
+            held[(certificate.broker_id, certificate.level_id)].append(certificate)
+        to_issue: dict[int, list] = defaultdict(list)  # level id -> readiness states
+        for broker_id, state in target.items():
+            mine = held.get((broker_id, state.level_id), [])
+            active = next((c for c in mine if c.status in Certificate.ACTIVE), None)
+            if active is not None:
+                active.issued_now = False
+                result[broker_id] = active
+            elif mine:  # revoked: an administrator decides
+                logger.info("Broker %s is ready for %s again but their certificate was revoked",
+                            broker_id, state.level.code)
+            else:
+                to_issue[state.level_id].append(state)
+        if not to_issue:
+            return result
+
+        levels = {states[0].level.pk: states[0].level for states in to_issue.values()}
+        validity = dict(CertificatePolicy.objects.filter(level_id__in=list(levels))
+                        .values_list("level_id", "validity_months"))
+        created: list[Certificate] = []
+        for level_id in sorted(to_issue):  # counters locked in a fixed order
+            level, states = levels[level_id], to_issue[level_id]
+            months = validity.get(level_id)
+            valid_until = (add_months(today, months) - datetime.timedelta(days=1)
+                           if months else None)
+            for state, serial in zip(states, _serials(level, today.year, len(states)),
+                                     strict=True):
+                user = profiles[state.broker_id].user
+                created.append(Certificate(
+                    broker=user, level=level, serial=serial,
+                    holder_name=user.full_name or user.email,
+                    issued_at=now, valid_from=today, valid_until=valid_until,
+                    status=Certificate.Status.VALID, status_changed_at=now,
+                    requirement_set=state.requirement_set,
+                    source=Certificate.Source.AUTOMATIC, reason="",
+                    subject_salt=secrets.token_hex(16),
+                ))
+        Certificate.objects.bulk_create(created, batch_size=500)
+        certificates_sign_now(created, now=now)
+
+        promoted: list[BrokerProfile] = []
+        events: list[AuditEntry] = []
+        notices: list[Notice] = []
+        url = url_or_home("certificates:my_certificates")
+        for certificate in created:
+            certificate.issued_now = True
+            result[certificate.broker_id] = certificate
+            profile = profiles[certificate.broker_id]
+            level = certificate.level
+            if profile.level.rank < level.rank:
+                before = {"level": profile.level.code,
+                          "level_since": profile.level_since.isoformat()
+                          if profile.level_since else None}
+                profile.level, profile.level_since, profile.updated_at = level, today, now
+                promoted.append(profile)
+                events.append(AuditEntry(
+                    action="people.level_changed", subject=profile, person=profile.user,
+                    actor_label="system", before=before,
+                    after={"level": level.code, "level_since": today.isoformat(),
+                           "certificate": certificate.serial}))
+            events.append(AuditEntry(
+                action="certificates.issued", subject=certificate, person=profile.user,
+                actor_label="system", after={**certificate_summary(certificate), "reason": ""}))
+            valid_until = certificate.valid_until
+            notices.append(Notice(
+                recipient_id=certificate.broker_id, kind=ISSUED_KIND, window="issued",
+                subject_type=Certificate._meta.label_lower, subject_id=certificate.pk,
+                context={"serial": certificate.serial, "level": level.name,
+                         "level_en": level.name_en or level.name,
+                         "valid_until": valid_until.isoformat() if valid_until else ""},
+                url=url))
+        if promoted:
+            BrokerProfile.objects.bulk_update(promoted, ["level", "level_since", "updated_at"],
+                                              batch_size=500)
+        notices_deliver(notices=notices, now=now)
+        # Last, so that the chain head is held for the shortest time.
+        audit_record_many(events)
+        certificates_render_schedule([c.pk for c in created])
+        # What saving a profile's level queues (``receivers.profile_saved``), once per batch.
+        readiness_schedule([p.user_id for p in promoted])
+    return result
+
+
+# --- Dispatching -------------------------------------------------------------------------------------
+
+_collected: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
+    "certificates_issue_collected", default=None)
+
+
+def certificate_issue_queue(broker_ids: Sequence[int]) -> None:
+    """Queue issuance now: the single-broker task for one, batch tasks for more."""
+    from .tasks_issued import certificate_issue_for_ready, certificates_issue_batch
+
+    ids = sorted(set(broker_ids))
+    if len(ids) == 1:
+        certificate_issue_for_ready.delay(ids[0])
+        return
+    for chunk in chunked(ids, batch_size()):
+        certificates_issue_batch.delay(chunk)
+
+
+def certificate_issue_collecting() -> list[int] | None:
+    """The list ``certificate_issue_schedule`` adds to inside ``certificates_issue_collected``."""
+    return _collected.get()
+
+
+@contextlib.contextmanager
+def certificates_issue_collected() -> Iterator[list[int]]:
+    """Inside, the brokers announced ready are collected instead of each getting a task of
+    their own; on leaving, they are queued in batches (a readiness sweep that finds a whole
+    cohort ready issues it in a few transactions). Left by an exception, nothing is queued:
+    the safety-net sweep finds those brokers."""
+    collected: list[int] = []
+    token = _collected.set(collected)
+    try:
+        yield collected
+    finally:
+        _collected.reset(token)
+    if collected:
+        certificate_issue_queue(collected)
