@@ -613,7 +613,8 @@ def main() -> int:
                         help="processes generating the load (each an asyncio loop)")
     parser.add_argument("--skip-realistic", action="store_true")
     parser.add_argument("--reuse", action="store_true",
-                        help="keep the database and examinees of the last run (iterating)")
+                        help="keep the database and examinees of the last run (iterating); "
+                        "--brokers then takes the first N of them")
     parser.add_argument("--seed", type=int, default=2026)
     parser.add_argument("--redis-url", default=os.environ.get("REDIS_URL"),
                         help="the cache of sessions and access facts, as in production "
@@ -639,6 +640,7 @@ def main() -> int:
     if args.reuse and cache_file.exists():
         print("  reusing the database and examinees of the last run (--reuse) …")
         examinees = [Examinee(**e) for e in json.loads(cache_file.read_text())]
+        examinees = examinees[:args.brokers]  # fewer than seeded: the first --brokers of them
         for ex in examinees:
             ex.items = [tuple(i) for i in ex.items]
             ex.last_ts = int(time.time() * 1000)
