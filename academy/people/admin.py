@@ -3,10 +3,32 @@ from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
 from .invitations import invitation_resend
 from .models import BrokerProfile, Invitation, Level, Organisation, Region, RosterImport, User
+
+
+def _level_change_record(request, profile: BrokerProfile, form) -> None:
+    """Write ``people.level_changed`` when an admin's form changed a profile's level.
+
+    Certificate issuance records the promotions it makes itself; this covers the other way a
+    level changes (a correction in the admin), so the level history and the dashboard's
+    promotions read one source. A profile being created is not a change.
+    """
+    if not form.instance.pk or not {"level", "level_since"} & set(form.changed_data):
+        return
+    before_level = form.initial.get("level")
+    before = Level.objects.filter(pk=before_level).values_list("code", flat=True).first()
+    audit_record(
+        action="people.level_changed", subject=profile, person=profile.user,
+        actor=request.user,
+        before={"level": before, "level_since": str(form.initial.get("level_since") or "")
+                or None},
+        after={"level": profile.level.code, "level_since": profile.level_since.isoformat()
+               if profile.level_since else None, "source": "admin"},
+    )
 
 
 class BrokerProfileInline(admin.StackedInline):
@@ -33,6 +55,14 @@ class UserAdmin(BaseUserAdmin):
         (None, {"classes": ("wide",), "fields": ("email", "full_name", "password1", "password2")}),
     )
     inlines = [BrokerProfileInline]
+
+    def save_formset(self, request, form, formset, change):
+        changed = [f for f in formset.forms
+                   if f.instance.pk and f.has_changed() and f not in formset.deleted_forms]
+        super().save_formset(request, form, formset, change)
+        if formset.model is BrokerProfile:
+            for profile_form in changed:
+                _level_change_record(request, profile_form.instance, profile_form)
 
 
 @admin.register(Level)
@@ -61,6 +91,11 @@ class BrokerProfileAdmin(admin.ModelAdmin):
     search_fields = ("user__email", "user__full_name", "organisation__name")
     autocomplete_fields = ("organisation",)
     list_select_related = ("user", "level", "region", "organisation")
+
+    def save_model(self, request, obj, form, change):
+        super().save_model(request, obj, form, change)
+        if change:
+            _level_change_record(request, obj, form)
 
 
 @admin.register(Invitation)

@@ -251,6 +251,46 @@ def test_a_role_change_in_the_django_admin_is_recorded(client):
     assert audit_chain_verify().ok
 
 
+def _level_events(profile):
+    return list(AuditEvent.objects.filter(action="people.level_changed",
+                                          subject_id=str(profile.pk)).order_by("pk"))
+
+
+@pytest.mark.parametrize("page", ["profile", "user"])
+def test_a_level_corrected_in_the_admin_is_recorded(client, page):
+    """Issuance records the promotions it makes; an admin's correction is recorded too, on
+    the profile's own page and in the user page's inline, and an unchanged save is not."""
+    from academy.people.models import Level
+
+    admin = UserFactory(roles=["admin"])
+    totp_enrol(admin)
+    broker = BrokerFactory()
+    profile = broker.broker_profile
+    junior = profile.level
+    higher = Level.objects.filter(rank__gt=junior.rank).order_by("rank").first()
+    client.force_login(admin)
+    if page == "profile":
+        url = reverse("admin:people_brokerprofile_change", args=[profile.pk])
+        prefix = ""
+    else:
+        url = reverse("admin:people_user_change", args=[broker.pk])
+        prefix = "broker_profile-0-"
+    data = _admin_change_form_data(client.get(url))
+    data["_save"] = "Save"
+    assert client.post(url, data).status_code == 302
+    assert _level_events(profile) == []
+
+    data[f"{prefix}level"] = str(higher.pk)
+    response = client.post(url, data)
+    assert response.status_code == 302
+    [event] = _level_events(profile)
+    assert event.before["level"] == junior.code
+    assert event.after["level"] == higher.code
+    assert event.after["source"] == "admin"
+    assert event.actor_id == admin.pk
+    assert audit_chain_verify().ok
+
+
 def test_staff_login_is_recorded(client):
     cache.clear()
     user = UserFactory(roles=["trainer"])
