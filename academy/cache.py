@@ -6,13 +6,53 @@ round trip itself, and a signed-in request makes two or three calls (its session
 access facts). One client per connection pool is enough: a ``redis.Redis`` object is
 thread-safe and takes a connection from its pool for each command (and the pool starts afresh
 in a forked process).
+
+It also keeps the site up while Redis is away. The cache only ever holds what can be had again
+(sessions are written through to the database, access facts are re-read from it, rate-limit
+counters start afresh), so a failed read counts as a miss and a failed write does nothing;
+the failure is logged at most once a minute per process. With short socket timeouts (set in
+the settings) an exam page or an answer save goes on at database speed when Redis stops.
 """
 
 from __future__ import annotations
 
+import functools
+import logging
+import time
 from typing import Any
 
 from django.core.cache.backends import redis as django_redis
+from redis.exceptions import ConnectionError as RedisConnectionError
+from redis.exceptions import TimeoutError as RedisTimeoutError
+
+logger = logging.getLogger(__name__)
+
+UNAVAILABLE = (RedisConnectionError, RedisTimeoutError)
+_last_warning = [0.0]
+
+
+def _warn(operation: str, exc: Exception) -> None:
+    now = time.monotonic()
+    if now - _last_warning[0] >= 60:
+        _last_warning[0] = now
+        logger.warning("cache unavailable (%s: %s); carrying on without it", operation, exc)
+
+
+def _tolerant(fallback):
+    """Run a cache operation; when Redis is unreachable, log and return ``fallback(*args)``."""
+
+    def decorate(method):
+        @functools.wraps(method)
+        def wrapper(self, *args, **kwargs):
+            try:
+                return method(self, *args, **kwargs)
+            except UNAVAILABLE as exc:
+                _warn(method.__name__, exc)
+                return fallback(*args, **kwargs)
+
+        return wrapper
+
+    return decorate
 
 
 class _ReusingClient(django_redis.RedisCacheClient):
@@ -28,9 +68,24 @@ class _ReusingClient(django_redis.RedisCacheClient):
             client = self._clients.setdefault(id(pool), self._client(connection_pool=pool))
         return client
 
+    # What each operation answers while Redis is away: a miss, a no-op, or (for add and
+    # incr) what a fresh cache would have answered.
+    add = _tolerant(lambda key, value, timeout: True)(django_redis.RedisCacheClient.add)
+    get = _tolerant(lambda key, default: default)(django_redis.RedisCacheClient.get)
+    set = _tolerant(lambda key, value, timeout: None)(django_redis.RedisCacheClient.set)
+    touch = _tolerant(lambda key, timeout: False)(django_redis.RedisCacheClient.touch)
+    delete = _tolerant(lambda key: False)(django_redis.RedisCacheClient.delete)
+    get_many = _tolerant(lambda keys: {})(django_redis.RedisCacheClient.get_many)
+    has_key = _tolerant(lambda key: False)(django_redis.RedisCacheClient.has_key)
+    incr = _tolerant(lambda key, delta: delta)(django_redis.RedisCacheClient.incr)
+    set_many = _tolerant(lambda data, timeout: [])(django_redis.RedisCacheClient.set_many)
+    delete_many = _tolerant(lambda keys: None)(django_redis.RedisCacheClient.delete_many)
+    clear = _tolerant(lambda: False)(django_redis.RedisCacheClient.clear)
+
 
 class RedisCache(django_redis.RedisCache):
-    """``django.core.cache.backends.redis.RedisCache`` that reuses its client objects."""
+    """``django.core.cache.backends.redis.RedisCache`` that reuses its client objects and
+    carries on, as an empty cache, while Redis is unreachable."""
 
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)

@@ -113,6 +113,8 @@ if REDIS_URL:
             "BACKEND": "academy.cache.RedisCache",
             "LOCATION": REDIS_URL,
             "KEY_PREFIX": "academy",
+            # Fail fast when Redis is away: the backend then carries on as an empty cache.
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
     # Sessions are read from Redis and written through to the database (which keeps them

@@ -34,9 +34,11 @@ _shared_cache_url = env("ACADEMY_TEST_CACHE_URL", default="")
 if _shared_cache_url:
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            # The production backend and options (academy/settings/base.py).
+            "BACKEND": "academy.cache.RedisCache",
             "LOCATION": _shared_cache_url,
             "KEY_PREFIX": env("ACADEMY_TEST_CACHE_PREFIX", default="academy-test"),
+            "OPTIONS": {"socket_connect_timeout": 0.5, "socket_timeout": 0.5},
         }
     }
 CELERY_TASK_DEFAULT_QUEUE = env("ACADEMY_TEST_CELERY_QUEUE", default="celery")
