@@ -87,7 +87,7 @@ CERTIFICATE_RENEWED = register_kind(Kind(
 
 def renewal_window_days() -> int:
     """How many days before its last valid day a certificate may be renewed."""
-    return int(getattr(settings, "ACADEMY_CERT_RENEWAL_WINDOW_DAYS", 90))
+    return settings.ACADEMY_CERT_RENEWAL_WINDOW_DAYS
 
 
 # --- Hours ---------------------------------------------------------------------------------------

@@ -301,6 +301,8 @@ ACADEMY_CERT_TITLE = env("CERT_TITLE", default="国家技术转移专业人员�
 ACADEMY_CERT_TITLE_EN = env("CERT_TITLE_EN", default="Certificate of Competence in Technology Transfer")
 # Public verification lookups allowed per client IP and minute (HTML and JSON together).
 ACADEMY_CERT_VERIFY_RATE = env.int("CERT_VERIFY_RATE", default=30)
+# A certificate can be renewed from this many days before it expires (and after).
+ACADEMY_CERT_RENEWAL_WINDOW_DAYS = env.int("CERT_RENEWAL_WINDOW_DAYS", default=90)
 # Ed25519 key that signs the Open Badges credentials: a file, never in the database or the
 # repository (`manage.py signing_key_generate`, `--rotate`). Created on first use when missing
 # and SIGNING_KEY_AUTOCREATE is on (turn it off in production and generate the key yourself).
