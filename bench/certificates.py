@@ -4,6 +4,7 @@
     .venv/bin/python bench/certificates.py                  # 2,000 certificates
     .venv/bin/python bench/certificates.py --count 10000    # the target's size
     .venv/bin/python bench/certificates.py --count 200      # a quick check
+    .venv/bin/python bench/certificates.py --mode single    # one task per broker
 
 What it does:
 
@@ -15,18 +16,23 @@ What it does:
    ``celery -A academy worker --pool=prefork --concurrency=2``, with the production settings
    (``bench.settings``); e-mails go to Django's dummy backend and there are no quiet hours, so
    every e-mail is sent at once (the most work).
-3. Sends ``certificate_issue_for_ready`` for every broker, as the readiness event does, and
-   waits. A certificate counts as *issued* when its record, the level change and its signed
-   credential exist; *complete* when its PDF is stored too. The worker processes' resident
-   memory is sampled every 0.2 s.
-4. Reads each task's run time from the worker's log (the issuing transaction, the readiness
-   re-evaluation the promotion triggers, the PDF task, the signing, the e-mail), and times the
-   drawing of the PDF itself for up to 200 of the certificates (median, p95).
+3. Hands the brokers to the worker and waits. ``--mode batch`` (the default) queues them as the
+   sweeps and the readiness tasks do when many brokers are ready at once
+   (``certificates.batch.certificate_issue_queue``: ``certificates_issue_batch`` tasks of
+   ``ACADEMY_CERT_ISSUE_BATCH`` brokers, each one transaction); ``--mode single`` sends
+   ``certificate_issue_for_ready`` for every broker, as the readiness event of one broker does.
+   A certificate counts as *issued* when its record, the level change and its signed
+   credential exist (they commit together); *complete* when its PDF is stored too. The worker
+   processes' resident memory is sampled every 0.2 s.
+4. Reads each task's run time from the worker's log (the issuing transaction of a broker or a
+   batch, the readiness re-evaluation the promotions trigger, the PDF task, the e-mail), and
+   times the drawing of the PDF itself for up to 200 of the certificates (median, p95).
 5. Checks the outcome: N certificates, N level changes and N notifications, serials gap-free,
    the audit chain intact.
-6. Issues 50 more certificates in this process, without Celery, step by step (the issuing
-   transaction, the PDF, the signature): time and SQL queries per certificate, and with
-   ``--profile`` a cProfile of the issuing transaction: where the time goes.
+6. Issues 50 more certificates in this process, without Celery, step by step: 25 one by one
+   (the issuing transaction, signature included), 25 in one batch, then the PDF and a
+   re-signature of the first 25: time and SQL queries per certificate, and with ``--profile``
+   a cProfile of the batch transaction: where the time goes.
 
 Targets on the 2-core machine: 10,000 certificates issued in under 60 s (167 per second) and
 a PDF median under 50 ms. Results are printed and written to var/bench/certificates-<time>.json.
@@ -261,6 +267,7 @@ def in_process(*, profile: bool) -> dict[str, dict[str, float]]:
 
     from academy.celery import app
     from academy.people.models import User
+    from certificates.batch import certificates_issue_ready
     from certificates.credentials import credential_sign_store
     from certificates.issuance import certificate_issue_for_ready
     from certificates.pdf import certificate_pdf_store
@@ -270,23 +277,41 @@ def in_process(*, profile: bool) -> dict[str, dict[str, float]]:
     app._pool, app.amqp._producer_pool = None, None
     ids = list(User.objects.filter(email__endswith="@bench.local", certificates__isnull=True)
                .order_by("pk").values_list("pk", flat=True))
+    half = len(ids) // 2
+    results = {}
+    from academy.notifications.rendering import url_or_home
+
+    url_or_home("certificates:my_certificates")  # the URLconf loads once per process
+    # One batch of the second half: time and queries divided among its certificates.
+    profiler = cProfile.Profile() if profile else None
+    with CaptureQueriesContext(connection) as captured:
+        started = time.perf_counter()
+        if profiler:
+            profiler.enable()
+        issued = certificates_issue_ready(broker_ids=ids[half:])
+        if profiler:
+            profiler.disable()
+        elapsed = (time.perf_counter() - started) * 1000
+    assert len(issued) == len(ids) - half
+    per = elapsed / len(issued)
+    results[f"issue in a batch of {len(issued)} (per cert.)"] = {
+        "median_ms": round(per, 1), "p95_ms": round(per, 1),
+        "queries": round(len(captured.captured_queries) / len(issued), 1)}
+    if profiler:
+        print("\nWhere the batch transaction spends its time (cProfile, cumulative):")
+        pstats.Stats(profiler).sort_stats("cumulative").print_stats(18)
     steps = {
-        "issue (transaction)": lambda pk: certificate_issue_for_ready(broker_id=pk),
+        "issue one (transaction, signed)": lambda pk: certificate_issue_for_ready(broker_id=pk),
         "render PDF and store": lambda c: certificate_pdf_store(certificate_id=c.pk),
-        "sign credential": lambda c: credential_sign_store(certificate_id=c.pk),
+        "sign credential again": lambda c: credential_sign_store(certificate_id=c.pk),
     }
-    results, subjects = {}, ids
+    subjects = ids[:half]
     for name, step in steps.items():
-        profiler = cProfile.Profile() if profile and name.startswith("issue") else None
         times, queries, outputs = [], [], []
         for subject in subjects:
             with CaptureQueriesContext(connection) as captured:
                 started = time.perf_counter()
-                if profiler:
-                    profiler.enable()
                 outputs.append(step(subject))
-                if profiler:
-                    profiler.disable()
                 times.append((time.perf_counter() - started) * 1000)
             queries.append(len(captured.captured_queries))
         if name.startswith("issue"):
@@ -294,9 +319,6 @@ def in_process(*, profile: bool) -> dict[str, dict[str, float]]:
         results[name] = {"median_ms": round(statistics.median(times), 1),
                          "p95_ms": round(percentile(times, 95), 1),
                          "queries": statistics.median(queries)}
-        if profiler:
-            print("\nWhere the issuing transaction spends its time (cProfile, cumulative):")
-            pstats.Stats(profiler).sort_stats("cumulative").print_stats(18)
     return results
 
 
@@ -330,8 +352,11 @@ def main() -> int:
     parser.add_argument("--redis-url", default="",
                         help="an existing Redis to use (default: a private redis-server)")
     parser.add_argument("--timeout", type=float, default=900)
+    parser.add_argument("--mode", choices=("batch", "single"), default="batch",
+                        help="batch: batch tasks, as the sweeps queue a cohort found ready "
+                             "(default); single: one task per broker, as one readiness event")
     parser.add_argument("--profile", action="store_true",
-                        help="also print a cProfile of the issuing transaction")
+                        help="also print a cProfile of the batch issuing transaction")
     args = parser.parse_args()
     if not 1 <= args.count <= 10_000:
         parser.error("--count must be between 1 and 10,000")
@@ -372,17 +397,23 @@ def main() -> int:
         idle_rss = sum(idle_sizes)
 
         from academy.people.models import User
+        from certificates.batch import batch_size, certificate_issue_queue
         from certificates.tasks_issued import certificate_issue_for_ready
 
         broker_ids = list(User.objects.filter(email__endswith="@bench.local")
                           .order_by("pk").values_list("pk", flat=True)[:args.count])
+        how = (f"in batches of {batch_size()}" if args.mode == "batch"
+               else "one task per broker")
         print(f"Issuing {len(broker_ids):,} certificates through the worker "
-              f"({args.concurrency} processes) ...", flush=True)
+              f"({args.concurrency} processes, {how}) ...", flush=True)
         peak_rss, peak_single = idle_rss, max(idle_sizes)
         load_start = round(os.getloadavg()[0], 2)
         t0 = time.perf_counter()
-        for broker_id in broker_ids:
-            certificate_issue_for_ready.delay(broker_id)
+        if args.mode == "batch":
+            certificate_issue_queue(broker_ids)
+        else:
+            for broker_id in broker_ids:
+                certificate_issue_for_ready.delay(broker_id)
         sent = time.perf_counter() - t0
         issued_at = complete_at = None
         last_report = 0.0
@@ -423,7 +454,7 @@ def main() -> int:
     projected = TARGET_COUNT / rate
     result = {
         "when": datetime.datetime.now().isoformat(timespec="seconds"),
-        "args": {"count": args.count, "concurrency": args.concurrency},
+        "args": {"count": args.count, "concurrency": args.concurrency, "mode": args.mode},
         # The machine is shared: how busy it was when the issuing began and ended.
         "load_average_1min": {"start": load_start, "end": round(os.getloadavg()[0], 2)},
         "count": args.count,
@@ -463,10 +494,10 @@ def main() -> int:
     for name, s in result["tasks"].items():
         print(f"{name:34} {s['count']:>6} {s['median_ms']:>6.1f}ms {s['p95_ms']:>6.1f}ms "
               f"{s['mean_ms']:>6.1f}ms {s['total_s']:>7.1f}s")
-    print(f"{'in this process, per certificate':34} {'median':>8} {'p95':>8} {'queries':>8}")
+    print(f"{'in this process, per certificate':40} {'median':>8} {'p95':>8} {'queries':>8}")
     for name, step in steps.items():
-        print(f"{name:34} {step['median_ms']:>6.1f}ms {step['p95_ms']:>6.1f}ms "
-              f"{step['queries']:>8.0f}")
+        print(f"{name:40} {step['median_ms']:>6.1f}ms {step['p95_ms']:>6.1f}ms "
+              f"{step['queries']:>8.1f}")
     rss = result["worker_rss_mib"]
     print(f"worker memory: idle {rss['idle']:.0f} MB, peak {rss['peak_total']:.0f} MB in all "
           f"(one process at most {rss['peak_one_process']:.0f} MB); task failures {failures}")
