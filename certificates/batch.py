@@ -36,7 +36,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, models, transaction
 from django.utils import timezone
 
 from academy.audit.services import AuditEntry, audit_record_many
@@ -67,12 +67,11 @@ def chunked(ids: Sequence[int], size: int) -> Iterator[list[int]]:
 # --- Signing ---------------------------------------------------------------------------------------
 
 
-def certificates_sign_now(certificates: Sequence[Certificate], *,
-                          now: datetime.datetime) -> bool:
-    """Sign and store the credentials of freshly created ``certificates`` inside the issuing
-    transaction (each with ``level``, ``broker`` and ``requirement_set`` loaded). Without a
-    signing key the issuance still goes through and the signing task is queued after commit
-    (it fails loudly until an operator creates the key); returns whether they were signed."""
+def _sign_or_defer(certificates: Sequence[Certificate], *, now: datetime.datetime) -> bool:
+    """Sign the credentials of ``certificates`` in memory (each with its id, ``level``,
+    ``broker`` and ``requirement_set`` loaded). Without a signing key the issuance still goes
+    through and the signing task is queued after commit (it fails loudly until an operator
+    creates the key); returns whether they were signed."""
     from .credentials import SigningKeyMissing, credentials_sign
 
     try:
@@ -89,10 +88,55 @@ def certificates_sign_now(certificates: Sequence[Certificate], *,
 
         transaction.on_commit(enqueue, robust=True)
         return False
-    Certificate.objects.bulk_update(
-        certificates, ["credential", "credential_kid", "credential_signed_at"],
-        batch_size=500)
     return True
+
+
+def certificates_sign_now(certificates: Sequence[Certificate], *,
+                          now: datetime.datetime) -> bool:
+    """Sign and store the credentials of ``certificates``, already saved, inside the issuing
+    transaction (see ``_sign_or_defer``); returns whether they were signed."""
+    if not _sign_or_defer(certificates, now=now):
+        return False
+    if len(certificates) == 1:
+        [certificate] = certificates
+        Certificate.objects.filter(pk=certificate.pk).update(
+            credential=certificate.credential, credential_kid=certificate.credential_kid,
+            credential_signed_at=certificate.credential_signed_at)
+    else:
+        Certificate.objects.bulk_update(
+            certificates, ["credential", "credential_kid", "credential_signed_at"],
+            batch_size=500)
+    return True
+
+
+def _ids_reserve(model: type[models.Model], count: int) -> list[int] | None:
+    """``count`` ids of ``model``'s table taken from its sequence (PostgreSQL), so that rows
+    can be complete before their one INSERT; None where the database has no sequences. A
+    rolled-back transaction leaves unused ids, as any insert does: ids need not be gap-free
+    (serials are)."""
+    if connection.vendor != "postgresql":
+        return None
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT nextval(pg_get_serial_sequence(%s, %s)) "
+                       "FROM generate_series(1, %s)",
+                       [model._meta.db_table, model._meta.pk.column, count])
+        return [row[0] for row in cursor.fetchall()]
+
+
+def _certificates_insert_signed(certificates: list[Certificate], *,
+                                now: datetime.datetime) -> None:
+    """Insert ``certificates`` with their signed credentials: on PostgreSQL their ids are
+    reserved first (the credential names its id, the status list index), so one INSERT
+    stores everything; elsewhere they are inserted, then signed and updated."""
+    ids = _ids_reserve(Certificate, len(certificates))
+    if ids is None:
+        Certificate.objects.bulk_create(certificates, batch_size=500)
+        certificates_sign_now(certificates, now=now)
+        return
+    for certificate, pk in zip(certificates, ids, strict=True):
+        certificate.pk = pk
+    _sign_or_defer(certificates, now=now)
+    Certificate.objects.bulk_create(certificates, batch_size=500)
 
 
 def certificates_render_schedule(certificate_ids: Sequence[int]) -> None:
@@ -206,10 +250,9 @@ def certificates_issue_ready(*, broker_ids: Iterable[int],
                     source=Certificate.Source.AUTOMATIC, reason="",
                     subject_salt=secrets.token_hex(16),
                 ))
-        Certificate.objects.bulk_create(created, batch_size=500)
-        certificates_sign_now(created, now=now)
+        _certificates_insert_signed(created, now=now)
 
-        promoted: list[BrokerProfile] = []
+        promoted: dict[int, list[BrokerProfile]] = defaultdict(list)  # by new level
         events: list[AuditEntry] = []
         notices: list[Notice] = []
         url = url_or_home("certificates:my_certificates")
@@ -223,7 +266,7 @@ def certificates_issue_ready(*, broker_ids: Iterable[int],
                           "level_since": profile.level_since.isoformat()
                           if profile.level_since else None}
                 profile.level, profile.level_since, profile.updated_at = level, today, now
-                promoted.append(profile)
+                promoted[level.pk].append(profile)
                 events.append(AuditEntry(
                     action="people.level_changed", subject=profile, person=profile.user,
                     actor_label="system", before=before,
@@ -240,15 +283,15 @@ def certificates_issue_ready(*, broker_ids: Iterable[int],
                          "level_en": level.name_en or level.name,
                          "valid_until": valid_until.isoformat() if valid_until else ""},
                 url=url))
-        if promoted:
-            BrokerProfile.objects.bulk_update(promoted, ["level", "level_since", "updated_at"],
-                                              batch_size=500)
+        for level_id, profiles_up in promoted.items():  # one UPDATE per level reached
+            BrokerProfile.objects.filter(pk__in=[p.pk for p in profiles_up]).update(
+                level_id=level_id, level_since=today, updated_at=now)
         notices_deliver(notices=notices, now=now)
         # Last, so that the chain head is held for the shortest time.
         audit_record_many(events)
         certificates_render_schedule([c.pk for c in created])
         # What saving a profile's level queues (``receivers.profile_saved``), once per batch.
-        readiness_schedule([p.user_id for p in promoted])
+        readiness_schedule([p.user_id for group in promoted.values() for p in group])
     return result
 
 
