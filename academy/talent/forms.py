@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 from django import forms
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import Level, Organisation, Region
 from courses.models import Cohort
 
 from .selectors import TalentFilters
-from .widgets import QuickSelect
+from .widgets import QuickSelect, SuggestInput
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -17,6 +18,49 @@ def _bootstrap(form: forms.Form) -> None:
         css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
         field.widget.attrs.setdefault("class", css + " form-control-sm"
                                       if css == "form-control" else css + " form-select-sm")
+
+
+class OrganisationField(forms.ModelChoiceField):
+    """An organisation typed by name (suggested as the user types) or given by id (the
+    drill-down links, the API)."""
+
+    default_error_messages = {
+        "invalid_choice": _("No organisation has that name: choose one of the suggestions."),
+    }
+
+    def __init__(self, **kwargs):
+        super().__init__(queryset=Organisation.objects.only("name", "region_id"),
+                         widget=SuggestInput(suggest_url="talent:organisation_options"),
+                         **kwargs)
+        self._chosen: Organisation | None = None
+
+    def to_python(self, value):
+        if value in self.empty_values:
+            return None
+        value = str(value).strip()
+        match = Q(name__iexact=value)
+        if value.isdigit():  # an id (drill-down links, the API), unless a name is all digits
+            match |= Q(pk=int(value))
+        candidates = list(self.queryset.filter(match)[:2])
+        organisation = next((o for o in candidates if o.name.lower() == value.lower()),
+                            candidates[0] if candidates else None)
+        if organisation is None:
+            raise forms.ValidationError(self.error_messages["invalid_choice"],
+                                        code="invalid_choice", params={"value": value})
+        self._chosen = organisation
+        return organisation
+
+    def prepare_value(self, value):
+        """The name in the input, whether the query gave the id or the name."""
+        if isinstance(value, Organisation):
+            return value.name
+        if self._chosen is not None and str(value).strip().lower() in (
+                str(self._chosen.pk), self._chosen.name.lower()):
+            return self._chosen.name
+        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
+            organisation = self.queryset.filter(pk=int(value)).first()
+            return organisation.name if organisation else value
+        return value
 
 
 class TalentFilterForm(forms.Form):
@@ -29,10 +73,7 @@ class TalentFilterForm(forms.Form):
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(),
                                     to_field_name="code", required=False,
                                     empty_label=_("All regions"))
-    organisation = forms.ModelChoiceField(label=_("Organisation"),
-                                          queryset=Organisation.objects.only("name"),
-                                          required=False, empty_label=_("All organisations"),
-                                          widget=QuickSelect)
+    organisation = OrganisationField(label=_("Organisation"), required=False)
     cohort = forms.ModelChoiceField(label=_("Cohort"),
                                     queryset=Cohort.objects.only("code", "name"),
                                     to_field_name="code", required=False,
@@ -44,6 +85,7 @@ class TalentFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
+        self.fields["organisation"].widget.attrs["placeholder"] = _("All organisations")
 
     def clean(self):
         data = super().clean()

@@ -19,6 +19,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import logging
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -147,6 +148,24 @@ def profiles(filters: TalentFilters) -> QuerySet[BrokerProfile]:
 
 def _broker_ids(filters: TalentFilters) -> QuerySet:
     return profiles(filters).values("user_id")
+
+
+def organisation_options(*, text: str, region_code: str = "", limit: int = 20
+                         ) -> list[dict[str, Any]]:
+    """Organisations for the filter's suggestions: name containing ``text`` (names starting
+    with it first); with ``region_code``, those of that region or with a broker there."""
+    text = text.strip()[:100]
+    qs = Organisation.objects.all()
+    if region_code:
+        qs = qs.filter(Q(region__code=region_code) | Exists(BrokerProfile.objects.filter(
+            organisation=OuterRef("pk"), region__code=region_code)))
+    if text:
+        qs = qs.filter(name__icontains=text).annotate(
+            later=Case(When(name__istartswith=text, then=Value(0)), default=Value(1),
+                       output_field=IntegerField())).order_by("later", "name")
+    else:
+        qs = qs.order_by("name")
+    return [{"id": pk, "name": name} for pk, name in qs.values_list("pk", "name")[:limit]]
 
 
 # --- Brokers by level, region, organisation ---------------------------------------------------
@@ -732,6 +751,11 @@ def certificate_counts(filters: TalentFilters) -> dict[str, int]:
 
 
 FIGURES_CACHE_PREFIX = "talent:figures:v1:"
+# Figures past their cache time are still served (with their own "as of") while one
+# background task recomputes them; they are dropped from the cache after this long.
+FIGURES_KEEP_SECONDS = 24 * 3600
+
+logger = logging.getLogger(__name__)
 
 
 def dashboard(filters: TalentFilters) -> dict[str, Any]:
@@ -741,8 +765,10 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
     ``ACADEMY_TALENT_FIGURES_CACHE_SECONDS`` (0: computed on every request) keeps the figures
     of each filter set and language that long in the shared cache: at a province's scale
     computing them takes seconds (bench/dashboard.py), and the page says "as of HH:MM".
-    When they expire, one request recomputes them while the others are given the previous
-    figures, with their own time; with none yet, the others wait for that one.
+    Past that time the previous figures are served, with their own time, while one Celery
+    task (``figures_refresh``) recomputes them; beat keeps the unfiltered figures fresh.
+    Only the very first request of a filter set computes them itself (the others asking
+    meanwhile wait for it).
     """
     seconds = getattr(settings, "ACADEMY_TALENT_FIGURES_CACHE_SECONDS", 0)
     if seconds <= 0:
@@ -750,24 +776,72 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
         return {**dashboard_compute(filters), "as_of": as_of}
     key = figures_cache_key(filters)
     cached = cache.get(key)
-    if cached is not None and timezone.now() - cached["as_of"] < datetime.timedelta(
-            seconds=seconds):
+    if cached is not None:
+        if timezone.now() - cached["as_of"] >= datetime.timedelta(seconds=seconds):
+            _figures_refresh_queue(filters, key=key, seconds=seconds)
         return cached
-    if cache.add(key + ":computing", True, timeout=max(60, seconds)):
-        try:
-            as_of = timezone.now()
-            figures = {**dashboard_compute(filters), "as_of": as_of}
-            cache.set(key, figures, timeout=seconds * 4)
-        finally:
-            cache.delete(key + ":computing")
+    figures = figures_refresh(filters, older_than=0)
+    if figures is not None:
         return figures
-    for _attempt in range(150):  # another request is computing them: up to 30 s
-        if cached is not None:
-            return cached
+    for _attempt in range(150):  # another process is computing them: up to 30 s
         time.sleep(0.2)
         cached = cache.get(key)
-    as_of = timezone.now()
-    return {**dashboard_compute(filters), "as_of": as_of}
+        if cached is not None:
+            return cached
+    return {**dashboard_compute(filters), "as_of": timezone.now()}
+
+
+def figures_refresh(filters: TalentFilters, *, older_than: float) -> dict[str, Any] | None:
+    """Compute and cache the figures of ``filters`` in the active language unless they are
+    younger than ``older_than`` seconds or another process is computing them (a lock per
+    filter set and language). Returns the new figures, or None when it left them alone."""
+    seconds = getattr(settings, "ACADEMY_TALENT_FIGURES_CACHE_SECONDS", 0)
+    key = figures_cache_key(filters)
+    cached = cache.get(key)
+    if cached is not None and timezone.now() - cached["as_of"] < datetime.timedelta(
+            seconds=older_than):
+        return None
+    if not cache.add(key + ":computing", True, timeout=max(60, seconds)):
+        return None
+    try:
+        figures = {**dashboard_compute(filters), "as_of": timezone.now()}
+        cache.set(key, figures, timeout=max(FIGURES_KEEP_SECONDS, seconds))
+    finally:
+        cache.delete_many([key + ":computing", key + ":queued"])
+    return figures
+
+
+def _figures_refresh_queue(filters: TalentFilters, *, key: str, seconds: int) -> None:
+    """Ask a worker to recompute stale figures, once per filter set until it has."""
+    if not cache.add(key + ":queued", True, timeout=max(60, seconds)):
+        return
+    from .tasks import talent_figures_refresh
+
+    try:
+        talent_figures_refresh.delay(filters.as_query(), get_language() or settings.LANGUAGE_CODE,
+                                     older_than=seconds)
+    except Exception:  # the broker is down: the stale figures stay, the next request retries
+        cache.delete(key + ":queued")
+        logger.exception("talent: could not queue the refresh of the dashboard's figures")
+
+
+def filters_from_query(query: dict[str, str]) -> TalentFilters:
+    """The filters that ``TalentFilters.as_query()`` wrote (for a task: codes and ids only);
+    a region, organisation, cohort or level deleted since is dropped."""
+    def one(model, **lookup):
+        return model.objects.filter(**lookup).first() if all(lookup.values()) else None
+
+    def day(value: str | None) -> datetime.date | None:
+        return datetime.date.fromisoformat(value) if value else None
+
+    organisation = query.get("organisation")
+    return TalentFilters(
+        date_from=day(query.get("date_from")), date_to=day(query.get("date_to")),
+        region=one(Region, code=query.get("region")),
+        organisation=one(Organisation, pk=int(organisation)) if organisation else None,
+        cohort=one(Cohort, code=query.get("cohort")),
+        level=one(Level, code=query.get("level")),
+    )
 
 
 def figures_cache_key(filters: TalentFilters) -> str:

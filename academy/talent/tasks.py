@@ -42,3 +42,49 @@ def talent_exports_cleanup() -> dict[str, int]:
     from .background import exports_cleanup
 
     return exports_cleanup()
+
+
+@shared_task(name="academy.talent.tasks.talent_figures_refresh", **RETRY)
+def talent_figures_refresh(query: dict[str, str], language: str, *,
+                           older_than: float = 0) -> bool:
+    """Recompute the dashboard's figures of one filter set (``query``: the filters'
+    ``as_query()``) in ``language`` and cache them (``selectors.figures_refresh``), unless
+    they are younger than ``older_than`` seconds.
+
+    Twice is harmless: a lock per filter set lets one run compute while the other returns,
+    and figures fresh enough are left alone. Killed half-way, the stale figures stay served
+    and the lock expires. Returns whether it computed them.
+    """
+    from django.utils import translation
+
+    from .selectors import figures_refresh, filters_from_query
+
+    with translation.override(language):
+        return figures_refresh(filters_from_query(query), older_than=older_than) is not None
+
+
+@shared_task(name="academy.talent.tasks.talent_figures_precompute", **RETRY)
+def talent_figures_precompute() -> list[str]:
+    """Every minute (beat): recompute the unfiltered dashboard's figures before they expire,
+    in the default language and in any other language whose figures are in the cache, so
+    nobody opening the dashboard waits for them. Twice is harmless (see
+    ``talent_figures_refresh``). Returns the languages it computed."""
+    from django.conf import settings
+    from django.core.cache import cache
+    from django.utils import translation
+
+    from .selectors import TalentFilters, figures_cache_key, figures_refresh
+
+    seconds = getattr(settings, "ACADEMY_TALENT_FIGURES_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        return []
+    done = []
+    for language, _name in settings.LANGUAGES:
+        with translation.override(language):
+            if language != settings.LANGUAGE_CODE and cache.get(
+                    figures_cache_key(TalentFilters())) is None:
+                continue
+            # Half the cache time: the minute's run finds last minute's figures due.
+            if figures_refresh(TalentFilters(), older_than=seconds / 2) is not None:
+                done.append(language)
+    return done

@@ -113,6 +113,15 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(*BUREAU)
+def organisation_options(request: HttpRequest) -> JsonResponse:
+    """The filter's suggestions: ``{"results": [{"id", "name"}]}``, at most 20 organisations
+    whose name contains ``q``, in region ``region`` (a code) when given."""
+    return JsonResponse({"results": selectors.organisation_options(
+        text=request.GET.get("q", ""), region_code=request.GET.get("region", ""))})
+
+
+@require_safe
+@role_required(*BUREAU)
 @selectors.without_jit()  # a funnel step's drill-down is one large aggregate
 def broker_list(request: HttpRequest) -> HttpResponse:
     if _wants_export(request):

@@ -45,6 +45,13 @@ def test_auditor_filters_drills_down_opens_a_dossier_and_exports(
     assert page.locator("[data-testid='funnel-exam']").inner_text().strip() == "1"
     screenshot(page, "talent-dashboard-region-zh")
 
+    # The organisation filter suggests names as one types (talent.js fills its datalist).
+    organisation = page.locator("input[name='organisation']")
+    organisation.fill("甲")
+    page.wait_for_function(
+        "name => Array.from(document.querySelectorAll('#id_organisation-options option'),"
+        " o => o.value).join('|') === name", arg=population.o1.name)
+
     page.locator("[data-testid='funnel-enrolled']").click()
     page.wait_for_url(re.compile(r"/talent/brokers/\?.*step=enrolled"))
     rows = page.locator("[data-testid='broker-table'] tbody tr")
