@@ -10,7 +10,7 @@ from academy.people.models import Level, Organisation, Region
 from courses.models import Cohort
 
 from .selectors import TalentFilters
-from .widgets import QuickSelect, SuggestInput
+from .widgets import SuggestInput
 
 
 def _bootstrap(form: forms.Form) -> None:
@@ -20,46 +20,56 @@ def _bootstrap(form: forms.Form) -> None:
                                       if css == "form-control" else css + " form-select-sm")
 
 
-class OrganisationField(forms.ModelChoiceField):
-    """An organisation typed by name (suggested as the user types) or given by id (the
-    drill-down links, the API)."""
+class SuggestedChoiceField(forms.ModelChoiceField):
+    """A row typed in a text input with suggestions (``SuggestInput``) instead of chosen from
+    a ``<select>`` of every row: given by its key (``key_field``: the drill-down links, the
+    API) or its name (``name_field``, any case), shown as ``display_field``.
 
-    default_error_messages = {
-        "invalid_choice": _("No organisation has that name: choose one of the suggestions."),
-    }
+    A value that is both a key and another row's name means the row with that name.
+    """
 
-    def __init__(self, **kwargs):
-        super().__init__(queryset=Organisation.objects.only("name", "region_id"),
-                         widget=SuggestInput(suggest_url="talent:organisation_options"),
+    def __init__(self, *, queryset, suggest_url: str, key_field: str, display_field: str,
+                 name_field: str = "name", **kwargs):
+        super().__init__(queryset=queryset, widget=SuggestInput(suggest_url=suggest_url),
                          **kwargs)
-        self._chosen: Organisation | None = None
+        self.key_field, self.display_field, self.name_field = (
+            key_field, display_field, name_field)
+        self._chosen = None
+
+    def _key_lookup(self, value: str) -> Q | None:
+        if self.key_field == "pk":
+            return Q(pk=int(value)) if value.isdigit() else None
+        return Q(**{f"{self.key_field}__iexact": value})
 
     def to_python(self, value):
         if value in self.empty_values:
             return None
         value = str(value).strip()
-        match = Q(name__iexact=value)
-        if value.isdigit():  # an id (drill-down links, the API), unless a name is all digits
-            match |= Q(pk=int(value))
-        candidates = list(self.queryset.filter(match)[:2])
-        organisation = next((o for o in candidates if o.name.lower() == value.lower()),
-                            candidates[0] if candidates else None)
-        if organisation is None:
-            raise forms.ValidationError(self.error_messages["invalid_choice"],
-                                        code="invalid_choice", params={"value": value})
-        self._chosen = organisation
-        return organisation
+        match = Q(**{f"{self.name_field}__iexact": value})
+        by_key = self._key_lookup(value)
+        if by_key is not None:
+            match |= by_key
+        candidates = list(self.queryset.filter(match)[:3])
+        named = [c for c in candidates if getattr(c, self.name_field).lower() == value.lower()]
+        keyed = [c for c in candidates if c not in named]
+        if len(named) == 1 or (not named and len(keyed) == 1):
+            self._chosen = (named or keyed)[0]
+            return self._chosen
+        raise forms.ValidationError(self.error_messages["invalid_choice"],
+                                    code="invalid_choice", params={"value": value})
 
     def prepare_value(self, value):
-        """The name in the input, whether the query gave the id or the name."""
-        if isinstance(value, Organisation):
-            return value.name
-        if self._chosen is not None and str(value).strip().lower() in (
-                str(self._chosen.pk), self._chosen.name.lower()):
-            return self._chosen.name
-        if isinstance(value, int) or (isinstance(value, str) and value.isdigit()):
-            organisation = self.queryset.filter(pk=int(value)).first()
-            return organisation.name if organisation else value
+        """What the input shows, whether the query gave the key or the name."""
+        if isinstance(value, self.queryset.model):
+            return getattr(value, self.display_field)
+        chosen = self._chosen
+        if chosen is not None and str(value).strip().lower() in (
+                str(getattr(chosen, self.key_field)).lower(),
+                getattr(chosen, self.name_field).lower()):
+            return getattr(chosen, self.display_field)
+        if value not in self.empty_values and self.key_field == "pk" and str(value).isdigit():
+            row = self.queryset.filter(pk=int(value)).first()
+            return getattr(row, self.display_field) if row else value
         return value
 
 
@@ -73,11 +83,18 @@ class TalentFilterForm(forms.Form):
     region = forms.ModelChoiceField(label=_("Region"), queryset=Region.objects.all(),
                                     to_field_name="code", required=False,
                                     empty_label=_("All regions"))
-    organisation = OrganisationField(label=_("Organisation"), required=False)
-    cohort = forms.ModelChoiceField(label=_("Cohort"),
-                                    queryset=Cohort.objects.only("code", "name"),
-                                    to_field_name="code", required=False,
-                                    empty_label=_("All cohorts"), widget=QuickSelect)
+    organisation = SuggestedChoiceField(
+        label=_("Organisation"), required=False,
+        queryset=Organisation.objects.only("name"), suggest_url="talent:organisation_options",
+        key_field="pk", display_field="name",
+        error_messages={"invalid_choice": _(
+            "No organisation has that name: choose one of the suggestions.")})
+    # Cohorts' names may repeat: the input shows the code (a unique name works too).
+    cohort = SuggestedChoiceField(
+        label=_("Cohort"), required=False, queryset=Cohort.objects.only("code", "name"),
+        suggest_url="talent:cohort_options", key_field="code", display_field="code",
+        error_messages={"invalid_choice": _(
+            "No cohort has that code or name: choose one of the suggestions.")})
     level = forms.ModelChoiceField(label=_("Level"), queryset=Level.objects.all(),
                                    to_field_name="code", required=False,
                                    empty_label=_("All levels"))
@@ -86,6 +103,7 @@ class TalentFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         _bootstrap(self)
         self.fields["organisation"].widget.attrs["placeholder"] = _("All organisations")
+        self.fields["cohort"].widget.attrs["placeholder"] = _("All cohorts")
 
     def clean(self):
         data = super().clean()

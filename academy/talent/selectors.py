@@ -168,6 +168,17 @@ def organisation_options(*, text: str, region_code: str = "", limit: int = 20
     return [{"id": pk, "name": name} for pk, name in qs.values_list("pk", "name")[:limit]]
 
 
+def cohort_options(*, text: str, limit: int = 20) -> list[dict[str, Any]]:
+    """Cohorts for the filter's suggestions: code or name containing ``text``, the latest
+    first. ``value`` is what the filter takes (the code), ``name`` what it is called."""
+    text = text.strip()[:100]
+    qs = Cohort.objects.all()
+    if text:
+        qs = qs.filter(Q(code__icontains=text) | Q(name__icontains=text))
+    return [{"value": code, "name": name}
+            for code, name in qs.order_by("-starts_on", "code").values_list("code", "name")[:limit]]
+
+
 # --- Brokers by level, region, organisation ---------------------------------------------------
 
 

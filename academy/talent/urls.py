@@ -6,6 +6,7 @@ app_name = "talent"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("cohorts/options/", views.cohort_options, name="cohort_options"),
     path("organisations/options/", views.organisation_options, name="organisation_options"),
     path("brokers/", views.broker_list, name="broker_list"),
     path("brokers/<int:user_id>/", views.broker_dossier, name="dossier"),

@@ -114,10 +114,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @require_safe
 @role_required(*BUREAU)
 def organisation_options(request: HttpRequest) -> JsonResponse:
-    """The filter's suggestions: ``{"results": [{"id", "name"}]}``, at most 20 organisations
-    whose name contains ``q``, in region ``region`` (a code) when given."""
+    """The organisation filter's suggestions: ``{"results": [{"id", "name"}]}``, at most 20
+    organisations whose name contains ``q``, in region ``region`` (a code) when given."""
     return JsonResponse({"results": selectors.organisation_options(
         text=request.GET.get("q", ""), region_code=request.GET.get("region", ""))})
+
+
+@require_safe
+@role_required(*BUREAU)
+def cohort_options(request: HttpRequest) -> JsonResponse:
+    """The cohort filter's suggestions: ``{"results": [{"value", "name"}]}``, at most 20
+    cohorts whose code or name contains ``q``."""
+    return JsonResponse({"results": selectors.cohort_options(text=request.GET.get("q", ""))})
 
 
 @require_safe

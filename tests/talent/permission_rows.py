@@ -54,6 +54,7 @@ ROWS = {
     "talent:dashboard": Row(logged_in(BUREAU)),
     "talent:broker_list": Row(logged_in(BUREAU)),
     "talent:organisation_options": Row(logged_in(BUREAU)),
+    "talent:cohort_options": Row(logged_in(BUREAU)),
     "talent:dossier": Row(logged_in(BUREAU), kwargs=_broker),
     "talent:audit": Row(logged_in(BUREAU)),
     "talent:cohort_archive": Row(logged_in(BUREAU), kwargs=_cohort),

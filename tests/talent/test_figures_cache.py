@@ -1,5 +1,6 @@
 """The dashboard's figures kept briefly in the cache (ACADEMY_TALENT_FIGURES_CACHE_SECONDS),
-shown "as of" their time; the filter selects rendered in one pass."""
+shown "as of" their time and refreshed in the background; the organisation and cohort filters
+typed with suggestions instead of a <select> of every row."""
 
 from __future__ import annotations
 
@@ -7,15 +8,12 @@ import datetime
 import re
 
 import pytest
-from django import forms
 from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from academy.people.models import Organisation
 from academy.talent import selectors
 from academy.talent.selectors import TalentFilters
-from academy.talent.widgets import QuickSelect
 from tests.factories import BrokerFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -80,23 +78,6 @@ def test_the_page_and_the_api_say_when_the_figures_were_computed(bureau_client, 
                      + timezone.localtime(as_of).strftime("%H:%M"), response.content.decode())
     data = bureau_client.get("/api/v1/talent-pool/summary/").json()
     assert datetime.datetime.fromisoformat(data["as_of"]) == as_of
-
-
-def test_quick_select_renders_what_django_select_renders(population):
-    def select(widget):
-        class Form(forms.Form):
-            organisation = forms.ModelChoiceField(queryset=Organisation.objects.order_by("pk"),
-                                                  empty_label="全部 <所有>", widget=widget)
-        return str(Form({"organisation": str(population.o2.pk)})["organisation"])
-
-    def attributes(html):
-        tags = re.findall(r"<(\w+)([^>]*)>([^<]*)", html)
-        return [(tag, sorted(re.findall(r'\s([\w-]+(?:="[^"]*")?)', attrs)), text.strip())
-                for tag, attrs, text in tags]
-
-    quick, django = select(QuickSelect), select(forms.Select)
-    assert attributes(quick) == attributes(django)
-    assert "&lt;所有&gt;" in quick and f'value="{population.o2.pk}" selected' in quick
 
 
 def test_a_refresh_is_queued_once_and_skipped_while_another_computes(
@@ -203,3 +184,26 @@ def test_organisation_suggestions_match_the_name_within_the_region(bureau_client
     first = bureau_client.get(url, {"q": "研究"}).json()["results"][0]
     assert first == {"id": o4.pk, "name": "研究所甲"}  # names starting with the text first
     assert bureau_client.get(url, {"q": "zzz-nothing"}).json() == {"results": []}
+
+
+def test_the_cohort_filter_takes_a_code_or_a_unique_name(bureau_client, population):
+    from tests.courses.factories import CohortFactory
+
+    cohort = population.cohort
+    url = reverse("talent:dashboard")
+    by_code = bureau_client.get(url, {"cohort": cohort.code.upper()})
+    by_name = bureau_client.get(url, {"cohort": cohort.name})
+    assert by_code.context["filters"].cohort == by_name.context["filters"].cohort == cohort
+    assert by_code.context["f"]["total"] == 4
+    html = by_name.content.decode()
+    assert re.search(r'<input type="text" name="cohort"[^>]*\svalue="'
+                     + re.escape(cohort.code) + '"', html)
+    assert f'<option value="{cohort.code}"' not in html  # no <select> of every cohort
+    twin = CohortFactory(name=cohort.name)
+    ambiguous = bureau_client.get(url, {"cohort": cohort.name})
+    assert ambiguous.context["form"].errors["cohort"]
+    assert bureau_client.get(url, {"cohort": twin.code}).context["filters"].cohort == twin
+
+    options = bureau_client.get(reverse("talent:cohort_options"),
+                                {"q": cohort.code[2:6]}).json()["results"]
+    assert {"value": cohort.code, "name": cohort.name} in options

@@ -1,5 +1,6 @@
-/* The talent pool's filters: an input with data-suggest-url fills its <datalist> with the
-   organisations whose name contains what was typed, in the region chosen in the same form. */
+/* The talent pool's filters: an input with data-suggest-url fills its <datalist> from that
+   URL's JSON {results: [{value?, name}]} (organisations, cohorts) matching what was typed, in
+   the region chosen in the same form. */
 (function () {
   "use strict";
 
@@ -26,7 +27,10 @@
           }
           list.replaceChildren.apply(list, data.results.map(function (item) {
             var option = document.createElement("option");
-            option.value = item.name;
+            option.value = item.value || item.name;
+            if (item.value && item.value !== item.name) {
+              option.label = item.name;
+            }
             return option;
           }));
         })
