@@ -684,6 +684,7 @@ class Page:
     errors: dict[str, int] = field(default_factory=dict)
     queries: int | None = None
     cold_ms: float = float("nan")  # in-process, figures not cached yet
+    size: int = 0  # bytes of the largest answer
 
     def pct(self, p: float) -> float:
         if not self.latencies:
@@ -760,7 +761,7 @@ def measure(port: int, page: Page, session_key: str, requests: int, clients: int
         try:
             conn.request("GET", path, headers=headers)
             response = conn.getresponse()
-            response.read()
+            size = len(response.read())
             status = response.status
         except OSError as exc:
             status = type(exc).__name__
@@ -772,6 +773,7 @@ def measure(port: int, page: Page, session_key: str, requests: int, clients: int
         with lock:
             if status == 200:
                 page.latencies.append(elapsed)
+                page.size = max(page.size, size)
             else:
                 page.errors[str(status)] = page.errors.get(str(status), 0) + 1
 
@@ -812,7 +814,7 @@ def run_size(url: str, cat: Catalogue, brokers: int, session_key: str, args) -> 
                     warmup=args.workers * 2)
             print(f"    {page.name:<28} median {page.median:7.1f} ms  p95 "
                   f"{page.pct(95):7.1f} ms  queries {page.queries}  first (in-process) "
-                  f"{page.cold_ms:7.1f} ms"
+                  f"{page.cold_ms:7.1f} ms  {page.size / 1024:5.0f} KB"
                   + (f"  errors {page.errors}" if page.errors else ""), flush=True)
     finally:
         server.stop()
@@ -869,6 +871,12 @@ def main() -> int:
         migrate(url)
         _setup_django(url)
         data = json.loads(state.read_text())
+        from academy.people.models import BrokerProfile
+
+        held = BrokerProfile.objects.filter(pk__gte=ID0).count()
+        if held != sizes[-1]:
+            raise SystemExit(f"--keep: the database holds {held:,} bench brokers, not "
+                             f"{sizes[-1]:,} (--sizes {held} measures it as it is)")
         data["today"] = datetime.date.fromisoformat(data["today"])
         cat = Catalogue(**{**data, "programmes": {int(k): v for k, v in
                                                   data["programmes"].items()}})
@@ -930,6 +938,7 @@ def main() -> int:
                             "median_ms": round(p.median, 1), "p95_ms": round(p.pct(95), 1),
                             "max_ms": round(p.pct(100), 1), "queries": p.queries,
                             "first_request_in_process_ms": round(p.cold_ms, 1),
+                            "bytes": p.size,
                             "errors": p.errors} for p in pages_]
                   for s, pages_ in results.items()},
         "verdicts": {label: met for label, met in verdicts},
