@@ -11,9 +11,10 @@ ENV PYTHONDONTWRITEBYTECODE=1 \
     MEDIA_ROOT=/app/var/media \
     PORT=8000
 
-# A TrueType CJK font for certificate and transcript PDFs (ReportLab cannot use CFF fonts).
+# A TrueType CJK font for certificate and transcript PDFs (ReportLab cannot use CFF fonts);
+# poppler's pdftoppm draws the certificate design's PNG thumbnail.
 RUN apt-get update \
-    && apt-get install -y --no-install-recommends fonts-wqy-microhei \
+    && apt-get install -y --no-install-recommends fonts-wqy-microhei poppler-utils \
     && rm -rf /var/lib/apt/lists/*
 
 RUN useradd --create-home --uid 1000 academy

@@ -2,6 +2,9 @@ import pytest
 from django.db import connection
 
 from tests import services
+
+# One Playwright per test process for every browser test, in whichever folder it lives.
+from tests.browser import browser, context, page, screenshot  # noqa: F401 - fixtures
 from tests.factories import (  # noqa: F401  (re-exported fixtures below use them)
     BrokerFactory,
     UserFactory,

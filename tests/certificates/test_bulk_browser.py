@@ -13,16 +13,10 @@ import pytest
 from certificates.bulk import BulkRun
 from certificates.designs import design_active
 from certificates.issued import Certificate
+from tests.browser import click_menu_item
 from tests.certificates.factories import approved_record, requirement_set
 from tests.certificates.issued_fixtures import signing_key_tmp  # noqa: F401
 from tests.courses.factories import CohortFactory, enrol
-from tests.e2e.conftest import (  # noqa: F401 - fixtures
-    browser,
-    click_menu_item,
-    context,
-    page,
-    screenshot,
-)
 from tests.factories import PASSWORD, BrokerFactory, UserFactory
 from tests.flows.conftest import _worker_process, celery_worker  # noqa: F401
 

@@ -18,6 +18,7 @@ from certificates.design_services import (
 )
 from certificates.designs import CertificateDesign, CertificateRendering
 from certificates.pdf import certificate_pdf, certificate_pdf_store
+from tests import services
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.certificates.test_design import form_data, image_bytes, upload
 from tests.certificates.test_issued_pdf import _dark_fraction
@@ -28,7 +29,7 @@ pytestmark = pytest.mark.django_db
 
 def _tools():
     if not (shutil.which("pdftoppm") and shutil.which("pdffonts") and shutil.which("pdftotext")):
-        pytest.skip("poppler-utils (pdftoppm, pdffonts, pdftotext) not installed")
+        services.missing("poppler-utils (pdftoppm, pdffonts, pdftotext) not installed")
 
 
 def _rasterise(tmp_path, content: bytes) -> bytes:

@@ -11,19 +11,11 @@ from decimal import Decimal
 import pytest
 
 from certificates.issued import Certificate, CertificatePolicy
+from tests.browser import DESKTOP, click_menu_item, fresh_totp_code
 from tests.certificates.conftest import earn
 from tests.certificates.issued_fixtures import level, signing_key_tmp  # noqa: F401
 from tests.certificates.test_renewal import held
 from tests.courses.factories import CourseFactory, area
-from tests.e2e.conftest import (  # noqa: F401 - fixtures
-    DESKTOP,
-    browser,
-    click_menu_item,
-    context,
-    fresh_totp_code,
-    page,
-    screenshot,
-)
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

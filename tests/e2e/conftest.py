@@ -1,38 +1,10 @@
-"""A real browser for the end-to-end tests: Playwright's sync API driving Debian's Chromium.
-
-The browser runs against pytest-django's ``live_server`` (a real HTTP server in a thread of
-this process, on a transactional test database). Chromium missing, or refusing to start, skips
-the tests (or fails them under REQUIRE_SERVICES=1, see tests/services.py).
-"""
+"""The end-to-end tests: every test here is marked ``e2e`` and commits (the live server runs in
+another thread). The browser fixtures are shared by the whole suite from ``tests/browser.py``:
+one Playwright per test process, whichever folder a browser test lives in."""
 
 from __future__ import annotations
 
-import os
-import time
-from collections.abc import Iterator
-from pathlib import Path
-
 import pytest
-
-from tests import services
-
-# Playwright's sync API keeps an event loop running in this thread; the ORM calls the tests
-# make between browser steps are still plain synchronous code.
-os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
-
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-    "--no-first-run",
-    "--disable-quic",
-    "--disable-dev-shm-usage",
-]
-DESKTOP = {"width": 1280, "height": 900}
-PHONE = {"width": 390, "height": 844}
 
 
 def pytest_collection_modifyitems(items):
@@ -41,83 +13,7 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.e2e)
 
 
-@pytest.fixture(scope="session")
-def browser() -> Iterator:
-    path = services.chromium_path()
-    if path is None:
-        services.missing(f"Chromium not found at {services.CHROMIUM}")
-    try:
-        from playwright.sync_api import sync_playwright
-    except ImportError:  # pragma: no cover - playwright is a dev dependency
-        services.missing("playwright is not installed")
-    with sync_playwright() as playwright:
-        try:
-            browser = playwright.chromium.launch(
-                executable_path=path, headless=True, args=CHROMIUM_ARGS
-            )
-        except Exception as exc:  # noqa: BLE001 - any launch failure means "no browser"
-            services.missing(f"Chromium at {path} did not start: {exc}")
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def context(browser) -> Iterator:
-    """A fresh browser profile whose preferred language is Chinese, like the bureau's."""
-    context = browser.new_context(locale="zh-CN", viewport=DESKTOP, timezone_id="Asia/Shanghai")
-    context.set_default_timeout(15_000)
-    yield context
-    context.close()
-
-
-@pytest.fixture
-def page(context) -> Iterator:
-    page = context.new_page()
-    errors: list[str] = []
-    page.on("pageerror", lambda exc: errors.append(str(exc)))
-    page.on(
-        "console",
-        lambda msg: errors.append(msg.text)
-        if msg.type == "error" and "Content Security Policy" in msg.text
-        else None,
-    )
-    page.js_errors = errors  # type: ignore[attr-defined]
-    yield page
-    page.close()
-
-
 @pytest.fixture(autouse=True)
 def _transactional(transactional_db):
     """The live server runs in another thread: tests commit. Reference rows come back after
     each test's flush through post_migrate (``academy.seeding``)."""
-
-
-@pytest.fixture
-def screenshot():
-    """``screenshot(page, "name")`` saves var/screenshots/name.png (full page)."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-
-    def take(page, name: str) -> Path:
-        path = SCREENSHOTS / f"{name}.png"
-        page.screenshot(path=str(path), full_page=True)
-        return path
-
-    return take
-
-
-def fresh_totp_code(secret: str) -> str:
-    """The current code; waits for the next period when this one is about to expire."""
-    from allauth.mfa.totp.internal.auth import format_hotp_value, hotp_value
-
-    if 30 - time.time() % 30 < 3:
-        time.sleep(30 - time.time() % 30 + 0.5)
-    return format_hotp_value(hotp_value(secret, int(time.time()) // 30))
-
-
-def click_menu_item(page, href: str) -> None:
-    """Follow the main menu's link to ``href``, opening its drop-down first if it is in one."""
-    link = page.locator(f"#mainnav a[href='{href}']")
-    dropdown = page.locator("#mainnav .dropdown", has=page.locator(f"a[href='{href}']"))
-    if dropdown.count():
-        dropdown.locator(".dropdown-toggle").click()
-    link.click()

@@ -18,8 +18,8 @@ import pytest
 
 from certificates.issued import Certificate
 from certificates.pdf import verify_url
+from tests.browser import DESKTOP, click_menu_item, fresh_totp_code
 from tests.certificates.factories import requirement_set, submitted_record
-from tests.e2e.conftest import DESKTOP, click_menu_item, fresh_totp_code
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 from tests.flows.workers import killable_workers  # noqa: F401 - fixture
 

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.cache import cache
 
-from tests.e2e.conftest import PHONE, fresh_totp_code
+from tests.browser import PHONE, fresh_totp_code
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]

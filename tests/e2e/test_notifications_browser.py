@@ -10,8 +10,8 @@ from django.core.cache import cache
 
 from academy.notifications.services import notify
 from academy.notifications.sweeps import sweep_run
+from tests.browser import PHONE
 from tests.courses.factories import enrol
-from tests.e2e.conftest import PHONE
 from tests.exams.factories import SittingFactory
 from tests.factories import PASSWORD, BrokerFactory
 

@@ -11,6 +11,7 @@ import pytest
 from django.core.cache import cache
 
 from certificates.models import BrokerReadiness
+from tests.browser import DESKTOP, PHONE, click_menu_item, fresh_totp_code
 from tests.certificates.conftest import earn
 from tests.certificates.factories import PDF, ready_event_isolated, requirement_set
 from tests.courses.factories import (
@@ -21,7 +22,6 @@ from tests.courses.factories import (
     area,
     enrol,
 )
-from tests.e2e.conftest import DESKTOP, PHONE, click_menu_item, fresh_totp_code
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
 # Rows seeded by migrations come back after each flush (academy.seeding, post_migrate).

@@ -30,13 +30,17 @@ def broker_down():
     app.conf.task_always_eager = False
     app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
     app.conf.broker_write_url = None
-    app._pool = None  # producers connect afresh to the URL above
+    # Producers connect afresh to the URL above: an earlier test in this process may have
+    # sent a task, leaving the app a connection pool and a producer pool for the real broker.
+    app._pool = None
+    app.amqp._producer_pool = None
     try:
         yield
     finally:
         for key, value in saved.items():
             app.conf[key] = value
         app._pool = None
+        app.amqp._producer_pool = None
 
 
 def test_invitations_are_created_when_their_emails_cannot_be_queued(

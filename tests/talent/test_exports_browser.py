@@ -12,9 +12,10 @@ from openpyxl import load_workbook
 
 from academy.talent.background import export_run
 from academy.talent.models import TalentExport
-from tests.e2e.conftest import _transactional, browser, context, page, screenshot  # noqa: F401
 from tests.factories import PASSWORD, UserFactory
 from tests.talent.conftest import population  # noqa: F401
+
+pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 
 def test_a_large_export_shows_its_progress_then_its_download_link(
