@@ -16,6 +16,7 @@ from academy.people.models import Invitation, PracticeRecord
 from tests.certificates.factories import requirement_set, submitted_record
 from tests.factories import BrokerFactory, UserFactory
 from tests.faults.processes import free_port
+from tests.flows.workers import celery_sending_to
 
 pytestmark = pytest.mark.django_db
 
@@ -23,24 +24,8 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def broker_down():
     """Celery sends to a Redis that is not there (and runs nothing eagerly)."""
-    from academy.celery import app
-
-    saved = {key: app.conf[key] for key in ("task_always_eager", "broker_url",
-                                            "broker_write_url")}
-    app.conf.task_always_eager = False
-    app.conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
-    app.conf.broker_write_url = None
-    # Producers connect afresh to the URL above: an earlier test in this process may have
-    # sent a task, leaving the app a connection pool and a producer pool for the real broker.
-    app._pool = None
-    app.amqp._producer_pool = None
-    try:
+    with celery_sending_to(f"redis://127.0.0.1:{free_port()}/0", "celery"):
         yield
-    finally:
-        for key, value in saved.items():
-            app.conf[key] = value
-        app._pool = None
-        app.amqp._producer_pool = None
 
 
 def test_invitations_are_created_when_their_emails_cannot_be_queued(

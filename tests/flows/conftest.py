@@ -87,6 +87,23 @@ def wait_for(condition: Callable[[], object], *, timeout: float, worker: WorkerP
     pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}; worker log:\n{worker.log()}")
 
 
+def celery_pools_forget() -> None:
+    """Close and forget every broker connection and producer pool of this process.
+
+    kombu keeps one pool per broker address in a registry for the whole process, and Celery
+    caches the app's; a pool closed but left there answers "Acquire on closed pool" to whoever
+    sends to that address next (a later test on the same port, or the shared Redis). After
+    this, the next ``.delay()`` builds fresh pools for whatever ``broker_url`` is then.
+    """
+    from kombu import pools
+
+    from academy.celery import app
+
+    app._pool = None
+    app.amqp._producer_pool = None
+    pools.reset()
+
+
 @pytest.fixture(scope="module")
 def _worker_process(django_db_setup, django_db_blocker) -> Iterator[WorkerProcess]:
     redis_url = services.redis_url()
@@ -162,6 +179,7 @@ def celery_worker(_worker_process: WorkerProcess, settings) -> Iterator[WorkerPr
     saved = {key: app.conf[key] for key in ("task_always_eager", "task_default_queue")}
     app.conf.task_always_eager = False
     app.conf.task_default_queue = _worker_process.queue
+    celery_pools_forget()  # fresh connections to the shared Redis, whatever ran before
     try:
         from django.core.cache import cache
 

@@ -40,7 +40,14 @@ from django.db import connection, models
 from psycopg import sql
 
 from tests import services
-from tests.flows.conftest import BASE_DIR, WorkerProcess, database_url, wait_for, worker_env
+from tests.flows.conftest import (
+    BASE_DIR,
+    WorkerProcess,
+    celery_pools_forget,
+    database_url,
+    wait_for,
+    worker_env,
+)
 
 VISIBILITY_SECONDS = 4
 WORKER_START_SECONDS = 60
@@ -158,19 +165,17 @@ def celery_sending_to(broker_url: str, queue: str) -> Iterator[None]:
     """This process's ``.delay()`` goes to ``queue`` on ``broker_url`` (not run eagerly)."""
     from academy.celery import app
 
-    keys = ("broker_url", "task_always_eager", "task_default_queue")
+    keys = ("broker_url", "broker_write_url", "task_always_eager", "task_default_queue")
     saved = {key: app.conf[key] for key in keys}
-    saved_pool, saved_producers = app._pool, app.amqp._producer_pool
-    app.conf.update(broker_url=broker_url, task_always_eager=False, task_default_queue=queue)
-    app._pool, app.amqp._producer_pool = None, None
+    app.conf.update(broker_url=broker_url, broker_write_url=None, task_always_eager=False,
+                    task_default_queue=queue)
+    celery_pools_forget()
     try:
         yield
     finally:
-        if app._pool is not None:
-            with contextlib.suppress(Exception):
-                app._pool.force_close_all()
         app.conf.update(saved)
-        app._pool, app.amqp._producer_pool = saved_pool, saved_producers
+        celery_pools_forget()
+
 
 
 @pytest.fixture
