@@ -7,7 +7,9 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection
+from django.db import connection, connections
+
+from academy import db
 
 HEARTBEAT_KEY = "academy:worker-heartbeat"
 
@@ -27,6 +29,26 @@ def _check_database() -> dict[str, Any]:
     except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
         return {"ok": False, "error": exc.__class__.__name__}
     return {"ok": True, "vendor": connection.vendor}
+
+
+def _check_replica() -> dict[str, Any]:
+    """The read replica of the auditor's pages: reachable, and how old its newest replayed
+    transaction is (on a quiet primary that age grows without any lag: it is reported, and
+    only an unreachable replica counts as a failure)."""
+    replica = connections[db.REPLICA]
+    try:
+        with replica.cursor() as cursor:
+            if replica.vendor == "postgresql":
+                cursor.execute("SELECT pg_is_in_recovery(), "
+                               "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())")
+                in_recovery, age = cursor.fetchone()
+            else:
+                cursor.execute("SELECT 1")
+                in_recovery, age = None, None
+    except Exception as exc:  # noqa: BLE001 - any failure means unhealthy
+        return {"ok": False, "error": exc.__class__.__name__}
+    return {"ok": True, "standby": in_recovery,
+            "replayed_seconds_ago": None if age is None else round(float(age), 1)}
 
 
 def _check_broker() -> dict[str, Any]:
@@ -60,4 +82,6 @@ def health_report() -> dict[str, Any]:
         "broker": _check_broker(),
         "worker": _check_worker(),
     }
+    if db.replica_configured():
+        checks["replica"] = _check_replica()
     return {"ok": all(c["ok"] for c in checks.values()), **checks}

@@ -104,6 +104,17 @@ else:
     DATABASES["default"].setdefault("CONN_HEALTH_CHECKS", True)
     # JIT compiles the talent figures' large aggregates for seconds and saves milliseconds.
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("options", "-c jit=off")
+# A read replica (a streaming copy of the primary) for the auditor's pages: see academy/db.py.
+if env("DATABASE_REPLICA_URL", default=""):
+    DATABASES["replica"] = {
+        **env.db_url("DATABASE_REPLICA_URL"),
+        "CONN_MAX_AGE": DATABASES["default"].get("CONN_MAX_AGE", 0),
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": {"options": "-c jit=off"},
+        # Tests (and `manage.py test`) read the primary's test database through it.
+        "TEST": {"MIRROR": "default"},
+    }
+DATABASE_ROUTERS = ["academy.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 # --- Cache (login rate limits, worker heartbeat, sessions, users' access facts) --------------

@@ -12,6 +12,7 @@ from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from academy.db import reads_from_replica
 from academy.people.models import BrokerProfile
 from academy.people.roles import HasRole, Role
 from certificates.models import Certificate
@@ -53,6 +54,15 @@ def _filters(request) -> selectors.TalentFilters:
 
 def _count_rows(rows) -> list[dict[str, Any]]:
     return [{"key": r.key, "label": r.label, "count": r.count} for r in rows]
+
+
+class ReadsFromReplica:
+    """A list that reads from the read replica when there is one (``academy.db``); the
+    authentication and permission checks before it read from the primary."""
+
+    def get(self, request, *args, **kwargs):
+        with reads_from_replica():
+            return super().get(request, *args, **kwargs)
 
 
 class SummaryView(APIView):
@@ -141,7 +151,7 @@ class TalentBrokerSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(parameters=FILTER_PARAMETERS + DRILL_PARAMETERS)
-class BrokerListView(generics.ListAPIView):
+class BrokerListView(ReadsFromReplica, generics.ListAPIView):
     """Brokers of the talent pool (personal data masked), filtered like the dashboard; the
     drill-down parameters give the brokers behind one figure."""
 
@@ -176,7 +186,7 @@ class TalentResultSerializer(serializers.ModelSerializer):
 
 
 @extend_schema(parameters=FILTER_PARAMETERS)
-class ResultListView(generics.ListAPIView):
+class ResultListView(ReadsFromReplica, generics.ListAPIView):
     """Released exam results of the brokers the filters select."""
 
     permission_classes = [BUREAU]
@@ -215,7 +225,7 @@ class TalentCertificateSerializer(serializers.ModelSerializer):
                      description="The dashboard's certificate figures: valid, expiring within "
                                  "90 days, expired, revoked"),
 ], summary="Certificates of the talent pool")
-class CertificateListView(generics.ListAPIView):
+class CertificateListView(ReadsFromReplica, generics.ListAPIView):
     """Certificates of the brokers the filters select, newest first; the period selects those
     issued in it; ``state`` gives the certificates behind one of the dashboard's figures."""
 

@@ -30,7 +30,7 @@ from typing import Any
 from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
-from django.db import connection, transaction
+from django.db import connections, transaction
 from django.db.models import (
     Avg,
     Case,
@@ -55,6 +55,7 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from academy.db import read_alias, reads_from_replica
 from academy.people.models import BrokerProfile, Level, Organisation, PracticeRecord, Region
 from certificates.models import Certificate
 from courses.models import Attendance, Cohort, Enrolment, LessonProgress
@@ -117,11 +118,12 @@ def without_jit() -> Iterator[None]:
     row per broker) outgrow the default 4 MB ``work_mem`` and spill to disk at 100,000
     brokers (measured by bench/dashboard.py). ``SET LOCAL`` ends with the transaction.
     """
-    if connection.vendor != "postgresql":
+    alias = read_alias()
+    if connections[alias].vendor != "postgresql":
         yield
         return
-    with transaction.atomic():
-        with connection.cursor() as cursor:
+    with transaction.atomic(using=alias):
+        with connections[alias].cursor() as cursor:
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
         yield
@@ -492,7 +494,7 @@ def funnel(filters: TalentFilters) -> tuple[list[FunnelStep], FunnelRequirements
     columns = ", ".join(f"COUNT(CASE WHEN {sql} THEN 1 END)" for sql, _p in conditions.values())
     for _sql_text, more in conditions.values():
         params += more
-    with connection.cursor() as cursor:
+    with connections[read_alias()].cursor() as cursor:
         cursor.execute(f"{with_sql} SELECT {columns} FROM talent_funnel",  # noqa: S608
                        params)
         counts = dict(zip(conditions, cursor.fetchone(), strict=True))
@@ -556,6 +558,7 @@ def cohort_progress_summary(filters: TalentFilters) -> tuple[list[CohortRow], De
     ]
     for _column, more in columns:
         params += more
+    connection = connections[read_alias()]
     cohort_table = connection.ops.quote_name(Cohort._meta.db_table)
     sql = (
         f"WITH talent_enrolments (cohort_id, user_id, status) AS ({enrolments_sql}), "  # noqa: S608
@@ -861,6 +864,7 @@ def figures_cache_key(filters: TalentFilters) -> str:
         [sorted(filters.as_query().items()), get_language()]).encode()).hexdigest()
 
 
+@reads_from_replica()
 @without_jit()
 def dashboard_compute(filters: TalentFilters) -> dict[str, Any]:
     """Every figure of the dashboard, computed now."""

@@ -24,6 +24,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from academy.audit.models import AuditEvent
+from academy.db import reads_from_replica
 from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile, PracticeRecord, User
 from academy.people.roles import Role, role_required, user_has_role
@@ -113,6 +114,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(*BUREAU)
+@reads_from_replica()
 def organisation_options(request: HttpRequest) -> JsonResponse:
     """The organisation filter's suggestions: ``{"results": [{"id", "name"}]}``, at most 20
     organisations whose name contains ``q``, in region ``region`` (a code) when given."""
@@ -122,6 +124,7 @@ def organisation_options(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 @role_required(*BUREAU)
+@reads_from_replica()
 def cohort_options(request: HttpRequest) -> JsonResponse:
     """The cohort filter's suggestions: ``{"results": [{"value", "name"}]}``, at most 20
     cohorts whose code or name contains ``q``."""
@@ -130,6 +133,7 @@ def cohort_options(request: HttpRequest) -> JsonResponse:
 
 @require_safe
 @role_required(*BUREAU)
+@reads_from_replica()
 @selectors.without_jit()  # a funnel step's drill-down is one large aggregate
 def broker_list(request: HttpRequest) -> HttpResponse:
     if _wants_export(request):
@@ -171,6 +175,7 @@ def _drill_label(drill: dict[str, str]) -> str:
 
 @require_safe
 @role_required(*BUREAU)
+@reads_from_replica()
 def broker_dossier(request: HttpRequest, user_id: int) -> HttpResponse:
     profile = get_object_or_404(
         BrokerProfile.objects.select_related("user", "level", "region", "organisation"),
@@ -216,6 +221,7 @@ def broker_dossier(request: HttpRequest, user_id: int) -> HttpResponse:
 
 @require_safe
 @role_required(*BUREAU)
+@reads_from_replica()
 def audit_trail(request: HttpRequest) -> HttpResponse:
     if _wants_export(request):
         return _export(request, "audit")
@@ -243,6 +249,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
 
 @require_safe
 @role_required(*BUREAU)
+@reads_from_replica()
 def cohort_archive(request: HttpRequest, code: str) -> HttpResponse:
     """What the archive of a cohort holds, and the button that prepares it."""
     from courses.models import Cohort
