@@ -181,6 +181,27 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# Uploads and generated files (evidence, attachments, certificate PDFs, exports) in an
+# S3-compatible bucket (Aliyun OSS, Tencent COS, MinIO, Ceph) once web or workers run on more
+# than one machine. The bucket stays private: every file is served through the app, which
+# checks who asks (docs/OPERATIONS.md).
+if env("MEDIA_BUCKET", default=""):
+    STORAGES["default"] = {
+        "BACKEND": "storages.backends.s3.S3Storage",
+        "OPTIONS": {
+            "bucket_name": env("MEDIA_BUCKET"),
+            "endpoint_url": env("MEDIA_ENDPOINT_URL", default=None),
+            "access_key": env("MEDIA_ACCESS_KEY", default=None),
+            "secret_key": env("MEDIA_SECRET_KEY", default=None),
+            "region_name": env("MEDIA_REGION", default=None),
+            "location": env("MEDIA_PREFIX", default=""),
+            "addressing_style": env("MEDIA_ADDRESSING_STYLE", default=None),
+            "default_acl": None,
+            "querystring_auth": True,
+            "querystring_expire": 300,
+            "file_overwrite": False,
+        },
+    }
 
 
 def _bootstrap_static_dir() -> str:

@@ -19,6 +19,6 @@ CSRF_COOKIE_HTTPONLY = True
 ACADEMY_STAFF_MFA_REQUIRED = True
 ACADEMY_DEMO_MODE = False
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    **STORAGES,  # noqa: F405 - the files' storage: a folder, or a bucket (MEDIA_BUCKET)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
