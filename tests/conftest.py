@@ -17,6 +17,22 @@ def _language(settings):
     settings.LANGUAGE_CODE = "zh-hans"
 
 
+@pytest.fixture(autouse=True)
+def _celery_configuration_restored():
+    """A test that points Celery elsewhere (a private broker, no eager tasks) must put it
+    back: the next test in this process would otherwise queue its tasks where nothing runs
+    them. Fails the leaking test, and restores the configuration for the next one."""
+    from academy.celery import app
+
+    keys = ("task_always_eager", "broker_url", "broker_write_url", "task_default_queue")
+    before = {key: app.conf[key] for key in keys}
+    yield
+    after = {key: app.conf[key] for key in keys}
+    if after != before:
+        app.conf.update(before)
+        pytest.fail(f"the test left Celery's configuration changed: {after}, was {before}")
+
+
 @pytest.fixture
 def english():
     """Run a test's service calls in English, for assertions on the source wording.

@@ -64,7 +64,8 @@ def test_messages_waiting_on_redis_are_counted(settings):
     if not shutil.which("redis-server"):
         services.missing("redis-server is not installed (the test starts a private one)")
     redis = RedisServer()
-    saved = app.conf.broker_url, app.conf.broker_write_url
+    # Item access: the attribute broker_write_url falls back to broker_url.
+    saved = app.conf["broker_url"], app.conf["broker_write_url"]
     try:
         redis.start()
         app.conf.broker_url = redis.url
@@ -86,5 +87,5 @@ def test_messages_waiting_on_redis_are_counted(settings):
         down = queue_status()
         assert down.error.startswith("broker unreachable") and not down.ok
     finally:
-        app.conf.broker_url, app.conf.broker_write_url = saved
+        app.conf["broker_url"], app.conf["broker_write_url"] = saved
         redis.cleanup()
