@@ -825,10 +825,11 @@ def figures_refresh(filters: TalentFilters, *, older_than: float) -> dict[str, A
     return figures
 
 
-def _figures_refresh_queue(filters: TalentFilters, *, key: str, seconds: int) -> None:
-    """Ask a worker to recompute stale figures, once per filter set until it has."""
-    if not cache.add(key + ":queued", True, timeout=max(60, seconds)):
-        return
+def _figures_refresh_queue(filters: TalentFilters, *, key: str, seconds: int) -> bool:
+    """Ask a worker to recompute the figures, once per filter set until it has; False when
+    the task could not be queued (the broker is down)."""
+    if not cache.add(key + ":queued", time.time(), timeout=max(60, seconds)):
+        return True  # asked already
     from .tasks import talent_figures_refresh
 
     try:
@@ -837,6 +838,51 @@ def _figures_refresh_queue(filters: TalentFilters, *, key: str, seconds: int) ->
     except Exception:  # the broker is down: the stale figures stay, the next request retries
         cache.delete(key + ":queued")
         logger.exception("talent: could not queue the refresh of the dashboard's figures")
+        return False
+    return True
+
+
+# How long the dashboard waits for a worker to compute a filter set's first figures before
+# the page's next poll computes them itself (no worker running, or all of them busy).
+FIGURES_WORKER_WAIT_SECONDS = 15
+
+
+def dashboard_if_ready(filters: TalentFilters) -> dict[str, Any] | None:
+    """The dashboard page's figures: as ``dashboard()`` when they are cached (stale ones are
+    served while a worker recomputes them), but None, rather than seconds of waiting, when
+    this filter set was never computed: a worker is asked to compute them and the page polls
+    ``figures_poll()`` until they are there. Computes them here when there is no cache time or
+    the task cannot be queued; an eager task (tests, a demo) has them ready at once."""
+    seconds = getattr(settings, "ACADEMY_TALENT_FIGURES_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        return dashboard(filters)
+    key = figures_cache_key(filters)
+    cached = cache.get(key)
+    if cached is not None:
+        if timezone.now() - cached["as_of"] >= datetime.timedelta(seconds=seconds):
+            _figures_refresh_queue(filters, key=key, seconds=seconds)
+        return cached
+    if not _figures_refresh_queue(filters, key=key, seconds=0):
+        return dashboard(filters)
+    return cache.get(key)
+
+
+def figures_poll(filters: TalentFilters) -> bool:
+    """Whether the figures of ``filters`` are ready (for the page waiting for them). Asks a
+    worker again when the request was lost, and computes them here when no worker took it
+    within ``FIGURES_WORKER_WAIT_SECONDS``."""
+    seconds = getattr(settings, "ACADEMY_TALENT_FIGURES_CACHE_SECONDS", 0)
+    key = figures_cache_key(filters)
+    if seconds <= 0 or cache.get(key) is not None:
+        return True
+    queued_at = cache.get(key + ":queued")
+    if queued_at is None:
+        return not _figures_refresh_queue(filters, key=key, seconds=0) and \
+            dashboard(filters) is not None
+    if time.time() - float(queued_at) >= FIGURES_WORKER_WAIT_SECONDS:
+        dashboard(filters)  # computes them (or waits for whoever is computing them)
+        return True
+    return False
 
 
 def filters_from_query(query: dict[str, str]) -> TalentFilters:

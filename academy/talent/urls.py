@@ -6,6 +6,7 @@ app_name = "talent"
 
 urlpatterns = [
     path("", views.dashboard, name="dashboard"),
+    path("figures/progress/", views.figures_progress, name="figures_progress"),
     path("cohorts/options/", views.cohort_options, name="cohort_options"),
     path("organisations/options/", views.organisation_options, name="organisation_options"),
     path("brokers/", views.broker_list, name="broker_list"),

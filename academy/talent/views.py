@@ -103,12 +103,26 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if _wants_export(request):
         return _export(request, "dashboard")
     form, filters = _filters(request)
-    figures = selectors.dashboard(filters)
+    # None while a worker computes a filter set's first figures: the page says so and polls.
+    figures = selectors.dashboard_if_ready(filters)
     query = filters.as_query()
     period_free = {k: v for k, v in query.items() if k not in ("date_from", "date_to")}
     return render(request, "talent/dashboard.html", {
         "form": form, "filters": filters, "f": figures, "query": urlencode(query),
         "query_dict": query, "period_free_query": urlencode(period_free),
+    })
+
+
+@never_cache
+@require_safe
+@role_required(*BUREAU)
+def figures_progress(request: HttpRequest) -> JsonResponse:
+    """``{percent, done, label}`` for the dashboard waiting for its figures."""
+    _form, filters = _filters(request)
+    done = selectors.figures_poll(filters)
+    return JsonResponse({
+        "percent": 100, "done": done,
+        "label": _("Ready.") if done else _("Computing the figures for these filters…"),
     })
 
 

@@ -52,6 +52,7 @@ def _registered():
 
 ROWS = {
     "talent:dashboard": Row(logged_in(BUREAU)),
+    "talent:figures_progress": Row(logged_in(BUREAU)),
     "talent:broker_list": Row(logged_in(BUREAU)),
     "talent:organisation_options": Row(logged_in(BUREAU)),
     "talent:cohort_options": Row(logged_in(BUREAU)),
