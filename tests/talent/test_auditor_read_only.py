@@ -19,6 +19,7 @@ import re
 import pytest
 from django.apps import apps
 from django.core.cache import cache
+from django.db import connection
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.urls.resolvers import LocalePrefixPattern, RoutePattern
 
@@ -71,7 +72,15 @@ def _models():
 
 
 def _counts() -> dict[str, int]:
-    return {m._meta.label: m._default_manager.count() for m in _models()}
+    """Every table's row count in one query (one per table made this test take 5 minutes)."""
+    models = _models()
+    quote = connection.ops.quote_name
+    sql = "SELECT " + ", ".join(
+        f"(SELECT COUNT(*) FROM {quote(m._meta.db_table)})" for m in models)
+    with connection.cursor() as cursor:
+        cursor.execute(sql)
+        row = cursor.fetchone()
+    return {m._meta.label: n for m, n in zip(models, row, strict=True)}
 
 
 def _digest() -> dict[str, str]:
@@ -91,11 +100,11 @@ def test_no_auditor_request_changes_any_row(client, auditor, mfa_enrolled, popul
     assert any(r.startswith("api/v1/") for r in routes)
     before_all = _digest()
     tried = 0
+    before = _counts()
     for route in routes:
         urls = {_fill(route, pk) for pk in pks}
         for url in sorted(urls):
             for method in METHODS:
-                before = _counts()
                 cache.clear()  # throttles and cached figures must not hide a change
                 response = getattr(client, method)(url, data={}, content_type=(
                     "application/json" if method != "post" else
