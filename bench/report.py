@@ -232,7 +232,18 @@ def _postgres_version() -> str | None:
         return f"{line} (client; server not reachable)" if line else None
 
 
-def machine() -> list[tuple[str, str]]:
+def _speed(results: dict[str, tuple[Path, dict]]) -> str | None:
+    """The framework floor of this report's exam run (a bare Django view doing one upsert,
+    saturated): the figure to compare machines by, since absolute targets move with it."""
+    _path, data = results.get("exam_save", (None, {}))
+    for phase in data.get("phases", []):
+        if "floor" in phase.get("name", ""):
+            return (f"{phase['saves_per_s']:,.0f} bare-view saves/s, "
+                    f"{phase['server_cpu_ms_per_save']:.2f} ms CPU each (exam benchmark's floor)")
+    return None
+
+
+def machine(results: dict[str, tuple[Path, dict]] | None = None) -> list[tuple[str, str]]:
     mem_kib = _proc_value("/proc/meminfo", "MemTotal")
     os_name = None
     try:
@@ -251,6 +262,7 @@ def machine() -> list[tuple[str, str]]:
         ("PostgreSQL", _postgres_version() or "?"),
         ("Redis", redis.split(" sha=")[0] if redis else "?"),
         ("Python / Django", f"{platform.python_version()} / {django.get_version()}"),
+        *([("speed", speed)] if (speed := _speed(results or {})) else []),
     ]
 
 
@@ -283,10 +295,12 @@ def render(results: dict[str, tuple[Path, dict]], *, now: datetime.datetime,
         "",
         "## Machine",
         "",
-        *_table(["", ""], [[k, v] for k, v in machine()]),
+        *_table(["", ""], [[k, v] for k, v in machine(results)]),
         "",
         "The machine may be shared with other work while a benchmark runs: the exam "
-        "benchmark records the 1-minute load average at the end of each phase.",
+        "benchmark records the 1-minute load average at the end of each phase. Machines of "
+        "the same name differ in speed: compare runs by the speed line (the framework floor) "
+        "before comparing their milliseconds.",
         "",
         "## Summary",
         "",

@@ -28,6 +28,8 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
+# WhiteNoise warns at every worker's start when STATIC_ROOT is missing (it serves nothing here).
+os.makedirs(STATIC_ROOT, exist_ok=True)  # noqa: F405
 # The cache holds sessions (cached_db) and users' access facts as in production, when REDIS_URL
 # is set (keys under their own prefix, so a benchmark never reads another run's entries). Without
 # Redis each worker gets a local-memory cache and sessions stay in the database, as the base
