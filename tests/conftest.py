@@ -11,6 +11,19 @@ from tests.factories import (  # noqa: F401  (re-exported fixtures below use the
 )
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _test_database_left_alone(django_db_setup, django_db_blocker):
+    """Before pytest-django drops the test database: end the sessions that other processes
+    (a worker or gunicorn a test started, a thread's connection) may still hold on it, which
+    made the drop fail with 'is being accessed by other users' and leave the database behind."""
+    yield
+    with django_db_blocker.unblock():
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity "
+                               "WHERE datname = current_database() AND pid <> pg_backend_pid()")
+
+
 @pytest.fixture(autouse=True)
 def _language(settings):
     """Chinese, the interface's default, as in production (reverse() gives unprefixed URLs)."""
