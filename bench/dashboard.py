@@ -734,6 +734,8 @@ def count_queries(page: Page, session_key: str) -> int:
         queries += 1
         return execute(sql, params, many, context)
 
+    from django.urls import reverse
+
     from academy.talent import selectors
 
     # No Celery worker runs here: a dashboard whose figures were never computed asks for one,
@@ -747,8 +749,8 @@ def count_queries(page: Page, session_key: str) -> int:
     with connection.execute_wrapper(count):
         response = client.get(page.paths[0], HTTP_ACCEPT=accept)
         if b'data-testid="figures-preparing"' in response.content:
-            path, _, query = page.paths[0].partition("?")
-            client.get(f"{path}figures/progress/?{query}")
+            query = page.paths[0].partition("?")[2]
+            client.get(f"{reverse('talent:figures_progress')}?{query}")
             response = client.get(page.paths[0], HTTP_ACCEPT=accept)
             if b'data-testid="figures-preparing"' in response.content:
                 raise SystemExit(f"{page.paths[0]}: the figures were not computed")

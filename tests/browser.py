@@ -109,3 +109,17 @@ def click_menu_item(page, href: str) -> None:
     if dropdown.count():
         dropdown.locator(".dropdown-toggle").click()
     link.click()
+
+
+def log_in(page, base_url: str, email: str) -> None:
+    """Log ``email`` in through the login page with the factories' password (no second
+    factor) and wait for the home page."""
+    import re
+
+    from tests.factories import PASSWORD
+
+    page.goto(base_url + "/accounts/login/")
+    page.fill("input[name='login']", email)
+    page.fill("input[name='password']", PASSWORD)
+    page.locator("form.academy-form button[type='submit']").click()
+    page.wait_for_url(re.compile(r"^" + re.escape(base_url) + r"/$"))

@@ -789,10 +789,8 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
         as_of = timezone.now()
         return {**dashboard_compute(filters), "as_of": as_of}
     key = figures_cache_key(filters)
-    cached = cache.get(key)
+    cached = _cached_figures(filters, key=key, seconds=seconds)
     if cached is not None:
-        if timezone.now() - cached["as_of"] >= datetime.timedelta(seconds=seconds):
-            _figures_refresh_queue(filters, key=key, seconds=seconds)
         return cached
     figures = figures_refresh(filters, older_than=0)
     if figures is not None:
@@ -803,6 +801,17 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
         if cached is not None:
             return cached
     return {**dashboard_compute(filters), "as_of": timezone.now()}
+
+
+def _cached_figures(filters: TalentFilters, *, key: str, seconds: int
+                    ) -> dict[str, Any] | None:
+    """The cached figures of ``filters`` (None when never computed); past their cache time
+    they are still returned, and a worker is asked to recompute them."""
+    cached = cache.get(key)
+    if cached is not None and timezone.now() - cached["as_of"] >= datetime.timedelta(
+            seconds=seconds):
+        _figures_refresh_queue(filters, key=key, seconds=seconds)
+    return cached
 
 
 def figures_refresh(filters: TalentFilters, *, older_than: float) -> dict[str, Any] | None:
@@ -857,10 +866,8 @@ def dashboard_if_ready(filters: TalentFilters) -> dict[str, Any] | None:
     if seconds <= 0:
         return dashboard(filters)
     key = figures_cache_key(filters)
-    cached = cache.get(key)
+    cached = _cached_figures(filters, key=key, seconds=seconds)
     if cached is not None:
-        if timezone.now() - cached["as_of"] >= datetime.timedelta(seconds=seconds):
-            _figures_refresh_queue(filters, key=key, seconds=seconds)
         return cached
     if not _figures_refresh_queue(filters, key=key, seconds=0):
         return dashboard(filters)
@@ -876,9 +883,11 @@ def figures_poll(filters: TalentFilters) -> bool:
     if seconds <= 0 or cache.get(key) is not None:
         return True
     queued_at = cache.get(key + ":queued")
-    if queued_at is None:
-        return not _figures_refresh_queue(filters, key=key, seconds=0) and \
-            dashboard(filters) is not None
+    if queued_at is None:  # the request was lost (its mark expired): ask again
+        if _figures_refresh_queue(filters, key=key, seconds=0):
+            return False
+        dashboard(filters)  # no task can be queued: compute them here
+        return True
     if time.time() - float(queued_at) >= FIGURES_WORKER_WAIT_SECONDS:
         dashboard(filters)  # computes them (or waits for whoever is computing them)
         return True

@@ -13,11 +13,11 @@ import pytest
 from certificates.bulk import BulkRun
 from certificates.designs import design_active
 from certificates.issued import Certificate
-from tests.browser import click_menu_item
+from tests.browser import click_menu_item, log_in
 from tests.certificates.factories import approved_record, requirement_set
 from tests.certificates.issued_fixtures import signing_key_tmp  # noqa: F401
 from tests.courses.factories import CohortFactory, enrol
-from tests.factories import PASSWORD, BrokerFactory, UserFactory
+from tests.factories import BrokerFactory, UserFactory
 from tests.flows.conftest import _worker_process, celery_worker  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.redis, pytest.mark.postgres,
@@ -42,11 +42,7 @@ def test_admin_changes_the_design_and_issues_for_a_cohort_with_a_progress_bar(
         cohort, live_server, page, screenshot, settings, celery_worker):  # noqa: F811
     settings.ACADEMY_STAFF_MFA_REQUIRED = False
     admin = UserFactory(roles=["admin"], full_name="王建国")
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name='login']", admin.email)
-    page.fill("input[name='password']", PASSWORD)
-    page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/$"))
+    log_in(page, live_server.url, admin.email)
 
     # The design: a bad placeholder is refused inline, then the draft is saved and previewed.
     click_menu_item(page, "/certificates/design/")

@@ -8,7 +8,7 @@ import re
 import pytest
 from django.core.cache import cache
 
-from tests.browser import PHONE, fresh_totp_code
+from tests.browser import PHONE, fresh_totp_code, log_in
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -194,11 +194,7 @@ def test_broker_list_and_error_pages_look_finished(live_server, page, screenshot
     for n in range(3):
         BrokerFactory(user__full_name=f"经纪人{n}")
     auditor = UserFactory(roles=["auditor"], full_name="张审计")
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name='login']", auditor.email)
-    page.fill("input[name='password']", PASSWORD)
-    page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/$"))
+    log_in(page, live_server.url, auditor.email)
     screenshot(page, "home-auditor-zh-data")
 
     page.goto(live_server.url + "/people/brokers/")

@@ -10,10 +10,10 @@ from django.core.cache import cache
 
 from academy.notifications.services import notify
 from academy.notifications.sweeps import sweep_run
-from tests.browser import PHONE
+from tests.browser import PHONE, log_in
 from tests.courses.factories import enrol
 from tests.exams.factories import SittingFactory
-from tests.factories import PASSWORD, BrokerFactory
+from tests.factories import BrokerFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -50,11 +50,7 @@ def test_broker_follows_a_notification_to_the_exam_and_the_badge_drops(
            context={"session": "线下集中授课", "starts_at": "2026-12-02 09:00",
                     "place": "三门峡市科技局三楼会议室", "cohort": sitting.cohort.name})
 
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name='login']", broker.email)
-    page.fill("input[name='password']", PASSWORD)
-    page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/$"))
+    log_in(page, live_server.url, broker.email)
 
     assert _badge(page) == "2"
     screenshot(page, "notifications-badge-zh")

@@ -9,7 +9,8 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from tests.factories import PASSWORD, UserFactory
+from tests.browser import log_in
+from tests.factories import UserFactory
 from tests.talent.conftest import population  # noqa: F401 - the known population fixture
 
 
@@ -27,11 +28,7 @@ def test_auditor_filters_drills_down_opens_a_dossier_and_exports(
 ):
     settings.ACADEMY_STAFF_MFA_REQUIRED = False
     auditor = UserFactory(roles=["auditor"], full_name="张审计")
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name='login']", auditor.email)
-    page.fill("input[name='password']", PASSWORD)
-    page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/$"))
+    log_in(page, live_server.url, auditor.email)
 
     page.goto(live_server.url + "/talent/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"

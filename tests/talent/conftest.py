@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from django.core.cache import cache
 from django.utils import timezone
 
 from academy.people.models import Region
@@ -135,3 +136,12 @@ def certificate_for(broker, *, level_code: str = "intermediate", status: str = "
         status_changed_at=issued_at, subject_salt="0" * 32,
         revoked_at=issued_at if status == "revoked" else None,
     )
+
+
+@pytest.fixture
+def cached_figures(settings):
+    """The dashboard's figures kept in the (emptied) cache for 60 s, as in production."""
+    settings.ACADEMY_TALENT_FIGURES_CACHE_SECONDS = 60
+    cache.clear()
+    yield
+    cache.clear()

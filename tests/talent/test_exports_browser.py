@@ -12,7 +12,8 @@ from openpyxl import load_workbook
 
 from academy.talent.background import export_run
 from academy.talent.models import TalentExport
-from tests.factories import PASSWORD, UserFactory
+from tests.browser import log_in
+from tests.factories import UserFactory
 from tests.talent.conftest import population  # noqa: F401
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -27,11 +28,7 @@ def test_a_large_export_shows_its_progress_then_its_download_link(
     # No worker picks the export up until the test runs it below, so the page must wait.
     monkeypatch.setattr(tasks.talent_export_run, "delay", lambda *args, **kwargs: None)
     auditor = UserFactory(roles=["auditor"], full_name="张审计")
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name='login']", auditor.email)
-    page.fill("input[name='password']", PASSWORD)
-    page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/$"))
+    log_in(page, live_server.url, auditor.email)
 
     page.goto(live_server.url + "/talent/brokers/")
     page.locator("[data-testid='export-background-xlsx']").click()

@@ -19,14 +19,6 @@ from tests.factories import BrokerFactory, OrganisationFactory
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def cached_figures(settings):
-    settings.ACADEMY_TALENT_FIGURES_CACHE_SECONDS = 60
-    cache.clear()
-    yield
-    cache.clear()
-
-
 def test_without_a_cache_time_the_figures_are_computed_on_every_request(population):
     first = selectors.dashboard(TalentFilters())
     BrokerFactory()

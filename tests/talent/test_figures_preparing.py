@@ -16,14 +16,6 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def cached_figures(settings):
-    settings.ACADEMY_TALENT_FIGURES_CACHE_SECONDS = 60
-    cache.clear()
-    yield
-    cache.clear()
-
-
-@pytest.fixture
 def queued(monkeypatch):
     """The refresh tasks asked for, not run (as if every worker were busy)."""
     calls: list[tuple[tuple, dict]] = []

@@ -4,13 +4,12 @@ by itself (the shared poller reloads it) — no script or style the CSP blocks."
 
 from __future__ import annotations
 
-import re
-
 import pytest
 from django.core.cache import cache
 
 from academy.talent import tasks
-from tests.factories import PASSWORD, UserFactory
+from tests.browser import log_in
+from tests.factories import UserFactory
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
@@ -30,11 +29,7 @@ def test_the_dashboard_waits_for_its_figures_and_shows_them_by_itself(
     monkeypatch.setattr(tasks.talent_figures_refresh, "delay",
                         lambda *args, **kwargs: queued.append((args, kwargs)))
     auditor = UserFactory(roles=["auditor"], full_name="张审计")
-    page.goto(live_server.url + "/accounts/login/")
-    page.fill("input[name='login']", auditor.email)
-    page.fill("input[name='password']", PASSWORD)
-    page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_url(re.compile(r"^" + re.escape(live_server.url) + r"/$"))
+    log_in(page, live_server.url, auditor.email)
 
     page.goto(f"{live_server.url}/talent/?region={population.region_a.code}")
     preparing = page.locator("[data-testid='figures-preparing']")
