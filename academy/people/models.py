@@ -67,7 +67,14 @@ class User(AbstractBaseUser, PermissionsMixin):
         ]
         # Lists of people are ordered by name (the talent pool's broker list: its first page
         # reads 50 names in order instead of sorting every broker).
-        indexes = [models.Index(fields=["full_name"], name="people_user_full_name_idx")]
+        # The deactivated accounts, a few among many: the talent pool counts its active
+        # brokers as "every profile but these" (an anti-join of two index-only scans, about
+        # four times cheaper at 100,000 brokers than joining every profile to its user).
+        indexes = [
+            models.Index(fields=["full_name"], name="people_user_full_name_idx"),
+            models.Index(fields=["id"], condition=models.Q(is_active=False),
+                         name="people_user_inactive_idx"),
+        ]
 
     def __str__(self) -> str:
         return self.full_name or self.email

@@ -50,6 +50,21 @@ def test_counts_under_region_organisation_level_and_cohort_filters(population):
         "junior": 3, "intermediate": 1}
 
 
+def test_a_deactivated_account_leaves_every_figure_and_list(population):
+    p = population
+    p.brokers["b1"].is_active = False
+    p.brokers["b1"].save(update_fields=["is_active"])
+    f = TalentFilters()
+    assert _counts(selectors.brokers_by_level(f)) == {"junior": 2, "intermediate": 2,
+                                                      "senior": 1}
+    assert _counts(selectors.brokers_by_region(TalentFilters(organisation=p.o1))) == {
+        p.region_a.code: 1, p.region_b.code: 1}
+    assert _funnel(f) == {"enrolled": 3, "hours": 2, "exam": 1, "practice": 1, "certified": 1}
+    assert selectors.dashboard(f)["total"] == 5
+    assert "一号" not in _names(selectors.brokers_for(f))
+    assert selectors.brokers_for(TalentFilters(region=p.region_a)).count() == 2
+
+
 def test_funnel_counts_each_step_cumulatively(population):
     assert _funnel(TalentFilters()) == {"enrolled": 4, "hours": 3, "exam": 2, "practice": 2,
                                         "certified": 1}
