@@ -55,7 +55,9 @@ from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
+from academy.audit.models import AuditEvent
 from academy.db import read_alias, reads_from_replica
+from academy.notifications.models import Reminder
 from academy.people.models import (
     BrokerProfile,
     Level,
@@ -65,7 +67,9 @@ from academy.people.models import (
     User,
 )
 from certificates.models import Certificate
+from certificates.readiness import broker_readiness
 from courses.models import Attendance, Cohort, Enrolment, LessonProgress
+from courses.selectors import transcript_for
 from exams.models import Attempt, Mark
 
 ZERO = Decimal("0")
@@ -1013,3 +1017,33 @@ def _month(value: str | None) -> datetime.date | None:
         return datetime.datetime.strptime(value, "%Y-%m").date()
     except ValueError:
         return None
+
+
+# --- A broker's dossier -------------------------------------------------------------------------
+
+
+def dossier(profile: BrokerProfile) -> dict[str, Any]:
+    """Everything on one broker's dossier but the profile itself: level history, transcript,
+    enrolments, exams, certificates and readiness, practice records, the latest reminders
+    received and the broker's audit trail (the latest 200 events). A fixed number of queries
+    whatever the broker's record."""
+    from .history import level_history  # history builds on this module
+
+    subject = profile.user
+    return {
+        "level_history": level_history(profile),
+        "transcript": transcript_for(user=subject),
+        "enrolments": list(Enrolment.objects.filter(user=subject).select_related("cohort")
+                           .order_by("-cohort__starts_on", "cohort__code")),
+        "attempts": list(Attempt.objects.filter(user=subject)
+                         .select_related("sitting", "sitting__paper")
+                         .order_by("-started_at", "-pk")),
+        "readiness": broker_readiness(subject),
+        "certificates": list(Certificate.objects.filter(broker=subject).select_related("level")
+                             .order_by("-issued_at", "-pk")),
+        "practice": list(PracticeRecord.objects.filter(broker=subject)
+                         .order_by("-contract_date", "-pk")),
+        "reminders": list(Reminder.objects.filter(recipient=subject)
+                          .order_by("-created_at", "-pk")[:100]),
+        "trail": list(AuditEvent.objects.filter(person_id=subject.pk).order_by("-seq")[:200]),
+    }

@@ -12,7 +12,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.apps import apps
 from django.contrib import messages
 from django.core.cache import cache
 from django.core.paginator import Paginator
@@ -23,10 +22,9 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
-from academy.audit.models import AuditEvent
 from academy.db import reads_from_replica
 from academy.errors import ApplicationError
-from academy.people.models import BrokerProfile, PracticeRecord, User
+from academy.people.models import BrokerProfile
 from academy.people.roles import Role, role_required, user_has_role
 from academy.people.scoping import can_see_personal_data
 
@@ -34,7 +32,6 @@ from . import background, exports, selectors, services
 from .audit_trail import audit_events
 from .export_kinds import ExportKind, Spec, export_kind
 from .forms import AuditFilterForm, ExportRequestForm, RegisteredTotalForm, TalentFilterForm
-from .history import level_history
 from .models import RegisteredTotal, TalentExport
 
 BUREAU = (Role.AUDITOR, Role.ADMIN)
@@ -195,41 +192,9 @@ def broker_dossier(request: HttpRequest, user_id: int) -> HttpResponse:
         BrokerProfile.objects.select_related("user", "level", "region", "organisation"),
         user_id=user_id,
     )
-    subject: User = profile.user
-    from courses.models import Enrolment
-    from courses.selectors import transcript_for
-    from exams.models import Attempt
-
-    readiness = None
-    certificates = None
-    if apps.is_installed("certificates"):
-        from certificates.models import Certificate
-        from certificates.readiness import broker_readiness
-
-        readiness = broker_readiness(subject)
-        certificates = list(Certificate.objects.filter(broker=subject).select_related("level")
-                            .order_by("-issued_at", "-pk"))
-    reminders = None
-    if apps.is_installed("academy.notifications"):
-        from academy.notifications.models import Reminder
-
-        reminders = list(Reminder.objects.filter(recipient=subject)
-                         .order_by("-created_at", "-pk")[:100])
-    trail = list(AuditEvent.objects.filter(person_id=subject.pk).order_by("-seq")[:200])
     return render(request, "talent/dossier.html", {
-        "profile": profile, "subject": subject,
-        "unmasked": can_see_personal_data(request.user, subject),
-        "transcript": transcript_for(user=subject),
-        "attempts": list(Attempt.objects.filter(user=subject)
-                         .select_related("sitting", "sitting__paper")
-                         .order_by("-started_at", "-pk")),
-        "practice": list(PracticeRecord.objects.filter(broker=subject)
-                         .order_by("-contract_date", "-pk")),
-        "readiness": readiness, "reminders": reminders, "trail": trail,
-        "certificates": certificates,
-        "level_history": level_history(profile),
-        "enrolments": list(Enrolment.objects.filter(user=subject).select_related("cohort")
-                           .order_by("-cohort__starts_on", "cohort__code")),
+        **selectors.dossier(profile), "profile": profile, "subject": profile.user,
+        "unmasked": can_see_personal_data(request.user, profile.user),
     })
 
 
