@@ -19,12 +19,13 @@ INSTALLED := $(VENV)/.installed
 PYTEST_ARGS ?=
 PYTEST_WORKERS ?= auto
 
-.PHONY: help install run test lint
+.PHONY: help install run test lint flake-hunt
 
 help:
 	@echo "make run    serve the demo at http://127.0.0.1:8000 (web, Celery worker and beat)"
 	@echo "make test   run the whole test suite"
 	@echo "make lint   check the code with ruff"
+	@echo "make flake-hunt  the whole suite 5 times on PostgreSQL under CPU load"
 
 $(VENV_PYTHON):
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +46,11 @@ test: $(INSTALLED)
 
 lint: $(INSTALLED)
 	$(VENV)/bin/ruff check .
+
+# The whole suite FLAKE_RUNS (5) times on PostgreSQL and Redis while stress-ng loads the CPUs:
+# every run must pass (bin/flake-hunt says how to point it elsewhere; logs in var/flake-hunt/).
+flake-hunt: $(INSTALLED)
+	bin/flake-hunt
 
 # requirements.lock: the installed versions, pinned, that .ci/run audits with pip-audit.
 .PHONY: lock

@@ -11,6 +11,27 @@ from tests.factories import (  # noqa: F401  (re-exported fixtures below use the
 )
 
 
+def pytest_runtest_setup(item):
+    """A marker says what a test needs, and does it: without the service the test skips with
+    the reason (or fails under REQUIRE_SERVICES=1) before any fixture or database is set up."""
+    for reason in _services_missing_for(item):
+        services.missing(reason)
+
+
+def _services_missing_for(item) -> list[str]:
+    from django.conf import settings
+
+    reasons = []
+    if item.get_closest_marker("postgres") and \
+            "postgresql" not in settings.DATABASES["default"]["ENGINE"]:
+        reasons.append("PostgreSQL not configured (set DATABASE_URL=postgres://...)")
+    if item.get_closest_marker("redis") and services.redis_url() is None:
+        reasons.append("Redis not reachable (set REDIS_URL=redis://...)")
+    if item.get_closest_marker("e2e") and services.chromium_path() is None:
+        reasons.append(f"Chromium not found at {services.CHROMIUM}")
+    return reasons
+
+
 @pytest.fixture(scope="session", autouse=True)
 def _test_database_left_alone(django_db_setup, django_db_blocker):
     """Before pytest-django drops the test database: end the sessions that other processes

@@ -3,8 +3,6 @@ certificate; the issuance task sent twice still issues once."""
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.utils import timezone
 
@@ -16,18 +14,15 @@ from certificates.tasks_issued import certificate_issue_for_ready
 from tests.certificates.factories import approved_record, requirement_set, submitted_record
 from tests.certificates.issued_fixtures import level
 from tests.factories import BrokerFactory, UserFactory
-from tests.flows.conftest import _worker_process, celery_worker, wait_for  # noqa: F401
+from tests.flows.conftest import (  # noqa: F401 - fixtures
+    _worker_process,
+    celery_worker,
+    wait_drained,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True)]
-
-
-def _settled(broker, worker, seconds: float = 3.0) -> None:
-    """Give a duplicate message time to be processed too."""
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        time.sleep(0.3)
-    assert worker.process.poll() is None, worker.log()
 
 
 def test_passing_the_last_requirement_issues_one_certificate_through_the_worker(
@@ -45,7 +40,7 @@ def test_passing_the_last_requirement_issues_one_certificate_through_the_worker(
         worker=celery_worker, what="the certificate to be issued by the worker")
     wait_for(lambda: Certificate.objects.filter(pk=certificate.pk).exclude(credential="")
              .exists(), timeout=30, worker=celery_worker, what="the credential to be signed")
-    _settled(broker, celery_worker)
+    wait_drained(celery_worker)
     assert Certificate.objects.filter(broker=broker).count() == 1
     assert Notification.objects.filter(recipient=broker, kind="certificate_issued").count() == 1
     broker.broker_profile.refresh_from_db()
@@ -64,7 +59,7 @@ def test_the_task_sent_twice_issues_once(celery_worker):  # noqa: F811
     certificate_issue_for_ready.delay(broker.pk)
     wait_for(lambda: Certificate.objects.filter(broker=broker).exists(), timeout=60,
              worker=celery_worker, what="the certificate")
-    _settled(broker, celery_worker)
+    wait_drained(celery_worker)
     assert Certificate.objects.filter(broker=broker).count() == 1
     assert AuditEvent.objects.filter(action="people.level_changed",
                                      person_id=broker.pk).count() == 1

@@ -247,6 +247,32 @@ def celery_call(env: Mapping[str, str], task: str, **kwargs) -> str:
     return result.stdout.strip()
 
 
+def wait_worker_drained(env: Mapping[str, str], *, timeout: float = 60, log=None) -> None:
+    """Wait until the worker of ``env`` has done every task queued so far (and what those
+    queued in turn), so that a duplicate delivery has been processed before a test counts.
+
+    A solo worker takes its queue in order: once a heartbeat task sent now has written the
+    heartbeat to the cache the worker shares, everything queued before it is done.
+    """
+    import redis
+    from django.core.cache.backends.base import default_key_func
+
+    from academy.health import HEARTBEAT_KEY
+
+    client = redis.Redis.from_url(env["REDIS_URL"])
+    key = default_key_func(HEARTBEAT_KEY, env["ACADEMY_TEST_CACHE_PREFIX"], 1)
+    try:
+        while True:
+            client.delete(key)
+            celery_call(env, "academy.tasks.worker_heartbeat")
+            wait_until(lambda: client.exists(key), timeout=timeout, log=log,
+                       what="the tasks queued before a heartbeat to be done")
+            if client.llen(env["ACADEMY_TEST_CELERY_QUEUE"]) == 0:
+                return
+    finally:
+        client.close()
+
+
 class Browser:
     """A signed-in broker's browser as far as the server can tell: session cookie, CSRF
     cookie and header, JSON in and out. Plain ``http.client`` so that nothing is retried

@@ -87,6 +87,35 @@ def wait_for(condition: Callable[[], object], *, timeout: float, worker: WorkerP
     pytest.fail(f"timed out after {timeout:.0f}s waiting for {what}; worker log:\n{worker.log()}")
 
 
+def wait_drained(worker: WorkerProcess, *, timeout: float = 60) -> None:
+    """Wait until the worker has done every task queued so far, and every task those queued
+    in turn: a duplicate delivery has then been processed too, and a test can count rows.
+
+    The solo worker takes its queue in order, so once a heartbeat task queued now has written
+    the heartbeat, everything queued before it is done; repeated until nothing new is queued.
+    Needs the test's cache to be the worker's (the ``celery_worker`` fixture sets it).
+    """
+    import redis
+    from django.core.cache import cache
+
+    from academy.health import HEARTBEAT_KEY
+    from academy.tasks import worker_heartbeat
+
+    client = redis.Redis.from_url(worker.cache_url)
+    deadline = time.monotonic() + timeout
+    try:
+        while True:
+            cache.delete(HEARTBEAT_KEY)
+            worker_heartbeat.delay()
+            wait_for(lambda: cache.get(HEARTBEAT_KEY),
+                     timeout=max(deadline - time.monotonic(), 1), worker=worker,
+                     what="the tasks queued before a heartbeat to be done")
+            if client.llen(worker.queue) == 0:
+                return
+    finally:
+        client.close()
+
+
 def celery_pools_forget() -> None:
     """Close and forget every broker connection and producer pool of this process.
 

@@ -8,8 +8,6 @@ download itself is tested in test_exports.py with the task run eagerly.)
 
 from __future__ import annotations
 
-import time
-
 import pytest
 from django.urls import reverse
 
@@ -17,7 +15,12 @@ from academy.audit.models import AuditEvent
 from academy.talent.models import TalentExport
 from academy.talent.tasks import talent_export_run
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
-from tests.flows.conftest import _worker_process, celery_worker, wait_for  # noqa: F401
+from tests.flows.conftest import (  # noqa: F401 - fixtures
+    _worker_process,
+    celery_worker,
+    wait_drained,
+    wait_for,
+)
 
 pytestmark = [pytest.mark.redis, pytest.mark.postgres,
               pytest.mark.django_db(transaction=True)]
@@ -47,8 +50,7 @@ def test_the_worker_writes_a_background_export_once(client, settings,
 
     talent_export_run.delay(export.pk)
     talent_export_run.delay(export.pk)
-    time.sleep(3)
-    assert celery_worker.process.poll() is None, celery_worker.log()
+    wait_drained(celery_worker)
     export.refresh_from_db()
     assert export.status == "done"
     assert AuditEvent.objects.filter(action="talent.exported",
