@@ -149,6 +149,15 @@ def figures_exam_save(data: dict) -> list[str]:
     return lines
 
 
+def _floor_units(cpu_ms: object, data: dict) -> str:
+    """CPU per broker in framework-floor requests of the same run (comparable across machines
+    and loads, unlike milliseconds)."""
+    floor = (data.get("floor") or {}).get("server_cpu_ms_per_request")
+    if not isinstance(cpu_ms, int | float) or not floor or cpu_ms != cpu_ms:
+        return "–"
+    return f"{cpu_ms / floor:,.0f}"
+
+
 def _morning_table(data: dict) -> list[str]:
     steps = ["login page", "login", "exam page", "start", "first save"]
     rows = []
@@ -158,12 +167,14 @@ def _morning_table(data: dict) -> list[str]:
                        for s in steps]
                     + [f"{sc['arrival_to_first_save_p50_ms']:,.0f} / "
                        f"{sc['arrival_to_first_save_p99_ms']:,.0f}",
-                       sc["server_cpu_ms_per_broker"], sc.get("load_average_1min", "")])
+                       sc["server_cpu_ms_per_broker"],
+                       _floor_units(sc["server_cpu_ms_per_broker"], data),
+                       sc.get("load_average_1min", "")])
     floor = data.get("floor") or {}
     lines = _table(["scenario", "done", "refused", "errors"]
                    + [f"{s} p50 / p99 ms" for s in steps]
                    + ["arrival → first saved answer p50 / p99 ms", "gunicorn CPU ms per broker",
-                      "load"], rows)
+                      "in floor requests", "load"], rows)
     check = data.get("check") or {}
     lines += ["", f"Password hash: {data.get('password_hasher', '?')}. Framework floor in the "
                   f"same run: {floor.get('server_cpu_ms_per_request', '?')} ms of gunicorn CPU "
