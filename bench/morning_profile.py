@@ -83,7 +83,7 @@ def main() -> int:
     cpu: dict[str, list[float]] = {s: [] for s in STEPS}
     queries: dict[str, list[int]] = {s: [] for s in STEPS}
     cache_calls: dict[str, list[int]] = {s: [] for s in STEPS}
-    profiler = cProfile.Profile() if args.profile else None
+    profiler = cProfile.Profile(time.process_time) if args.profile else None
     csrf = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 
     def one_morning(n: int, user) -> None:
