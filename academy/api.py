@@ -10,7 +10,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from academy.errors import ApplicationError
-from academy.people.ratelimits import client_ip, client_rate_factor, window_hit
+from academy.people.ratelimits import address_limit_allows, client_ip, window_count
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -38,7 +38,7 @@ class _MinuteThrottle(BaseThrottle):
         ident = self.ident(request)
         if ident is None:
             return True
-        return window_hit(f"api:{self.scope}:{ident}", self.limit(request), 60)
+        return window_count(f"api:{self.scope}:{ident}", 60) <= self.limit(request)
 
     def wait(self) -> float:
         return 60 - time.time() % 60
@@ -54,12 +54,18 @@ class AnonRateThrottle(_MinuteThrottle):
     scope = "anon"
 
     def limit(self, request) -> int:
-        return settings.ACADEMY_API_THROTTLE_ANON * client_rate_factor(request)
+        return settings.ACADEMY_API_THROTTLE_ANON
 
     def ident(self, request) -> str | None:
         if request.user and request.user.is_authenticated:
             return None
         return client_ip(request)
+
+    def allow_request(self, request, view) -> bool:
+        ident = self.ident(request)
+        if ident is None:
+            return True
+        return address_limit_allows(request, f"api:anon:{ident}", self.limit(request), 60)
 
 
 class UserRateThrottle(_MinuteThrottle):

@@ -9,7 +9,7 @@ from django.conf import settings
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from academy.people.ratelimits import client_ip, client_rate_factor, window_hit
+from academy.people.ratelimits import address_limit_allows, client_ip
 from academy.people.roles import Role, user_has_role
 
 from .issued import Certificate
@@ -100,5 +100,5 @@ def verify_rate_exceeded(request) -> bool:
     minute (``ACADEMY_CERT_VERIFY_RATE``, times the exam-room factor in an exam room). The
     client is its real address behind trusted proxies, as for every limit
     (``academy.people.ratelimits``). Cache-based, shared by every web process."""
-    limit = getattr(settings, "ACADEMY_CERT_VERIFY_RATE", 30) * client_rate_factor(request)
-    return not window_hit(f"cert-verify:{client_ip(request)}", limit, 60)
+    limit = getattr(settings, "ACADEMY_CERT_VERIFY_RATE", 30)
+    return not address_limit_allows(request, f"cert-verify:{client_ip(request)}", limit, 60)

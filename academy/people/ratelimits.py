@@ -89,16 +89,24 @@ def scaled_rate(rate: str, factor: int) -> str:
     return ",".join(parts)
 
 
-def window_hit(key: str, limit: int, window: int) -> bool:
-    """Count one hit on ``key`` in the current fixed window of ``window`` seconds; True while
-    the count stays within ``limit``. Two cache round trips at most (``add``, then ``incr``),
-    shared by every web process through the cache."""
+def window_count(key: str, window: int) -> int:
+    """Count one hit on ``key`` in the current fixed window of ``window`` seconds and return
+    the window's count so far. Two cache round trips at most (``add``, then ``incr``), shared
+    by every web process through the cache."""
     slot = int(time.time() // window)
     full_key = f"rl:{key}:{window}:{slot}"
     if cache.add(full_key, 1, timeout=window + 30):
-        return limit >= 1
+        return 1
     try:
-        return cache.incr(full_key) <= limit
+        return cache.incr(full_key)
     except ValueError:  # expired between add and incr
         cache.set(full_key, 1, timeout=window + 30)
-        return limit >= 1
+        return 1
+
+
+def address_limit_allows(request: HttpRequest, key: str, limit: int, window: int) -> bool:
+    """Count a hit of this client on ``key`` against ``limit`` per ``window`` seconds, raised
+    by the exam-room factor for a client in an exam room. Whether the client is in one is only
+    asked once the ordinary limit is passed, so ordinary requests never pay for it."""
+    count = window_count(key, window)
+    return count <= limit or count <= limit * client_rate_factor(request)

@@ -110,3 +110,15 @@ def test_venue_network_must_be_a_network():
     validate_network("2001:db8::/64")
     with pytest.raises(ValidationError):
         validate_network("room 101")
+
+
+@pytest.mark.django_db
+def test_exam_room_raises_the_lookup_and_anonymous_api_limits_of_its_network(settings):
+    settings.ACADEMY_CERT_VERIFY_RATE = 2
+    settings.ACADEMY_EXAM_ROOM_RATE_FACTOR = 3
+    SittingFactory(venue_network=ROOM)
+    url = reverse("api-verify", args=["NOPE"])
+    room = [Client(REMOTE_ADDR=ROOM_ADDRESS).get(url).status_code for _ in range(7)]
+    assert 429 not in room[:6] and room[6] == 429, room
+    outside = [Client(REMOTE_ADDR="198.51.100.9").get(url).status_code for _ in range(3)]
+    assert outside[2] == 429 and 429 not in outside[:2], outside
