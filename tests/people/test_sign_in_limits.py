@@ -188,3 +188,17 @@ def test_api_throttles_signed_in_users_per_user(settings):
     other_client = Client()
     other_client.force_login(other)
     assert other_client.get(reverse("api-me")).status_code == 200
+
+
+@pytest.mark.django_db
+def test_login_keeps_the_cached_access_facts_but_a_role_change_drops_them():
+    from academy.people.access import _key, user_access
+
+    broker = BrokerFactory()
+    user_access(broker.pk)
+    assert cache.get(_key(broker.pk)) is not None
+    assert log_in(Client(), broker.email)  # saves last_login only
+    assert cache.get(_key(broker.pk)) is not None
+    broker.is_active = False
+    broker.save(update_fields=["is_active", "last_login"])
+    assert cache.get(_key(broker.pk)) is None
