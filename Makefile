@@ -61,6 +61,10 @@ lock: $(INSTALLED)
 # The answer-save benchmark (not a test): needs PostgreSQL (BENCH_DATABASE_URL, default
 # postgres://postgres@127.0.0.1:5432/academy_bench, recreated) and takes about 4 minutes.
 # Extra arguments: `make bench BENCH_ARGS="--brokers 500"`; see bench/exam_save.py --help.
+# Then the morning of an exam: a room of 60 behind one address and 2,000 brokers on distinct
+# loopback addresses logging in, opening the exam and saving a first answer
+# (BENCH_MORNING_DATABASE_URL, default .../academy_bench_morning, recreated; Redis; about 5
+# minutes): `BENCH_MORNING_ARGS="--crowd 600 --crowd-ramp 60"`; see bench/morning.py --help.
 # Then the reminder sweeps over 100,000 enrolments (BENCH_SWEEPS_DATABASE_URL, default
 # .../academy_bench_sweeps, recreated; about 3 minutes): `BENCH_SWEEPS_ARGS="--enrolments 20000"`.
 # Then the bureau's pages at 1,000, 10,000 and 100,000 brokers (BENCH_DASHBOARD_DATABASE_URL,
@@ -71,12 +75,14 @@ lock: $(INSTALLED)
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
+BENCH_MORNING_ARGS ?=
 BENCH_SWEEPS_ARGS ?=
 BENCH_CERTS_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
+	$(VENV_PYTHON) bench/morning.py $(BENCH_MORNING_ARGS)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
 	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(VENV_PYTHON) bench/certificates.py $(BENCH_CERTS_ARGS)

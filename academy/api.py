@@ -1,12 +1,16 @@
 """Project-wide REST API plumbing."""
 
+import time
 from typing import Any
 
+from django.conf import settings
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from academy.errors import ApplicationError
+from academy.people.ratelimits import address_limit_allows, client_ip, window_count
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:
@@ -16,6 +20,66 @@ def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | Non
             {"detail": str(exc.message), **exc.extra}, status=status.HTTP_400_BAD_REQUEST
         )
     return drf_exception_handler(exc, context)
+
+
+class _MinuteThrottle(BaseThrottle):
+    """A per-minute fixed-window counter in the shared cache (one or two round trips per
+    request, where DRF's SimpleRateThrottle reads and rewrites a list of timestamps)."""
+
+    scope = ""
+
+    def limit(self, request) -> int:
+        raise NotImplementedError
+
+    def ident(self, request) -> str | None:
+        raise NotImplementedError
+
+    def allow_request(self, request, view) -> bool:
+        ident = self.ident(request)
+        if ident is None:
+            return True
+        return window_count(f"api:{self.scope}:{ident}", 60) <= self.limit(request)
+
+    def wait(self) -> float:
+        return 60 - time.time() % 60
+
+    def get_ident(self, request) -> str:
+        return client_ip(request)
+
+
+class AnonRateThrottle(_MinuteThrottle):
+    """Anonymous callers: ``ACADEMY_API_THROTTLE_ANON`` a minute per client address (behind
+    trusted proxies, the real one), times the exam-room factor inside an exam room."""
+
+    scope = "anon"
+
+    def limit(self, request) -> int:
+        return settings.ACADEMY_API_THROTTLE_ANON
+
+    def ident(self, request) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return None
+        return client_ip(request)
+
+    def allow_request(self, request, view) -> bool:
+        ident = self.ident(request)
+        if ident is None:
+            return True
+        return address_limit_allows(request, f"api:anon:{ident}", self.limit(request), 60)
+
+
+class UserRateThrottle(_MinuteThrottle):
+    """Signed-in users: ``ACADEMY_API_THROTTLE_USER`` a minute per user, wherever they are."""
+
+    scope = "user"
+
+    def limit(self, request) -> int:
+        return settings.ACADEMY_API_THROTTLE_USER
+
+    def ident(self, request) -> str | None:
+        if request.user and request.user.is_authenticated:
+            return str(request.user.pk)
+        return None
 
 
 # Every endpoint can answer with these; the hook below documents them where an endpoint does

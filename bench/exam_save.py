@@ -261,8 +261,8 @@ class Server:
     """gunicorn in its own process group, stopped with the benchmark."""
 
     def __init__(self, app: str, settings: str, url: str, workers: int, worker_class: str,
-                 threads: int) -> None:
-        self.port = free_port()
+                 threads: int, port: int | None = None) -> None:
+        self.port = port or free_port()
         cmd = [GUNICORN, app, "--bind", f"127.0.0.1:{self.port}", "--workers", str(workers),
                "--worker-class", worker_class, "--backlog", "4096", "--timeout", "60",
                "--log-level", "warning"]

@@ -31,9 +31,10 @@ BENCH_DIR = ROOT / "var" / "bench"
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
 RESULT = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<stamp>\d{8}-\d{6})\.json$")
 #: Report order; any other benchmark follows, alphabetically.
-ORDER = ["exam_save", "dashboard", "certificates", "sweeps", "soak"]
+ORDER = ["exam_save", "morning", "dashboard", "certificates", "sweeps", "soak"]
 TITLES = {
     "exam_save": "Exam answer saves (hundreds to thousands of concurrent examinees)",
+    "morning": "The morning of an exam (every broker logs in, opens the exam and starts)",
     "dashboard": "Dashboard at 100,000 brokers",
     "certificates": "Certificate issuance",
     "sweeps": "Reminder sweeps",
@@ -41,6 +42,7 @@ TITLES = {
 }
 COMMANDS = {
     "exam_save": "bench/exam_save.py",
+    "morning": "bench/morning.py",
     "dashboard": "bench/dashboard.py",
     "certificates": "bench/certificates.py",
     "sweeps": "bench/sweeps.py",
@@ -65,12 +67,28 @@ def latest_results(folder: Path = BENCH_DIR) -> dict[str, tuple[Path, dict]]:
             newest[name] = (mtime, path)
     results = {}
     for name, (_stamp, path) in newest.items():
+        if name == "morning":
+            path = _newest_morning(folder, before=False) or path
         try:
             results[name] = (path, json.loads(path.read_text()))
         except (OSError, ValueError) as exc:
             print(f"report: skipping {path.name}: {exc}", file=sys.stderr)
     order = {name: i for i, name in enumerate(ORDER)}
     return dict(sorted(results.items(), key=lambda kv: (order.get(kv[0], len(ORDER)), kv[0])))
+
+
+def _newest_morning(folder: Path, *, before: bool) -> Path | None:
+    """The newest morning result of the current code, or (``before``) of the code before it,
+    told apart by the label the run was given (``--label "before: …"``)."""
+    found = None
+    for path in sorted(folder.glob("morning-*.json"), key=lambda p: p.stat().st_mtime):
+        try:
+            label = str(json.loads(path.read_text()).get("label") or "")
+        except (OSError, ValueError):
+            continue
+        if label.startswith("before") == before:
+            found = path
+    return found
 
 
 def verdicts(name: str, data: dict) -> list[tuple[str, bool]]:
@@ -128,6 +146,50 @@ def figures_exam_save(data: dict) -> list[str]:
     if check:
         lines += ["", f"Acknowledged answers checked in the database: "
                       f"{check.get('acknowledged', 0):,}; lost: {check.get('lost', '?')}."]
+    return lines
+
+
+def _floor_units(cpu_ms: object, data: dict) -> str:
+    """CPU per broker in framework-floor requests of the same run (comparable across machines
+    and loads, unlike milliseconds)."""
+    floor = (data.get("floor") or {}).get("server_cpu_ms_per_request")
+    if not isinstance(cpu_ms, int | float) or not floor or cpu_ms != cpu_ms:
+        return "–"
+    return f"{cpu_ms / floor:,.0f}"
+
+
+def _morning_table(data: dict) -> list[str]:
+    steps = ["login page", "login", "exam page", "start", "first save"]
+    rows = []
+    for sc in data.get("scenarios", []):
+        rows.append([sc["name"], sc["completed"], sc["refused"], sc["error_count"]]
+                    + [f"{sc['steps'][s]['p50_ms']:,.0f} / {sc['steps'][s]['p99_ms']:,.0f}"
+                       for s in steps]
+                    + [f"{sc['arrival_to_first_save_p50_ms']:,.0f} / "
+                       f"{sc['arrival_to_first_save_p99_ms']:,.0f}",
+                       sc["server_cpu_ms_per_broker"],
+                       _floor_units(sc["server_cpu_ms_per_broker"], data),
+                       sc.get("load_average_1min", "")])
+    floor = data.get("floor") or {}
+    lines = _table(["scenario", "done", "refused", "errors"]
+                   + [f"{s} p50 / p99 ms" for s in steps]
+                   + ["arrival → first saved answer p50 / p99 ms", "gunicorn CPU ms per broker",
+                      "in floor requests", "load"], rows)
+    check = data.get("check") or {}
+    lines += ["", f"Password hash: {data.get('password_hasher', '?')}. Framework floor in the "
+                  f"same run: {floor.get('server_cpu_ms_per_request', '?')} ms of gunicorn CPU "
+                  f"per request. Acknowledged first answers found in the database: "
+                  f"{check.get('acknowledged', 0):,}; lost: {check.get('lost', '?')}."]
+    return lines
+
+
+def figures_morning(data: dict) -> list[str]:
+    lines = [f"{data.get('label') or 'current code'}:", ""] + _morning_table(data)
+    before = _newest_morning(BENCH_DIR, before=True)
+    if before is not None:
+        old = json.loads(before.read_text())
+        lines += ["", f"For comparison, {old.get('label')} (`var/bench/{before.name}`, "
+                      f"{old.get('when', '')}):", ""] + _morning_table(old)
     return lines
 
 
@@ -193,7 +255,7 @@ def figures_generic(data: dict) -> list[str]:
 
 
 FIGURES: dict[str, Callable[[dict], list[str]]] = {
-    "exam_save": figures_exam_save, "sweeps": figures_sweeps,
+    "exam_save": figures_exam_save, "morning": figures_morning, "sweeps": figures_sweeps,
     "dashboard": figures_dashboard, "soak": figures_soak,
 }
 

@@ -169,9 +169,10 @@ class VerifySerializer(serializers.Serializer):
 
 
 class PublicView(APIView):
+    """No authentication; the API's anonymous throttle applies (per client address)."""
+
     permission_classes = [AllowAny]
     authentication_classes: list[Any] = []
-    throttle_classes: list[Any] = []
 
 
 class VerifyView(PublicView):

@@ -6,10 +6,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.core.cache import cache
 from django.db.models import QuerySet
 from django.utils import timezone
 
+from academy.people.ratelimits import address_limit_allows, client_ip
 from academy.people.roles import Role, user_has_role
 
 from .issued import Certificate
@@ -95,19 +95,10 @@ def public_status(serial: str) -> PublicStatus | None:
     )
 
 
-def client_ip(request) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
-
-
 def verify_rate_exceeded(request) -> bool:
     """Count a lookup from this client; True once it made more than the allowed number this
-    minute (``ACADEMY_CERT_VERIFY_RATE``). Cache-based, shared by every web process."""
+    minute (``ACADEMY_CERT_VERIFY_RATE``, times the exam-room factor in an exam room). The
+    client is its real address behind trusted proxies, as for every limit
+    (``academy.people.ratelimits``). Cache-based, shared by every web process."""
     limit = getattr(settings, "ACADEMY_CERT_VERIFY_RATE", 30)
-    key = f"cert-verify:{client_ip(request)}:{int(timezone.now().timestamp() // 60)}"
-    if cache.add(key, 1, timeout=90):
-        return limit < 1
-    try:
-        return cache.incr(key) > limit
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=90)
-        return False
+    return not address_limit_allows(request, f"cert-verify:{client_ip(request)}", limit, 60)

@@ -64,7 +64,7 @@ class PaperAdmin(admin.ModelAdmin):
 @admin.register(Sitting)
 class SittingAdmin(admin.ModelAdmin):
     list_display = ("title", "paper", "cohort", "opens_at", "closes_at", "duration_minutes",
-                    "release_policy", "double_marking")
+                    "release_policy", "double_marking", "venue_network")
     list_filter = ("release_policy", "double_marking", "anonymous_grading")
     search_fields = ("title", "paper__title")
     filter_horizontal = ("brokers", "graders")

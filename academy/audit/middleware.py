@@ -3,9 +3,17 @@
 import re
 import uuid
 
+from academy.people.ratelimits import client_ip
+
 from . import context
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
+
+
+def _address(request) -> str | None:
+    """The client's address behind trusted proxies (the one the rate limits use)."""
+    ip = client_ip(request)
+    return None if ip == "unknown" else ip
 
 
 class RequestContextMiddleware:
@@ -16,7 +24,7 @@ class RequestContextMiddleware:
         incoming = request.headers.get("X-Request-ID", "")
         request.id = incoming if _SAFE_ID.match(incoming) else uuid.uuid4().hex
         ctx = context.RequestContext(
-            request_id=request.id, ip_address=request.META.get("REMOTE_ADDR"), request=request
+            request_id=request.id, ip_address=_address(request), request=request
         )
         token = context.activate(ctx)
         try:

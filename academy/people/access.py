@@ -177,7 +177,11 @@ def _users_forget(user_ids: Any) -> None:
 
 # --- Invalidation -------------------------------------------------------------------------
 
-def _on_user_change(sender, instance, **kwargs) -> None:
+def _on_user_change(sender, instance, update_fields=None, **kwargs) -> None:
+    # A login saves last_login alone, which no cached fact depends on: keeping the entry
+    # spares every login's next request two queries.
+    if update_fields is not None and set(update_fields) <= {"last_login"}:
+        return
     user_access_forget(instance.pk)
 
 

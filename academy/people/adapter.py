@@ -8,12 +8,14 @@ from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.internal.flows.login import get_authentication_records
 from allauth.core import context
+from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from .ratelimits import client_rate_factor, scaled_rate
 from .roles import user_is_staff_role
 
 
@@ -25,6 +27,26 @@ class AccountAdapter(DefaultAccountAdapter):
     def get_login_redirect_url(self, request) -> str:
         """Everybody lands on their role's home page (unless a ``next`` URL was given)."""
         return reverse("home")
+
+    def pre_authenticate(self, request, **credentials) -> None:
+        """Count a password attempt against the failed-login limits before checking it.
+
+        allauth's own check, with the per-address part of ``ACCOUNT_RATE_LIMITS["login_failed"]``
+        multiplied for a client in an exam room (``academy.people.ratelimits``); the
+        per-account part stays. A successful login gives its count back (allauth rolls the
+        usage back), so only failures count: a room of brokers signing in is never refused,
+        a password guesser is.
+        """
+        rates = dict(account_settings.RATE_LIMITS)
+        factor = client_rate_factor(request)
+        if factor != 1 and rates.get("login_failed"):
+            rates["login_failed"] = scaled_rate(rates["login_failed"], factor)
+        self._login_failed_rl_usage = ratelimit.consume(
+            request, app="allauth.account", action="login_failed", config=rates,
+            key=self._get_login_attempts_cache_key(request, **credentials),
+        )
+        if not self._login_failed_rl_usage:
+            raise self.validation_error("too_many_login_attempts")
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """A password typed in the last few minutes at sign-in counts as re-authentication.

@@ -1,4 +1,23 @@
-"""django-allauth: e-mail login, verification, rate limits, MFA for staff."""
+"""Sign-in: password hashing, django-allauth (e-mail login, verification, rate limits, MFA for
+staff), the client address behind proxies and the API's throttles."""
+
+import environ
+
+env = environ.Env()
+
+# --- Password hashing ---------------------------------------------------------------------------
+# Argon2id at OWASP's minimum (19 MiB, t=2, p=1) costs ~20 ms of CPU per login on a 2-core
+# machine against 235 ms for Django's PBKDF2 (docs/OPERATIONS.md). The other hashers verify
+# existing hashes, which are rewritten with Argon2id at the user's next login.
+PASSWORD_HASHERS = [
+    "academy.people.hashers.Argon2idPasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2PasswordHasher",
+    "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
+    "django.contrib.auth.hashers.ScryptPasswordHasher",
+]
+ACADEMY_ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19 * 1024)
+ACADEMY_ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
+ACADEMY_ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
 
 ACCOUNT_ADAPTER = "academy.people.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -14,10 +33,13 @@ ACCOUNT_SESSION_REMEMBER = None
 ACCOUNT_PREVENT_ENUMERATION = True
 ACCOUNT_EMAIL_SUBJECT_PREFIX = "[Broker Academy] "
 ACCOUNT_DEFAULT_HTTP_PROTOCOL = "https"
-# allauth's defaults, written out so that they are visible and tested.
+# allauth's defaults but for the logins: allauth's "login" limit (30/m/ip) counts successful
+# logins too, and refused half of an exam room behind one NAT. Failed logins are limited per
+# client address and per account ("login_failed"; a successful login gives its count back);
+# the per-address part is multiplied in an exam room (academy/people/ratelimits.py).
 ACCOUNT_RATE_LIMITS = {
-    "login": "30/m/ip",
-    "login_failed": "10/m/ip,5/5m/key",
+    "login": None,
+    "login_failed": env("LOGIN_FAILED_RATE", default="20/m/ip,5/5m/key"),
     "reset_password": "20/m/ip,5/m/key",
     "reset_password_from_key": "20/m/ip",
     "confirm_email": "1/3m/key",
@@ -28,3 +50,26 @@ ACCOUNT_RATE_LIMITS = {
 MFA_ADAPTER = "academy.people.adapter.MFAAdapter"
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Broker Academy"
+
+# --- The client's address -------------------------------------------------------------------
+# Behind reverse proxies every request comes from a proxy: name how many proxies append to
+# X-Forwarded-For (TRUSTED_PROXY_COUNT), or the header a proxy sets to the client's address
+# (TRUSTED_CLIENT_IP_HEADER, e.g. X-Real-IP). allauth's rate limits, the certificate
+# verification limit and the API throttles all read the address this way
+# (academy.people.ratelimits.client_ip). Never set either without a proxy that overwrites them:
+# a client could then choose its own address.
+ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
+ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
+
+# --- Exam rooms --------------------------------------------------------------------------------
+# A sitting can name its venue's network (CIDR) as an exam room: from this many minutes before
+# it opens until it closes, limits keyed on a client address are multiplied by the factor for
+# clients inside it (failed logins per address, certificate lookups, anonymous API calls).
+ACADEMY_EXAM_ROOM_RATE_FACTOR = env.int("EXAM_ROOM_RATE_FACTOR", default=10)
+ACADEMY_EXAM_ROOM_LEAD_MINUTES = env.int("EXAM_ROOM_LEAD_MINUTES", default=60)
+
+# --- API throttles (academy/api.py): requests per minute --------------------------------------
+# Anonymous callers per client address (times the exam-room factor), signed-in users per user.
+# A broker's exam page saves an answer every few seconds at most.
+ACADEMY_API_THROTTLE_ANON = env.int("API_THROTTLE_ANON", default=60)
+ACADEMY_API_THROTTLE_USER = env.int("API_THROTTLE_USER", default=1200)

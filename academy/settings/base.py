@@ -225,7 +225,11 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 50,
-    "DEFAULT_THROTTLE_RATES": {"anon": "60/min", "user": "1200/min"},
+    # Requests per minute: ACADEMY_API_THROTTLE_ANON and _USER (settings/auth.py).
+    "DEFAULT_THROTTLE_CLASSES": [
+        "academy.api.AnonRateThrottle",
+        "academy.api.UserRateThrottle",
+    ],
     "EXCEPTION_HANDLER": "academy.api.exception_handler",
 }
 SPECTACULAR_SETTINGS = {

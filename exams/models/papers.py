@@ -2,14 +2,26 @@
 
 from __future__ import annotations
 
+import ipaddress
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from .bank import Question, Tag
+
+
+def validate_network(value: str) -> None:
+    """A network in CIDR notation (``203.0.113.0/28``) or a single address."""
+    try:
+        ipaddress.ip_network(value.strip(), strict=False)
+    except ValueError:
+        raise ValidationError(
+            _("Enter a network such as 203.0.113.0/28, or a single address."), code="invalid"
+        ) from None
 
 
 class Paper(models.Model):
@@ -156,6 +168,14 @@ class Sitting(models.Model):
         null=True, blank=True, related_name="+",
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    venue_network = models.CharField(
+        _("exam room network"), max_length=64, blank=True, default="",
+        validators=[validate_network],
+        help_text=_("The venue's network as seen by the server (CIDR, e.g. 203.0.113.0/28, "
+                    "or one address), when brokers sit the exam together in a room behind "
+                    "one address. From shortly before the sitting opens until it closes, "
+                    "limits per address (failed logins, lookups) are raised for it."),
+    )
 
     class Meta:
         ordering = ["-opens_at", "pk"]

@@ -90,8 +90,9 @@ def attempt_start(*, sitting: Sitting, user: Any) -> Attempt:
     may not sit, ApplicationError outside the window or when no attempts are left.
     """
     now = timezone.now()
-    current = Attempt.objects.filter(sitting=sitting, user=user,
-                                     status=Attempt.Status.IN_PROGRESS).first()
+    # One query for both: the attempt in progress, if any, and how many were used.
+    previous = list(Attempt.objects.filter(sitting=sitting, user=user))
+    current = next((a for a in previous if a.status == Attempt.Status.IN_PROGRESS), None)
     if current is not None:
         if current.deadline <= now:
             return _attempt_submit(attempt_id=current.pk, user=user, auto=True)[0]
@@ -102,7 +103,7 @@ def attempt_start(*, sitting: Sitting, user: Any) -> Attempt:
         raise ApplicationError(_("This exam has not opened yet."))
     if now >= sitting.closes_at:
         raise AttemptClosed(_("This exam has closed."))
-    used = Attempt.objects.filter(sitting=sitting, user=user).count()
+    used = len(previous)
     if used >= sitting.attempts_allowed:
         raise ApplicationError(_("You have no attempts left for this exam."))
 

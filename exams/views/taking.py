@@ -104,8 +104,14 @@ def take_start(request, sitting_id: int):
 @require_POST
 @role_required(Role.BROKER)
 def take_begin(request, sitting_id: int):
-    """Start (or resume) the attempt and open the exam page."""
-    sitting = _my_sitting(request.user, sitting_id)
+    """Start (or resume) the attempt and open the exam page.
+
+    ``attempt_start`` checks that the caller may sit (PermissionDenied → 404), so the sitting
+    is read by its key alone: the list query of the broker's sittings would check it twice.
+    """
+    sitting = Sitting.objects.select_related("paper").filter(pk=sitting_id).first()
+    if sitting is None:
+        raise Http404
     try:
         attempt = attempt_start(sitting=sitting, user=request.user)
     except PermissionDenied:
