@@ -129,9 +129,9 @@ def months_threshold(months: int, today: datetime.date) -> datetime.date:
     return candidate
 
 
-def _judging_sets() -> list[RequirementSet]:
+def _judging_sets(using: str = "default") -> list[RequirementSet]:
     """Every set that can judge someone: those put in force, and those assigned."""
-    return list(_sets_with_rows().filter(
+    return list(_sets_with_rows().using(using).filter(
         Q(effective_from__isnull=False) | Q(assignments__isnull=False)).distinct()
         .order_by("pk"))
 
@@ -167,7 +167,7 @@ def readiness_with(pool: QuerySet[BrokerProfile], *, narrow: bool = True,
         return qs if users is None else qs.filter(**{f"{field_name}__in": users})
 
     levels = list(Level.objects.using(using).order_by("rank"))
-    sets = _judging_sets()
+    sets = _judging_sets(using)
     areas = sorted({row.area_id for rs in sets for row in rs.area_hours.all()})
     courses = sorted({row.course_id for rs in sets for row in rs.course_hours.all()})
     papers = sorted({row.paper_id for rs in sets for row in rs.exams.all()})

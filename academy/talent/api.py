@@ -85,6 +85,7 @@ class SummaryView(APIView):
                             "count": r.count} for r in f["promotions"]],
             "promotions_by_year": [{"year": y, "count": n} for y, n in f["promotions_by_year"]],
             "funnel": [{"step": s.key, "label": s.label, "count": s.count,
+                        "definition": s.explanation,
                         "of_previous": s.of_previous, "of_first": s.of_first}
                        for s in f["funnel"]],
             "cohorts": [{"cohort": c.code, "name": c.name, "enrolled": c.enrolled,
