@@ -14,14 +14,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from academy.people.models import BrokerProfile, Level
-from certificates.readiness import broker_readiness
+from certificates.readiness import add_months, broker_readiness, months_between
 from certificates.readiness_sets import (
     STEP_KEYS,
     brokers_readiness_flags,
     funnel_steps_reached,
     months_threshold,
 )
-from certificates.readiness import add_months, months_between
 from tests.certificates.test_properties import (
     NOW,
     TODAY,
