@@ -29,6 +29,7 @@ from django.db.models import Count, Min, Prefetch, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from academy.people.models import BrokerProfile, Level, PracticeRecord
 from courses.models import Enrolment
@@ -61,6 +62,13 @@ AWAITING_GRADING = "awaiting_grading"
 FAILED_CAN_RETAKE = "failed_can_retake"
 NOT_STARTED = "not_started"
 STATES = (MET, IN_PROGRESS, AWAITING_GRADING, FAILED_CAN_RETAKE, NOT_STARTED)
+STATE_LABELS = {
+    MET: pgettext_lazy("requirement state", "Met"),
+    IN_PROGRESS: pgettext_lazy("requirement state", "In progress"),
+    AWAITING_GRADING: pgettext_lazy("requirement state", "Awaiting grading"),
+    FAILED_CAN_RETAKE: pgettext_lazy("requirement state", "Not passed: can retake"),
+    NOT_STARTED: pgettext_lazy("requirement state", "Not started"),
+}
 
 # The requirement kinds by the funnel step that judges them.
 HOURS_KINDS = (TOTAL_HOURS, AREA_HOURS, COURSE_HOURS)
@@ -100,6 +108,10 @@ class RequirementStatus:
         if self.state:
             return self.state
         return IN_PROGRESS if self.current else NOT_STARTED
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.status])
 
     @property
     def percent(self) -> int:
