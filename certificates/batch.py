@@ -178,8 +178,8 @@ def _serials(level, year: int, count: int) -> list[str]:
             for seq in range(first, counter.last + 1)]
 
 
-def certificates_issue_ready(*, broker_ids: Iterable[int],
-                             now: datetime.datetime | None = None) -> dict[int, Certificate]:
+def certificates_issue_ready(*, broker_ids: Iterable[int], now: datetime.datetime | None = None,
+                             actor: Any = None) -> dict[int, Certificate]:
     """Issue each of ``broker_ids`` the certificate they are recorded as ready for.
 
     Returns ``{broker_id: certificate}`` for the brokers who hold the certificate of the level
@@ -232,7 +232,7 @@ def certificates_issue_ready(*, broker_ids: Iterable[int],
         grants = [Grant(profile=profiles[state.broker_id], level=state.level,
                         requirement_set=state.requirement_set)
                   for level_id in sorted(to_issue) for state in to_issue[level_id]]
-        for certificate in certificates_grant(grants, now=now):
+        for certificate in certificates_grant(grants, now=now, actor=actor):
             result[certificate.broker_id] = certificate
     return result
 

@@ -165,6 +165,43 @@ def certificate_issue_for_ready(*, broker_id: int) -> Certificate | None:
     return certificate
 
 
+def certificates_issue_for_promotion(*, broker_ids: list[int], actor: Any) -> dict[int, Any]:
+    """An administrator issues the brokers of the ready-for-promotion list their certificates.
+
+    Each broker's readiness is evaluated and recorded first (the list reads the engine, the
+    issuing core the recorded answer), then those ready are issued in one transaction
+    (``certificates_issue_ready``, with the administrator as the actor). Brokers not ready
+    any more, or whose certificate was revoked, are left out. Safe to run twice.
+    """
+    from .batch import certificates_issue_ready
+    from .services import readiness_evaluate
+
+    _require_admin(actor)
+    ids = sorted({int(pk) for pk in broker_ids})
+    if not ids:
+        return {}
+    readiness_evaluate(broker_ids=ids)
+    return certificates_issue_ready(broker_ids=ids, actor=actor)
+
+
+def certificates_issue_for_promotion_schedule(*, broker_ids: list[int], actor: Any) -> int:
+    """Queue ``certificates_issue_for_promotion`` for many brokers, in batches, after commit;
+    returns the number of brokers queued."""
+    from .batch import batch_size, chunked
+
+    _require_admin(actor)
+    ids = sorted({int(pk) for pk in broker_ids})
+
+    def enqueue() -> None:
+        from .tasks_issued import certificates_issue_for_promotion as task
+
+        for chunk in chunked(ids, batch_size()):
+            task.delay(chunk, actor.pk)
+
+    transaction.on_commit(enqueue, robust=True)
+    return len(ids)
+
+
 def certificates_ready_uncertified(*, limit: int = 1000, after_id: int = 0) -> list[int]:
     """Brokers recorded as ready for a level above their own with no certificate of it: those
     whose "ready" message was lost (Redis down, a worker killed before it acknowledged), or a

@@ -394,3 +394,26 @@ def funnel_step_conditions(level: Level | None) -> dict[str, tuple[str, tuple]]:
                            (level.rank, level.pk))
     conditions["certified"] = ("t_enrolled = 1 AND lvl_rank >= %s", (level.rank,))
     return conditions
+
+
+def ready_for_promotion(pool: QuerySet[BrokerProfile] | None = None, *,
+                        now: datetime.datetime | None = None,
+                        using: str = "default") -> list[tuple[int, int]]:
+    """``(user_id, level_id)`` of every broker the engine finds ready for the level above
+    their own who holds no active certificate of it, by user id. One statement (plus the
+    levels and requirement sets)."""
+    from .issued import Certificate
+
+    narrow = pool is not None
+    pool = BrokerProfile.objects.using(using).all() if pool is None else pool
+    with_sql, params = readiness_with(pool, narrow=narrow, now=now, using=using)
+    held_sql, more = _sql(Certificate.objects.filter(status__in=Certificate.ACTIVE)
+                          .values_list("broker_id", "level_id").order_by())
+    with connections[using].cursor() as cursor:
+        cursor.execute(
+            f"{with_sql}, rd_held (broker_id, level_id) AS ({held_sql}) "  # noqa: S608
+            "SELECT rd_ready.user_id, rd_ready.target_id FROM rd_ready WHERE rd_ready.ready = 1 "
+            "AND NOT EXISTS (SELECT 1 FROM rd_held WHERE rd_held.broker_id = rd_ready.user_id "
+            "AND rd_held.level_id = rd_ready.target_id) ORDER BY rd_ready.user_id",
+            params + more)
+        return [(user_id, level_id) for user_id, level_id in cursor.fetchall()]
