@@ -18,11 +18,13 @@ two forms to the same answer on generated populations.
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db import connections
+from django.db import connections, transaction
 from django.db.models import Count, Min, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -360,6 +362,22 @@ def readiness_with(pool: QuerySet[BrokerProfile], *, narrow: bool = True,
     return "WITH " + ", ".join(ctes), params
 
 
+@contextmanager
+def _large_aggregate(using: str) -> Iterator[None]:
+    """One transaction with PostgreSQL's JIT off and room to aggregate in memory: the
+    statement aggregates every source table whole (one row per broker in each hash table),
+    which spills to disk with the default 4 MB ``work_mem`` at 100,000 brokers, and whose
+    estimated cost makes JIT compile for longer than the query runs."""
+    connection = connections[using]
+    if connection.vendor != "postgresql":
+        yield
+        return
+    with transaction.atomic(using=using), connection.cursor() as cursor:
+        cursor.execute("SET LOCAL jit = off")
+        cursor.execute("SET LOCAL work_mem = '64MB'")
+        yield
+
+
 def brokers_readiness_flags(pool: QuerySet[BrokerProfile] | None = None, *,
                             now: datetime.datetime | None = None,
                             today: datetime.date | None = None,
@@ -370,7 +388,7 @@ def brokers_readiness_flags(pool: QuerySet[BrokerProfile] | None = None, *,
     narrow = pool is not None
     pool = BrokerProfile.objects.using(using).all() if pool is None else pool
     with_sql, params = readiness_with(pool, narrow=narrow, now=now, today=today, using=using)
-    with connections[using].cursor() as cursor:
+    with _large_aggregate(using), connections[using].cursor() as cursor:
         cursor.execute(f"{with_sql} SELECT user_id, target_id, set_id, "  # noqa: S608
                        f"{', '.join(FLAGS)} FROM rd_ready", params)
         rows = cursor.fetchall()
@@ -409,7 +427,7 @@ def ready_for_promotion(pool: QuerySet[BrokerProfile] | None = None, *,
     with_sql, params = readiness_with(pool, narrow=narrow, now=now, using=using)
     held_sql, more = _sql(Certificate.objects.filter(status__in=Certificate.ACTIVE)
                           .values_list("broker_id", "level_id").order_by())
-    with connections[using].cursor() as cursor:
+    with _large_aggregate(using), connections[using].cursor() as cursor:
         cursor.execute(
             f"{with_sql}, rd_held (broker_id, level_id) AS ({held_sql}) "  # noqa: S608
             "SELECT rd_ready.user_id, rd_ready.target_id FROM rd_ready WHERE rd_ready.ready = 1 "
