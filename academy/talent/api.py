@@ -93,6 +93,7 @@ class SummaryView(APIView):
                          "hours_met": c.hours_met, "avg_hours": str(c.avg_hours)}
                         for c in f["cohorts"]],
             "sittings": [{"sitting": s.sitting_id, "title": s.title, "attempts": s.attempts,
+                          "awaiting": s.awaiting,
                           "brokers": s.brokers, "passed_brokers": s.passed_brokers,
                           "pass_rate": s.pass_rate, "avg_percent": str(s.avg_percent),
                           "distribution": s.buckets} for s in f["sittings"]],

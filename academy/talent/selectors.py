@@ -543,6 +543,7 @@ class SittingRow:
     avg_percent: Decimal
     buckets: list[int]
     bucket_percents: list[int] = field(default_factory=list)
+    awaiting: int = 0  # submitted attempts whose result is not released yet
 
 
 def _percent_expr():
@@ -551,7 +552,11 @@ def _percent_expr():
 
 def exam_results_by_sitting(filters: TalentFilters) -> list[SittingRow]:
     """Per sitting: released attempts, brokers, brokers who passed, pass rate (of brokers),
-    average score (%), and the distribution of scores in ten bands. Two queries."""
+    average score (%), the distribution of scores in ten bands, and the submitted attempts
+    still awaiting grading or release (a sitting with nothing released yet is listed too).
+    Three queries."""
+    from exams.selectors import AWAITING_STATUSES
+
     qs = _attempts(filters).filter(max_score__gt=0, score__isnull=False).annotate(
         pct=_percent_expr())
     totals = (qs.values("sitting_id", "sitting__title", "sitting__paper__title")
@@ -566,6 +571,14 @@ def exam_results_by_sitting(filters: TalentFilters) -> list[SittingRow]:
         for r in qs.annotate(band=bucket).values("sitting_id", "band")
         .annotate(n=Count("pk")).order_by()
     }
+    waiting = Attempt.objects.filter(status__in=AWAITING_STATUSES,
+                                     user_id__in=_broker_ids(filters))
+    if filters.cohort is not None:
+        waiting = waiting.filter(sitting__cohort=filters.cohort)
+    waiting = waiting.filter(filters._in_period("submitted_at", is_datetime=True))
+    awaiting = {r["sitting_id"]: r for r in waiting.values(
+        "sitting_id", "sitting__title", "sitting__paper__title", "sitting__opens_at")
+        .annotate(n=Count("pk")).order_by()}
     rows = []
     for r in totals:
         buckets = [dist.get((r["sitting_id"], b), 0) for b in BUCKETS]
@@ -577,6 +590,14 @@ def exam_results_by_sitting(filters: TalentFilters) -> list[SittingRow]:
             pass_rate=round(r["passed_brokers"] * 100 / r["brokers"]) if r["brokers"] else 0,
             avg_percent=Decimal(r["avg"] or 0).quantize(Decimal("0.01")),
             buckets=buckets, bucket_percents=[round(n * 100 / top) for n in buckets],
+            awaiting=awaiting.pop(r["sitting_id"], {}).get("n", 0),
+        ))
+    for sitting_id, r in sorted(awaiting.items(),
+                                key=lambda kv: (kv[1]["sitting__opens_at"], kv[0])):
+        rows.append(SittingRow(
+            sitting_id=sitting_id, title=r["sitting__title"], paper=r["sitting__paper__title"],
+            attempts=0, brokers=0, passed_brokers=0, pass_rate=0, avg_percent=Decimal("0.00"),
+            buckets=[0] * len(BUCKETS), bucket_percents=[0] * len(BUCKETS), awaiting=r["n"],
         ))
     return rows
 

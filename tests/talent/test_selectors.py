@@ -185,3 +185,19 @@ def test_dashboard_without_any_data(db):
     assert figures["total"] == 0
     assert [s.count for s in figures["funnel"]] == [0, 0, 0, 0, 0, 0, 0]
     assert figures["turnaround"].marks == 0
+
+
+def test_a_sitting_whose_answers_await_grading_is_listed_with_its_count(population):
+    from exams.models import Attempt
+    from tests.exams.factories import SittingFactory
+
+    sitting = SittingFactory(cohort=population.cohort, title="结业考试（待阅卷）")
+    now = timezone.now()
+    for key in ("b2", "b3"):
+        Attempt.objects.create(
+            sitting=sitting, user=population.brokers[key], number=1, seed=1, started_at=now,
+            deadline=now, submitted_at=now, status=Attempt.Status.SUBMITTED,
+            max_score=Decimal("100"), code=f"W{key}")
+    rows = {r.sitting_id: r for r in selectors.exam_results_by_sitting(TalentFilters())}
+    assert rows[sitting.pk].awaiting == 2 and rows[sitting.pk].attempts == 0
+    assert rows[population.sitting.pk].awaiting == 0
