@@ -17,7 +17,7 @@ from academy.people.practice import (
     revision_content,
 )
 from tests.certificates.factories import PNG, upload
-from tests.people.test_practice import create
+from tests.people.test_practice import _english, create  # noqa: F401 - English texts
 
 pytestmark = pytest.mark.django_db
 
