@@ -72,6 +72,9 @@ lock: $(INSTALLED)
 # `BENCH_DASHBOARD_ARGS="--sizes 1000,10000"`; see bench/dashboard.py --help.
 # Then certificate issuance through a real worker (BENCH_CERTS_DATABASE_URL, default
 # .../academy_bench_certs, recreated; a private redis-server): `BENCH_CERTS_ARGS="--count 10000"`.
+# Then the readiness engine at 100,000 brokers, set-based against the single-broker form looped
+# (BENCH_READINESS_DATABASE_URL, default .../academy_bench_readiness, recreated; about 10
+# minutes): `BENCH_READINESS_ARGS="--brokers 10000"`; see bench/readiness.py --help.
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
@@ -79,6 +82,7 @@ BENCH_MORNING_ARGS ?=
 BENCH_SWEEPS_ARGS ?=
 BENCH_CERTS_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
+BENCH_READINESS_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
@@ -86,6 +90,7 @@ bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
 	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(VENV_PYTHON) bench/certificates.py $(BENCH_CERTS_ARGS)
+	$(VENV_PYTHON) bench/readiness.py $(BENCH_READINESS_ARGS)
 	$(VENV_PYTHON) bench/report.py
 
 # The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers

@@ -16,6 +16,11 @@ handler404 = "academy.api.not_found"
 
 urlpatterns = [
     path("healthz", ui_views.healthz, name="healthz"),
+    # Stored files (evidence, certificate PDFs, exports) are private: each is served by its
+    # own view that checks who asks. Nothing serves the storage by path, in any settings
+    # module (the demo's DEBUG included).
+    path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", ui_views.media_refused,
+         name="media-refused"),
     path(".well-known/jwks.json", certificate_views.jwks, name="well-known-jwks"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("academy.api_urls")),
@@ -36,8 +41,3 @@ urlpatterns += i18n_patterns(
     path("", ui_views.home, name="home"),
     prefix_default_language=False,
 )
-
-if settings.DEBUG:
-    from django.conf.urls.static import static
-
-    urlpatterns += static(settings.MEDIA_URL, document_root=settings.MEDIA_ROOT)

@@ -31,11 +31,12 @@ BENCH_DIR = ROOT / "var" / "bench"
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
 RESULT = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<stamp>\d{8}-\d{6})\.json$")
 #: Report order; any other benchmark follows, alphabetically.
-ORDER = ["exam_save", "morning", "dashboard", "certificates", "sweeps", "soak"]
+ORDER = ["exam_save", "morning", "dashboard", "readiness", "certificates", "sweeps", "soak"]
 TITLES = {
     "exam_save": "Exam answer saves (hundreds to thousands of concurrent examinees)",
     "morning": "The morning of an exam (every broker logs in, opens the exam and starts)",
     "dashboard": "Dashboard at 100,000 brokers",
+    "readiness": "Readiness engine at 100,000 brokers: set-based against single-broker looped",
     "certificates": "Certificate issuance",
     "sweeps": "Reminder sweeps",
     "soak": "Soak of the exam scenario",
@@ -44,6 +45,7 @@ COMMANDS = {
     "exam_save": "bench/exam_save.py",
     "morning": "bench/morning.py",
     "dashboard": "bench/dashboard.py",
+    "readiness": "bench/readiness.py",
     "certificates": "bench/certificates.py",
     "sweeps": "bench/sweeps.py",
     "soak": "bench/soak.py",

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 from academy.people.models import User
 from academy.people.roles import HasRole, Role
 
-from .readiness import Readiness, broker_readiness
+from .readiness import STATES, Readiness, broker_readiness
 from .selectors import can_view_broker_path, readiness_state
 
 
@@ -23,6 +23,9 @@ class RequirementSerializer(serializers.Serializer):
     key = serializers.CharField()
     label = serializers.CharField()
     met = serializers.BooleanField()
+    state = serializers.ChoiceField(choices=STATES, help_text=(
+        "met, in_progress, awaiting_grading, failed_can_retake or not_started"))
+    state_label = serializers.CharField()
     current = serializers.CharField(allow_null=True)
     required = serializers.CharField()
     unit = serializers.CharField()
@@ -53,6 +56,8 @@ class ReadinessSerializer(serializers.Serializer):
     ready_since = serializers.DateTimeField(allow_null=True)
     met = serializers.IntegerField()
     total = serializers.IntegerField()
+    percent = serializers.IntegerField(help_text="The share of requirements met (met / total).")
+    requirements_published = serializers.BooleanField()
     exams_available = serializers.BooleanField()
     requirements = RequirementSerializer(many=True)
 
@@ -78,10 +83,13 @@ def readiness_payload(readiness: Readiness) -> dict[str, Any]:
         "ready_since": state.ready_since if state is not None and readiness.ready else None,
         "met": readiness.met_count,
         "total": readiness.total_count,
+        "percent": readiness.percent,
+        "requirements_published": rs is not None,
         "exams_available": readiness.exams_available,
         "requirements": [
             {
                 "kind": r.kind, "key": r.key, "label": r.label, "met": r.met,
+                "state": r.status, "state_label": r.state_label,
                 "current": None if r.current is None else str(r.current),
                 "required": str(r.required), "unit": r.unit, "percent": r.percent,
                 "detail": r.detail, "next_action_url": r.next_action_url,

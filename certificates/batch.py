@@ -1,6 +1,8 @@
 """Issuing the certificates of many ready brokers in one transaction.
 
-``certificates_issue_ready`` is what the readiness event's task, the safety-net sweep and the
+``certificates_grant`` is the issuing core that every path shares: ``certificate_issue`` (one
+broker, any options) and ``certificates_issue_ready`` (many ready brokers) check what is theirs to
+check and hand it their grants. ``certificates_issue_ready`` is what the readiness event's task, the safety-net sweep and the
 readiness sweep call: for each broker, the certificate of the lowest level above their own that
 the readiness engine recorded them as ready for. One transaction for the whole batch does what
 ``certificate_issue`` does for one broker, with a fixed number of statements whatever the size:
@@ -14,7 +16,8 @@ the readiness engine recorded them as ready for. One transaction for the whole b
 3. insert the certificates (one INSERT) and sign their Open Badges credentials in memory
    (Ed25519 takes microseconds; one UPDATE stores them): a certificate counts as issued with
    its signed credential, in the same commit;
-4. promote the brokers (one UPDATE), record their notifications (``notices_deliver``: one
+4. promote the brokers (``people.services.brokers_promote``: one UPDATE, the level history's
+   events), record their notifications (``notices_deliver``: one
    insert of reminders, one of in-app notifications, e-mails handed over on commit) and
    append every level change and issuance to the audit trail under one lock of its head.
 
@@ -34,13 +37,15 @@ import logging
 import secrets
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, models, transaction
 from django.utils import timezone
 
 from academy.audit.services import AuditEntry, audit_record_many
-from academy.people.models import BrokerProfile
+from academy.people.models import BrokerProfile, Level
 
 from .issuance import ISSUED_KIND, certificate_summary
 from .issued import Certificate, CertificatePolicy, SerialCounter
@@ -173,8 +178,8 @@ def _serials(level, year: int, count: int) -> list[str]:
             for seq in range(first, counter.last + 1)]
 
 
-def certificates_issue_ready(*, broker_ids: Iterable[int],
-                             now: datetime.datetime | None = None) -> dict[int, Certificate]:
+def certificates_issue_ready(*, broker_ids: Iterable[int], now: datetime.datetime | None = None,
+                             actor: Any = None) -> dict[int, Certificate]:
     """Issue each of ``broker_ids`` the certificate they are recorded as ready for.
 
     Returns ``{broker_id: certificate}`` for the brokers who hold the certificate of the level
@@ -182,17 +187,12 @@ def certificates_issue_ready(*, broker_ids: Iterable[int],
     not ready, not brokers, or whose certificate of the level was revoked are left out. Safe to
     run any number of times, concurrently, and to be killed at any line (see the module).
     """
-    from academy.notifications.rendering import url_or_home
-    from academy.notifications.services import Notice, notices_deliver
-
     from .models import BrokerReadiness
-    from .services import readiness_schedule
 
     ids = sorted({int(pk) for pk in broker_ids})
     if not ids:
         return {}
     now = now or timezone.now()
-    today = timezone.localdate(now)
     result: dict[int, Certificate] = {}
     with transaction.atomic():
         # Lock the profile rows alone, in id order (no joins: see ``certificate_issue``).
@@ -229,70 +229,126 @@ def certificates_issue_ready(*, broker_ids: Iterable[int],
         if not to_issue:
             return result
 
-        levels = {states[0].level.pk: states[0].level for states in to_issue.values()}
-        validity = dict(CertificatePolicy.objects.filter(level_id__in=list(levels))
-                        .values_list("level_id", "validity_months"))
-        created: list[Certificate] = []
-        for level_id in sorted(to_issue):  # counters locked in a fixed order
-            level, states = levels[level_id], to_issue[level_id]
-            months = validity.get(level_id)
-            valid_until = (add_months(today, months) - datetime.timedelta(days=1)
-                           if months else None)
-            for state, serial in zip(states, _serials(level, today.year, len(states)),
-                                     strict=True):
-                user = profiles[state.broker_id].user
-                created.append(Certificate(
-                    broker=user, level=level, serial=serial,
-                    holder_name=user.full_name or user.email,
-                    issued_at=now, valid_from=today, valid_until=valid_until,
-                    status=Certificate.Status.VALID, status_changed_at=now,
-                    requirement_set=state.requirement_set,
-                    source=Certificate.Source.AUTOMATIC, reason="",
-                    subject_salt=secrets.token_hex(16),
-                ))
-        _certificates_insert_signed(created, now=now)
-
-        promoted: dict[int, list[BrokerProfile]] = defaultdict(list)  # by new level
-        events: list[AuditEntry] = []
-        notices: list[Notice] = []
-        url = url_or_home("certificates:my_certificates")
-        for certificate in created:
-            certificate.issued_now = True
+        grants = [Grant(profile=profiles[state.broker_id], level=state.level,
+                        requirement_set=state.requirement_set)
+                  for level_id in sorted(to_issue) for state in to_issue[level_id]]
+        for certificate in certificates_grant(grants, now=now, actor=actor):
             result[certificate.broker_id] = certificate
-            profile = profiles[certificate.broker_id]
-            level = certificate.level
-            if profile.level.rank < level.rank:
-                before = {"level": profile.level.code,
-                          "level_since": profile.level_since.isoformat()
-                          if profile.level_since else None}
-                profile.level, profile.level_since, profile.updated_at = level, today, now
-                promoted[level.pk].append(profile)
-                events.append(AuditEntry(
-                    action="people.level_changed", subject=profile, person=profile.user,
-                    actor_label="system", before=before,
-                    after={"level": level.code, "level_since": today.isoformat(),
-                           "certificate": certificate.serial}))
-            events.append(AuditEntry(
-                action="certificates.issued", subject=certificate, person=profile.user,
-                actor_label="system", after={**certificate_summary(certificate), "reason": ""}))
-            valid_until = certificate.valid_until
-            notices.append(Notice(
-                recipient_id=certificate.broker_id, kind=ISSUED_KIND, window="issued",
-                subject_type=Certificate._meta.label_lower, subject_id=certificate.pk,
-                context={"serial": certificate.serial, "level": level.name,
-                         "level_en": level.name_en or level.name,
-                         "valid_until": valid_until.isoformat() if valid_until else ""},
-                url=url))
-        for level_id, profiles_up in promoted.items():  # one UPDATE per level reached
-            BrokerProfile.objects.filter(pk__in=[p.pk for p in profiles_up]).update(
-                level_id=level_id, level_since=today, updated_at=now)
-        notices_deliver(notices=notices, now=now)
-        # Last, so that the chain head is held for the shortest time.
-        audit_record_many(events)
-        certificates_render_schedule([c.pk for c in created])
-        # What saving a profile's level queues (``receivers.profile_saved``), once per batch.
-        readiness_schedule([p.user_id for group in promoted.values() for p in group])
     return result
+
+
+@dataclass
+class Grant:
+    """One certificate to issue: the broker's profile (locked by the caller, with ``user`` and
+    ``level``), the level, and what the issuing path decided."""
+
+    profile: BrokerProfile
+    level: Level
+    requirement_set: Any = None  # a RequirementSet, or its id
+    source: str = Certificate.Source.AUTOMATIC
+    reason: str = ""
+    renewed_from: Certificate | None = None
+    valid_until: datetime.date | None = None
+    policy_validity: bool = True  # False: ``valid_until`` as given, even None
+
+
+def certificates_grant(grants: Sequence[Grant], *, now: datetime.datetime,
+                       actor: Any = None) -> list[Certificate]:
+    """The issuing core every path shares (``issuance.certificate_issue`` for one broker,
+    ``certificates_issue_ready`` for a batch): inside the caller's transaction, which holds
+    the brokers' profile locks and has checked that none holds an active certificate of the
+    level, allocate the serials, insert the certificates with their signed credentials,
+    promote the brokers (``people.services.brokers_promote``: level, date and the level
+    history's event), record the issuance events and the brokers' notifications, and queue
+    the PDFs and the promoted brokers' readiness for their next level after commit.
+
+    A fixed number of statements whatever the number of grants. Returns the certificates
+    (``issued_now`` set).
+    """
+    from academy.notifications.rendering import url_or_home
+    from academy.notifications.services import Notice, notices_deliver
+    from academy.people.services import Promotion, brokers_promote
+
+    from .issuance import RENEWED_KIND
+    from .services import readiness_schedule
+
+    if not grants:
+        return []
+    today = timezone.localdate(now)
+    by_level: dict[int, list[Grant]] = defaultdict(list)
+    levels: dict[int, Level] = {}
+    for grant in grants:
+        by_level[grant.level.pk].append(grant)
+        levels[grant.level.pk] = grant.level
+    validity = dict(CertificatePolicy.objects.filter(level_id__in=list(levels))
+                    .values_list("level_id", "validity_months"))
+    created: list[Certificate] = []
+    for level_id in sorted(by_level):  # counters locked in a fixed order
+        level, group = levels[level_id], by_level[level_id]
+        months = validity.get(level_id)
+        policy_until = (add_months(today, months) - datetime.timedelta(days=1)
+                        if months else None)
+        for grant, serial in zip(group, _serials(level, today.year, len(group)), strict=True):
+            user = grant.profile.user
+            rs = grant.requirement_set
+            created.append(Certificate(
+                broker=user, level=level, serial=serial,
+                holder_name=user.full_name or user.email,
+                issued_at=now, valid_from=today,
+                valid_until=(grant.valid_until if grant.valid_until is not None
+                             or not grant.policy_validity else policy_until),
+                status=Certificate.Status.VALID, status_changed_at=now,
+                renewed_from=grant.renewed_from,
+                requirement_set_id=getattr(rs, "pk", rs),
+                source=grant.source, reason=grant.reason,
+                created_by=actor if getattr(actor, "pk", None) else None,
+                subject_salt=secrets.token_hex(16),
+            ))
+            if rs is not None and not isinstance(rs, int):
+                created[-1].requirement_set = rs
+    _certificates_insert_signed(created, now=now)
+
+    events: list[AuditEntry] = []
+    notices: list[Notice] = []
+    url = url_or_home("certificates:my_certificates")
+    profiles = {grant.profile.user_id: grant.profile for grant in grants}
+    renewals = {grant.profile.user_id: grant.renewed_from for grant in grants
+                if grant.renewed_from is not None}
+    level_events: list[AuditEntry] = []
+    promoted = brokers_promote(
+        promotions=[Promotion(profile=profiles[c.broker_id], level=c.level, since=today,
+                              after={"certificate": c.serial}) for c in created],
+        now=now, actor=actor, audit=level_events)
+    level_event_of = {entry.subject.pk: entry for entry in level_events}
+    actor_label = "" if actor else "system"
+    for certificate in created:
+        certificate.issued_now = True
+        level = certificate.level
+        profile_pk = profiles[certificate.broker_id].pk
+        if profile_pk in level_event_of:  # each broker's promotion, then their certificate
+            events.append(level_event_of[profile_pk])
+        events.append(AuditEntry(
+            action="certificates.issued", subject=certificate,
+            person=profiles[certificate.broker_id].user, actor=actor, actor_label=actor_label,
+            after={**certificate_summary(certificate), "reason": certificate.reason}))
+        valid_until = certificate.valid_until
+        context = {"serial": certificate.serial, "level": level.name,
+                   "level_en": level.name_en or level.name,
+                   "valid_until": valid_until.isoformat() if valid_until else ""}
+        kind = ISSUED_KIND
+        renewed = renewals.get(certificate.broker_id)
+        if renewed is not None:
+            kind, context["old_serial"] = RENEWED_KIND, renewed.serial
+        notices.append(Notice(
+            recipient_id=certificate.broker_id, kind=kind, window="issued",
+            subject_type=Certificate._meta.label_lower, subject_id=certificate.pk,
+            context=context, url=url))
+    notices_deliver(notices=notices, now=now)
+    # Last, so that the chain head is held for the shortest time.
+    audit_record_many(events)
+    certificates_render_schedule([c.pk for c in created])
+    readiness_schedule([p.user_id for p in promoted])
+    return created
 
 
 # --- Dispatching -------------------------------------------------------------------------------------

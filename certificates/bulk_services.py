@@ -316,10 +316,11 @@ def _requirement_gaps(readiness) -> str:
     for requirement in readiness.requirements:
         if requirement.met:
             continue
-        current = "—" if requirement.current is None else str(requirement.current)
-        gaps.append(_("%(label)s: %(current)s of %(required)s") % {
-            "label": requirement.label, "current": current,
-            "required": str(requirement.required)})
+        # The engine's own sentence for the figure ("18 of 64 class hours", "Submitted:
+        # awaiting grading.", "¥0.00 of ¥500,000.00") and the requirement's state.
+        gaps.append(_("%(label)s (%(state)s): %(detail)s") % {
+            "label": requirement.label, "state": requirement.state_label,
+            "detail": requirement.detail})
     return "; ".join(gaps)
 
 

@@ -178,10 +178,209 @@ def _records(stdout: TextIO) -> int:
     return created
 
 
+# The brokers of the demo cohort (juniors, by e-mail) placed at each step of the funnel, so that
+# the bureau's dashboard shows people at every step (the exams demo has the first eight submit
+# the final exam, now awaiting grading). Indexes into that list; broker 0 stays mid-way.
+FUNNEL_AWAITING = range(1, 4)  # every lesson done, final exam submitted: awaiting grading
+FUNNEL_HOURS = range(11, 14)  # every lesson done, no exam yet
+FUNNEL_PASSED = range(14, 17)  # ... and passed the final exam at the first sitting
+FUNNEL_PRACTICE = range(17, 19)  # ... and two approved deals, but not 24 months at junior yet
+FUNNEL_READY = range(19, 21)  # ... and 24 months at junior: ready for intermediate
+EARLIER_SITTING = "2026年第一期中级技术经纪人结业考试"
+EARLIER_COHORT = "smx-2024-1"
+CERTIFIED_GRADUATES = 5  # intermediate brokers who came through the earlier cohort
+
+
+def _lessons_complete(brokers: list[User], lessons: list, now: datetime.datetime) -> None:
+    from courses.models import LessonProgress
+
+    start = now - datetime.timedelta(days=60)
+    rows = []
+    for broker in brokers:
+        for position, lesson in enumerate(lessons):
+            moment = start + datetime.timedelta(hours=6 * position)
+            rows.append(LessonProgress(
+                user=broker, lesson=lesson, first_viewed_at=moment,
+                last_viewed_at=moment + datetime.timedelta(minutes=lesson.estimated_minutes),
+                seconds_spent=lesson.estimated_minutes * 60,
+                completed_at=moment + datetime.timedelta(minutes=lesson.estimated_minutes),
+                credited_hours=lesson.class_hours, lesson_version=lesson.version,
+            ))
+    # Rows already there (partial progress) are completed too.
+    done = {(r.user_id, r.lesson_id) for r in LessonProgress.objects.filter(
+        user__in=brokers, lesson__in=lessons, completed_at__isnull=False)}
+    for row in rows:
+        if (row.user_id, row.lesson_id) in done:
+            continue
+        LessonProgress.objects.update_or_create(
+            user_id=row.user_id, lesson_id=row.lesson_id,
+            defaults={"first_viewed_at": row.first_viewed_at,
+                      "last_viewed_at": row.last_viewed_at,
+                      "seconds_spent": row.seconds_spent, "completed_at": row.completed_at,
+                      "credited_hours": row.credited_hours,
+                      "lesson_version": row.lesson_version})
+
+
+def _sessions_attended(brokers: list[User], cohort) -> None:
+    """Present at each of the cohort's offline sessions that has taken place."""
+    from courses.models import Attendance, OfflineSession
+
+    now = timezone.now()
+    for session in OfflineSession.objects.filter(cohort=cohort, starts_at__lte=now):
+        for broker in brokers:
+            Attendance.objects.get_or_create(
+                session=session, user=broker, defaults={
+                    "method": Attendance.Method.LIST, "checked_in_at": session.starts_at,
+                    "credited_hours": session.class_hours,
+                    "recorded_by": User.objects.filter(email="trainer1@demo.local").first()})
+
+
+def _passed_earlier(brokers: list[User], cohort, now: datetime.datetime) -> None:
+    """A released, passing result at the first sitting of the final exam."""
+    import secrets
+
+    from exams.models import Attempt, Sitting
+    from exams.services.papers import sitting_create
+
+    paper = _final_paper()
+    if paper is None:
+        return
+    sitting = Sitting.objects.filter(title=EARLIER_SITTING).first()
+    if sitting is None:
+        sitting = sitting_create(
+            paper=paper, title=EARLIER_SITTING, cohort=cohort,
+            created_by=User.objects.filter(email="trainer1@demo.local").first(),
+            opens_at=now - datetime.timedelta(days=40), closes_at=now - datetime.timedelta(days=30),
+            duration_minutes=120, attempts_allowed=1, pass_mark=Decimal("60"),
+            release_policy=Sitting.ReleasePolicy.AFTER_GRADING, show_answers=False,
+            anonymous_grading=True,
+        )
+    for index, broker in enumerate(brokers):
+        if Attempt.objects.filter(sitting=sitting, user=broker).exists():
+            continue
+        started = now - datetime.timedelta(days=35, hours=index)
+        Attempt.objects.create(
+            sitting=sitting, user=broker, number=1, seed=index + 1, started_at=started,
+            deadline=started + datetime.timedelta(minutes=120),
+            submitted_at=started + datetime.timedelta(minutes=95),
+            status=Attempt.Status.RELEASED, score=Decimal(72 + 6 * index),
+            max_score=Decimal("100"), passed=True, code=secrets.token_hex(6).upper(),
+            released_at=now - datetime.timedelta(days=28),
+        )
+
+
+def _approved_deals(brokers: list[User], now: datetime.datetime) -> None:
+    """Two approved deals each (frozen revisions, the approval naming the one approved)."""
+    from academy.people.models import PracticeRecordRevision
+    from academy.people.practice import revision_content
+
+    admin = User.objects.filter(email="admin@demo.local").first()
+    for index, broker in enumerate(brokers):
+        for number, (name, amount, income) in enumerate((
+                ("豫西中药材种植技术转让合同", "620000", "510000"),
+                ("三门峡市智慧果园物联网技术服务合同", "240000", "200000"))):
+            reg_no = f"2026411200{index:02d}{number:04d}"
+            record, made = PracticeRecord.objects.get_or_create(
+                broker=broker, registration_number=reg_no, defaults={
+                    "contract_name": name, "contract_kind": "transfer" if number == 0
+                    else "service", "registry": "三门峡市技术市场管理办公室",
+                    "party_a": "三门峡市农业产业化龙头企业", "party_b": "河南农业大学",
+                    "contract_amount": Decimal(amount), "technical_income": Decimal(income),
+                    "contract_date": datetime.date(2026, 3 + number, 10), "broker_role": "lead",
+                    "status": PracticeRecord.Status.SUBMITTED,
+                    "description": "组织供需对接，协助双方谈判并办理技术合同认定登记。",
+                    "submitted_at": now - datetime.timedelta(days=25),
+                })
+            if not made:
+                continue
+            content = _evidence_pdf(name, reg_no)
+            evidence = PracticeEvidence(
+                record=record, original_name=f"认定登记证明-{reg_no}.pdf",
+                content_type="application/pdf", size=len(content),
+                sha256=hashlib.sha256(content).hexdigest(), uploaded_by=broker)
+            evidence.file.save(f"{reg_no}.pdf", ContentFile(content), save=False)
+            evidence.save()
+            fields, files, digest = revision_content(record)
+            revision = PracticeRecordRevision.objects.create(
+                record=record, number=1, fields=fields, evidence=files, content_hash=digest,
+                submitted_at=record.submitted_at)
+            PracticeRecord.objects.filter(pk=record.pk).update(
+                status=PracticeRecord.Status.APPROVED, revision=1, approved_revision=revision,
+                reviewed_by=admin, reviewed_at=now - datetime.timedelta(days=15),
+                review_comment="登记证明与合同一致。",
+                review_notified_at=now - datetime.timedelta(days=15))
+
+
+def _graduates(programme, now: datetime.datetime) -> int:
+    """The earlier cohort of the programme, completed by intermediate brokers since certified:
+    the funnel's last step."""
+    from courses.models import Cohort, Enrolment
+
+    cohort, _made = Cohort.objects.get_or_create(
+        code=EARLIER_COHORT, defaults={
+            "programme": programme, "name": "2024年第一期中级技术经纪人培训班",
+            "starts_on": datetime.date(2024, 3, 1), "ends_on": datetime.date(2024, 9, 30),
+            "is_open_for_enrolment": False})
+    graduates = list(User.objects.filter(broker_profile__level__code="intermediate",
+                                         email__endswith="@demo.local")
+                     .order_by("email")[:CERTIFIED_GRADUATES])
+    for broker in graduates:
+        Enrolment.objects.get_or_create(
+            cohort=cohort, user=broker, defaults={
+                "status": Enrolment.Status.COMPLETED,
+                "enrolled_at": timezone.make_aware(datetime.datetime(2024, 3, 1, 9))})
+    return len(graduates)
+
+
+def _funnel(stdout: TextIO) -> None:
+    """Brokers at every step toward intermediate: see FUNNEL_*."""
+    from courses.models import Cohort, Enrolment, Lesson
+
+    try:
+        from courses.demo import COHORT_CODE
+    except ImportError:  # the courses demo is not there: no cohort to place brokers in
+        return
+
+    cohort = Cohort.objects.filter(code=COHORT_CODE).select_related("programme").first()
+    if cohort is None:
+        return
+    now = timezone.now()
+    brokers = list(User.objects.filter(
+        enrolments__cohort=cohort, enrolments__status=Enrolment.Status.ACTIVE,
+        broker_profile__level__code="junior").order_by("email"))
+    if len(brokers) < max(FUNNEL_READY) + 1:
+        return
+
+    def pick(indexes: range) -> list[User]:
+        return [brokers[i] for i in indexes]
+
+    lessons = list(Lesson.objects.filter(
+        module__course__programme_courses__programme=cohort.programme, is_published=True)
+        .distinct().order_by("pk"))
+    with transaction.atomic():
+        through_hours = pick(FUNNEL_AWAITING) + pick(FUNNEL_HOURS) + pick(FUNNEL_PASSED) \
+            + pick(FUNNEL_PRACTICE) + pick(FUNNEL_READY)
+        _lessons_complete(through_hours, lessons, now)
+        _sessions_attended(through_hours, cohort)
+        _passed_earlier(pick(FUNNEL_PASSED) + pick(FUNNEL_PRACTICE) + pick(FUNNEL_READY),
+                        cohort, now)
+        _approved_deals(pick(FUNNEL_PRACTICE) + pick(FUNNEL_READY), now)
+        today = timezone.localdate(now)
+        BrokerProfile.objects.filter(user__in=pick(FUNNEL_PRACTICE)).update(
+            level_since=today.replace(year=today.year - 1))
+        BrokerProfile.objects.filter(user__in=pick(FUNNEL_READY)).update(
+            level_since=datetime.date(2023, 1, 1))
+        graduates = _graduates(cohort.programme, now)
+    stdout.write(f"certificates: funnel placed ({len(through_hours)} brokers through the hours, "
+                 f"{graduates} certified graduates of the earlier cohort).\n")
+
+
 def seed(stdout: TextIO) -> None:
-    """The example requirement set, practice records, and everyone's readiness."""
+    """The example requirement set, practice records, the funnel's population, and
+    everyone's readiness."""
     _requirement_set(stdout)
     created = _records(stdout)
+    _funnel(stdout)
     broker_ids = list(BrokerProfile.objects.values_list("user_id", flat=True))
     answers = readiness_evaluate(broker_ids=broker_ids)
     ready = sum(1 for answer in answers.values() if answer.ready)

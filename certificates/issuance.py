@@ -2,13 +2,13 @@
 
 ``certificate_issue`` issues one certificate with any options (an admin's manual issue, a
 renewal, the demo): in one transaction it locks the broker's profile row, returns the
-certificate the broker already holds for the level if any (idempotent), allocates the serial,
-creates the record and signs its credential, promotes the broker's level with the date, writes
-the audit events and records the broker's notification (at most once per certificate: the
-reminder log's unique key). The PDF is rendered by a task queued after commit. Automatic
-issuance to brokers the readiness engine found ready (the readiness event's task, the sweeps)
-goes through ``batch.certificates_issue_ready``, the same steps for many brokers in one
-transaction. The partial unique constraint on (broker, level) makes a second
+certificate the broker already holds for the level if any (idempotent), refuses what only an
+admin may do, and hands the rest to the issuing core every path shares,
+``batch.certificates_grant`` (serial, record and signed credential, promotion through
+``people.services.brokers_promote``, audit events, the broker's notification, the PDF queued
+after commit). Automatic issuance to brokers the readiness engine found ready (the readiness
+event's task, the sweeps) goes through ``batch.certificates_issue_ready``, which hands the
+same core many grants in one transaction. The partial unique constraint on (broker, level) makes a second
 active certificate impossible whatever the code does.
 """
 
@@ -16,7 +16,6 @@ from __future__ import annotations
 
 import datetime
 import logging
-import secrets
 from typing import Any
 
 from django.core.exceptions import PermissionDenied
@@ -30,9 +29,7 @@ from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile, Level
 from academy.people.roles import Role, user_has_role
 
-from .issued import Certificate, CertificatePolicy
-from .readiness import add_months
-from .serials import serial_allocate
+from .issued import Certificate
 
 logger = logging.getLogger(__name__)
 
@@ -58,15 +55,6 @@ def certificate_summary(certificate: Certificate) -> dict[str, Any]:
         "source": certificate.source,
         "renewed_from": certificate.renewed_from_id,
     }
-
-
-def _artifacts(certificate: Certificate, *, now: datetime.datetime) -> None:
-    """Sign the credential inside the issuing transaction (part of what "issued" means) and
-    render the PDF once it has committed."""
-    from .batch import certificates_render_schedule, certificates_sign_now
-
-    certificates_sign_now([certificate], now=now)
-    certificates_render_schedule([certificate.pk])
 
 
 def _notify(certificate: Certificate, kind: str, window: str, **context: Any) -> None:
@@ -127,49 +115,19 @@ def certificate_issue(
                 broker_id=broker_id, level=level, status=Certificate.Status.REVOKED).exists():
             raise ApplicationError(_("This broker's certificate of this level was revoked; "
                                      "only an administrator may issue it again."))
-        today = timezone.localdate(now)
-        policy = CertificatePolicy.objects.filter(level=level).first()
-        if valid_until is None and policy is not None and policy.validity_months:
-            valid_until = add_months(today, policy.validity_months) - datetime.timedelta(days=1)
         if requirement_set_id is None:
             from .models import BrokerReadiness
 
             requirement_set_id = (BrokerReadiness.objects.filter(broker_id=broker_id,
                                                                  level=level)
                                   .values_list("requirement_set_id", flat=True).first())
-        certificate = Certificate.objects.create(
-            broker_id=broker_id, level=level,
-            serial=serial_allocate(level=level, year=today.year),
-            holder_name=profile.user.full_name or profile.user.email,
-            issued_at=now, valid_from=today, valid_until=valid_until,
-            status=Certificate.Status.VALID, status_changed_at=now,
-            renewed_from=renewed_from, requirement_set_id=requirement_set_id,
-            source=source, created_by=actor if getattr(actor, "pk", None) else None,
-            reason=reason, subject_salt=secrets.token_hex(16),
-        )
-        certificate.issued_now = True
+        from .batch import Grant, certificates_grant
+
+        [certificate] = certificates_grant([Grant(
+            profile=profile, level=level, requirement_set=requirement_set_id, source=source,
+            reason=reason, renewed_from=renewed_from, valid_until=valid_until,
+        )], now=now, actor=actor)
         certificate.broker = profile.user
-        if profile.level.rank < level.rank:
-            before = {"level": profile.level.code,
-                      "level_since": profile.level_since.isoformat()
-                      if profile.level_since else None}
-            profile.level = level
-            profile.level_since = today
-            profile.save(update_fields=["level", "level_since", "updated_at"])
-            audit_record(action="people.level_changed", subject=profile, person=profile.user,
-                         actor=actor, actor_label="" if actor else "system", before=before,
-                         after={"level": level.code, "level_since": today.isoformat(),
-                                "certificate": certificate.serial})
-        audit_record(action="certificates.issued", subject=certificate, person=profile.user,
-                     actor=actor, actor_label="" if actor else "system",
-                     after={**certificate_summary(certificate), "reason": reason})
-        if renewed_from is not None:
-            _notify(certificate, RENEWED_KIND, "issued", old_serial=renewed_from.serial,
-                    valid_until=valid_until.isoformat() if valid_until else "")
-        else:
-            _notify(certificate, ISSUED_KIND, "issued",
-                    valid_until=valid_until.isoformat() if valid_until else "")
-        _artifacts(certificate, now=now)
     return certificate
 
 
@@ -205,6 +163,43 @@ def certificate_issue_for_ready(*, broker_id: int) -> Certificate | None:
         if certificate is not None:
             certificate.issued_now = False
     return certificate
+
+
+def certificates_issue_for_promotion(*, broker_ids: list[int], actor: Any) -> dict[int, Any]:
+    """An administrator issues the brokers of the ready-for-promotion list their certificates.
+
+    Each broker's readiness is evaluated and recorded first (the list reads the engine, the
+    issuing core the recorded answer), then those ready are issued in one transaction
+    (``certificates_issue_ready``, with the administrator as the actor). Brokers not ready
+    any more, or whose certificate was revoked, are left out. Safe to run twice.
+    """
+    from .batch import certificates_issue_ready
+    from .services import readiness_evaluate
+
+    _require_admin(actor)
+    ids = sorted({int(pk) for pk in broker_ids})
+    if not ids:
+        return {}
+    readiness_evaluate(broker_ids=ids)
+    return certificates_issue_ready(broker_ids=ids, actor=actor)
+
+
+def certificates_issue_for_promotion_schedule(*, broker_ids: list[int], actor: Any) -> int:
+    """Queue ``certificates_issue_for_promotion`` for many brokers, in batches, after commit;
+    returns the number of brokers queued."""
+    from .batch import batch_size, chunked
+
+    _require_admin(actor)
+    ids = sorted({int(pk) for pk in broker_ids})
+
+    def enqueue() -> None:
+        from .tasks_issued import certificates_issue_for_promotion as task
+
+        for chunk in chunked(ids, batch_size()):
+            task.delay(chunk, actor.pk)
+
+    transaction.on_commit(enqueue, robust=True)
+    return len(ids)
 
 
 def certificates_ready_uncertified(*, limit: int = 1000, after_id: int = 0) -> list[int]:

@@ -29,6 +29,7 @@ from django.db.models import Count, Min, Prefetch, Q, Sum
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext_lazy
 
 from academy.people.models import BrokerProfile, Level, PracticeRecord
 from courses.models import Enrolment
@@ -54,6 +55,27 @@ MONTHS_AT_LEVEL = "months_at_level"
 KINDS = (TOTAL_HOURS, AREA_HOURS, COURSE_HOURS, EXAM, PRACTICE_RECORDS, PRACTICE_AMOUNT,
          PRACTICE_INCOME, MONTHS_AT_LEVEL)
 
+# Where a broker stands on one requirement (the path page, the API and the funnel all say it).
+MET = "met"
+IN_PROGRESS = "in_progress"
+AWAITING_GRADING = "awaiting_grading"
+FAILED_CAN_RETAKE = "failed_can_retake"
+NOT_STARTED = "not_started"
+STATES = (MET, IN_PROGRESS, AWAITING_GRADING, FAILED_CAN_RETAKE, NOT_STARTED)
+STATE_LABELS = {
+    MET: pgettext_lazy("requirement state", "Met"),
+    IN_PROGRESS: pgettext_lazy("requirement state", "In progress"),
+    AWAITING_GRADING: pgettext_lazy("requirement state", "Awaiting grading"),
+    FAILED_CAN_RETAKE: pgettext_lazy("requirement state", "Not passed: can retake"),
+    NOT_STARTED: pgettext_lazy("requirement state", "Not started"),
+}
+
+# The requirement kinds by the funnel step that judges them.
+HOURS_KINDS = (TOTAL_HOURS, AREA_HOURS, COURSE_HOURS)
+EXAM_KINDS = (EXAM,)
+PRACTICE_KINDS = (PRACTICE_RECORDS, PRACTICE_AMOUNT, PRACTICE_INCOME)
+TIME_KINDS = (MONTHS_AT_LEVEL,)
+
 # How a broker's requirement set was chosen.
 SOURCE_ASSIGNED = "assigned"
 SOURCE_ENROLMENT = "enrolment"
@@ -76,19 +98,40 @@ class RequirementStatus:
     unit: str  # "hours", "percent", "records", "yuan", "months"
     detail: str = ""
     next_action_url: str = ""
+    state: str = ""  # one of STATES; empty: derived from ``met`` and ``current``
+
+    @property
+    def status(self) -> str:
+        """Met, in progress, awaiting grading, failed (can retake) or not started."""
+        if self.met:
+            return MET
+        if self.state:
+            return self.state
+        return IN_PROGRESS if self.current else NOT_STARTED
+
+    @property
+    def state_label(self) -> str:
+        return str(STATE_LABELS[self.status])
 
     @property
     def percent(self) -> int:
-        """Progress toward the requirement, 0–100 (for the progress bar)."""
+        """Progress toward the requirement, 0–100 (for the progress bar): 100 only when met.
+
+        The figure over the required figure, floored and capped at 99 while unmet; an exam
+        without a minimum score shows the best score itself (the pass mark is the sitting's).
+        """
         if self.met:
-            return 100
-        if not self.required:
             return 100
         if self.current is None:
             return 0
-        value = (Decimal(self.current) * 100 / Decimal(self.required)).to_integral_value(
-            rounding=ROUND_FLOOR
-        )
+        if not self.required:
+            if self.unit != "percent":
+                return 0
+            value = Decimal(self.current).to_integral_value(rounding=ROUND_FLOOR)
+        else:
+            value = (Decimal(self.current) * 100 / Decimal(self.required)).to_integral_value(
+                rounding=ROUND_FLOOR
+            )
         return max(0, min(99, int(value)))
 
     def as_dict(self) -> dict[str, Any]:
@@ -97,6 +140,7 @@ class RequirementStatus:
             "kind": self.kind,
             "key": self.key,
             "met": self.met,
+            "state": self.status,
             "current": None if self.current is None else str(self.current),
             "required": str(self.required),
             "unit": self.unit,
@@ -134,9 +178,35 @@ class Readiness:
 
     @property
     def percent(self) -> int:
+        """The overall figure: the share of requirements met (what the count says), never a
+        mean of the bars, so that "2 of 10 met" is drawn at 20 %."""
         if not self.requirements:
             return 0
-        return int(sum(r.percent for r in self.requirements) / len(self.requirements))
+        return self.met_count * 100 // len(self.requirements)
+
+    def kinds_met(self, kinds: Iterable[str]) -> bool:
+        """Whether every requirement of these kinds is met (true if the set asks none)."""
+        wanted = set(kinds)
+        return all(r.met for r in self.requirements if r.kind in wanted)
+
+    def exams_sat(self) -> bool:
+        """Whether every exam is passed or awaiting its result."""
+        return all(r.met or r.status == AWAITING_GRADING
+                   for r in self.requirements if r.kind == EXAM)
+
+    def groups(self) -> dict[str, bool]:
+        """The single-broker form of the set-based engine's flags
+        (``readiness_sets.FLAGS``): each group of requirement kinds met, and ready."""
+        judged = self.level is not None and self.requirement_set is not None
+        return {
+            "judged": judged,
+            "hours_met": judged and self.kinds_met(HOURS_KINDS),
+            "exams_sat": judged and self.exams_sat(),
+            "exams_met": judged and self.kinds_met(EXAM_KINDS),
+            "practice_met": judged and self.kinds_met(PRACTICE_KINDS),
+            "time_met": judged and self.kinds_met(TIME_KINDS),
+            "ready": self.ready,
+        }
 
     def snapshot(self) -> list[dict[str, Any]]:
         return [r.as_dict() for r in self.requirements]
@@ -168,6 +238,7 @@ class _Inputs:
     hours: BrokerHours
     exams: dict[int, ExamResult] | None  # None: the exams app gives no results (yet)
     practice: PracticeTotals = field(default_factory=PracticeTotals)
+    awaiting: frozenset[int] = frozenset()  # papers with a submitted attempt not released
 
 
 def _best_results_selector():
@@ -211,6 +282,17 @@ def exam_results(user_ids: Iterable[int]) -> dict[int, dict[int, ExamResult]] | 
             int(paper_id): _as_exam_result(value) for paper_id, value in papers.items()
         }
     return results
+
+
+def awaiting_papers(user_ids: Iterable[int]) -> dict[int, frozenset[int]]:
+    """The papers each broker has a submitted attempt at whose result is not out yet."""
+    ids = list(user_ids)
+    try:
+        from exams.selectors import awaiting_results
+    except ImportError:
+        return {pk: frozenset() for pk in ids}
+    waiting = awaiting_results(ids) if ids else {}
+    return {pk: frozenset(waiting.get(pk, ())) for pk in ids}
 
 
 def _practice_totals(user_ids: list[int]) -> dict[int, PracticeTotals]:
@@ -323,6 +405,7 @@ def _hours_requirement(*, kind: str, key: str, label: str, current: Decimal,
         detail=_("%(current)s of %(required)s class hours") % {
             "current": _fmt(current), "required": _fmt(required)},
         next_action_url="" if met else url,
+        state=MET if met else (IN_PROGRESS if current > 0 else NOT_STARTED),
     )
 
 
@@ -372,7 +455,21 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
         met = bool(result and result.passed
                    and (required is None
                         or (result.percent is not None and result.percent >= required)))
-        if result is None:
+        waiting = row.paper_id in inputs.awaiting
+        if met:
+            state = MET
+        elif waiting:
+            state = AWAITING_GRADING
+        elif result is not None:
+            state = FAILED_CAN_RETAKE
+        else:
+            state = NOT_STARTED
+        if waiting and not met:
+            detail = _("Submitted: awaiting grading.")
+            if result is not None:
+                detail += " " + _("Best released score %(percent)s%%.") % {
+                    "percent": _fmt(result.percent)}
+        elif result is None:
             detail = _("Not taken yet.")
         elif met:
             detail = _("Passed with %(percent)s%%") % {"percent": _fmt(result.percent)}
@@ -380,13 +477,13 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
             detail = _("Best score %(percent)s%%; %(required)s%% is required.") % {
                 "percent": _fmt(result.percent), "required": _fmt(required)}
         else:
-            detail = _("Best score %(percent)s%%: not passed yet.") % {
+            detail = _("Best score %(percent)s%%: not passed yet; you can retake it.") % {
                 "percent": _fmt(result.percent)}
         items.append(RequirementStatus(
             kind=EXAM, key=f"exam:{row.paper_id}", label=label, met=met,
             current=result.percent if result else None,
             required=required if required is not None else 0, unit="percent", detail=detail,
-            next_action_url="" if met else _exam_url(),
+            next_action_url="" if met or waiting else _exam_url(), state=state,
         ))
 
     practice = inputs.practice
@@ -401,6 +498,8 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
             kind=PRACTICE_RECORDS, key=PRACTICE_RECORDS, label=_("Approved practice records"),
             met=met, current=practice.approved, required=rs.practice_records, unit="records",
             detail=detail, next_action_url="" if met else practice_url,
+            state=MET if met else (IN_PROGRESS if practice.approved or practice.pending
+                                   else NOT_STARTED),
         ))
     for kind, minimum, current, label in (
         (PRACTICE_AMOUNT, rs.practice_min_contract_amount, practice.amount,
@@ -417,6 +516,8 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
             detail=_("¥%(current)s of ¥%(required)s") % {
                 "current": _money(current), "required": _money(minimum)},
             next_action_url="" if met else practice_url,
+            state=MET if met else (IN_PROGRESS if current > 0 or practice.pending
+                                   else NOT_STARTED),
         ))
 
     if rs.months_at_previous_level is not None:
@@ -429,6 +530,7 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
                 unit="months",
                 detail=_("The date you reached your level is not on record; ask the "
                          "administrator to add it."),
+                state=MET if required_months == 0 else NOT_STARTED,
             ))
         else:
             months = months_between(profile.level_since, today)
@@ -442,6 +544,7 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
             items.append(RequirementStatus(
                 kind=MONTHS_AT_LEVEL, key=MONTHS_AT_LEVEL, label=label, met=met,
                 current=months, required=required_months, unit="months", detail=detail,
+                state=MET if met else (IN_PROGRESS if months > 0 else NOT_STARTED),
             ))
 
     return Readiness(
@@ -508,6 +611,7 @@ def broker_readiness(
         hours=broker_hours(user_ids=[broker_id])[broker_id],
         exams=None if exams is None else exams.get(broker_id, {}),
         practice=_practice_totals([broker_id])[broker_id],
+        awaiting=awaiting_papers([broker_id])[broker_id],
     )
     return _evaluate(broker_id, inputs, today)
 
@@ -521,9 +625,9 @@ def brokers_readiness(
 ) -> dict[int, Readiness]:
     """``broker_readiness`` for each of ``user_ids``, in a constant number of queries.
 
-    Eleven queries whatever the number of brokers: profiles, levels, assignments, enrolments,
-    requirement sets (with their area, course and exam rows: four), hours, exam results and
-    practice records.
+    Twelve queries whatever the number of brokers: profiles, levels, assignments, enrolments,
+    requirement sets (with their area, course and exam rows: four), hours, exam results,
+    results awaiting grading and practice records.
     """
     ids = list(dict.fromkeys(int(pk) for pk in user_ids))
     if not ids:
@@ -569,6 +673,7 @@ def brokers_readiness(
     hours = broker_hours(user_ids=ids)
     exams = exam_results(ids)
     practice = _practice_totals(ids)
+    awaiting = awaiting_papers(ids)
 
     answers: dict[int, Readiness] = {}
     for uid in ids:
@@ -587,6 +692,7 @@ def brokers_readiness(
             hours=hours[uid],
             exams=None if exams is None else exams.get(uid, {}),
             practice=practice[uid],
+            awaiting=awaiting[uid],
         )
         answers[uid] = _evaluate(uid, inputs, today)
     return answers

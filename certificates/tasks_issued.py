@@ -56,6 +56,27 @@ def certificates_issue_batch(broker_ids: list[int]) -> int:
 SWEEP_PAGE = 2000
 
 
+@shared_task(name="certificates.tasks_issued.certificates_issue_for_promotion", **RETRY)
+def certificates_issue_for_promotion(broker_ids: list[int], actor_id: int) -> int:
+    """Issue, for an administrator, the certificates of ready brokers from the
+    ready-for-promotion list (``issuance.certificates_issue_for_promotion``).
+
+    Idempotent: a broker issued already gets their certificate back, one not ready any more
+    gets nothing; a worker killed before commit leaves nothing and the redelivered message
+    (acks late) issues them. Retries with backoff on database errors. Returns the number of
+    certificates issued now.
+    """
+    from academy.people.models import User
+
+    from .issuance import certificates_issue_for_promotion as issue
+
+    actor = User.objects.filter(pk=actor_id).first()
+    if actor is None:
+        return 0
+    result = issue(broker_ids=broker_ids, actor=actor)
+    return sum(1 for c in result.values() if getattr(c, "issued_now", False))
+
+
 @shared_task(name="certificates.tasks_issued.certificates_issue_sweep", **RETRY)
 def certificates_issue_sweep(after_id: int = 0) -> int:
     """Queue issuance, in batches, for brokers who are ready but hold no certificate (a lost

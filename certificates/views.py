@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
-from django.views.decorators.http import require_POST
+from django.views.decorators.http import require_http_methods, require_POST
 
 from academy.errors import ApplicationError
 from academy.people.models import User
@@ -107,3 +107,54 @@ def broker_assign_set(request, user_id: int):
         messages.success(request, _("The broker is now judged by %(set)s.")
                          % {"set": form.cleaned_data["requirement_set"]})
     return redirect(back)
+
+
+@role_required(Role.ADMIN, Role.AUDITOR)
+@require_http_methods(["GET", "POST"])
+def ready_list(request):
+    """Brokers the readiness engine finds ready for the next level who hold no certificate
+    of it, each with the evidence (every requirement's figure); an administrator issues one
+    (now) or all (queued in batches)."""
+    from django.core.paginator import Paginator
+
+    from .issuance import (
+        certificates_issue_for_promotion,
+        certificates_issue_for_promotion_schedule,
+    )
+    from .readiness_sets import ready_for_promotion
+    from .selectors import promotion_candidates
+
+    pairs = ready_for_promotion()
+    if request.method == "POST":
+        if not user_has_role(request.user, Role.ADMIN):
+            raise PermissionDenied
+        ready_ids = {user_id for user_id, _level in pairs}
+        if "all" in request.POST:
+            count = certificates_issue_for_promotion_schedule(broker_ids=sorted(ready_ids),
+                                                              actor=request.user)
+            messages.success(request, _("Issuing the certificates of %(count)s brokers: they "
+                                        "appear in the list of certificates as they are "
+                                        "issued.") % {"count": count})
+            return redirect("certificates:ready_list")
+        try:
+            broker_id = int(request.POST.get("broker", ""))
+        except ValueError:
+            broker_id = 0
+        if broker_id not in ready_ids:
+            messages.error(request, _("This broker is not on the list of brokers ready for "
+                                      "promotion."))
+            return redirect("certificates:ready_list")
+        issued = certificates_issue_for_promotion(broker_ids=[broker_id], actor=request.user)
+        certificate = issued.get(broker_id)
+        if certificate is None:
+            messages.error(request, _("No certificate was issued: the broker is not ready any "
+                                      "more, or their certificate of this level was revoked."))
+        else:
+            messages.success(request, _("Certificate %(serial)s issued.") % {
+                "serial": certificate.serial})
+        return redirect("certificates:ready_list")
+    page = Paginator(pairs, 50).get_page(request.GET.get("page"))
+    return render(request, "certificates/ready_list.html", {
+        "page": page, "rows": promotion_candidates(list(page.object_list)),
+        "total": len(pairs), "can_issue": user_has_role(request.user, Role.ADMIN),
+    })

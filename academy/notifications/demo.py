@@ -13,28 +13,41 @@ from .kinds import INAPP
 from .rendering import url_or_home
 from .services import Notice
 
-BROKER = "broker01@demo.local"
+# The first junior broker: enrolled in the demo cohort, whose exam, deadlines and sessions
+# these reminders speak of (broker01–13 are intermediate and enrolled in nothing).
+BROKER = "broker14@demo.local"
 TRAINER = "trainer1@demo.local"
 
 
 def _notices(broker_id: int | None, trainer_id: int | None) -> list[Notice]:
+    import datetime
+
+    from django.utils import timezone
+
+    # Dates as the courses and exams demos set them, relative to today (the final sitting
+    # opened two days ago for two weeks, 120 minutes).
+    now = timezone.localtime()
+    opens = (now - datetime.timedelta(days=2)).strftime("%Y-%m-%d %H:%M")
+    closes = (now + datetime.timedelta(days=14)).strftime("%Y-%m-%d %H:%M")
+    due = (now + datetime.timedelta(days=7)).date().isoformat()
+    session = (now + datetime.timedelta(days=1)).replace(hour=9, minute=0).strftime(
+        "%Y-%m-%d %H:%M")
     notices = []
     if broker_id:
         notices += [
             Notice(recipient_id=broker_id, kind="exam_window_opening", window="demo",
                    subject_type="demo", subject_id=1,
                    context={"sitting": "2026年中级技术经纪人结业考试",
-                            "opens_at": "2026-12-01 09:00", "closes_at": "2026-12-03 18:00",
-                            "duration": 90},
+                            "opens_at": opens, "closes_at": closes, "duration": 120},
                    url=url_or_home("exams:my_exams")),
             Notice(recipient_id=broker_id, kind="course_deadline", window="demo",
                    subject_type="demo", subject_id=2,
                    context={"course": "技术合同认定登记实务", "cohort": "三门峡市2026年第一期中级培训班",
-                            "due_on": "2026-12-15", "days": 7, "remaining": 3},
+                            "due_on": due, "days": 7, "remaining": 3},
                    url=url_or_home("courses:my_programme")),
             Notice(recipient_id=broker_id, kind="session_tomorrow", window="demo",
                    subject_type="demo", subject_id=3,
-                   context={"session": "线下集中授课：技术合同认定登记", "starts_at": "2026-12-02 09:00",
+                   context={"session": "线下集中授课：技术合同认定登记", "starts_at": session,
                             "place": "三门峡市科技局三楼会议室", "cohort": "三门峡市2026年第一期中级培训班"},
                    url=url_or_home("courses:my_programme")),
         ]

@@ -329,8 +329,10 @@ class PracticeRecord(models.Model):
     registry (技术合同认定登记), submitted for review. Only approved records count toward a
     level's requirements.
 
-    The broker edits a draft, submits it, and may still edit it until an admin reviews it; a
-    rejected record may be corrected and submitted again. A registration number backs at most
+    The broker edits a draft and submits it, which freezes it as a revision
+    (``PracticeRecordRevision``); a change after submission makes a new revision that goes
+    back to review, and an approval names the revision approved. A rejected record may be
+    corrected and submitted again. A registration number backs at most
     one approved record per broker (a database constraint, not only code).
     """
 
@@ -402,6 +404,14 @@ class PracticeRecord(models.Model):
     review_notified_at = models.DateTimeField(
         _("broker notified of the review"), null=True, blank=True, editable=False,
     )
+    revision = models.PositiveIntegerField(
+        _("revision"), default=0,
+        help_text=_("The revision last submitted for review (0: never submitted)."),
+    )
+    approved_revision = models.ForeignKey(
+        "people.PracticeRecordRevision", verbose_name=_("approved revision"),
+        on_delete=models.PROTECT, null=True, blank=True, related_name="+",
+    )
     created_at = models.DateTimeField(_("created"), default=timezone.now)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
@@ -442,6 +452,34 @@ class PracticeRecord(models.Model):
     def is_editable(self) -> bool:
         """The broker may still change it: not yet reviewed, or rejected (to correct)."""
         return self.status in (self.Status.DRAFT, self.Status.SUBMITTED, self.Status.REJECTED)
+
+
+class PracticeRecordRevision(models.Model):
+    """What the broker submitted for review, frozen: the fields and the evidence files (by
+    their SHA-256), and a hash of both. Each submission (and each change after one) is a new
+    revision; an approval names the revision it approved."""
+
+    record = models.ForeignKey(
+        PracticeRecord, verbose_name=_("practice record"), on_delete=models.CASCADE,
+        related_name="revisions",
+    )
+    number = models.PositiveIntegerField(_("revision"))
+    fields = models.JSONField(_("fields"))
+    evidence = models.JSONField(_("evidence files"), default=list)
+    content_hash = models.CharField(_("SHA-256 of fields and evidence"), max_length=64)
+    submitted_at = models.DateTimeField(_("submitted"))
+
+    class Meta:
+        ordering = ["record", "number"]
+        verbose_name = _("practice record revision")
+        verbose_name_plural = _("practice record revisions")
+        constraints = [
+            models.UniqueConstraint(fields=["record", "number"],
+                                    name="people_practice_revision_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.record_id} r{self.number}"
 
 
 def practice_evidence_upload_to(instance: PracticeEvidence, filename: str) -> str:

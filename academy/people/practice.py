@@ -1,7 +1,10 @@
 """Practice records: a broker logs the technology deals they facilitated; an admin reviews them.
 
-The broker creates a record (a draft, or submitted at once), may edit it until it is reviewed,
-and may correct and submit again a rejected one. An admin approves or rejects it with a
+The broker creates a record (a draft, or submitted at once). Submitting freezes it: the fields
+and the evidence files (by their SHA-256) are stored as a numbered revision with a hash of both.
+A change after submission is a new revision that goes back to review; a rejected record may be
+corrected and submitted again (a new revision too). An approval names the revision the reviewer
+saw and records its hash, and is refused if the record changed meanwhile. An admin approves or rejects it with a
 comment; every change is written to the audit trail inside the same transaction, and the
 broker is told of a review by e-mail (a Celery task queued after commit) and through the
 ``people.signals.practice_record_reviewed`` signal (sent after commit: the notifications app and
@@ -33,7 +36,7 @@ from django.utils.translation import gettext_lazy as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
-from .models import PracticeEvidence, PracticeRecord, User
+from .models import PracticeEvidence, PracticeRecord, PracticeRecordRevision, User
 from .roles import Role, user_has_role
 
 logger = logging.getLogger(__name__)
@@ -235,6 +238,7 @@ def _check_submittable(record: PracticeRecord) -> None:
 def _snapshot(record: PracticeRecord) -> dict[str, Any]:
     return {
         "status": record.status,
+        "revision": record.revision,
         "contract_name": record.contract_name,
         "registration_number": record.registration_number,
         "contract_amount": str(record.contract_amount),
@@ -302,25 +306,51 @@ def practice_record_update(
         _evidence_check_count(record, len(evidence_add))
         for upload in evidence_add:
             _evidence_store(record=record, upload=upload, actor=actor)
-        if submit:
+        if submit or record.status == PracticeRecord.Status.SUBMITTED:
+            # A submitted record is frozen: a change is a new revision, back to review.
             _submit(record)
-        elif record.status == PracticeRecord.Status.SUBMITTED:
-            _check_submittable(record)  # e.g. the last evidence file removed
         audit_record(action="people.practice_updated", subject=record, person=record.broker_id,
                      actor=actor, before=before, after=_snapshot(record))
     return record
 
 
+def revision_content(record: PracticeRecord) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
+    """The record's fields and evidence as a revision stores them, and the SHA-256 of both
+    (canonical JSON: sorted keys, figures as strings)."""
+    import json
+
+    fields: dict[str, Any] = {}
+    for name in RECORD_FIELDS:
+        value = getattr(record, name)
+        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
+            value = f"{Decimal(value).quantize(Decimal('0.01'))}"
+        elif isinstance(value, datetime.date):
+            value = value.isoformat()
+        fields[name] = None if value is None else str(value)
+    evidence = [{"id": item.pk, "name": item.original_name, "sha256": item.sha256,
+                 "size": item.size} for item in record.evidence.order_by("pk")]
+    digest = hashlib.sha256(json.dumps(
+        {"fields": fields, "evidence": sorted(e["sha256"] for e in evidence)},
+        sort_keys=True, ensure_ascii=False).encode()).hexdigest()
+    return fields, evidence, digest
+
+
 def _submit(record: PracticeRecord) -> None:
     _check_submittable(record)
+    now = timezone.now()
+    fields, evidence, digest = revision_content(record)
+    record.revision += 1
+    PracticeRecordRevision.objects.create(record=record, number=record.revision, fields=fields,
+                                          evidence=evidence, content_hash=digest,
+                                          submitted_at=now)
     record.status = PracticeRecord.Status.SUBMITTED
-    record.submitted_at = timezone.now()
+    record.submitted_at = now
     # A new review will be made; the previous one stays in the audit trail.
     record.reviewed_by = None
     record.reviewed_at = None
     record.review_notified_at = None
     record.save(update_fields=["status", "submitted_at", "reviewed_by", "reviewed_at",
-                               "review_notified_at", "updated_at"])
+                               "review_notified_at", "revision", "updated_at"])
 
 
 def practice_record_submit(*, record_id: int, actor: User) -> PracticeRecord:
@@ -363,9 +393,14 @@ def practice_record_delete(*, record_id: int, actor: User) -> None:
 
 
 def practice_record_review(
-    *, record_id: int, reviewer: User, approve: bool, comment: str = ""
+    *, record_id: int, reviewer: User, approve: bool, comment: str = "",
+    revision: int | None = None,
 ) -> PracticeRecord:
     """Approve or reject a submitted record. A rejection must say why (the comment).
+
+    ``revision`` is the revision the reviewer saw; if the broker has submitted another since,
+    the decision is refused (the reviewer looks again). An approval records the revision and
+    its hash (on the record and in the audit event).
 
     Audited; after commit the broker is e-mailed and ``practice_record_reviewed`` is sent.
     Refused for a record that is not awaiting review (reviewed already, or withdrawn), and for
@@ -388,12 +423,19 @@ def practice_record_review(
             raise ApplicationError(_("This practice record no longer exists."))
         if record.status != PracticeRecord.Status.SUBMITTED:
             raise ApplicationError(_("This record is not awaiting review."))
+        if revision is not None and int(revision) != record.revision:
+            raise ApplicationError(
+                _("The broker changed this record while you reviewed it (now revision "
+                  "%(number)s): review it again.") % {"number": record.revision})
+        submitted = PracticeRecordRevision.objects.filter(
+            record=record, number=record.revision).first()
         before = _snapshot(record)
         record.status = (PracticeRecord.Status.APPROVED if approve
                          else PracticeRecord.Status.REJECTED)
         record.reviewed_by = reviewer
         record.reviewed_at = timezone.now()
         record.review_comment = comment
+        record.approved_revision = submitted if approve else None
         if approve and PracticeRecord.objects.filter(
             broker_id=record.broker_id, registration_number=record.registration_number,
             status=PracticeRecord.Status.APPROVED,
@@ -406,7 +448,8 @@ def practice_record_review(
         try:
             with transaction.atomic():
                 record.save(update_fields=["status", "reviewed_by", "reviewed_at",
-                                           "review_comment", "updated_at"])
+                                           "review_comment", "approved_revision",
+                                           "updated_at"])
         except IntegrityError:  # a concurrent approval of the same number won
             raise ApplicationError(
                 _("Registration number %(number)s already backs an approved record of this "
@@ -416,7 +459,8 @@ def practice_record_review(
         audit_record(
             action="people.practice_approved" if approve else "people.practice_rejected",
             subject=record, person=record.broker, actor=reviewer, before=before,
-            after={**_snapshot(record), "comment": comment},
+            after={**_snapshot(record), "comment": comment, "revision": record.revision,
+                   "content_hash": submitted.content_hash if submitted else None},
         )
         record_pk, approved = record.pk, approve
 

@@ -49,11 +49,15 @@ class EvidenceSerializer(serializers.Serializer):
 class PracticeRecordSerializer(serializers.ModelSerializer):
     status_label = serializers.CharField(source="get_status_display", read_only=True)
     evidence = EvidenceSerializer(many=True, read_only=True)
+    approved_revision_number = serializers.IntegerField(source="approved_revision.number",
+                                                        read_only=True, allow_null=True,
+                                                        default=None)
 
     class Meta:
         model = PracticeRecord
         fields = ["id", "broker", *RECORD_FIELDS, "status", "status_label", "submitted_at",
-                  "reviewed_at", "review_comment", "evidence", "created_at", "updated_at"]
+                  "reviewed_at", "review_comment", "revision", "approved_revision_number",
+                  "evidence", "created_at", "updated_at"]
         read_only_fields = fields
 
 
@@ -84,6 +88,9 @@ class PracticeRecordWriteSerializer(serializers.ModelSerializer):
 class ReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
+    revision = serializers.IntegerField(
+        required=False, allow_null=True, default=None,
+        help_text="The revision reviewed; refused if the broker has submitted another since.")
 
 
 def _files(request) -> list:
@@ -238,5 +245,6 @@ class PracticeRecordReviewView(APIView):
             record_id=pk, reviewer=request.user,
             approve=serializer.validated_data["decision"] == "approve",
             comment=serializer.validated_data["comment"],
+            revision=serializer.validated_data["revision"],
         )
         return Response(PracticeRecordSerializer(record).data)

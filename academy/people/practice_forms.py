@@ -127,6 +127,7 @@ class PracticeReviewForm(_Bootstrap, forms.Form):
         label=_("Decision"), widget=forms.RadioSelect,
         choices=[("approve", _("Approve")), ("reject", _("Reject"))],
     )
+    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when rejecting: the broker sees it and can correct the record."),

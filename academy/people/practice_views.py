@@ -214,7 +214,8 @@ def practice_review(request, pk: int):
     approve = form.cleaned_data["decision"] == "approve"
     try:
         practice_record_review(record_id=record.pk, reviewer=request.user, approve=approve,
-                               comment=form.cleaned_data["comment"])
+                               comment=form.cleaned_data["comment"],
+                               revision=form.cleaned_data["revision"])
     except ApplicationError as exc:
         messages.error(request, str(exc))
         return redirect(record_url(record))

@@ -1,13 +1,18 @@
-"""Services that change people: roles and role groups."""
+"""Services that change people: roles and role groups, and promotions to a higher level."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
 
-from .models import User
+from academy.audit.services import AuditEntry, audit_record_many
+
+from .models import BrokerProfile, Level, User
 from .roles import Role, user_roles_forget
 
 # Apps whose models an admin manages in the Django admin; auditors get their view permissions.
@@ -52,3 +57,59 @@ def user_set_roles(*, user: User, roles: Iterable[str]) -> User:
             user.save(update_fields=["is_staff"])
     user_roles_forget(user)
     return user
+
+
+# --- Levels -------------------------------------------------------------------------------------
+
+
+@dataclass
+class Promotion:
+    """One broker raised to ``level`` on ``since``; ``after`` adds to the event (e.g. the
+    certificate's serial)."""
+
+    profile: BrokerProfile  # locked by the caller, with ``user`` and ``level`` loaded
+    level: Level
+    since: datetime.date
+    after: dict[str, Any] = field(default_factory=dict)
+
+
+def brokers_promote(*, promotions: Sequence[Promotion], now: datetime.datetime,
+                    actor: Any = None, actor_label: str = "",
+                    audit: list[AuditEntry] | None = None) -> list[BrokerProfile]:
+    """Raise brokers to a higher level: the one place that changes a profile's level for a
+    promotion. Each profile gets its level and date (one UPDATE per level reached) and the
+    level history its ``people.level_changed`` event, with the level before and after.
+
+    The caller holds the profiles' row locks (inside its transaction). A profile already at
+    or above the level is left alone. The events are appended to ``audit`` when the caller
+    writes its own batch of events (``audit_record_many``, once, at its end), else written
+    here. Returns the profiles raised.
+    """
+    raised: dict[int, list[BrokerProfile]] = {}
+    entries: list[AuditEntry] = []
+    for promotion in promotions:
+        profile, level = promotion.profile, promotion.level
+        if profile.level.rank >= level.rank:
+            continue
+        before = {"level": profile.level.code,
+                  "level_since": profile.level_since.isoformat() if profile.level_since
+                  else None}
+        profile.level, profile.level_since, profile.updated_at = level, promotion.since, now
+        raised.setdefault(level.pk, []).append(profile)
+        entries.append(AuditEntry(
+            action="people.level_changed", subject=profile, person=profile.user, actor=actor,
+            actor_label=actor_label or ("" if actor else "system"), before=before,
+            after={"level": level.code, "level_since": promotion.since.isoformat(),
+                   **promotion.after}))
+    with transaction.atomic():
+        for level_id, profiles in raised.items():
+            since = {p.level_since for p in profiles}
+            for day in since:
+                BrokerProfile.objects.filter(
+                    pk__in=[p.pk for p in profiles if p.level_since == day]
+                ).update(level_id=level_id, level_since=day, updated_at=now)
+        if audit is None:
+            audit_record_many(entries)
+        else:
+            audit.extend(entries)
+    return [p for group in raised.values() for p in group]

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from django.contrib.auth.signals import user_logged_in
-from django.db.models.signals import m2m_changed, post_migrate
+from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
 from django.dispatch import Signal, receiver
 
 from academy.audit.services import audit_record
@@ -41,6 +41,70 @@ def audit_role_change(sender, instance, action, reverse, **kwargs) -> None:
                 after={"roles": after},
             )
         instance._roles_before = after
+
+
+PRIVILEGE_FIELDS = ("is_superuser", "is_staff")
+
+
+def _touches_privileges(update_fields) -> bool:
+    return update_fields is None or bool(set(update_fields) & set(PRIVILEGE_FIELDS))
+
+
+@receiver(pre_save, sender=User)
+def remember_privileges(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
+    """Note ``is_superuser`` and ``is_staff`` as stored, before any save that may change them
+    (a superuser is an admin: the flag grants a role as much as a group does)."""
+    if raw or not _touches_privileges(update_fields):
+        return
+    stored = (User.objects.filter(pk=instance.pk).values(*PRIVILEGE_FIELDS).first()
+              if instance.pk else None)
+    instance._privileges_before = stored or dict.fromkeys(PRIVILEGE_FIELDS, False)
+
+
+@receiver(post_save, sender=User)
+def audit_privilege_change(sender, instance, created, update_fields=None, raw=False,
+                           **kwargs) -> None:
+    """Write ``people.privileges_changed`` (before and after, with the roles they give) when
+    a save granted or removed ``is_superuser`` or ``is_staff``: the Django admin's form, a
+    management command, a shell, a service."""
+    if raw or not _touches_privileges(update_fields):
+        return
+    before = getattr(instance, "_privileges_before", None)
+    if before is None:
+        return
+    after = {name: bool(getattr(instance, name)) for name in PRIVILEGE_FIELDS}
+    before = {name: bool(value) for name, value in before.items()}
+    instance._privileges_before = after
+    if before == after:
+        return
+    groups = set(_role_names(instance)) if not created else set()
+    user_roles_forget(instance)
+
+    def roles(flags: dict[str, bool]) -> list[str]:
+        return sorted(groups | ({Role.ADMIN.value} if flags["is_superuser"] else set()))
+
+    audit_record(
+        action="people.privileges_changed", subject=instance, person=instance,
+        before={**before, "roles": roles(before)}, after={**after, "roles": roles(after)},
+    )
+
+
+@receiver(m2m_changed, sender=User.user_permissions.through)
+def audit_permission_change(sender, instance, action, reverse, pk_set=None, **kwargs) -> None:
+    """Direct permissions given to or taken from a user (outside the role groups)."""
+    if reverse or not isinstance(instance, User):
+        return
+    if action in ("pre_add", "pre_remove", "pre_clear"):
+        instance._permissions_before = sorted(
+            instance.user_permissions.values_list("codename", flat=True))
+    elif action in ("post_add", "post_remove", "post_clear"):
+        before = getattr(instance, "_permissions_before", [])
+        after = sorted(instance.user_permissions.values_list("codename", flat=True))
+        if before != after:
+            audit_record(action="people.permissions_changed", subject=instance,
+                         person=instance, before={"permissions": before},
+                         after={"permissions": after})
+        instance._permissions_before = after
 
 
 @receiver(user_logged_in)

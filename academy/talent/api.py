@@ -85,6 +85,7 @@ class SummaryView(APIView):
                             "count": r.count} for r in f["promotions"]],
             "promotions_by_year": [{"year": y, "count": n} for y, n in f["promotions_by_year"]],
             "funnel": [{"step": s.key, "label": s.label, "count": s.count,
+                        "definition": s.explanation,
                         "of_previous": s.of_previous, "of_first": s.of_first}
                        for s in f["funnel"]],
             "cohorts": [{"cohort": c.code, "name": c.name, "enrolled": c.enrolled,
@@ -92,6 +93,7 @@ class SummaryView(APIView):
                          "hours_met": c.hours_met, "avg_hours": str(c.avg_hours)}
                         for c in f["cohorts"]],
             "sittings": [{"sitting": s.sitting_id, "title": s.title, "attempts": s.attempts,
+                          "awaiting": s.awaiting,
                           "brokers": s.brokers, "passed_brokers": s.passed_brokers,
                           "pass_rate": s.pass_rate, "avg_percent": str(s.avg_percent),
                           "distribution": s.buckets} for s in f["sittings"]],

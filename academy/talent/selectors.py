@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
-from django.apps import apps
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connections, transaction
@@ -53,7 +52,6 @@ from django.db.models.expressions import RawSQL
 from django.db.models.functions import Coalesce, TruncMonth
 from django.utils import timezone
 from django.utils.translation import get_language
-from django.utils.translation import gettext_lazy as _
 
 from academy.audit.models import AuditEvent
 from academy.db import read_alias, reads_from_replica
@@ -66,6 +64,7 @@ from academy.people.models import (
     Region,
     User,
 )
+from certificates import readiness_sets
 from certificates.models import Certificate
 from certificates.readiness import broker_readiness
 from courses.models import Attendance, Cohort, Enrolment, LessonProgress
@@ -302,55 +301,36 @@ def promotions_by_year(rows: list[PromotionRow]) -> list[tuple[int, int]]:
 
 
 # --- The funnel toward intermediate -----------------------------------------------------------
+#
+# The readiness engine (``certificates.readiness_sets``) defines the steps by requirement kinds
+# and judges each broker by their own requirement set; the funnel only adds who entered it
+# (enrolled, in the period and cohort filtered on) and counts.
 
 
-FUNNEL_STEPS = (
-    ("enrolled", _("Enrolled")),
-    ("hours", _("Class hours met")),
-    ("exam", _("Exams passed")),
-    ("practice", _("Practice met")),
-    ("certified", _("Certified")),
-)
+FUNNEL_STEPS = tuple((step.key, step.label) for step in readiness_sets.FUNNEL_STEPS)
 
 
 @dataclass
 class FunnelRequirements:
-    """What the requirement set in force asks of a broker for the funnel's level."""
+    """The funnel's level, the requirement set in force for it now, and what each step
+    means."""
 
     level: Level | None
-    total_hours: Decimal | None = None
-    papers: list[tuple[int, Decimal | None]] = field(default_factory=list)
-    practice_records: int = 0
-    min_amount: Decimal | None = None
-    min_income: Decimal | None = None
     set_label: str = ""
+    explanations: list[str] = field(default_factory=list)
 
 
 def funnel_requirements() -> FunnelRequirements:
-    """The intermediate level's current requirement set (three queries), if any.
-
-    The funnel judges everyone by the version in force now; a broker moved to another version
-    by an admin is judged by their own version on their dossier (the readiness engine).
-    """
+    """The intermediate level and its current requirement set (two queries), if any."""
     level = Level.objects.filter(code=INTERMEDIATE).first()
+    explanations = [str(step.explanation) for step in readiness_sets.FUNNEL_STEPS]
     if level is None:
-        return FunnelRequirements(level=None)
-    if not apps.is_installed("certificates"):
-        return FunnelRequirements(level=level)
+        return FunnelRequirements(level=None, explanations=explanations)
     from certificates.models import RequirementSet
 
-    rs = (RequirementSet.objects.filter(level=level, is_current=True)
-          .prefetch_related("exams").first())
-    if rs is None:
-        return FunnelRequirements(level=level)
-    return FunnelRequirements(
-        level=level, total_hours=rs.total_hours,
-        papers=[(row.paper_id, row.min_percent) for row in rs.exams.all()],
-        practice_records=rs.practice_records,
-        min_amount=rs.practice_min_contract_amount,
-        min_income=rs.practice_min_technical_income,
-        set_label=str(rs),
-    )
+    rs = RequirementSet.objects.filter(level=level, is_current=True).first()
+    return FunnelRequirements(level=level, set_label=str(rs) if rs is not None else "",
+                              explanations=explanations)
 
 
 def _sql(qs: QuerySet) -> tuple[str, tuple]:
@@ -382,49 +362,12 @@ def _user_hours_ctes(users: QuerySet | None) -> tuple[str, tuple]:
             f"talent_att (user_id, total) AS ({att_sql})"), lp_params + att_params
 
 
-def _funnel_with(filters: TalentFilters, req: FunnelRequirements) -> tuple[str, tuple]:
-    """A ``WITH`` clause ending in ``talent_funnel``: one row per broker of the pool with what
-    each funnel step needs (``t_enrolled``, ``t_hours``, ``t_papers``, ``t_practice``,
-    ``t_amount``, ``t_income``, ``lvl_rank``).
-
-    Set-based: each source table is aggregated once (for the pool's users when the filters
-    narrow it) and joined, never a subquery per broker, so the cost grows with the rows, not
-    rows × brokers. Each CTE is used once, so PostgreSQL inlines it and plans with the
-    tables' statistics.
-    """
-    pool_sql, params = _sql(profiles(filters).values_list("user_id", "level__rank")
-                            .order_by())
-    ctes = [f"talent_pool (user_id, lvl_rank) AS ({pool_sql})"]
-    users = _broker_ids(filters) if _narrowed(filters) else None
-    hours_sql, hours_params = _user_hours_ctes(users)
-    ctes.append(hours_sql)
-    params += hours_params
-    papers_join, papers_col = "", "0"
-    if req.papers:
-        paper_q = Q()
-        for paper_id, min_percent in req.papers:
-            one = Q(sitting__paper_id=paper_id)
-            if min_percent is not None:
-                one &= Q(score__gte=F("max_score") * min_percent / 100)
-            paper_q |= one
-        passed = (_for_users(Attempt.objects.filter(status=Attempt.Status.RELEASED,
-                                                    passed=True), users)
-                  .filter(paper_q).values("user_id")
-                  .annotate(n=Count("sitting__paper_id", distinct=True))
-                  .values_list("user_id", "n").order_by())
-        sql, more = _sql(passed)
-        ctes.append(f"talent_papers (user_id, n) AS ({sql})")
-        params += more
-        papers_join = " LEFT JOIN talent_papers ON talent_papers.user_id = talent_pool.user_id"
-        papers_col = "COALESCE(talent_papers.n, 0)"
-    practice = (_for_users(PracticeRecord.objects.filter(status=PracticeRecord.Status.APPROVED),
-                           users, "broker_id")
-                .values("broker_id").annotate(n=Count("pk"), amount=Sum("contract_amount"),
-                                              income=Sum("technical_income"))
-                .values_list("broker_id", "n", "amount", "income").order_by())
-    sql, more = _sql(practice)
-    ctes.append(f"talent_practice (user_id, n, amount, income) AS ({sql})")
-    params += more
+def _funnel_with(filters: TalentFilters, req: FunnelRequirements,
+                 now: datetime.datetime | None = None) -> tuple[str, tuple]:
+    """A ``WITH`` clause ending in ``talent_funnel``: the readiness engine's row for each
+    broker of the pool (``rd_ready``) and ``t_enrolled``, whether they entered the funnel."""
+    with_sql, params = readiness_sets.readiness_with(
+        profiles(filters), narrow=_narrowed(filters), now=now, using=read_alias())
     enrolments = Enrolment.objects.exclude(status=Enrolment.Status.WITHDRAWN)
     if req.level is not None:
         enrolments = enrolments.filter(cohort__programme__to_level=req.level)
@@ -432,58 +375,23 @@ def _funnel_with(filters: TalentFilters, req: FunnelRequirements) -> tuple[str, 
         enrolments = enrolments.filter(cohort=filters.cohort)
     enrolments = enrolments.filter(filters._in_period("enrolled_at", is_datetime=True))
     enrolled_sql, more = _sql(enrolments.values("user_id").order_by())
-    ctes.append(
-        "talent_funnel AS (SELECT talent_pool.user_id, talent_pool.lvl_rank, "  # noqa: S608
-        f"CASE WHEN talent_pool.user_id IN ({enrolled_sql}) THEN 1 ELSE 0 END AS t_enrolled, "
-        "COALESCE(talent_lp.total, 0) + COALESCE(talent_att.total, 0) AS t_hours, "
-        f"{papers_col} AS t_papers, COALESCE(talent_practice.n, 0) AS t_practice, "
-        "COALESCE(talent_practice.amount, 0) AS t_amount, "
-        "COALESCE(talent_practice.income, 0) AS t_income "
-        "FROM talent_pool "
-        "LEFT JOIN talent_lp ON talent_lp.user_id = talent_pool.user_id "
-        "LEFT JOIN talent_att ON talent_att.user_id = talent_pool.user_id"
-        f"{papers_join} "
-        "LEFT JOIN talent_practice ON talent_practice.user_id = talent_pool.user_id)"
-    )
-    params += more
-    return "WITH " + ", ".join(ctes), params
+    # Only compiled querysets are interpolated; values are parameters.
+    return (f"{with_sql}, talent_funnel AS (SELECT rd_ready.*, "  # noqa: S608
+            f"CASE WHEN rd_ready.user_id IN ({enrolled_sql}) THEN 1 ELSE 0 END AS t_enrolled "
+            "FROM rd_ready)"), params + more
 
 
 def funnel_conditions(req: FunnelRequirements) -> dict[str, tuple[str, tuple]]:
-    """Each step's condition on ``talent_funnel`` (SQL and parameters), cumulative: a broker
-    at a step met every step before it.
-
-    "Certified" is an enrolled broker now at the funnel's level or above.
-    """
-    def at_least(column: str, value: Any) -> tuple[str, tuple]:
-        cast = "CAST(%s AS NUMERIC)" if isinstance(value, Decimal) else "%s"
-        return f" AND {column} >= {cast}", (value,)
-
-    def add(base: tuple[str, tuple], more: tuple[str, tuple]) -> tuple[str, tuple]:
-        return base[0] + more[0], base[1] + more[1]
-
-    enrolled: tuple[str, tuple] = ("t_enrolled = 1", ())
-    hours = (add(enrolled, at_least("t_hours", req.total_hours))
-             if req.total_hours is not None else enrolled)
-    exam = add(hours, at_least("t_papers", len(req.papers))) if req.papers else hours
-    practice = exam
-    if req.practice_records:
-        practice = add(practice, at_least("t_practice", req.practice_records))
-    if req.min_amount is not None:
-        practice = add(practice, at_least("t_amount", req.min_amount))
-    if req.min_income is not None:
-        practice = add(practice, at_least("t_income", req.min_income))
-    rank = req.level.rank if req.level is not None else 10**6
-    certified = add(enrolled, at_least("lvl_rank", rank))
-    return {"enrolled": enrolled, "hours": hours, "exam": exam, "practice": practice,
-            "certified": certified}
+    """Each step's condition on ``talent_funnel``, as the readiness engine defines it."""
+    return readiness_sets.funnel_step_conditions(req.level)
 
 
-def _funnel_brokers(filters: TalentFilters, req: FunnelRequirements, step: str) -> RawSQL:
+def _funnel_brokers(filters: TalentFilters, req: FunnelRequirements, step: str,
+                    now: datetime.datetime | None = None) -> RawSQL:
     """The user ids at a funnel step, for ``user_id__in`` (the drill-down of the count)."""
-    with_sql, params = _funnel_with(filters, req)
+    with_sql, params = _funnel_with(filters, req, now)
     condition, more = funnel_conditions(req)[step]
-    # Only compiled querysets and this module's constants are interpolated; values are
+    # Only compiled querysets and the engine's constants are interpolated; values are
     # parameters.
     return RawSQL(f"{with_sql} SELECT user_id FROM talent_funnel WHERE {condition}",  # noqa: S608,S611
                   params + more)
@@ -497,14 +405,16 @@ class FunnelStep:
     of_previous: int | None  # conversion from the previous step, percent
     of_first: int  # percent of the enrolled
     drill: dict[str, str]
+    explanation: str = ""
 
 
-def funnel(filters: TalentFilters) -> tuple[list[FunnelStep], FunnelRequirements]:
-    """Counts at each step toward intermediate, with conversions. One set-based aggregate
-    query (plus three for the requirement set)."""
+def funnel(filters: TalentFilters, *, now: datetime.datetime | None = None
+           ) -> tuple[list[FunnelStep], FunnelRequirements]:
+    """Counts at each step toward intermediate, with conversions: one set-based query over
+    the readiness engine's answer (plus the levels and requirement sets)."""
     req = funnel_requirements()
     conditions = funnel_conditions(req)
-    with_sql, params = _funnel_with(filters, req)
+    with_sql, params = _funnel_with(filters, req, now)
     columns = ", ".join(f"COUNT(CASE WHEN {sql} THEN 1 END)" for sql, _p in conditions.values())
     for _sql_text, more in conditions.values():
         params += more
@@ -515,14 +425,14 @@ def funnel(filters: TalentFilters) -> tuple[list[FunnelStep], FunnelRequirements
     steps: list[FunnelStep] = []
     first = counts["enrolled"] or 0
     previous: int | None = None
-    for key, label in FUNNEL_STEPS:
+    for (key, label), explanation in zip(FUNNEL_STEPS, req.explanations, strict=True):
         n = counts[key] or 0
         steps.append(FunnelStep(
             key=key, label=str(label), count=n,
             of_previous=None if previous is None else (round(n * 100 / previous)
                                                        if previous else 0),
             of_first=round(n * 100 / first) if first else 0,
-            drill={"step": key},
+            drill={"step": key}, explanation=explanation,
         ))
         previous = n
     return steps, req
@@ -544,24 +454,29 @@ class CohortRow:
     percent: int = 0
 
 
-def cohort_progress_summary(filters: TalentFilters) -> tuple[list[CohortRow], Decimal | None]:
+def cohort_progress_summary(filters: TalentFilters, *, now: datetime.datetime | None = None
+                            ) -> list[CohortRow]:
     """Per cohort: brokers enrolled, completed, withdrawn, meeting the hours, average hours.
 
-    One aggregate query over enrolments (plus the requirement set's three).
+    "Meeting the hours" is the readiness engine's class-hours step (total, per area and per
+    course, each broker by their own requirement set) for the level the cohort's programme
+    leads to; a broker already at that level or above has met it. One aggregate query.
     """
-    req = funnel_requirements()
     qs = Enrolment.objects.filter(user_id__in=_broker_ids(filters))
     if filters.cohort is not None:
         qs = qs.filter(cohort=filters.cohort)
-    enrolments_sql, params = _sql(qs.values_list("cohort_id", "user_id", "status")
-                                  .order_by())
+    ready_sql, params = readiness_sets.readiness_with(
+        profiles(filters), narrow=_narrowed(filters), now=now, using=read_alias())
+    enrolments_sql, more = _sql(qs.values_list(
+        "cohort_id", "user_id", "status", "cohort__programme__to_level_id",
+        "cohort__programme__to_level__rank").order_by())
+    params += more
     hours_sql, hours_params = _user_hours_ctes(
         qs.values("user_id") if _narrowed(filters) else None)
     params += hours_params
     status = Enrolment.Status
-    met, met_params = "FALSE", ()
-    if req.total_hours is not None:
-        met, met_params = "h.hours >= CAST(%s AS NUMERIC)", (req.total_hours,)
+    met, met_params = ("(h.lvl_rank >= h.to_rank OR (h.target_id = h.to_level_id "
+                       "AND h.hours_met = 1))"), ()
     columns = [  # (SQL, parameters), in the order of CohortRow's figures
         ("COUNT(CASE WHEN h.status <> %s THEN 1 END)", (status.WITHDRAWN,)),
         ("COUNT(CASE WHEN h.status = %s THEN 1 END)", (status.COMPLETED,)),
@@ -575,11 +490,14 @@ def cohort_progress_summary(filters: TalentFilters) -> tuple[list[CohortRow], De
     connection = connections[read_alias()]
     cohort_table = connection.ops.quote_name(Cohort._meta.db_table)
     sql = (
-        f"WITH talent_enrolments (cohort_id, user_id, status) AS ({enrolments_sql}), "  # noqa: S608
-        f"{hours_sql}, "
-        "talent_hours AS (SELECT e.cohort_id, e.status, "
+        f"{ready_sql}, "  # noqa: S608
+        "talent_enrolments (cohort_id, user_id, status, to_level_id, to_rank) AS "
+        f"({enrolments_sql}), {hours_sql}, "
+        "talent_hours AS (SELECT e.cohort_id, e.status, e.to_level_id, e.to_rank, "
+        "r.lvl_rank, r.target_id, r.hours_met, "
         "COALESCE(talent_lp.total, 0) + COALESCE(talent_att.total, 0) AS hours "
         "FROM talent_enrolments e "
+        "LEFT JOIN rd_ready r ON r.user_id = e.user_id "
         "LEFT JOIN talent_lp ON talent_lp.user_id = e.user_id "
         "LEFT JOIN talent_att ON talent_att.user_id = e.user_id) "
         f"SELECT c.id, c.code, c.name, {', '.join(column for column, _p in columns)} "
@@ -597,7 +515,7 @@ def cohort_progress_summary(filters: TalentFilters) -> tuple[list[CohortRow], De
             avg_hours=Decimal(str(avg or 0)).quantize(Decimal("0.01")),
             percent=round(hours_met * 100 / enrolled) if enrolled else 0,
         ))
-    return result, req.total_hours
+    return result
 
 
 # --- Exams --------------------------------------------------------------------------------------
@@ -625,6 +543,7 @@ class SittingRow:
     avg_percent: Decimal
     buckets: list[int]
     bucket_percents: list[int] = field(default_factory=list)
+    awaiting: int = 0  # submitted attempts whose result is not released yet
 
 
 def _percent_expr():
@@ -633,7 +552,11 @@ def _percent_expr():
 
 def exam_results_by_sitting(filters: TalentFilters) -> list[SittingRow]:
     """Per sitting: released attempts, brokers, brokers who passed, pass rate (of brokers),
-    average score (%), and the distribution of scores in ten bands. Two queries."""
+    average score (%), the distribution of scores in ten bands, and the submitted attempts
+    still awaiting grading or release (a sitting with nothing released yet is listed too).
+    Three queries."""
+    from exams.selectors import AWAITING_STATUSES
+
     qs = _attempts(filters).filter(max_score__gt=0, score__isnull=False).annotate(
         pct=_percent_expr())
     totals = (qs.values("sitting_id", "sitting__title", "sitting__paper__title")
@@ -648,6 +571,14 @@ def exam_results_by_sitting(filters: TalentFilters) -> list[SittingRow]:
         for r in qs.annotate(band=bucket).values("sitting_id", "band")
         .annotate(n=Count("pk")).order_by()
     }
+    waiting = Attempt.objects.filter(status__in=AWAITING_STATUSES,
+                                     user_id__in=_broker_ids(filters))
+    if filters.cohort is not None:
+        waiting = waiting.filter(sitting__cohort=filters.cohort)
+    waiting = waiting.filter(filters._in_period("submitted_at", is_datetime=True))
+    awaiting = {r["sitting_id"]: r for r in waiting.values(
+        "sitting_id", "sitting__title", "sitting__paper__title", "sitting__opens_at")
+        .annotate(n=Count("pk")).order_by()}
     rows = []
     for r in totals:
         buckets = [dist.get((r["sitting_id"], b), 0) for b in BUCKETS]
@@ -659,6 +590,14 @@ def exam_results_by_sitting(filters: TalentFilters) -> list[SittingRow]:
             pass_rate=round(r["passed_brokers"] * 100 / r["brokers"]) if r["brokers"] else 0,
             avg_percent=Decimal(r["avg"] or 0).quantize(Decimal("0.01")),
             buckets=buckets, bucket_percents=[round(n * 100 / top) for n in buckets],
+            awaiting=awaiting.pop(r["sitting_id"], {}).get("n", 0),
+        ))
+    for sitting_id, r in sorted(awaiting.items(),
+                                key=lambda kv: (kv[1]["sitting__opens_at"], kv[0])):
+        rows.append(SittingRow(
+            sitting_id=sitting_id, title=r["sitting__title"], paper=r["sitting__paper__title"],
+            attempts=0, brokers=0, passed_brokers=0, pass_rate=0, avg_percent=Decimal("0.00"),
+            buckets=[0] * len(BUCKETS), bucket_percents=[0] * len(BUCKETS), awaiting=r["n"],
         ))
     return rows
 
@@ -939,7 +878,7 @@ def dashboard_compute(filters: TalentFilters) -> dict[str, Any]:
     """Every figure of the dashboard, computed now."""
     steps, req = funnel(filters)
     promotions = promotions_by_month(filters)
-    cohorts, cohort_hours = cohort_progress_summary(filters)
+    cohorts = cohort_progress_summary(filters)
     practice_rows, practice_totals = practice_by_region_month(filters)
     by_level = brokers_by_level(filters)
     return {
@@ -952,7 +891,6 @@ def dashboard_compute(filters: TalentFilters) -> dict[str, Any]:
         "funnel": steps,
         "funnel_requirements": req,
         "cohorts": cohorts,
-        "cohort_hours_required": cohort_hours,
         "sittings": exam_results_by_sitting(filters),
         "turnaround": grading_turnaround(filters),
         "practice": practice_rows,
@@ -974,8 +912,8 @@ def _practice_registered(filters: TalentFilters, rows: list[PracticeRow]):
 DRILL_KEYS = ("step", "promoted", "promoted_level", "sitting", "passed", "practice_month")
 
 
-def brokers_for(filters: TalentFilters, drill: dict[str, str] | None = None
-                ) -> QuerySet[BrokerProfile]:
+def brokers_for(filters: TalentFilters, drill: dict[str, str] | None = None, *,
+                now: datetime.datetime | None = None) -> QuerySet[BrokerProfile]:
     """The brokers behind a number: the filters plus one figure's own condition.
 
     ``drill``: ``step`` (a funnel step), ``promoted`` (YYYY-MM, and ``promoted_level``),
@@ -988,7 +926,7 @@ def brokers_for(filters: TalentFilters, drill: dict[str, str] | None = None
     step = drill.get("step")
     if step in dict(FUNNEL_STEPS):
         req = funnel_requirements()
-        qs = qs.filter(user_id__in=_funnel_brokers(filters, req, step))
+        qs = qs.filter(user_id__in=_funnel_brokers(filters, req, step, now))
     month = _month(drill.get("promoted"))
     if month is not None:
         from .history import promoted_brokers

@@ -61,6 +61,8 @@ NAV_ITEMS: tuple[NavItem, ...] = (
     # certificates: all of them for the bureau.
     NavItem(_("Certificates"), "certificates:certificate_list",
             frozenset({Role.ADMIN, Role.AUDITOR}), group=CERTIFICATION),
+    NavItem(_("Ready for promotion"), "certificates:ready_list",
+            frozenset({Role.ADMIN, Role.AUDITOR}), group=CERTIFICATION),
     NavItem(_("Issue by hand"), "certificates:certificate_issue", frozenset({Role.ADMIN}),
             group=CERTIFICATION),
     NavItem(_("Unified numbers"), "certificates:torch_numbers", frozenset({Role.ADMIN}),

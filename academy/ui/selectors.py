@@ -19,7 +19,13 @@ def home_context(*, user: User, role: str) -> dict[str, Any]:
             .first()
         )
         next_level = profile.level.next_level() if profile else None
-        return {"profile": profile, "next_level": next_level, **_broker_learning(user)}
+        readiness = None
+        if next_level is not None:
+            from certificates.readiness import broker_readiness
+
+            readiness = broker_readiness(user)
+        return {"profile": profile, "next_level": next_level, "readiness": readiness,
+                **_broker_learning(user)}
     if role == Role.TRAINER:
         return _trainer_context(user)
     if role == Role.AUDITOR:

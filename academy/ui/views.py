@@ -28,4 +28,12 @@ def healthz(request):
     return JsonResponse(report, status=200 if report["ok"] else 503)
 
 
+def media_refused(request, path: str):
+    """Every path under MEDIA_URL: private files are served only by the views that check
+    permission (evidence, certificate PDFs and credentials, exports), never by path."""
+    from django.http import Http404
+
+    raise Http404
+
+
 ROLE_TEMPLATES = {role: f"ui/home_{role}.html" for role in Role.values}

@@ -1,5 +1,6 @@
 """Read-only queries of the exams app (``exams.selectors``).
 
+- ``awaiting_results(user_ids)`` → ``{user_id: {paper_id, ...}}`` (submitted, result not out).
 - ``best_results(user_ids)`` → ``{user_id: {paper_id: {"percent", "passed", "attempt_id",
   "sitting_id", "released_at"}}}``, one query, for the certification rules.
 - ``results_for_user(user)``, ``attempts_for_user(user)``, ``attempt_breakdown(attempt)`` →
@@ -22,10 +23,12 @@ from .grading import (
     sittings_for_staff,
 )
 from .results import (
+    AWAITING_STATUSES,
     AreaScore,
     attempt_breakdown,
     attempt_review,
     attempts_for_user,
+    awaiting_results,
     best_results,
     results_for_user,
 )
@@ -37,6 +40,7 @@ from .taking import (
 )
 
 __all__ = [
+    "AWAITING_STATUSES",
     "AreaScore",
     "GradingEntry",
     "attempt_breakdown",
@@ -45,6 +49,7 @@ __all__ = [
     "attempt_review",
     "attempt_saved_answers",
     "attempts_for_user",
+    "awaiting_results",
     "best_results",
     "grader_backlog",
     "grading_entry",

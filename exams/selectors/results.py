@@ -45,6 +45,24 @@ def best_results(user_ids: Iterable[int]) -> dict[int, dict[int, dict[str, Any]]
     return results
 
 
+def awaiting_results(user_ids: Iterable[int]) -> dict[int, set[int]]:
+    """The papers each broker has submitted an attempt at whose result is not released yet
+    (awaiting grading or release), in one query. Brokers with none are absent."""
+    user_ids = list(user_ids)
+    if not user_ids:
+        return {}
+    rows = (Attempt.objects.filter(user_id__in=user_ids, status__in=AWAITING_STATUSES)
+            .values_list("user_id", "sitting__paper_id").distinct().order_by())
+    waiting: dict[int, set[int]] = {}
+    for user_id, paper_id in rows:
+        waiting.setdefault(user_id, set()).add(paper_id)
+    return waiting
+
+
+# Submitted attempts whose result the broker cannot see yet.
+AWAITING_STATUSES = (Attempt.Status.SUBMITTED, Attempt.Status.GRADED)
+
+
 def results_for_user(user: Any) -> QuerySet[Attempt]:
     """The caller's released results, newest first."""
     return (Attempt.objects.filter(user=user, status=Attempt.Status.RELEASED)

@@ -65,6 +65,10 @@ ROWS = {
         logged_in({"admin": REDIRECT}), kwargs=_broker_path, method="post",
         note="admins only; an empty form redirects back with an error",
     ),
+    "certificates:ready_list": Row(
+        logged_in({"auditor": OK, "admin": OK}),
+        note="auditors read the list; only admins issue (POST)",
+    ),
     "api-me-readiness": Row({**API, "broker": OK}),
     "api-broker-readiness": Row(
         {**API, "broker": NOT_FOUND, "trainer": OK, "auditor": OK, "admin": OK},

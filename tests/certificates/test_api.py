@@ -65,11 +65,19 @@ def test_my_readiness(api, enrolled, programme):
         programme_url = reverse("courses:my_programme")
     assert hours == {
         "kind": "total_hours", "key": "total_hours", "label": zh("Class hours in total"),
-        "met": False, "current": "52.00", "required": "64.00", "unit": "hours", "percent": 81,
+        "met": False, "state": "in_progress", "state_label": zh_state("In progress"),
+        "current": "52.00", "required": "64.00", "unit": "hours", "percent": 81,
         "detail": zh("%(current)s of %(required)s class hours") % {"current": "52",
                                                                    "required": "64"},
         "next_action_url": programme_url,
     }
+
+
+def zh_state(text: str) -> str:
+    from django.utils import translation
+
+    with translation.override("zh-hans"):
+        return str(translation.pgettext("requirement state", text))
 
 
 def test_broker_readiness_is_scoped(api, enrolled, trainer, auditor, staff):

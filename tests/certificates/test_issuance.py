@@ -101,12 +101,12 @@ def test_serials_are_sequential_per_level_and_year():
 
 def test_a_failure_inside_issuance_leaves_nothing_and_gives_the_serial_back(monkeypatch):
     broker = BrokerFactory()
-    import certificates.issuance as issuance
+    import certificates.batch as batch
 
     def boom(*args, **kwargs):
         raise RuntimeError("audit down")
 
-    monkeypatch.setattr(issuance, "audit_record", boom)
+    monkeypatch.setattr(batch, "audit_record_many", boom)
     with pytest.raises(RuntimeError):
         issue(broker)
     assert not Certificate.objects.exists()

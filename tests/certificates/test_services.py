@@ -58,7 +58,8 @@ def test_evaluation_records_the_figures(enrolled, programme):
     assert (state.met_count, state.total_count) == (0, 2)
     assert state.level.code == "intermediate" and state.requirement_set is not None
     assert state.snapshot[0] == {"kind": "total_hours", "key": "total_hours", "met": False,
-                                 "current": "4.00", "required": "10.00", "unit": "hours"}
+                                 "state": "in_progress", "current": "4.00",
+                                 "required": "10.00", "unit": "hours"}
 
 
 def test_becoming_ready_is_announced_once_after_commit(

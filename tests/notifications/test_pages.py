@@ -270,7 +270,7 @@ def test_the_admins_reminder_log_filters_searches_and_resends(client, committed)
 def test_demo_seed_is_idempotent():
     from academy.notifications import demo
 
-    broker = BrokerFactory(user__email="broker01@demo.local")
+    broker = BrokerFactory(user__email="broker14@demo.local")
     trainer = UserFactory(roles=["trainer"], email="trainer1@demo.local")
     demo.seed(io.StringIO())
     demo.seed(io.StringIO())

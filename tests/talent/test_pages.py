@@ -30,7 +30,7 @@ def test_dashboard_shows_the_figures_with_drill_down_links(bureau_client, popula
     assert "style=" not in html.split("<body", 1)[1].replace("data-progress", "")
     assert "<script>" not in html
     funnel = response.context["f"]["funnel"]
-    assert [s.count for s in funnel] == [4, 3, 2, 2, 1]
+    assert [s.count for s in funnel] == [4, 3, 2, 2, 2, 2, 1]
 
 
 def test_dashboard_filter_by_region_changes_every_figure(bureau_client, population):
@@ -38,7 +38,7 @@ def test_dashboard_filter_by_region_changes_every_figure(bureau_client, populati
                                  {"region": population.region_a.code})
     f = response.context["f"]
     assert f["total"] == 3
-    assert [s.count for s in f["funnel"]] == [2, 2, 1, 1, 0]
+    assert [s.count for s in f["funnel"]] == [2, 2, 1, 1, 1, 1, 0]
     assert f["practice_totals"]["records"] == 1
     assert f["turnaround"].marks == 2
 
@@ -89,9 +89,9 @@ def test_broker_export_xlsx_and_csv_contain_the_list_and_are_audited(bureau_clie
 def test_dashboard_export_has_the_same_figures(bureau_client, population):
     response = bureau_client.get(reverse("talent:dashboard"), {"format": "xlsx"})
     book = load_workbook(io.BytesIO(response.content))
-    funnel_sheet = [ws for ws in book.worksheets if ws.max_column == 4 and ws.max_row == 6][0]
+    funnel_sheet = [ws for ws in book.worksheets if ws.max_column == 4 and ws.max_row == 8][0]
     counts = [row[1] for row in funnel_sheet.iter_rows(min_row=2, values_only=True)]
-    assert counts == [4, 3, 2, 2, 1]
+    assert counts == [4, 3, 2, 2, 2, 2, 1]
 
 
 def test_formula_injection_is_neutralised():
@@ -166,7 +166,7 @@ def test_api_summary_and_lists(bureau_client, population):
     assert response.status_code == 200
     data = response.json()
     assert data["total"] == 3
-    assert [s["count"] for s in data["funnel"]] == [2, 2, 1, 1, 0]
+    assert [s["count"] for s in data["funnel"]] == [2, 2, 1, 1, 1, 1, 0]
     response = bureau_client.get("/api/v1/talent-pool/brokers/", {"step": "exam"})
     assert response.json()["count"] == 2
     assert "*" in response.json()["results"][0]["national_id"]

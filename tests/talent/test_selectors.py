@@ -59,32 +59,38 @@ def test_a_deactivated_account_leaves_every_figure_and_list(population):
                                                       "senior": 1}
     assert _counts(selectors.brokers_by_region(TalentFilters(organisation=p.o1))) == {
         p.region_a.code: 1, p.region_b.code: 1}
-    assert _funnel(f) == {"enrolled": 3, "hours": 2, "exam": 1, "practice": 1, "certified": 1}
+    assert _funnel(f) == {"enrolled": 3, "hours": 2, "exams_sat": 1, "exam": 1, "practice": 1,
+                          "ready": 1, "certified": 1}
     assert selectors.dashboard(f)["total"] == 5
     assert "一号" not in _names(selectors.brokers_for(f))
     assert selectors.brokers_for(TalentFilters(region=p.region_a)).count() == 2
 
 
 def test_funnel_counts_each_step_cumulatively(population):
-    assert _funnel(TalentFilters()) == {"enrolled": 4, "hours": 3, "exam": 2, "practice": 2,
-                                        "certified": 1}
+    assert _funnel(TalentFilters()) == {"enrolled": 4, "hours": 3, "exams_sat": 2, "exam": 2,
+                                        "practice": 2, "ready": 2, "certified": 1}
     steps, _req = selectors.funnel(TalentFilters())
     by_key = {s.key: s for s in steps}
     assert by_key["hours"].of_previous == 75
-    assert by_key["exam"].of_previous == 67
+    assert by_key["exams_sat"].of_previous == 67
+    assert by_key["exam"].of_previous == 100
     assert by_key["certified"].of_first == 25
 
 
 def test_funnel_under_filters(population):
     p = population
     assert _funnel(TalentFilters(region=p.region_a)) == {
-        "enrolled": 2, "hours": 2, "exam": 1, "practice": 1, "certified": 0}
+        "enrolled": 2, "hours": 2, "exams_sat": 1, "exam": 1, "practice": 1, "ready": 1,
+        "certified": 0}
     assert _funnel(TalentFilters(region=p.region_b)) == {
-        "enrolled": 2, "hours": 1, "exam": 1, "practice": 1, "certified": 1}
+        "enrolled": 2, "hours": 1, "exams_sat": 1, "exam": 1, "practice": 1, "ready": 1,
+        "certified": 1}
     assert _funnel(TalentFilters(level=level("intermediate"))) == {
-        "enrolled": 1, "hours": 1, "exam": 1, "practice": 1, "certified": 1}
+        "enrolled": 1, "hours": 1, "exams_sat": 1, "exam": 1, "practice": 1, "ready": 1,
+        "certified": 1}
     assert _funnel(TalentFilters(organisation=p.o1)) == {
-        "enrolled": 2, "hours": 1, "exam": 1, "practice": 1, "certified": 0}
+        "enrolled": 2, "hours": 1, "exams_sat": 1, "exam": 1, "practice": 1, "ready": 1,
+        "certified": 0}
     # Enrolled today: a period in the past has nobody entering the funnel.
     assert _funnel(TalentFilters(date_to=datetime.date(2025, 1, 1)))["enrolled"] == 0
     today = timezone.localdate()
@@ -161,8 +167,7 @@ def test_practice_by_region_and_month(population):
 
 
 def test_cohort_progress(population):
-    rows, required = selectors.cohort_progress_summary(TalentFilters())
-    assert required == Decimal("8.00")
+    rows = selectors.cohort_progress_summary(TalentFilters())
     [row] = rows
     assert (row.enrolled, row.completed, row.withdrawn, row.hours_met) == (4, 0, 0, 3)
     assert row.avg_hours == Decimal("8.50")
@@ -178,5 +183,21 @@ def test_level_drill_down_matches_the_count(population):
 def test_dashboard_without_any_data(db):
     figures = selectors.dashboard(TalentFilters())
     assert figures["total"] == 0
-    assert [s.count for s in figures["funnel"]] == [0, 0, 0, 0, 0]
+    assert [s.count for s in figures["funnel"]] == [0, 0, 0, 0, 0, 0, 0]
     assert figures["turnaround"].marks == 0
+
+
+def test_a_sitting_whose_answers_await_grading_is_listed_with_its_count(population):
+    from exams.models import Attempt
+    from tests.exams.factories import SittingFactory
+
+    sitting = SittingFactory(cohort=population.cohort, title="结业考试（待阅卷）")
+    now = timezone.now()
+    for key in ("b2", "b3"):
+        Attempt.objects.create(
+            sitting=sitting, user=population.brokers[key], number=1, seed=1, started_at=now,
+            deadline=now, submitted_at=now, status=Attempt.Status.SUBMITTED,
+            max_score=Decimal("100"), code=f"W{key}")
+    rows = {r.sitting_id: r for r in selectors.exam_results_by_sitting(TalentFilters())}
+    assert rows[sitting.pk].awaiting == 2 and rows[sitting.pk].attempts == 0
+    assert rows[population.sitting.pk].awaiting == 0

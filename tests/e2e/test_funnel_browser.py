@@ -1,0 +1,53 @@
+"""In a real browser, on the demo data: the auditor's dashboard shows a funnel toward
+intermediate with people at every step, says what each step means, and a step's number opens
+the brokers behind it."""
+
+from __future__ import annotations
+
+import re
+from io import StringIO
+
+import pytest
+from django.core.management import call_command
+
+from certificates.readiness_sets import STEP_KEYS
+from tests.browser import log_in
+from tests.factories import UserFactory
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+    cache.clear()
+
+
+def test_the_auditors_dashboard_shows_people_at_every_step_of_the_demo_funnel(
+        live_server, page, screenshot, settings):
+    settings.ACADEMY_STAFF_MFA_REQUIRED = False
+    call_command("seed_demo", "--force", stdout=StringIO())
+    auditor = UserFactory(roles=["auditor"], full_name="科技局审计")
+    log_in(page, live_server.url, auditor.email)
+
+    page.goto(live_server.url + "/talent/")
+    counts = {}
+    for key in STEP_KEYS:
+        counts[key] = int(page.locator(f"[data-testid='funnel-{key}']").inner_text()
+                          .strip().replace(",", ""))
+    assert all(n > 0 for n in counts.values()), counts
+    values = [counts[key] for key in STEP_KEYS]
+    assert values == sorted(values, reverse=True), counts  # each step within the one before
+    definitions = page.locator("[data-testid='funnel-definitions'] li").all_inner_texts()
+    assert len(definitions) == len(STEP_KEYS)
+    assert any("学时已达标" in text for text in definitions), definitions
+    screenshot(page, "talent-funnel-demo-zh")
+
+    link = page.locator("[data-testid='funnel-exams_sat']")
+    href = link.get_attribute("href")
+    assert "step=exams_sat" in href, href
+    link.click()
+    page.wait_for_url(re.compile(r"/talent/brokers/\?.*step=exams_sat"), timeout=60_000)
+    rows = page.locator("[data-testid='broker-table'] tbody tr")
+    assert rows.count() == counts["exams_sat"]
