@@ -186,4 +186,5 @@ PHONE_VERIFICATION = register_kind(Kind(
     description=_("The SMS code that confirms a mobile number; sent only when asked for."),
     roles=frozenset(),
     mandatory=True, urgent=True, email=False, inapp=False, app="notifications",
+    sample={"code": "204817", "minutes": 10},
 ))

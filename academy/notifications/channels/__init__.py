@@ -19,9 +19,9 @@ from typing import Any
 from django.utils.module_loading import import_string
 
 from .. import conf
-from .base import PermanentFailure, Receipt, SendResult, TemporaryFailure
+from .base import ChannelFailure, PermanentFailure, Receipt, SendResult, TemporaryFailure
 
-__all__ = ["PermanentFailure", "Receipt", "SendResult", "TemporaryFailure", "sms_backend",
+__all__ = ["ChannelFailure", "PermanentFailure", "Receipt", "SendResult", "TemporaryFailure", "sms_backend",
            "wecom_backend", "reset_backends"]
 
 SMS_BACKENDS = {
