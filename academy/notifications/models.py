@@ -251,6 +251,26 @@ class SmsTemplate(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} → {self.template_code}"
 
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.template import TemplateSyntaxError, engines
+
+        try:
+            k.get_kind(self.kind)
+        except KeyError:
+            raise ValidationError({"kind": _("No such kind of notification.")}) from None
+        if not isinstance(self.variables, dict) or not all(
+                isinstance(name, str) and isinstance(source, str)
+                for name, source in self.variables.items()):
+            raise ValidationError({"variables": _('Write an object of names and texts, e.g. '
+                                                  '{"course": "{{ course }}"}.')})
+        for name, source in self.variables.items():
+            try:
+                engines["django"].from_string(source)
+            except TemplateSyntaxError as exc:
+                raise ValidationError({"variables": _("“%(name)s”: %(error)s")
+                                       % {"name": name, "error": exc}}) from None
+
 
 class ChannelPreference(models.Model):
     """A person asked to get one kind by SMS or WeCom too (besides e-mail and in-app)."""

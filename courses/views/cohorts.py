@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
@@ -221,6 +222,18 @@ def session_detail(request, pk: int):
         "can_manage": can_manage,
         "now": timezone.now(),
     })
+
+
+@login_required
+def session_ics(request, pk: int):
+    """The session as an .ics download, for anyone who may see its cohort."""
+    from academy.notifications.calendar import calendar_response
+
+    from ..calendar import session_event
+
+    session = _session(request, pk)
+    return calendar_response([session_event(session)], name=session.title,
+                             filename=f"session-{session.pk}.ics")
 
 
 def _checkin_url(request, session: OfflineSession) -> str:
