@@ -980,7 +980,7 @@ def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | 
         validate_phone(phone)
     except ValidationError as exc:
         raise ApplicationError(exc.messages[0]) from None
-    phone = phone_normalise(phone)
+    phone = phone_normalise(phone).removeprefix("+86")
     backend = sms_backend()
     template = SmsTemplate.objects.filter(kind=VERIFICATION_KIND, approved=True).first()
     if backend is None or template is None:

@@ -226,12 +226,16 @@ def session_detail(request, pk: int):
 
 @login_required
 def session_ics(request, pk: int):
-    """The session as an .ics download, for anyone who may see its cohort."""
+    """The session as an .ics download: for the cohort's brokers and its staff."""
     from academy.notifications.calendar import calendar_response
 
     from ..calendar import session_event
 
-    session = _session(request, pk)
+    session = get_object_or_404(OfflineSession.objects.select_related("cohort"), pk=pk)
+    studying = Enrolment.objects.filter(cohort_id=session.cohort_id, user=request.user,
+                                        status=Enrolment.Status.ACTIVE).exists()
+    if not studying and not can_view_cohort(request.user, session.cohort):
+        raise PermissionDenied
     return calendar_response([session_event(session)], name=session.title,
                              filename=f"session-{session.pk}.ics")
 
