@@ -155,7 +155,8 @@ class AliyunSms(StandIn):
     (isv.BUSINESS_LIMIT_CONTROL), "down" (HTTP 503).
     """
 
-    def __init__(self, access_key: str = "LTAI-test", secret: str = "aliyun-secret") -> None:
+    def __init__(self, access_key: str = "LTAI-test",
+                 secret: str = "aliyun-secret") -> None:  # noqa: S107 - a test stand-in
         super().__init__()
         self.secrets = {access_key: secret}
         self.numbers: dict[str, str] = {}
@@ -266,8 +267,8 @@ class TencentSms(StandIn):
 
     content_type = "application/json"  # exactly as Tencent Cloud's API answers
 
-    def __init__(self, secret_id: str = "AKID-test", secret_key: str = "tencent-key",
-                 app_id: str = "1400000001") -> None:
+    def __init__(self, secret_id: str = "AKID-test",  # noqa: S107 - a test stand-in
+                 secret_key: str = "tencent-key", app_id: str = "1400000001") -> None:  # noqa: S107
         super().__init__()
         self.secrets = {secret_id: secret_key}
         self.app_id = app_id
@@ -341,7 +342,8 @@ class Wecom(StandIn):
     """gettoken and message/send; ``members`` are the known user ids; ``expire()`` makes
     the issued tokens expired (42001)."""
 
-    def __init__(self, corp_id: str = "ww-test", secret: str = "wecom-secret",
+    def __init__(self, corp_id: str = "ww-test",  # noqa: S107 - a test stand-in
+                 secret: str = "wecom-secret",  # noqa: S107
                  agent_id: int = 1000002, members: set[str] | None = None) -> None:
         super().__init__()
         self.corp_id, self.secret, self.agent_id = corp_id, secret, agent_id
