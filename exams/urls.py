@@ -22,6 +22,7 @@ urlpatterns = [
     path("staff/questions/import/", staff_bank.question_import, name="question_import"),
     path("staff/questions/import/template/", staff_bank.question_import_template,
          name="question_import_template"),
+    path("staff/questions/export/", staff_bank.question_export, name="question_export"),
     path("staff/questions/<int:pk>/", staff_bank.question_edit, name="question_edit"),
     path("staff/questions/<int:pk>/history/", staff_bank.question_history,
          name="question_history"),
