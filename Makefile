@@ -62,18 +62,23 @@ lock: $(INSTALLED)
 # `BENCH_DASHBOARD_ARGS="--sizes 1000,10000"`; see bench/dashboard.py --help.
 # Then certificate issuance through a real worker (BENCH_CERTS_DATABASE_URL, default
 # .../academy_bench_certs, recreated; a private redis-server): `BENCH_CERTS_ARGS="--count 10000"`.
+# Then the sweeps with SMS and WeCom on for everybody, and the send rate of each channel
+# through the real SMS SDKs against local stand-ins (BENCH_CHANNELS_DATABASE_URL, default
+# .../academy_bench_channels, recreated; about 4 minutes): `BENCH_CHANNELS_ARGS="--messages 300"`.
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
 BENCH_SWEEPS_ARGS ?=
 BENCH_CERTS_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
+BENCH_CHANNELS_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
 	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(VENV_PYTHON) bench/certificates.py $(BENCH_CERTS_ARGS)
+	$(VENV_PYTHON) bench/channels.py $(BENCH_CHANNELS_ARGS)
 	$(VENV_PYTHON) bench/report.py
 
 # The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers
