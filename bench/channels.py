@@ -46,6 +46,7 @@ def _env(url: str) -> dict[str, str]:
 
     env = sweeps_env(url)
     env.update(CHANNEL_ENV)
+    env["BENCH_SWEEPS_DATABASE_URL"] = url  # bench/sweeps.py --one runs on this database
     env["NOTIFY_SMS_FILE_DIR"] = str(ROOT / "var" / "bench" / "sms")
     return env
 
