@@ -439,8 +439,8 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
         sql = (
             'INSERT INTO notifications_reminder (recipient_id, kind, subject_type, subject_id, "window", '
             "channel, status, context, url, language, scheduled_for, sent_at, queued_at, "
-            "attempts, last_error, created_at) "
-            "SELECT r, k, st, si, w, ch, s, c::jsonb, u, l, sf, sa, q, 0, '', %b FROM unnest("
+            "attempts, last_error, provider_id, receipt, created_at) "
+            "SELECT r, k, st, si, w, ch, s, c::jsonb, u, l, sf, sa, q, 0, '', '', '', %b FROM unnest("
             "%b::bigint[], %b::varchar[], %b::varchar[], %b::bigint[], %b::varchar[], "
             "%b::varchar[], %b::varchar[], %b::text[], %b::varchar[], %b::varchar[], "
             "%b::timestamptz[], %b::timestamptz[], %b::timestamptz[]) "
