@@ -197,7 +197,9 @@ def figures_generic(data: dict) -> list[str]:
 def figures_channels(data: dict) -> list[str]:
     by_channel = data.get("reminders_by_channel") or {}
     lines = [f"{int(data.get('enrolments', 0)):,} enrolments, every broker with SMS and WeCom "
-             f"on: all sweeps {data.get('seconds', '?')} s; reminders created by channel: "
+             f"on: all sweeps {data.get('seconds', '?')} s (without SMS and WeCom, same run: "
+             f"{data.get('seconds_without_channels', '?')} s; load average "
+             f"{data.get('load_average', '?')}); reminders created by channel: "
              + ", ".join(f"{k} {v:,}" for k, v in by_channel.items()) + ".", ""]
     lines += _table(["sweep", "created", "seconds", "queries", "peak RSS MiB"],
                     [[r["sweep"], f"{r['created']:,}", r["seconds"], r["queries"],

@@ -244,15 +244,26 @@ def _extra_choices(ids: Sequence[int], kind_codes: set[str]
     from .models import ChannelPreference
 
     wanted: dict[tuple[int, str], set[str]] = defaultdict(set)
-    for user_id, kind, channel in ChannelPreference.objects.filter(
-            user_id__in=ids, kind__in=kind_codes).values_list("user_id", "kind", "channel"):
+    if connection.vendor == "postgresql":
+        chosen = _pg("SELECT user_id, kind, channel FROM notifications_channelpreference "
+                     "WHERE user_id = ANY(%b) AND kind = ANY(%b)",
+                     [list(ids), sorted(kind_codes)])
+    else:
+        chosen = ChannelPreference.objects.filter(user_id__in=ids, kind__in=kind_codes) \
+            .values_list("user_id", "kind", "channel")
+    for user_id, kind, channel in chosen:
         wanted[(user_id, kind)].add(channel)
-    contacts = {
-        user_id: (phone if verified else "", wecom)
-        for user_id, phone, verified, wecom in UserSettings.objects.filter(
-            user_id__in={user_id for user_id, _kind in wanted})
-        .values_list("user_id", "sms_phone", "sms_phone_verified_at", "wecom_userid")
-    } if wanted else {}
+    if not wanted:
+        return wanted, {}
+    people = sorted({user_id for user_id, _kind in wanted})
+    if connection.vendor == "postgresql":
+        rows = _pg("SELECT user_id, sms_phone, sms_phone_verified_at, wecom_userid "
+                   "FROM notifications_usersettings WHERE user_id = ANY(%b)", [people])
+    else:
+        rows = UserSettings.objects.filter(user_id__in=people).values_list(
+            "user_id", "sms_phone", "sms_phone_verified_at", "wecom_userid")
+    contacts = {user_id: (phone if verified else "", wecom)
+                for user_id, phone, verified, wecom in rows}
     return wanted, contacts
 
 
