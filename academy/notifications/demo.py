@@ -67,16 +67,18 @@ def seed(stdout: TextIO) -> None:
 
 #: SMS templates as a bureau would have them approved: the kind, the provider's code and
 #: which reminder values fill its variables. Tencent uses the values in this order.
-DEMO_SMS_TEMPLATES: dict[str, tuple[str, dict[str, str]]] = {
-    "phone_verification": ("SMS_480001", {"code": "{{ code }}", "minutes": "{{ minutes }}"}),
-    "course_deadline": ("SMS_480002", {"course": "{{ course }}", "days": "{{ days }}"}),
-    "session_tomorrow": ("SMS_480003", {"session": "{{ session }}",
-                                        "time": "{{ starts_at }}", "place": "{{ place }}"}),
-    "exam_window_opening": ("SMS_480004", {"exam": "{{ sitting }}", "time": "{{ opens_at }}"}),
-    "exam_window_closing": ("SMS_480005", {"exam": "{{ sitting }}", "time": "{{ closes_at }}"}),
-    "exam_result_released": ("SMS_480006", {"exam": "{{ sitting }}"}),
-    "certificate_expiring": ("SMS_480007", {"serial": "{{ serial }}",
-                                            "date": "{{ valid_until }}"}),
+DEMO_SMS_TEMPLATES: dict[str, tuple[str, list[list[str]]]] = {
+    "phone_verification": ("SMS_480001", [["code", "{{ code }}"], ["minutes", "{{ minutes }}"]]),
+    "course_deadline": ("SMS_480002", [["course", "{{ course }}"], ["days", "{{ days }}"]]),
+    "session_tomorrow": ("SMS_480003", [["session", "{{ session }}"],
+                                        ["time", "{{ starts_at }}"], ["place", "{{ place }}"]]),
+    "exam_window_opening": ("SMS_480004", [["exam", "{{ sitting }}"],
+                                           ["time", "{{ opens_at }}"]]),
+    "exam_window_closing": ("SMS_480005", [["exam", "{{ sitting }}"],
+                                           ["time", "{{ closes_at }}"]]),
+    "exam_result_released": ("SMS_480006", [["exam", "{{ sitting }}"]]),
+    "certificate_expiring": ("SMS_480007", [["serial", "{{ serial }}"],
+                                            ["date", "{{ valid_until }}"]]),
 }
 
 

@@ -234,9 +234,10 @@ class SmsTemplate(models.Model):
         help_text=_("As the provider assigned it, e.g. SMS_154950909 (Aliyun) or 1234567 "
                     "(Tencent)."))
     variables = models.JSONField(
-        _("variables"), default=dict, blank=True,
-        help_text=_('Variable name → what fills it, from the reminder: {"course": "{{ course '
-                    '}}"}. Tencent uses them in this order.'))
+        _("variables"), default=list, blank=True,
+        help_text=_('Pairs of the variable\'s name and what fills it, from the reminder: '
+                    '[["course", "{{ course }}"], ["days", "{{ days }}"]]. Tencent uses them '
+                    'in this order.'))
     approved = models.BooleanField(
         _("approved by the provider"), default=False,
         help_text=_("Only approved templates are sent."))
@@ -259,12 +260,14 @@ class SmsTemplate(models.Model):
             k.get_kind(self.kind)
         except KeyError:
             raise ValidationError({"kind": _("No such kind of notification.")}) from None
-        if not isinstance(self.variables, dict) or not all(
-                isinstance(name, str) and isinstance(source, str)
-                for name, source in self.variables.items()):
-            raise ValidationError({"variables": _('Write an object of names and texts, e.g. '
-                                                  '{"course": "{{ course }}"}.')})
-        for name, source in self.variables.items():
+        if isinstance(self.variables, dict):  # accepted, kept in the order written
+            self.variables = [[name, source] for name, source in self.variables.items()]
+        if not isinstance(self.variables, list) or not all(
+                isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(part, str) for part in pair) for pair in self.variables):
+            raise ValidationError({"variables": _('Write a list of name and text pairs, e.g. '
+                                                  '[["course", "{{ course }}"]].')})
+        for name, source in self.variables:
             try:
                 engines["django"].from_string(source)
             except TemplateSyntaxError as exc:

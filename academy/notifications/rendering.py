@@ -166,17 +166,19 @@ def reminder_email(reminder: Any) -> EmailMultiAlternatives:
     )
 
 
-def sms_params(variables: Mapping[str, str], context: Mapping[str, Any], *, name: str,
+def sms_params(variables: Any, context: Mapping[str, Any], *, name: str,
                language: str, limit: int) -> dict[str, str]:
-    """The values of an SMS template's variables, each filled from the reminder's context
-    by its small template (``{{ course }}``) and cut to the provider's ``limit``."""
+    """The values of an SMS template's variables (``[[name, source], ...]`` in the
+    template's order, or a mapping), each filled from the reminder's context by its small
+    template (``{{ course }}``) and cut to the provider's ``limit``."""
     from django.template import Context, engines
 
     engine = engines["django"].engine
     values = {}
     with translation.override(language_or_default(language)):
         ctx = Context({**context, "name": name}, autoescape=False)
-        for variable, source in variables.items():
+        pairs = variables.items() if isinstance(variables, Mapping) else variables
+        for variable, source in pairs:
             text = _one_line(engine.from_string(str(source)).render(ctx))
             values[str(variable)] = text[:limit]
     return values

@@ -659,7 +659,7 @@ def _send_external(reminder: Reminder, address: str) -> str:
         if backend is None or template is None:
             raise PermanentFailure("SMS is off, or the kind has no approved template",
                                    "no-template")
-        params = sms_params(template.variables or {}, reminder.context or {},
+        params = sms_params(template.variables or [], reminder.context or {},
                             name=reminder.recipient.get_full_name(),
                             language=reminder.language,
                             limit=conf.get("ACADEMY_NOTIFY_SMS_VARIABLE_MAX"))
@@ -1009,7 +1009,7 @@ def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | 
         verification.save(update_fields=["code_hash"])
         from .rendering import sms_params
 
-        params = sms_params(template.variables or {"code": "{{ code }}"},
+        params = sms_params(template.variables or [["code", "{{ code }}"]],
                             {"code": code, "minutes": conf.get(
                                 "ACADEMY_NOTIFY_PHONE_CODE_SECONDS") // 60},
                             name=user.get_full_name(), language="",

@@ -51,7 +51,7 @@ def _fresh_backends():
 def template():
     return SmsTemplate.objects.create(
         kind="course_deadline", template_code="SMS_154950909", approved=True,
-        variables={"course": "{{ course }}", "days": "{{ days }}", "name": "{{ name }}"})
+        variables=[["course", "{{ course }}"], ["days", "{{ days }}"], ["name", "{{ name }}"]])
 
 
 @pytest.fixture
@@ -237,9 +237,9 @@ def test_sms_once_per_channel_however_often_the_sweep_runs(aliyun, template, com
 
 def test_quiet_hours_hold_sms_unless_the_kind_is_urgent(aliyun, committed, clock):
     SmsTemplate.objects.create(kind="course_deadline", template_code="SMS_1", approved=True,
-                               variables={"course": "{{ course }}"})
+                               variables=[["course", "{{ course }}"]])
     SmsTemplate.objects.create(kind="exam_window_closing", template_code="SMS_2",
-                               approved=True, variables={"title": "{{ title }}"})
+                               approved=True, variables=[["title", "{{ title }}"]])
     clock.go(local(2026, 3, 13, 23, 30))
     broker = broker_with()
     ChannelPreference.objects.create(user=broker, kind="exam_window_closing", channel="sms")
@@ -305,3 +305,17 @@ def test_file_backends_write_the_demo_messages(settings, tmp_path, template, com
     [wecom] = [json.loads(p.read_text()) for p in (tmp_path / "wecom").iterdir()]
     assert wecom["touser"] == "wangxm"
     assert Notification.objects.filter(recipient=broker).count() == 1
+
+
+def test_template_variables_are_checked_and_keep_their_order():
+    from django.core.exceptions import ValidationError
+
+    template = SmsTemplate(kind="course_deadline", template_code="1",
+                           variables={"z": "{{ course }}", "a": "{{ days }}"})
+    template.full_clean()
+    assert template.variables == [["z", "{{ course }}"], ["a", "{{ days }}"]]
+    for bad in ([["x", "{% if %}"]], "text", [["only-a-name"]]):
+        with pytest.raises(ValidationError):
+            SmsTemplate(kind="course_deadline", template_code="1", variables=bad).full_clean()
+    with pytest.raises(ValidationError):
+        SmsTemplate(kind="no_such_kind", template_code="1", variables=[]).full_clean()
