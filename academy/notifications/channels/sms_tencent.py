@@ -34,7 +34,8 @@ class TencentSmsBackend:
         from tencentcloud.sms.v20210111 import sms_client
 
         http = HttpProfile(protocol=conf.get("ACADEMY_NOTIFY_TENCENT_PROTOCOL"),
-                           endpoint=conf.get("ACADEMY_NOTIFY_TENCENT_ENDPOINT"), reqTimeout=10)
+                           endpoint=conf.get("ACADEMY_NOTIFY_TENCENT_ENDPOINT"), reqTimeout=10,
+                           keepAlive=True)  # one connection for a worker's many messages
         self.client = sms_client.SmsClient(
             credential.Credential(conf.get("ACADEMY_NOTIFY_TENCENT_SECRET_ID"),
                                   conf.get("ACADEMY_NOTIFY_TENCENT_SECRET_KEY")),
