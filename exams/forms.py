@@ -360,7 +360,13 @@ class QuestionImportForm(BootstrapMixin, forms.Form):
     def clean_file(self):
         upload = self.cleaned_data["file"]
         name = (upload.name or "").lower()
-        if not name.endswith((".xlsx", ".csv", ".docx", ".xml", ".gift", ".txt")):
+        # Moodle saves GIFT as .txt: a .txt is taken only when it reads like GIFT.
+        gift_txt = False
+        if name.endswith(".txt"):
+            head = upload.read(65536)
+            upload.seek(0)
+            gift_txt = b"{" in head and b"}" in head
+        if not (name.endswith((".xlsx", ".csv", ".docx", ".xml", ".gift")) or gift_txt):
             raise forms.ValidationError(_("Upload an .xlsx, .csv, .docx, Moodle .xml or "
                                           ".gift file."))
         from .services.importing import import_max_bytes

@@ -63,6 +63,13 @@ def seed(stdout: TextIO) -> None:
     templates = sms_templates_seed()
     stdout.write(f"Notifications: {templates} demo SMS templates (sent to var/sms/ by the "
                  "file backend).\n")
+    if users.get(BROKER):
+        from .models import UserSettings
+
+        # The demo broker's WeCom account (messages land in var/wecom/); a number for SMS is
+        # confirmed on the notification settings page with the code written to var/sms/.
+        UserSettings.objects.get_or_create(user_id=users[BROKER],
+                                           defaults={"wecom_userid": "broker01"})
 
 
 #: SMS templates as a bureau would have them approved: the kind, the provider's code and

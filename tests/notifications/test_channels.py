@@ -319,3 +319,20 @@ def test_template_variables_are_checked_and_keep_their_order():
             SmsTemplate(kind="course_deadline", template_code="1", variables=bad).full_clean()
     with pytest.raises(ValidationError):
         SmsTemplate(kind="no_such_kind", template_code="1", variables=[]).full_clean()
+
+
+def test_the_admin_log_shows_every_channel(client, aliyun, wecom, template, committed):
+    from tests.factories import UserFactory, totp_enrol
+
+    broker = broker_with(wecom="wangxm", channels=("sms", "wecom"))
+    committed(remind, [broker])
+    admin = UserFactory(roles=["admin"], is_staff=True, is_superuser=True)
+    totp_enrol(admin)
+    client.force_login(admin)
+    url = "/admin/notifications/reminder/"
+    page = client.get(url)
+    assert page.status_code == 200
+    shown = {row.channel for row in page.context["cl"].result_list}
+    assert shown == {"sms", "wecom", "email", "inapp"}
+    only_sms = client.get(url + "?channel__exact=sms").context["cl"].result_list
+    assert [(r.channel, r.receipt) for r in only_sms] == [("sms", "")]
