@@ -8,7 +8,11 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from academy.notifications.calendar import CalendarEvent, register_calendar_source
+from academy.notifications.calendar import (
+    CalendarEvent,
+    feed_since,
+    register_calendar_source,
+)
 from academy.notifications.rendering import url_or_home
 from academy.people.roles import Role, user_roles
 
@@ -40,10 +44,13 @@ def course_events(user: Any) -> Iterable[CalendarEvent]:
     studying, teaching = _cohorts_of(user)
     if not studying and not teaching:
         return []
-    sessions = OfflineSession.objects.filter(cohort_id__in=studying | teaching) \
+    since = feed_since()
+    sessions = OfflineSession.objects.filter(cohort_id__in=studying | teaching,
+                                             ends_at__gte=since) \
         .select_related("cohort").order_by("starts_at")
     events = [session_event(s) for s in sessions]
-    for deadline in (CohortCourseDeadline.objects.filter(cohort_id__in=studying)
+    for deadline in (CohortCourseDeadline.objects.filter(cohort_id__in=studying,
+                                                         due_on__gte=since.date())
                      .select_related("course", "cohort")):
         events.append(CalendarEvent(
             uid=f"courses-deadline-{deadline.pk}",

@@ -11,7 +11,11 @@ from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from academy.notifications import conf as notify_conf
-from academy.notifications.calendar import CalendarEvent, register_calendar_source
+from academy.notifications.calendar import (
+    CalendarEvent,
+    feed_since,
+    register_calendar_source,
+)
 from academy.notifications.rendering import url_or_home
 from academy.people.roles import Role, user_roles
 
@@ -45,10 +49,11 @@ def exam_events(user: Any) -> Iterable[CalendarEvent]:
     roles = user_roles(user)
     events: list[CalendarEvent] = []
     if Role.BROKER in roles:
-        events += [sitting_event(s) for s in sittings_for_broker(user)]
+        events += [sitting_event(s) for s in
+                   sittings_for_broker(user).filter(closes_at__gte=feed_since())]
     if Role.TRAINER in roles:
         grading = (Sitting.objects.filter(Q(graders=user) | Q(cohort__trainers=user))
-                   .distinct().order_by("closes_at"))
+                   .filter(closes_at__gte=feed_since()).distinct().order_by("closes_at"))
         for sitting in grading:
             events.append(CalendarEvent(
                 uid=f"exams-grading-{sitting.pk}",

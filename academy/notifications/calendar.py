@@ -50,6 +50,15 @@ def _iso(value: Any) -> str:
     return value.isoformat() if value is not None else ""
 
 
+#: How far back feeds reach: a calendar program keeps what it saw before.
+PAST_DAYS = 180
+
+
+def feed_since() -> datetime.datetime:
+    """The earliest moment a feed's events may start (sources filter on it)."""
+    return timezone.now() - datetime.timedelta(days=PAST_DAYS)
+
+
 CalendarSource = Callable[[Any], Iterable[CalendarEvent]]
 _sources: list[CalendarSource] = []
 
