@@ -129,6 +129,7 @@ def _sweep(url: str, name: str, *, channels: bool = True) -> dict:
 def send_rates(messages: int) -> list[dict]:
     """Send ``messages`` reminders per channel and backend; the rate of each."""
     from django.conf import settings
+
     from academy.notifications.channels import reset_backends
     from academy.notifications.models import Reminder
     from academy.notifications.services import reminders_send_many
