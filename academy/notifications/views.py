@@ -133,9 +133,16 @@ def preferences(request):
 @login_required
 @require_POST
 def preferences_channels(request):
-    """Per kind, SMS and WeCom on or off (checkboxes named ``<channel>:<kind>``)."""
-    chosen = [tuple(name.split(":", 1)[::-1]) for name in request.POST
-              if name.startswith(("sms:", "wecom:"))]
+    """Per kind, SMS and WeCom on or off (checkboxes named ``<channel>:<kind>``); only what
+    the page offered that person counts (their roles' kinds, approved templates)."""
+    offered = set()
+    for row in channel_settings_of(request.user).rows:
+        if row.sms is not None:
+            offered.add((row.kind.code, "sms"))
+        if row.wecom is not None:
+            offered.add((row.kind.code, "wecom"))
+    chosen = [pair for pair in (tuple(name.split(":", 1)[::-1]) for name in request.POST
+                                if name.startswith(("sms:", "wecom:"))) if pair in offered]
     channel_preferences_set(user=request.user, chosen=chosen)
     messages.success(request, _("Your SMS and WeCom choices are saved."))
     return redirect(reverse("notifications:preferences") + "#channels")
