@@ -75,6 +75,9 @@ lock: $(INSTALLED)
 # Then the readiness engine at 100,000 brokers, set-based against the single-broker form looped
 # (BENCH_READINESS_DATABASE_URL, default .../academy_bench_readiness, recreated; about 10
 # minutes): `BENCH_READINESS_ARGS="--brokers 10000"`; see bench/readiness.py --help.
+# Then the sweeps with SMS and WeCom on for everybody, and the send rate of each channel
+# through the real SMS SDKs against local stand-ins (BENCH_CHANNELS_DATABASE_URL, default
+# .../academy_bench_channels, recreated; about 4 minutes): `BENCH_CHANNELS_ARGS="--messages 300"`.
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
@@ -83,6 +86,7 @@ BENCH_SWEEPS_ARGS ?=
 BENCH_CERTS_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
 BENCH_READINESS_ARGS ?=
+BENCH_CHANNELS_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
@@ -91,6 +95,7 @@ bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(VENV_PYTHON) bench/certificates.py $(BENCH_CERTS_ARGS)
 	$(VENV_PYTHON) bench/readiness.py $(BENCH_READINESS_ARGS)
+	$(VENV_PYTHON) bench/channels.py $(BENCH_CHANNELS_ARGS)
 	$(VENV_PYTHON) bench/report.py
 
 # The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
+from academy.notifications import views as notification_views
 from academy.ui import views as ui_views
 from certificates import views_issued as certificate_views
 
@@ -23,6 +24,8 @@ urlpatterns = [
          name="media-refused"),
     path(".well-known/jwks.json", certificate_views.jwks, name="well-known-jwks"),
     path("i18n/", include("django.conf.urls.i18n")),
+    # Outside the language prefixes: a subscribed feed's address never changes.
+    path("calendar/<str:token>.ics", notification_views.calendar_feed, name="calendar_feed"),
     path("api/v1/", include("academy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),
     path("api/docs/", SpectacularSwaggerSplitView.as_view(url_name="schema"), name="api-docs"),

@@ -31,7 +31,8 @@ BENCH_DIR = ROOT / "var" / "bench"
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
 RESULT = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<stamp>\d{8}-\d{6})\.json$")
 #: Report order; any other benchmark follows, alphabetically.
-ORDER = ["exam_save", "morning", "dashboard", "readiness", "certificates", "sweeps", "soak"]
+ORDER = ["exam_save", "morning", "dashboard", "readiness", "certificates", "sweeps", "channels",
+         "soak"]
 TITLES = {
     "exam_save": "Exam answer saves (hundreds to thousands of concurrent examinees)",
     "morning": "The morning of an exam (every broker logs in, opens the exam and starts)",
@@ -39,6 +40,7 @@ TITLES = {
     "readiness": "Readiness engine at 100,000 brokers: set-based against single-broker looped",
     "certificates": "Certificate issuance",
     "sweeps": "Reminder sweeps",
+    "channels": "Reminders by SMS and WeCom",
     "soak": "Soak of the exam scenario",
 }
 COMMANDS = {
@@ -48,6 +50,7 @@ COMMANDS = {
     "readiness": "bench/readiness.py",
     "certificates": "bench/certificates.py",
     "sweeps": "bench/sweeps.py",
+    "channels": "bench/channels.py",
     "soak": "bench/soak.py",
 }
 NOTES = {"soak": "run by `make soak`, not part of `make bench`"}
@@ -256,8 +259,26 @@ def figures_generic(data: dict) -> list[str]:
     return _table(["figure", "value"], rows) if rows else ["(no scalar figures recorded)"]
 
 
+def figures_channels(data: dict) -> list[str]:
+    by_channel = data.get("reminders_by_channel") or {}
+    lines = [f"{int(data.get('enrolments', 0)):,} enrolments, every broker with SMS and WeCom "
+             f"on: all sweeps {data.get('seconds', '?')} s (without SMS and WeCom, same run: "
+             f"{data.get('seconds_without_channels', '?')} s; load average "
+             f"{data.get('load_average', '?')}); reminders created by channel: "
+             + ", ".join(f"{k} {v:,}" for k, v in by_channel.items()) + ".", ""]
+    lines += _table(["sweep", "created", "seconds", "queries", "peak RSS MiB"],
+                    [[r["sweep"], f"{r['created']:,}", r["seconds"], r["queries"],
+                      r["rss_peak_mib"]] for r in data.get("sweeps") or []])
+    lines += ["", "Send rate per channel (one process):", ""]
+    lines += _table(["channel", "messages", "seconds", "per second"],
+                    [[r["channel"], r["messages"], r["seconds"], r["per_second"]]
+                     for r in data.get("send_rates") or []])
+    return lines
+
+
 FIGURES: dict[str, Callable[[dict], list[str]]] = {
     "exam_save": figures_exam_save, "morning": figures_morning, "sweeps": figures_sweeps,
+    "channels": figures_channels,
     "dashboard": figures_dashboard, "soak": figures_soak,
 }
 

@@ -43,6 +43,7 @@ urlpatterns = [
     path("cohorts/<int:pk>/sessions/new/", cohorts.session_new, name="session_new"),
     path("sessions/<int:pk>/", cohorts.session_detail, name="session_detail"),
     path("sessions/<int:pk>/qr/", cohorts.session_qr, name="session_qr"),
+    path("sessions/<int:pk>/calendar.ics", cohorts.session_ics, name="session_ics"),
     path("sessions/<int:pk>/qr.svg", cohorts.session_qr_svg, name="session_qr_svg"),
     path("sessions/<int:pk>/qr/status/", cohorts.session_qr_status, name="session_qr_status"),
 ]

@@ -351,16 +351,24 @@ def _number(value: Decimal) -> int | float:
 
 class QuestionImportForm(BootstrapMixin, forms.Form):
     file = forms.FileField(
-        label=_("Spreadsheet"),
-        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv"}),
-        help_text=_("An XLSX or CSV file laid out like the template."),
+        label=_("File"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.docx,.xml,.gift,.txt"}),
+        help_text=_("An XLSX, CSV or Word (.docx) file laid out like the template, or a "
+                    "Moodle XML or GIFT file."),
     )
 
     def clean_file(self):
         upload = self.cleaned_data["file"]
         name = (upload.name or "").lower()
-        if not name.endswith((".xlsx", ".csv")):
-            raise forms.ValidationError(_("Upload an .xlsx or .csv file."))
+        # Moodle saves GIFT as .txt: a .txt is taken only when it reads like GIFT.
+        gift_txt = False
+        if name.endswith(".txt"):
+            head = upload.read(65536)
+            upload.seek(0)
+            gift_txt = b"{" in head and b"}" in head
+        if not (name.endswith((".xlsx", ".csv", ".docx", ".xml", ".gift")) or gift_txt):
+            raise forms.ValidationError(_("Upload an .xlsx, .csv, .docx, Moodle .xml or "
+                                          ".gift file."))
         from .services.importing import import_max_bytes
 
         limit = import_max_bytes()

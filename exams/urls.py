@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from .views import staff_bank, staff_grading, staff_papers, staff_sittings, taking
+from .views import calendar, staff_bank, staff_grading, staff_papers, staff_sittings, taking
 
 app_name = "exams"
 
@@ -11,6 +11,7 @@ urlpatterns = [
     path("", taking.my_exams, name="my_exams"),
     path("sittings/<int:sitting_id>/", taking.take_start, name="take_start"),
     path("sittings/<int:sitting_id>/start/", taking.take_begin, name="take_begin"),
+    path("sittings/<int:sitting_id>/calendar.ics", calendar.sitting_ics, name="sitting_ics"),
     path("attempts/<int:attempt_id>/", taking.take_attempt, name="take_attempt"),
     path("attempts/<int:attempt_id>/result/", taking.result, name="result"),
     # --- Staff (exams-staff: exams/views/staff_*.py) ----------------------------------------
@@ -21,6 +22,7 @@ urlpatterns = [
     path("staff/questions/import/", staff_bank.question_import, name="question_import"),
     path("staff/questions/import/template/", staff_bank.question_import_template,
          name="question_import_template"),
+    path("staff/questions/export/", staff_bank.question_export, name="question_export"),
     path("staff/questions/<int:pk>/", staff_bank.question_edit, name="question_edit"),
     path("staff/questions/<int:pk>/history/", staff_bank.question_history,
          name="question_history"),

@@ -7,7 +7,15 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from .kinds import all_kinds
-from .models import Notification, NotificationPreference, Reminder, UserSettings
+from .models import (
+    ChannelPreference,
+    Notification,
+    NotificationPreference,
+    PhoneVerification,
+    Reminder,
+    SmsTemplate,
+    UserSettings,
+)
 from .services import reminders_resend
 
 
@@ -36,10 +44,10 @@ class ReminderAdmin(ReadOnlyAdmin):
 
     change_list_template = "admin/notifications/reminder/change_list.html"
     list_display = ("created_at", "recipient", "kind", "channel", "status", "attempts",
-                    "window", "scheduled_for", "sent_at")
-    list_filter = ("status", "channel", KindFilter, "created_at")
+                    "window", "scheduled_for", "sent_at", "receipt", "fallback_of")
+    list_filter = ("status", "channel", "receipt", KindFilter, "created_at")
     search_fields = ("recipient__email", "recipient__full_name", "kind", "window",
-                     "subject_type", "last_error")
+                     "subject_type", "last_error", "provider_id")
     list_select_related = ("recipient",)
     ordering = ("-pk",)  # newest first, by the primary key's index (the log grows large)
     show_full_result_count = False
@@ -84,7 +92,41 @@ class NotificationPreferenceAdmin(admin.ModelAdmin):
 
 @admin.register(UserSettings)
 class UserSettingsAdmin(admin.ModelAdmin):
-    list_display = ("user", "language", "updated_at")
+    """The verified number is set only by its owner's code (read-only here); the WeCom id
+    is what administrators fill in from the bureau's WeCom directory."""
+
+    list_display = ("user", "language", "sms_phone_masked", "wecom_userid", "updated_at")
     list_filter = ("language",)
+    search_fields = ("user__email", "user__full_name", "wecom_userid")
+    raw_id_fields = ("user",)
+    fields = ("user", "language", "wecom_userid", "sms_phone", "sms_phone_verified_at")
+    readonly_fields = ("sms_phone", "sms_phone_verified_at")
+
+    @admin.display(description=_("verified mobile for SMS"))
+    def sms_phone_masked(self, obj):
+        return obj.sms_phone[:3] + "****" + obj.sms_phone[-4:] if obj.sms_phone else ""
+
+
+@admin.register(SmsTemplate)
+class SmsTemplateAdmin(admin.ModelAdmin):
+    """Which approved SMS template carries each kind, and what fills its variables."""
+
+    list_display = ("kind", "template_code", "approved", "variables", "updated_at")
+    list_filter = ("approved", KindFilter)
+    search_fields = ("kind", "template_code", "note")
+
+
+@admin.register(ChannelPreference)
+class ChannelPreferenceAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "channel", "created_at")
+    list_filter = ("channel", KindFilter)
     search_fields = ("user__email", "user__full_name")
     raw_id_fields = ("user",)
+
+
+@admin.register(PhoneVerification)
+class PhoneVerificationAdmin(ReadOnlyAdmin):
+    list_display = ("created_at", "user", "expires_at", "attempts", "verified_at")
+    search_fields = ("user__email", "user__full_name")
+    list_select_related = ("user",)
+    exclude = ("code_hash", "phone")

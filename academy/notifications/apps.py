@@ -14,6 +14,8 @@ class NotificationsConfig(AppConfig):
         from django.utils.module_loading import autodiscover_modules
 
         autodiscover_modules("reminders")
+        # Each app's calendar.py registers the dated events people see in their feed.
+        autodiscover_modules("calendar")
         post_migrate.connect(_install_schedules, sender=self)
         # After people's handler, which resets the role groups' permissions on every
         # post_migrate: give administrators this app's (the reminder log in the admin).

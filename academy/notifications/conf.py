@@ -43,6 +43,44 @@ DEFAULTS: dict[str, Any] = {
     "ACADEMY_NOTIFY_STALE_SECONDS": 600,
     # Rows per batch in sweeps and in the delivery service.
     "ACADEMY_NOTIFY_BATCH_SIZE": 2000,
+    # SMS backend: "aliyun", "tencent", "file" (writes to ACADEMY_NOTIFY_SMS_FILE_DIR) or ""
+    # (no SMS); a dotted path to a class is accepted too (channels/__init__.py).
+    "ACADEMY_NOTIFY_SMS_BACKEND": "",
+    # WeCom backend: "wecom", "file" (writes to ACADEMY_NOTIFY_WECOM_FILE_DIR) or "".
+    "ACADEMY_NOTIFY_WECOM_BACKEND": "",
+    "ACADEMY_NOTIFY_SMS_FILE_DIR": str(settings.BASE_DIR / "var" / "sms"),
+    "ACADEMY_NOTIFY_WECOM_FILE_DIR": str(settings.BASE_DIR / "var" / "wecom"),
+    # The signature (签名) SMS providers print before every message; approved with them.
+    "ACADEMY_NOTIFY_SMS_SIGN_NAME": "三门峡市科技局",
+    # SMS and WeCom delivery attempts before the reminder fails and falls back to another
+    # channel (a provider outage should not hold a reminder back for hours).
+    "ACADEMY_NOTIFY_CHANNEL_MAX_ATTEMPTS": 3,
+    # Longest value of one SMS template variable (Aliyun allows 35 characters).
+    "ACADEMY_NOTIFY_SMS_VARIABLE_MAX": 35,
+    # Phone verification: the code's life (seconds), wrong guesses allowed, and the least
+    # time between two codes for one person.
+    "ACADEMY_NOTIFY_PHONE_CODE_SECONDS": 600,
+    "ACADEMY_NOTIFY_PHONE_CODE_ATTEMPTS": 5,
+    "ACADEMY_NOTIFY_PHONE_CODE_INTERVAL": 60,
+    # How long after sending SMS receipts are still asked for.
+    "ACADEMY_NOTIFY_RECEIPT_HOURS": 48,
+    # Aliyun SMS (channels/sms_aliyun.py).
+    "ACADEMY_NOTIFY_ALIYUN_ACCESS_KEY_ID": "",
+    "ACADEMY_NOTIFY_ALIYUN_ACCESS_KEY_SECRET": "",
+    "ACADEMY_NOTIFY_ALIYUN_ENDPOINT": "dysmsapi.aliyuncs.com",
+    "ACADEMY_NOTIFY_ALIYUN_PROTOCOL": "https",
+    # Tencent Cloud SMS (channels/sms_tencent.py).
+    "ACADEMY_NOTIFY_TENCENT_SECRET_ID": "",
+    "ACADEMY_NOTIFY_TENCENT_SECRET_KEY": "",
+    "ACADEMY_NOTIFY_TENCENT_SMS_APP_ID": "",
+    "ACADEMY_NOTIFY_TENCENT_REGION": "ap-guangzhou",
+    "ACADEMY_NOTIFY_TENCENT_ENDPOINT": "sms.tencentcloudapi.com",
+    "ACADEMY_NOTIFY_TENCENT_PROTOCOL": "https",
+    # WeCom application messages (channels/wecom.py).
+    "ACADEMY_NOTIFY_WECOM_CORP_ID": "",
+    "ACADEMY_NOTIFY_WECOM_SECRET": "",
+    "ACADEMY_NOTIFY_WECOM_AGENT_ID": 0,
+    "ACADEMY_NOTIFY_WECOM_BASE_URL": "https://qyapi.weixin.qq.com",
 }
 
 

@@ -73,6 +73,46 @@ def seed(stdout: TextIO) -> None:
                  .values_list("email", "pk"))
     created = _deliver_inapp(_notices(users.get(BROKER), users.get(TRAINER)))
     stdout.write(f"Notifications: {created} demo notifications for {BROKER} and {TRAINER}.\n")
+    templates = sms_templates_seed()
+    stdout.write(f"Notifications: {templates} demo SMS templates (sent to var/sms/ by the "
+                 "file backend).\n")
+    if users.get(BROKER):
+        from .models import UserSettings
+
+        # The demo broker's WeCom account (messages land in var/wecom/); a number for SMS is
+        # confirmed on the notification settings page with the code written to var/sms/.
+        UserSettings.objects.get_or_create(user_id=users[BROKER],
+                                           defaults={"wecom_userid": "broker01"})
+
+
+#: SMS templates as a bureau would have them approved: the kind, the provider's code and
+#: which reminder values fill its variables. Tencent uses the values in this order.
+DEMO_SMS_TEMPLATES: dict[str, tuple[str, list[list[str]]]] = {
+    "phone_verification": ("SMS_480001", [["code", "{{ code }}"], ["minutes", "{{ minutes }}"]]),
+    "course_deadline": ("SMS_480002", [["course", "{{ course }}"], ["days", "{{ days }}"]]),
+    "session_tomorrow": ("SMS_480003", [["session", "{{ session }}"],
+                                        ["time", "{{ starts_at }}"], ["place", "{{ place }}"]]),
+    "exam_window_opening": ("SMS_480004", [["exam", "{{ sitting }}"],
+                                           ["time", "{{ opens_at }}"]]),
+    "exam_window_closing": ("SMS_480005", [["exam", "{{ sitting }}"],
+                                           ["time", "{{ closes_at }}"]]),
+    "exam_result_released": ("SMS_480006", [["exam", "{{ sitting }}"]]),
+    "certificate_expiring": ("SMS_480007", [["serial", "{{ serial }}"],
+                                            ["date", "{{ valid_until }}"]]),
+}
+
+
+def sms_templates_seed() -> int:
+    """The demo's approved SMS templates (existing rows, maybe edited, are left alone)."""
+    from .models import SmsTemplate
+
+    created = 0
+    for kind, (code, variables) in DEMO_SMS_TEMPLATES.items():
+        _template, made = SmsTemplate.objects.get_or_create(
+            kind=kind, defaults={"template_code": code, "variables": variables,
+                                 "approved": True, "note": "demo"})
+        created += made
+    return created
 
 
 def _deliver_inapp(notices: list[Notice]) -> int:

@@ -46,3 +46,19 @@ class ManualReminderForm(forms.Form):
         widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
         help_text=_("Shown above the reminder, with your name."),
     )
+
+
+class PhoneForm(forms.Form):
+    phone = forms.CharField(
+        label=_("Mobile number"), max_length=20,
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel",
+                                      "autocomplete": "tel"}),
+    )
+
+
+class PhoneCodeForm(forms.Form):
+    code = forms.CharField(
+        label=_("Code from the SMS"), max_length=10,
+        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric",
+                                      "autocomplete": "one-time-code"}),
+    )

@@ -38,6 +38,10 @@ EMAIL = "email"
 INAPP = "inapp"
 DIGEST = "digest"
 OFF = "off"
+# Channels a person adds per kind on top of their choice (``ChannelPreference``).
+SMS = "sms"
+WECOM = "wecom"
+EXTRA_CHANNELS = (SMS, WECOM)
 
 CHANNELS = (EMAIL, INAPP, DIGEST)
 CHOICES = (EMAIL, INAPP, DIGEST, OFF)
@@ -174,4 +178,13 @@ DELIVERY_FAILED = register_kind(Kind(
     roles=frozenset({"admin"}),
     default_choice=INAPP, app="notifications",
     sample={"count": 3},
+))
+
+PHONE_VERIFICATION = register_kind(Kind(
+    code="phone_verification",
+    label=_("Phone verification code"),
+    description=_("The SMS code that confirms a mobile number; sent only when asked for."),
+    roles=frozenset(),
+    mandatory=True, urgent=True, email=False, inapp=False, app="notifications",
+    sample={"code": "204817", "minutes": 10},
 ))

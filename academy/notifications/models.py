@@ -58,6 +58,13 @@ class Reminder(models.Model):
         EMAIL = k.EMAIL, _("E-mail")
         INAPP = k.INAPP, _("In the app")
         DIGEST = k.DIGEST, _("Daily digest")
+        SMS = k.SMS, _("SMS")
+        WECOM = k.WECOM, _("WeCom")
+
+    class Receipt(models.TextChoices):
+        NONE = "", _("No receipt")
+        DELIVERED = "delivered", _("Delivered")
+        UNDELIVERED = "undelivered", _("Not delivered")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting to be sent")
@@ -103,6 +110,16 @@ class Reminder(models.Model):
         "self", verbose_name=_("sent in digest"), on_delete=models.SET_NULL, null=True,
         blank=True, related_name="digest_items",
     )
+    # SMS and WeCom: the provider's message id, and what its delivery receipt said.
+    provider_id = models.CharField(_("provider's message id"), max_length=100, blank=True)
+    receipt = models.CharField(_("delivery receipt"), max_length=12, blank=True,
+                               choices=Receipt.choices)
+    receipt_at = models.DateTimeField(_("receipt received"), null=True, blank=True)
+    fallback_of = models.ForeignKey(
+        "self", verbose_name=_("instead of"), on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="fallbacks",
+        help_text=_("The reminder on another channel that failed, which this one replaces."),
+    )
 
     class Meta:
         ordering = ["-pk"]
@@ -127,6 +144,9 @@ class Reminder(models.Model):
             # What reminders_send_due and digests_send look for.
             models.Index(fields=["channel", "scheduled_for"], name="notif_reminder_due",
                          condition=models.Q(status="pending")),
+            # SMS sent and waiting for their delivery receipt.
+            models.Index(fields=["sent_at"], name="notif_reminder_receipt",
+                         condition=models.Q(channel="sms", status="sent", receipt="")),
             # Failures (rare) for the administrators' daily notice.
             models.Index(fields=["created_at"], name="notif_reminder_failed",
                          condition=models.Q(status="failed")),
@@ -177,6 +197,18 @@ class UserSettings(models.Model):
         _("language of e-mails"), max_length=10, blank=True, choices=settings.LANGUAGES,
         help_text=_("Empty: the site's language."),
     )
+    sms_phone = models.CharField(
+        _("verified mobile for SMS"), max_length=20, blank=True,
+        help_text=_("Set only by a confirmed verification code; SMS go nowhere else."),
+    )
+    sms_phone_verified_at = models.DateTimeField(_("mobile verified"), null=True, blank=True)
+    wecom_userid = models.CharField(
+        _("WeCom user id"), max_length=64, blank=True,
+        help_text=_("The member's account id in the bureau's WeCom (企业微信)."),
+    )
+    calendar_token = models.CharField(
+        _("calendar feed token"), max_length=64, blank=True, db_index=True, editable=False,
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
@@ -185,3 +217,124 @@ class UserSettings(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id}: {self.language or '-'}"
+
+
+class SmsTemplate(models.Model):
+    """The SMS template approved with the provider for one kind, and its variables.
+
+    SMS in China carries only templates the provider approved, with named variables. Each
+    variable is filled from the reminder's context by a small Django template, e.g.
+    ``{"course": "{{ course }}", "days": "{{ days }}"}``. A kind without an approved
+    template is never sent by SMS.
+    """
+
+    kind = models.CharField(_("kind"), max_length=50, unique=True)
+    template_code = models.CharField(
+        _("template code"), max_length=60,
+        help_text=_("As the provider assigned it, e.g. SMS_154950909 (Aliyun) or 1234567 "
+                    "(Tencent)."))
+    variables = models.JSONField(
+        _("variables"), default=list, blank=True,
+        help_text=_('Pairs of the variable\'s name and what fills it, from the reminder: '
+                    '[["course", "{{ course }}"], ["days", "{{ days }}"]]. Tencent uses them '
+                    'in this order.'))
+    approved = models.BooleanField(
+        _("approved by the provider"), default=False,
+        help_text=_("Only approved templates are sent."))
+    note = models.CharField(_("note"), max_length=300, blank=True)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["kind"]
+        verbose_name = _("SMS template")
+        verbose_name_plural = _("SMS templates")
+
+    def __str__(self) -> str:
+        return f"{self.kind} → {self.template_code}"
+
+    def clean(self) -> None:
+        from django.core.exceptions import ValidationError
+        from django.template import TemplateSyntaxError, engines
+
+        try:
+            k.get_kind(self.kind)
+        except KeyError:
+            raise ValidationError({"kind": _("No such kind of notification.")}) from None
+        if isinstance(self.variables, dict):  # accepted, kept in the order written
+            self.variables = [[name, source] for name, source in self.variables.items()]
+        if not isinstance(self.variables, list) or not all(
+                isinstance(pair, list) and len(pair) == 2
+                and all(isinstance(part, str) for part in pair) for pair in self.variables):
+            raise ValidationError({"variables": _('Write a list of name and text pairs, e.g. '
+                                                  '[["course", "{{ course }}"]].')})
+        for name, source in self.variables:
+            try:
+                engines["django"].from_string(source)
+            except TemplateSyntaxError as exc:
+                raise ValidationError({"variables": _("“%(name)s”: %(error)s")
+                                       % {"name": name, "error": exc}}) from None
+
+
+class ChannelPreference(models.Model):
+    """A person asked to get one kind by SMS or WeCom too (besides e-mail and in-app)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        related_name="channel_preferences", db_index=False,  # the constraint starts with it
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    channel = models.CharField(_("channel"), max_length=10, choices=[
+        (k.SMS, _("SMS")), (k.WECOM, _("WeCom"))])
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+
+    class Meta:
+        ordering = ["user", "kind", "channel"]
+        verbose_name = _("channel preference")
+        verbose_name_plural = _("channel preferences")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind", "channel"],
+                                    name="notifications_channel_preference_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.kind}: {self.channel}"
+
+
+class PhoneVerification(models.Model):
+    """A code sent by SMS to prove a number is the person's; only its hash is kept."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        related_name="phone_verifications",
+    )
+    phone = models.CharField(_("mobile phone"), max_length=20)
+    code_hash = models.CharField(max_length=128, editable=False)
+    created_at = models.DateTimeField(_("created"), default=timezone.now)
+    expires_at = models.DateTimeField(_("expires"))
+    attempts = models.PositiveSmallIntegerField(_("wrong guesses"), default=0)
+    verified_at = models.DateTimeField(_("verified"), null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("phone verification")
+        verbose_name_plural = _("phone verifications")
+
+    def __str__(self) -> str:
+        return f"{self.user_id}: {self.phone}"
+
+
+class CalendarEventState(models.Model):
+    """What calendar feeds last published for one event: its SEQUENCE grows whenever its
+    time, title or place change, so calendar programs update the event in place."""
+
+    uid = models.CharField(_("UID"), max_length=200, unique=True)
+    fingerprint = models.CharField(max_length=64)
+    sequence = models.PositiveIntegerField(_("sequence"), default=0)
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar event")
+        verbose_name_plural = _("calendar events")
+
+    def __str__(self) -> str:
+        return f"{self.uid} #{self.sequence}"

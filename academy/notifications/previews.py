@@ -22,7 +22,8 @@ class TemplatePreview:
 
 
 def kinds_with_templates() -> list[Kind]:
-    return sorted(all_kinds(), key=lambda kind: (kind.app, kind.code))
+    return sorted((kind for kind in all_kinds() if kind.email or kind.inapp),
+                  key=lambda kind: (kind.app, kind.code))
 
 
 def preview(code: str, language: str) -> TemplatePreview | None:

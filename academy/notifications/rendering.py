@@ -164,3 +164,33 @@ def reminder_email(reminder: Any) -> EmailMultiAlternatives:
         language=reminder.language, name=user.get_full_name(), to=user.email,
         reference=f"reminder-{reminder.pk}.{reminder.created_at:%Y%m%d%H%M%S}",
     )
+
+
+def sms_params(variables: Any, context: Mapping[str, Any], *, name: str,
+               language: str, limit: int) -> dict[str, str]:
+    """The values of an SMS template's variables (``[[name, source], ...]`` in the
+    template's order, or a mapping), each filled from the reminder's context by its small
+    template (``{{ course }}``) and cut to the provider's ``limit``."""
+    from django.template import Context, engines
+
+    engine = engines["django"].engine
+    values = {}
+    with translation.override(language_or_default(language)):
+        ctx = Context({**context, "name": name}, autoescape=False)
+        pairs = variables.items() if isinstance(variables, Mapping) else variables
+        for variable, source in pairs:
+            text = _one_line(engine.from_string(str(source)).render(ctx))
+            values[str(variable)] = text[:limit]
+    return values
+
+
+def wecom_text(reminder: Any, renderer: Renderer | None = None) -> str:
+    """A reminder as a WeCom text message: title, text and the link."""
+    language = language_or_default(reminder.language)
+    title, body = (renderer or Renderer()).title_body(get_kind(reminder.kind),
+                                                       reminder.context or {}, language)
+    parts = [title, body]
+    if reminder.url:
+        with translation.override(language):
+            parts.append(absolute_url(reminder.url, language))
+    return "\n".join(p for p in parts if p)

@@ -31,6 +31,10 @@ BASE_SCHEDULES: dict[str, dict[str, Any]] = {
         "expires": 600,
         "description": "Gather due digest items into one e-mail per person.",
     },
+    "reminders: SMS receipts": {
+        "task": f"{TASKS}.reminders_poll_receipts", "every": 300, "expires": 290,
+        "description": "Record SMS delivery receipts; deliver undelivered SMS another way.",
+    },
 }
 
 

@@ -52,3 +52,58 @@ def language_of(user: Any) -> str:
     """The language ``user`` chose for e-mails ("" for the site's)."""
     return (UserSettings.objects.filter(user=user).values_list("language", flat=True).first()
             or "")
+
+
+@dataclass(frozen=True)
+class ChannelRow:
+    kind: Kind
+    sms: bool | None  # None: this kind cannot go by SMS (no approved template, SMS off)
+    wecom: bool | None
+
+
+@dataclass(frozen=True)
+class ChannelSettings:
+    rows: list[ChannelRow]
+    sms_on: bool
+    wecom_on: bool
+    phone: str  # the verified number, masked ("" when none)
+    phone_pending: str  # a number waiting for its code, masked
+    wecom_userid: str
+    calendar_token: str
+
+
+def channel_settings_of(user: Any) -> ChannelSettings:
+    """``user``'s SMS and WeCom choices per kind, their verified number and WeCom id, and
+    their calendar token: four queries."""
+    from django.utils import timezone
+
+    from . import conf
+    from .kinds import EXTRA_CHANNELS, SMS, WECOM
+    from .models import ChannelPreference, PhoneVerification, SmsTemplate
+
+    sms_on = bool(conf.get("ACADEMY_NOTIFY_SMS_BACKEND"))
+    wecom_on = bool(conf.get("ACADEMY_NOTIFY_WECOM_BACKEND"))
+    sms_kinds = set(SmsTemplate.objects.filter(approved=True).values_list("kind", flat=True)) \
+        if sms_on else set()
+    chosen = set(ChannelPreference.objects.filter(user=user, channel__in=EXTRA_CHANNELS)
+                 .values_list("kind", "channel"))
+    rows = []
+    for kind in kinds_for_roles(user_roles(user)):
+        sms = ((kind.code, SMS) in chosen) if kind.code in sms_kinds else None
+        wecom = ((kind.code, WECOM) in chosen) if wecom_on and kind.inapp else None
+        if sms is not None or wecom is not None:
+            rows.append(ChannelRow(kind=kind, sms=sms, wecom=wecom))
+    own = UserSettings.objects.filter(user=user).first()
+    pending = (PhoneVerification.objects.filter(user=user, verified_at__isnull=True,
+                                                expires_at__gt=timezone.now())
+               .order_by("-created_at").values_list("phone", flat=True).first() or "")
+
+    def masked(phone: str) -> str:
+        return phone[:3] + "****" + phone[-4:] if phone else ""
+
+    return ChannelSettings(
+        rows=rows, sms_on=sms_on, wecom_on=wecom_on,
+        phone=masked(own.sms_phone) if own and own.sms_phone_verified_at else "",
+        phone_pending=masked(pending), wecom_userid=own.wecom_userid if own else "",
+        calendar_token=own.calendar_token if own else "",
+    )

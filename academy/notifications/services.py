@@ -77,6 +77,8 @@ class DeliveryResult:
     inapp: int = 0
     email: int = 0
     digest: int = 0
+    sms: int = 0
+    wecom: int = 0
     email_ids: list[int] = field(default_factory=list, repr=False)
 
     def __iadd__(self, other: DeliveryResult) -> DeliveryResult:
@@ -85,6 +87,8 @@ class DeliveryResult:
         self.inapp += other.inapp
         self.email += other.email
         self.digest += other.digest
+        self.sms += other.sms
+        self.wecom += other.wecom
         self.email_ids.extend(other.email_ids)
         return self
 
@@ -188,9 +192,79 @@ def notices_deliver(*, notices: Iterable[Notice], now: datetime.datetime | None 
     result = DeliveryResult()
     renderer = Renderer()
     paths: dict[str, str] = {}
+    extra = _ExtraChannels.load()
     for chunk in batched(notices, size):
-        result += _deliver_batch(chunk, now=now, renderer=renderer, paths=paths)
+        result += _deliver_batch(chunk, now=now, renderer=renderer, paths=paths, extra=extra)
     return result
+
+
+#: Channels whose messages a task sends (the others are written at once or in the digest).
+SENT_BY_TASK = frozenset({k.EMAIL, k.SMS, k.WECOM})
+
+
+@dataclass
+class _ExtraChannels:
+    """What SMS and WeCom need, read once per delivery call: which backends are on and
+    which kinds have an approved SMS template."""
+
+    sms: bool = False
+    wecom: bool = False
+    sms_kinds: frozenset[str] = frozenset()
+
+    @classmethod
+    def load(cls) -> _ExtraChannels:
+        from .models import SmsTemplate
+
+        sms = bool(conf.get("ACADEMY_NOTIFY_SMS_BACKEND"))
+        return cls(
+            sms=sms, wecom=bool(conf.get("ACADEMY_NOTIFY_WECOM_BACKEND")),
+            sms_kinds=frozenset(SmsTemplate.objects.filter(approved=True)
+                                .values_list("kind", flat=True)) if sms else frozenset(),
+        )
+
+    @property
+    def any(self) -> bool:
+        return self.sms or self.wecom
+
+    def allowed(self, kind: k.Kind) -> frozenset[str]:
+        """The extra channels ``kind`` may go by: SMS only with an approved template;
+        WeCom for every kind that has a text (not the digest, which is an e-mail)."""
+        channels = set()
+        if self.sms and kind.code in self.sms_kinds:
+            channels.add(k.SMS)
+        if self.wecom and kind.inapp:
+            channels.add(k.WECOM)
+        return frozenset(channels)
+
+
+def _extra_choices(ids: Sequence[int], kind_codes: set[str]
+                   ) -> tuple[dict[tuple[int, str], set[str]], dict[int, tuple[str, str]]]:
+    """Who asked for SMS or WeCom for which kinds, and their verified number and WeCom id:
+    two queries."""
+    from .models import ChannelPreference
+
+    wanted: dict[tuple[int, str], set[str]] = defaultdict(set)
+    if connection.vendor == "postgresql":
+        chosen = _pg("SELECT user_id, kind, channel FROM notifications_channelpreference "
+                     "WHERE user_id = ANY(%b) AND kind = ANY(%b)",
+                     [list(ids), sorted(kind_codes)])
+    else:
+        chosen = ChannelPreference.objects.filter(user_id__in=ids, kind__in=kind_codes) \
+            .values_list("user_id", "kind", "channel")
+    for user_id, kind, channel in chosen:
+        wanted[(user_id, kind)].add(channel)
+    if not wanted:
+        return wanted, {}
+    people = sorted({user_id for user_id, _kind in wanted})
+    if connection.vendor == "postgresql":
+        rows = _pg("SELECT user_id, sms_phone, sms_phone_verified_at, wecom_userid "
+                   "FROM notifications_usersettings WHERE user_id = ANY(%b)", [people])
+    else:
+        rows = UserSettings.objects.filter(user_id__in=people).values_list(
+            "user_id", "sms_phone", "sms_phone_verified_at", "wecom_userid")
+    contacts = {user_id: (phone if verified else "", wecom)
+                for user_id, phone, verified, wecom in rows}
+    return wanted, contacts
 
 
 def _pg(sql: str, params: Sequence[Any]) -> list[tuple]:
@@ -264,13 +338,16 @@ class _Row:
 
 
 def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: Renderer,
-                   paths: dict[str, str]) -> DeliveryResult:
+                   paths: dict[str, str], extra: _ExtraChannels | None = None
+                   ) -> DeliveryResult:
     unique: dict[tuple, Notice] = {}
     for notice in notices:
         unique.setdefault(notice.key, notice)
     ids = sorted({n.recipient_id for n in unique.values()})
     kind_codes = {n.kind for n in unique.values()}
     users, choices, languages = _recipients(ids, kind_codes)
+    extra = extra or _ExtraChannels()
+    wanted, contacts = _extra_choices(ids, kind_codes) if extra.any else ({}, {})
     quiet = quiet_until(now)
     digest_at = next_digest_at(now)
 
@@ -290,6 +367,12 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
                 sorted(get_kind(notice.kind).channels(choice)))
         if not account[0]:
             channels = tuple(c for c in channels if c == k.INAPP)
+        asked = wanted.get((notice.recipient_id, notice.kind))
+        if asked:
+            phone, wecom = contacts.get(notice.recipient_id, ("", ""))
+            allowed = extra.allowed(get_kind(notice.kind))
+            channels = channels + tuple(sorted(
+                c for c in asked & allowed if (c == k.SMS and phone) or (c == k.WECOM and wecom)))
         if not channels:
             continue
         if notice.url not in paths:
@@ -303,13 +386,19 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
         urgent = get_kind(notice.kind).urgent
         for channel in channels:
             scheduled = None
-            if channel == k.EMAIL and not urgent:
+            if channel in SENT_BY_TASK and not urgent:
                 scheduled = quiet
             elif channel == k.DIGEST:
                 scheduled = digest_at
             rows.append(_Row(notice.recipient_id, notice.kind, notice.subject_type,
                              notice.subject_id, notice.window, channel, notice.context,
                              context_json, paths[notice.url], language, scheduled))
+    return _deliver_rows(rows, now=now, renderer=renderer)
+
+
+def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Renderer
+                  ) -> DeliveryResult:
+    """Insert ``rows`` (those not there yet) and deliver what was inserted."""
     result = DeliveryResult()
     if not rows:
         return result
@@ -326,8 +415,8 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
                 title, body = renderer.title_body(get_kind(row.kind), row.context, row.language,
                                                   row.context_json)
                 inapp.append((row.recipient_id, row.kind, title, body, row.url))
-            elif row.channel == k.EMAIL:
-                result.email += 1
+            elif row.channel in SENT_BY_TASK:
+                setattr(result, row.channel, getattr(result, row.channel) + 1)
                 if row.scheduled_for is None:
                     email_now.append(row.pk)
             else:
@@ -356,13 +445,13 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
              sent if r.channel == k.INAPP else pending,
              r.context_json, r.url, r.language,
              r.scheduled_for, now if r.channel == k.INAPP else None,
-             now if r.channel == k.EMAIL and r.scheduled_for is None else None)
+             now if r.channel in SENT_BY_TASK and r.scheduled_for is None else None)
             for r in rows), strict=True))
         sql = (
             'INSERT INTO notifications_reminder (recipient_id, kind, subject_type, subject_id, "window", '
             "channel, status, context, url, language, scheduled_for, sent_at, queued_at, "
-            "attempts, last_error, created_at) "
-            "SELECT r, k, st, si, w, ch, s, c::jsonb, u, l, sf, sa, q, 0, '', %b FROM unnest("
+            "attempts, last_error, provider_id, receipt, created_at) "
+            "SELECT r, k, st, si, w, ch, s, c::jsonb, u, l, sf, sa, q, 0, '', '', '', %b FROM unnest("
             "%b::bigint[], %b::varchar[], %b::varchar[], %b::bigint[], %b::varchar[], "
             "%b::varchar[], %b::varchar[], %b::text[], %b::varchar[], %b::varchar[], "
             "%b::timestamptz[], %b::timestamptz[], %b::timestamptz[]) "
@@ -380,7 +469,7 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
                      context=dict(r.context), url=r.url, language=r.language,
                      created_at=now, scheduled_for=r.scheduled_for, batch=batch,
                      sent_at=now if r.channel == k.INAPP else None,
-                     queued_at=now if r.channel == k.EMAIL and r.scheduled_for is None
+                     queued_at=now if r.channel in SENT_BY_TASK and r.scheduled_for is None
                      else None)
             for r in rows
         ], ignore_conflicts=True)
@@ -455,19 +544,23 @@ class DeliveryDeferred(Exception):
 
 def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None,
                   connection: Any = None) -> str:
-    """Send the e-mail of reminder ``reminder_id`` if it is still pending and due.
+    """Send reminder ``reminder_id`` (an e-mail, SMS or WeCom message) if it is still pending
+    and due.
 
-    Returns what happened: ``sent``, ``failed`` (permanently; recorded), ``skipped`` (the
-    person was deactivated or has no address), ``not-due`` (quiet hours or backoff), ``done``
-    (sent, failed or skipped before) or ``busy`` (another worker holds it right now). Raises
+    Returns what happened: ``sent``, ``failed`` (permanently; recorded, and for SMS and WeCom
+    a fallback on another channel created), ``skipped`` (the person was deactivated or has no
+    address any more), ``not-due`` (quiet hours or backoff), ``done`` (sent, failed or
+    skipped before) or ``busy`` (another worker holds it right now). Raises
     ``DeliveryDeferred`` after a temporary failure, once the attempt is recorded.
-    ``connection``: an open mail connection to reuse (for many messages in a row).
+    ``connection``: an open mail connection to reuse (for many e-mails in a row).
 
     The row is locked (``SKIP LOCKED``) while the message goes out and marked sent in the same
     transaction, so two tasks for one reminder send it once. A worker killed mid-send rolls
     the transaction back and the redelivered task sends again: at most that one message can
     go twice (with the same Message-ID, by which mail systems recognise it).
     """
+    from .channels import PermanentFailure, TemporaryFailure
+
     now = now or timezone.now()
     deferred: DeliveryDeferred | None = None
     with transaction.atomic():
@@ -477,35 +570,47 @@ def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None,
         )
         if reminder is None:
             return "busy" if Reminder.objects.filter(pk=reminder_id).exists() else "done"
-        if reminder.status != Reminder.Status.PENDING or reminder.channel != k.EMAIL:
+        if reminder.status != Reminder.Status.PENDING or reminder.channel not in SENT_BY_TASK:
             return "done"
         if reminder.scheduled_for is not None and reminder.scheduled_for > now:
             return "not-due"
         user = reminder.recipient
-        if not user.is_active or not user.email:
+        address = user.email if reminder.channel == k.EMAIL else _address(reminder)
+        if not user.is_active or not address:
             reminder.status = Reminder.Status.SKIPPED
             reminder.last_error = "inactive account" if not user.is_active else "no address"
             reminder.save(update_fields=["status", "last_error"])
             return "skipped"
         reminder.attempts += 1
-        fields = ["attempts", "status", "sent_at", "last_error", "scheduled_for", "queued_at"]
+        fields = ["attempts", "status", "sent_at", "last_error", "scheduled_for", "queued_at",
+                  "provider_id"]
+        email = reminder.channel == k.EMAIL
+        temporary = TEMPORARY_ERRORS if email else (TemporaryFailure,)
+        permanent = PERMANENT_ERRORS if email else (PermanentFailure,)
+        max_attempts = conf.get("ACADEMY_NOTIFY_MAX_ATTEMPTS" if email
+                                else "ACADEMY_NOTIFY_CHANNEL_MAX_ATTEMPTS")
         try:
-            message = reminder_email(reminder)
-            message.connection = connection
-            message.send()
-        except PERMANENT_ERRORS as exc:
+            if email:
+                message = reminder_email(reminder)
+                message.connection = connection
+                message.send()
+            else:
+                reminder.provider_id = _send_external(reminder, address)[:100]
+        except permanent as exc:
             reminder.status = Reminder.Status.FAILED
             reminder.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             reminder.save(update_fields=fields)
             logger.warning("Reminder %s failed for good: %s", reminder_id, reminder.last_error)
+            _fallback(reminder, now=now)
             return "failed"
-        except TEMPORARY_ERRORS as exc:
+        except temporary as exc:
             reminder.last_error = f"{type(exc).__name__}: {exc}"[:2000]
-            if reminder.attempts >= conf.get("ACADEMY_NOTIFY_MAX_ATTEMPTS"):
+            if reminder.attempts >= max_attempts:
                 reminder.status = Reminder.Status.FAILED
                 reminder.save(update_fields=fields)
                 logger.warning("Reminder %s failed after %s attempts: %s", reminder_id,
                                reminder.attempts, reminder.last_error)
+                _fallback(reminder, now=now)
                 return "failed"
             countdown = retry_delay(reminder.attempts)
             reminder.scheduled_for = now + datetime.timedelta(seconds=countdown)
@@ -518,6 +623,7 @@ def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None,
             reminder.status = Reminder.Status.FAILED
             reminder.last_error = f"{type(exc).__name__}: {exc}"[:2000]
             reminder.save(update_fields=fields)
+            _fallback(reminder, now=now)
             return "failed"
         else:
             reminder.status = Reminder.Status.SENT
@@ -527,6 +633,83 @@ def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None,
             return "sent"
     assert deferred is not None
     raise deferred
+
+
+def _address(reminder: Reminder) -> str:
+    """Where an SMS or WeCom reminder goes now: the verified number or the WeCom id."""
+    contact = UserSettings.objects.filter(user_id=reminder.recipient_id).values_list(
+        "sms_phone", "sms_phone_verified_at", "wecom_userid").first()
+    if contact is None:
+        return ""
+    phone, verified, wecom = contact
+    if reminder.channel == k.SMS:
+        return phone if verified else ""
+    return wecom
+
+
+def _send_external(reminder: Reminder, address: str) -> str:
+    """Hand an SMS or WeCom reminder to its backend; returns the provider's message id."""
+    from .channels import PermanentFailure, sms_backend, wecom_backend
+    from .models import SmsTemplate
+    from .rendering import sms_params, wecom_text
+
+    if reminder.channel == k.SMS:
+        backend = sms_backend()
+        template = SmsTemplate.objects.filter(kind=reminder.kind, approved=True).first()
+        if backend is None or template is None:
+            raise PermanentFailure("SMS is off, or the kind has no approved template",
+                                   "no-template")
+        params = sms_params(template.variables or [], reminder.context or {},
+                            name=reminder.recipient.get_full_name(),
+                            language=reminder.language,
+                            limit=conf.get("ACADEMY_NOTIFY_SMS_VARIABLE_MAX"))
+        return backend.send(phone=address, template_code=template.template_code,
+                            params=params,
+                            sign_name=conf.get("ACADEMY_NOTIFY_SMS_SIGN_NAME")).provider_id
+    backend = wecom_backend()
+    if backend is None:
+        raise PermanentFailure("WeCom is off", "off")
+    return backend.send(userid=address, text=wecom_text(reminder)).provider_id
+
+
+#: Where a failed SMS or WeCom reminder goes instead, in order of preference.
+FALLBACKS = {
+    k.SMS: (k.WECOM, k.EMAIL, k.INAPP),
+    k.WECOM: (k.SMS, k.EMAIL, k.INAPP),
+}
+
+
+def _fallback(reminder: Reminder, *, now: datetime.datetime) -> Reminder | None:
+    """Deliver a failed SMS or WeCom reminder on the first other channel the person can get
+    (inserted like any reminder: if they have it on that channel already, nothing new is
+    created). Returns the new reminder, or None."""
+    order = FALLBACKS.get(reminder.channel)
+    if not order:
+        return None
+    kind = get_kind(reminder.kind)
+    user = reminder.recipient
+    extra = _ExtraChannels.load()
+    contact = UserSettings.objects.filter(user_id=user.pk).values_list(
+        "sms_phone", "sms_phone_verified_at", "wecom_userid").first() or ("", None, "")
+    available = {
+        k.SMS: k.SMS in extra.allowed(kind) and bool(contact[0] and contact[1]),
+        k.WECOM: k.WECOM in extra.allowed(kind) and bool(contact[2]),
+        k.EMAIL: kind.email and bool(user.email),
+        k.INAPP: kind.inapp,
+    }
+    channel = next((c for c in order if available[c]), None)
+    if channel is None or not user.is_active:
+        return None
+    context = reminder.context or {}
+    row = _Row(user.pk, reminder.kind, reminder.subject_type, reminder.subject_id,
+               reminder.window, channel, context,
+               json.dumps(context, ensure_ascii=False, sort_keys=True, default=str),
+               reminder.url, reminder.language, None)
+    _deliver_rows([row], now=now, renderer=Renderer())
+    if row.pk is None:
+        return None
+    Reminder.objects.filter(pk=row.pk).update(fallback_of=reminder.pk)
+    return Reminder.objects.get(pk=row.pk)
 
 
 def reminders_send_many(*, reminder_ids: Sequence[int]) -> dict[str, Any]:
@@ -568,7 +751,7 @@ def reminders_send_due(*, now: datetime.datetime | None = None, limit: int = 500
     with transaction.atomic():
         ids = list(
             Reminder.objects.select_for_update(skip_locked=True)
-            .filter(channel=k.EMAIL, status=Reminder.Status.PENDING)
+            .filter(channel__in=sorted(SENT_BY_TASK), status=Reminder.Status.PENDING)
             .filter(Q(scheduled_for__isnull=True) | Q(scheduled_for__lte=now))
             .filter(Q(queued_at__isnull=True) | Q(queued_at__lte=stale))
             .order_by("scheduled_for", "pk").values_list("pk", flat=True)[:limit]
@@ -703,3 +886,250 @@ def preferences_set(*, user: Any, choices: Mapping[str, str], language: str | No
             UserSettings.objects.update_or_create(
                 user=user, defaults={"language": language if language in
                                      {c for c, _n in settings.LANGUAGES} else ""})
+
+
+# --- SMS receipts, phone verification, channel preferences ---------------------------------------
+
+
+@dataclass
+class _SentSms:
+    """What a backend needs to ask for one receipt."""
+
+    pk: int
+    provider_id: str
+    phone: str
+    sent_at: datetime.datetime
+
+
+def receipts_poll(*, now: datetime.datetime | None = None, limit: int = 1000) -> int:
+    """Ask the SMS provider for the delivery receipts of recently sent SMS; record them, and
+    deliver an undelivered one on another channel. Returns how many receipts were recorded.
+
+    Run twice, the second run finds the receipts recorded (only rows without one are asked
+    about); the receipt and the fallback are written in one transaction per row.
+    """
+    from .channels import ChannelFailure, sms_backend
+
+    backend = sms_backend()
+    if backend is None or not hasattr(backend, "receipts"):
+        return 0
+    now = now or timezone.now()
+    since = now - datetime.timedelta(hours=conf.get("ACADEMY_NOTIFY_RECEIPT_HOURS"))
+    rows = list(Reminder.objects.filter(channel=k.SMS, status=Reminder.Status.SENT, receipt="",
+                                        sent_at__gte=since).exclude(provider_id="")
+                .order_by("pk").values_list("pk", "provider_id", "recipient_id", "sent_at")
+                [:limit])
+    if not rows:
+        return 0
+    phones = dict(UserSettings.objects.filter(user_id__in={r[2] for r in rows})
+                  .values_list("user_id", "sms_phone"))
+    asked = [_SentSms(pk, provider_id, phones.get(user_id, ""), sent_at)
+             for pk, provider_id, user_id, sent_at in rows]
+    try:
+        receipts = backend.receipts(asked)
+    except ChannelFailure:
+        logger.warning("SMS receipts could not be fetched; asking again later", exc_info=True)
+        return 0
+    by_provider = {row.provider_id: row.pk for row in asked}
+    recorded = 0
+    for receipt in receipts:
+        pk = by_provider.get(receipt.provider_id)
+        if pk is None or receipt.delivered is None:
+            continue
+        with transaction.atomic():
+            reminder = (Reminder.objects.select_for_update().select_related("recipient")
+                        .filter(pk=pk, receipt="").first())
+            if reminder is None:
+                continue
+            reminder.receipt = (Reminder.Receipt.DELIVERED if receipt.delivered
+                                else Reminder.Receipt.UNDELIVERED)
+            reminder.receipt_at = now
+            fields = ["receipt", "receipt_at"]
+            if not receipt.delivered:
+                reminder.last_error = f"receipt: {receipt.error}"[:2000]
+                fields.append("last_error")
+            reminder.save(update_fields=fields)
+            if not receipt.delivered:
+                _fallback(reminder, now=now)
+            recorded += 1
+    return recorded
+
+
+VERIFICATION_KIND = "phone_verification"
+
+
+def _code_hash(code: str, verification_salt: str) -> str:
+    import hashlib
+    import hmac
+
+    return hmac.new(settings.SECRET_KEY.encode(), f"{verification_salt}:{code}".encode(),
+                    hashlib.sha256).hexdigest()
+
+
+def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | None = None
+                             ) -> Any:
+    """Send a six-digit code by SMS to ``phone`` for ``user`` to confirm.
+
+    Raises ApplicationError when SMS is off, the verification template is not approved, the
+    number is not a mainland mobile, a code was sent less than a minute ago, or the provider
+    refused. The SMS goes straight away (the person waits for it) and is logged in the
+    reminder log as the ``phone_verification`` kind, without the code.
+    """
+    import secrets
+
+    from django.core.exceptions import ValidationError
+    from django.utils.translation import gettext as _
+
+    from academy.errors import ApplicationError
+    from academy.people.validators import phone_normalise, validate_phone
+
+    from .channels import ChannelFailure, sms_backend
+    from .models import PhoneVerification, SmsTemplate
+
+    now = now or timezone.now()
+    try:
+        validate_phone(phone)
+    except ValidationError as exc:
+        raise ApplicationError(exc.messages[0]) from None
+    phone = phone_normalise(phone).removeprefix("+86")
+    backend = sms_backend()
+    template = SmsTemplate.objects.filter(kind=VERIFICATION_KIND, approved=True).first()
+    if backend is None or template is None:
+        raise ApplicationError(_("SMS cannot be sent from this site at the moment."))
+    interval = datetime.timedelta(seconds=conf.get("ACADEMY_NOTIFY_PHONE_CODE_INTERVAL"))
+    if PhoneVerification.objects.filter(user=user, created_at__gt=now - interval).exists():
+        raise ApplicationError(_("A code was sent less than a minute ago; please wait."))
+    code = f"{secrets.randbelow(1_000_000):06d}"
+    with transaction.atomic():
+        verification = PhoneVerification.objects.create(
+            user=user, phone=phone, code_hash="", created_at=now,
+            expires_at=now + datetime.timedelta(
+                seconds=conf.get("ACADEMY_NOTIFY_PHONE_CODE_SECONDS")))
+        verification.code_hash = _code_hash(code, str(verification.pk))
+        verification.save(update_fields=["code_hash"])
+        from .rendering import sms_params
+
+        params = sms_params(template.variables or [["code", "{{ code }}"]],
+                            {"code": code, "minutes": conf.get(
+                                "ACADEMY_NOTIFY_PHONE_CODE_SECONDS") // 60},
+                            name=user.get_full_name(), language="",
+                            limit=conf.get("ACADEMY_NOTIFY_SMS_VARIABLE_MAX"))
+        log = Reminder.objects.create(
+            recipient=user, kind=VERIFICATION_KIND, subject_type="notifications.phoneverification",
+            subject_id=verification.pk, window=f"code-{verification.pk}", channel=k.SMS,
+            status=Reminder.Status.PENDING, attempts=1, created_at=now,
+            context={"phone": _masked(phone)})
+    # Sent after the commit: a failed send stays in the log (and counts for the wait).
+    try:
+        result = backend.send(phone=phone, template_code=template.template_code,
+                              params=params, sign_name=conf.get("ACADEMY_NOTIFY_SMS_SIGN_NAME"))
+    except ChannelFailure as exc:
+        log.status = Reminder.Status.FAILED
+        log.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+        log.save(update_fields=["status", "last_error"])
+        raise ApplicationError(
+            _("The SMS could not be sent (%(reason)s). Check the number and try again.")
+            % {"reason": exc.code or _("provider error")}) from None
+    log.status = Reminder.Status.SENT
+    log.sent_at = timezone.now()
+    log.provider_id = result.provider_id[:100]
+    log.save(update_fields=["status", "sent_at", "provider_id"])
+    return verification
+
+
+def phone_verification_confirm(*, user: Any, code: str, now: datetime.datetime | None = None
+                               ) -> str:
+    """Confirm the newest code sent to ``user``: the number becomes where their SMS go.
+    Audited. Raises ApplicationError for a wrong, expired or exhausted code. Returns the
+    verified number."""
+    import hmac
+
+    from django.utils.translation import gettext as _
+
+    from academy.errors import ApplicationError
+
+    from .models import PhoneVerification
+
+    now = now or timezone.now()
+    code = "".join(ch for ch in str(code) if ch.isdigit())
+    wrong = False
+    with transaction.atomic():
+        verification = (PhoneVerification.objects.select_for_update()
+                        .filter(user=user, verified_at__isnull=True).order_by("-created_at")
+                        .first())
+        if verification is None or verification.expires_at <= now:
+            raise ApplicationError(_("The code has expired; ask for a new one."))
+        if verification.attempts >= conf.get("ACADEMY_NOTIFY_PHONE_CODE_ATTEMPTS"):
+            raise ApplicationError(_("Too many wrong codes; ask for a new one."))
+        if not hmac.compare_digest(verification.code_hash,
+                                   _code_hash(code, str(verification.pk))):
+            verification.attempts += 1
+            verification.save(update_fields=["attempts"])
+            wrong = True
+        else:
+            verification.verified_at = now
+            verification.save(update_fields=["verified_at"])
+            user_settings, _created = UserSettings.objects.get_or_create(user=user)
+            before = user_settings.sms_phone
+            user_settings.sms_phone = verification.phone
+            user_settings.sms_phone_verified_at = now
+            user_settings.save(update_fields=["sms_phone", "sms_phone_verified_at",
+                                              "updated_at"])
+            audit_record(action="notifications.phone_verified", subject=user_settings,
+                         person=user.pk, actor=user,
+                         before={"sms_phone": _masked(before)},
+                         after={"sms_phone": _masked(verification.phone)})
+    if wrong:  # raised after the commit, so that the wrong guess counts
+        raise ApplicationError(_("The code is not right."))
+    return verification.phone
+
+
+def _masked(phone: str) -> str:
+    return phone[:3] + "****" + phone[-4:] if phone else ""
+
+
+def phone_verification_remove(*, user: Any) -> None:
+    """Stop SMS: forget the verified number (audited)."""
+    with transaction.atomic():
+        user_settings = UserSettings.objects.filter(user=user).first()
+        if user_settings is None or not user_settings.sms_phone:
+            return
+        audit_record(action="notifications.phone_removed", subject=user_settings,
+                     person=user.pk, actor=user,
+                     before={"sms_phone": _masked(user_settings.sms_phone)},
+                     after={"sms_phone": ""})
+        user_settings.sms_phone = ""
+        user_settings.sms_phone_verified_at = None
+        user_settings.save(update_fields=["sms_phone", "sms_phone_verified_at", "updated_at"])
+
+
+def channel_preferences_set(*, user: Any, chosen: Iterable[tuple[str, str]]) -> None:
+    """Replace ``user``'s SMS and WeCom choices with ``chosen`` ((kind, channel) pairs);
+    unknown kinds and channels are ignored."""
+    from .kinds import all_kinds
+    from .models import ChannelPreference
+
+    known = {kind.code for kind in all_kinds()}
+    wanted = {(kind, channel) for kind, channel in chosen
+              if kind in known and channel in k.EXTRA_CHANNELS}
+    with transaction.atomic():
+        existing = set(ChannelPreference.objects.filter(user=user)
+                       .values_list("kind", "channel"))
+        for kind, channel in existing - wanted:
+            ChannelPreference.objects.filter(user=user, kind=kind, channel=channel).delete()
+        ChannelPreference.objects.bulk_create(
+            [ChannelPreference(user=user, kind=kind, channel=channel)
+             for kind, channel in wanted - existing], ignore_conflicts=True)
+
+
+def calendar_token_reset(*, user: Any) -> str:
+    """Give ``user`` a new secret calendar feed token (the old feed URL stops working)."""
+    import secrets
+
+    with transaction.atomic():
+        user_settings, _created = UserSettings.objects.get_or_create(user=user)
+        user_settings.calendar_token = secrets.token_urlsafe(32)
+        user_settings.save(update_fields=["calendar_token", "updated_at"])
+        audit_record(action="notifications.calendar_token_reset", subject=user_settings,
+                     person=user.pk, actor=user, before={}, after={})
+    return user_settings.calendar_token

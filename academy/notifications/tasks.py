@@ -106,3 +106,19 @@ def reminders_sweep_all() -> int:
     from .sweeps import sweeps_run_all
 
     return sum(report.created for report in sweeps_run_all())
+
+
+@shared_task(name="academy.notifications.tasks.reminders_poll_receipts", acks_late=True,
+             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
+             retry_backoff=True)
+def reminders_poll_receipts() -> int:
+    """Fetch SMS delivery receipts and record them (beat, every five minutes); an SMS the
+    provider could not deliver is delivered on another channel.
+
+    Safe to run twice: only rows without a receipt are asked about, and each receipt is
+    recorded under the row's lock. A provider outage is logged and asked again next time;
+    database operational errors retry 3 times with backoff.
+    """
+    from .services import receipts_poll
+
+    return receipts_poll()

@@ -14,19 +14,36 @@ from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from academy.errors import ApplicationError
 from academy.people.roles import Role, role_required, user_has_role
 
 from . import manual, previews
-from .forms import ManualReminderForm, PreferencesForm
+from .forms import ManualReminderForm, PhoneCodeForm, PhoneForm, PreferencesForm
 from .models import Notification
 from .rendering import localized_path
-from .selectors import language_of, notifications_of, preferences_of, unread_count
-from .services import notification_mark_read, notifications_mark_all_read, preferences_set
+from .selectors import (
+    channel_settings_of,
+    language_of,
+    notifications_of,
+    preferences_of,
+    unread_count,
+)
+from .services import (
+    calendar_token_reset,
+    channel_preferences_set,
+    notification_mark_read,
+    notifications_mark_all_read,
+    phone_verification_confirm,
+    phone_verification_remove,
+    phone_verification_start,
+    preferences_set,
+)
 from .sweeps import get_manual
 
 PAGE_SIZE = 20
@@ -100,10 +117,86 @@ def preferences(request):
                         language=form.cleaned_data["language"])
         messages.success(request, _("Your notification settings are saved."))
         return redirect("notifications:preferences")
+    channels = channel_settings_of(request.user)
     return render(request, "notifications/preferences.html", {
         "form": form,
         "mandatory": [row for row in rows if row.kind.mandatory],
+        "channels": channels,
+        "phone_form": PhoneForm(),
+        "code_form": PhoneCodeForm(),
+        "calendar_url": request.build_absolute_uri(
+            reverse("calendar_feed", args=[channels.calendar_token]))
+        if channels.calendar_token else "",
     })
+
+
+@login_required
+@require_POST
+def preferences_channels(request):
+    """Per kind, SMS and WeCom on or off (checkboxes named ``<channel>:<kind>``); only what
+    the page offered that person counts (their roles' kinds, approved templates)."""
+    offered = set()
+    for row in channel_settings_of(request.user).rows:
+        if row.sms is not None:
+            offered.add((row.kind.code, "sms"))
+        if row.wecom is not None:
+            offered.add((row.kind.code, "wecom"))
+    chosen = [pair for pair in (tuple(name.split(":", 1)[::-1]) for name in request.POST
+                                if name.startswith(("sms:", "wecom:"))) if pair in offered]
+    channel_preferences_set(user=request.user, chosen=chosen)
+    messages.success(request, _("Your SMS and WeCom choices are saved."))
+    return redirect(reverse("notifications:preferences") + "#channels")
+
+
+@login_required
+@require_POST
+def phone_start(request):
+    """Send a verification code to the number typed."""
+    form = PhoneForm(request.POST)
+    if form.is_valid():
+        try:
+            phone_verification_start(user=request.user, phone=form.cleaned_data["phone"])
+        except ApplicationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("A code is on its way by SMS. Enter it below."))
+    else:
+        messages.error(request, _("Enter your mobile number."))
+    return redirect(reverse("notifications:preferences") + "#channels")
+
+
+@login_required
+@require_POST
+def phone_confirm(request):
+    form = PhoneCodeForm(request.POST)
+    if form.is_valid():
+        try:
+            phone_verification_confirm(user=request.user, code=form.cleaned_data["code"])
+        except ApplicationError as error:
+            messages.error(request, str(error))
+        else:
+            messages.success(request, _("Your mobile number is verified: SMS can go to it."))
+    else:
+        messages.error(request, _("Enter the code from the SMS."))
+    return redirect(reverse("notifications:preferences") + "#channels")
+
+
+@login_required
+@require_POST
+def phone_remove(request):
+    phone_verification_remove(user=request.user)
+    messages.success(request, _("No more SMS will be sent to you."))
+    return redirect(reverse("notifications:preferences") + "#channels")
+
+
+@login_required
+@require_POST
+def calendar_reset(request):
+    """A new secret feed address; the old one stops working."""
+    calendar_token_reset(user=request.user)
+    messages.success(request, _("Your calendar has a new address. Subscribe to it again; "
+                                "the old one no longer works."))
+    return redirect(reverse("notifications:preferences") + "#calendar")
 
 
 # --- Manual reminders (trainers and administrators) ----------------------------------------------
@@ -178,3 +271,25 @@ def template_preview_html(request, kind: str, language: str):
     if preview is None:
         raise Http404
     return HttpResponse(preview.html)
+
+
+# --- Calendar feeds ----------------------------------------------------------------------------
+
+
+def calendar_feed(request, token: str):
+    """A person's private iCalendar feed: the secret token in the address is the access
+    check (calendar programs cannot log in); a reset token answers 404."""
+    from django.utils import translation
+
+    from .calendar import calendar_events_for, calendar_feed_user, calendar_ics
+
+    user = calendar_feed_user(token)
+    if user is None:
+        raise Http404
+    language = language_of(user) or settings.LANGUAGE_CODE
+    with translation.override(language):
+        body = calendar_ics(calendar_events_for(user), name=_("Broker Academy"),
+                            language=language)
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Cache-Control"] = "private, max-age=300"
+    return response

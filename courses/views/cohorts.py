@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.db.models import Count, Q
 from django.http import HttpResponse, JsonResponse
@@ -221,6 +222,22 @@ def session_detail(request, pk: int):
         "can_manage": can_manage,
         "now": timezone.now(),
     })
+
+
+@login_required
+def session_ics(request, pk: int):
+    """The session as an .ics download: for the cohort's brokers and its staff."""
+    from academy.notifications.calendar import calendar_response
+
+    from ..calendar import session_event
+
+    session = get_object_or_404(OfflineSession.objects.select_related("cohort"), pk=pk)
+    studying = Enrolment.objects.filter(cohort_id=session.cohort_id, user=request.user,
+                                        status=Enrolment.Status.ACTIVE).exists()
+    if not studying and not can_view_cohort(request.user, session.cohort):
+        raise PermissionDenied
+    return calendar_response([session_event(session)], name=session.title,
+                             filename=f"session-{session.pk}.ics")
 
 
 def _checkin_url(request, session: OfflineSession) -> str:

@@ -20,6 +20,7 @@ from __future__ import annotations
 import csv
 import datetime
 import io
+import os
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -145,6 +146,9 @@ class ParsedQuestions:
     file_name: str
     rows: list[RawRow]
     ignored_headers: list[str] = field(default_factory=list)
+    # Moodle XML, GIFT: what could not be carried, and problems found while reading.
+    notes: list[str] = field(default_factory=list)
+    errors: list[QuestionImportError] = field(default_factory=list)
 
 
 @dataclass
@@ -175,6 +179,7 @@ class QuestionImportResult:
     valid_rows: list[CleanQuestion] = field(default_factory=list)
     errors: list[QuestionImportError] = field(default_factory=list)
     ignored_headers: list[str] = field(default_factory=list)
+    notes: list[str] = field(default_factory=list)
     dry_run: bool = False
 
     @property
@@ -234,7 +239,28 @@ def question_import_parse(*, file_name: str, content: bytes) -> ParsedQuestions:
                                % {"limit": f"{import_max_bytes() / 1048576:g}"})
     if not content.strip():
         raise ApplicationError(_("The file is empty."))
-    source = spreadsheet_rows(file_name=file_name, content=content, max_columns=_MAX_COLUMNS)
+    from . import interchange
+
+    extension = os.path.splitext(file_name or "")[1].lower()
+    if extension == ".xml" or extension == ".gift" or (
+            extension == ".txt" and b"{" in content and b"}" in content):
+        read = (interchange.moodle_read(content) if extension == ".xml"
+                else interchange.gift_read(content))
+        if not read.rows and not read.errors:
+            raise ApplicationError(_("The file holds no question that can be imported.")
+                                   + (" " + " ".join(read.notes) if read.notes else ""))
+        if len(read.rows) > import_max_rows():
+            raise ApplicationError(_("The file has more than %(limit)s questions; split it.")
+                                   % {"limit": import_max_rows()})
+        return ParsedQuestions(
+            file_name=file_name, rows=[RawRow(number=n, values=v) for n, v in read.rows],
+            notes=read.notes,
+            errors=[QuestionImportError(row=n, column=c, message=m) for n, c, m in read.errors])
+    if extension == ".docx":
+        source: Any = interchange.docx_rows(content)
+    else:
+        source = spreadsheet_rows(file_name=file_name, content=content,
+                                  max_columns=_MAX_COLUMNS)
     positions: dict[int, str] = {}
     ignored: list[str] = []
     rows: list[RawRow] = []
@@ -454,8 +480,10 @@ def question_import(*, file_name: str, content: bytes, actor: Any,
         return result
     result.rows_total = len(parsed.rows)
     result.ignored_headers = parsed.ignored_headers
+    result.notes = parsed.notes
     validation = question_import_validate(parsed)
-    result.errors = validation.errors
+    result.errors = sorted(parsed.errors + validation.errors,
+                           key=lambda e: (e.row or 0, e.column))
     result.valid_rows = validation.rows
     if validation.errors or dry_run:
         return result
@@ -470,6 +498,7 @@ def question_import(*, file_name: str, content: bytes, actor: Any,
             ))
         audit_record(action="exams.questions_imported", actor=actor,
                      after={"file": file_name, "count": len(result.created),
+                            "notes": result.notes[:50],
                             "codes": [q.code for q in result.created][:200]})
     return result
 

@@ -215,6 +215,12 @@ def question_import_template(request):
     fmt = request.GET.get("format", "xlsx")
     if fmt == "csv":
         content, content_type = importing.question_template_csv(), "text/csv; charset=utf-8"
+    elif fmt == "docx":
+        from ..services.interchange import question_template_docx
+
+        content = question_template_docx()
+        content_type = ("application/vnd.openxmlformats-officedocument.wordprocessingml."
+                        "document")
     elif fmt == "xlsx":
         content = importing.question_template_xlsx()
         content_type = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -223,3 +229,30 @@ def question_import_template(request):
     response = HttpResponse(content, content_type=content_type)
     response["Content-Disposition"] = f'attachment; filename="question-import-template.{fmt}"'
     return response
+
+
+EXPORT_FORMATS = {
+    "moodle": ("xml", "application/xml; charset=utf-8"),
+    "gift": ("gift", "text/plain; charset=utf-8"),
+}
+
+
+@author_required
+def question_export(request):
+    """The active questions as Moodle XML or GIFT: the page says what each format cannot
+    carry; ``download=1`` downloads the file (audited)."""
+    from ..services.interchange import question_bank_export
+
+    fmt = request.GET.get("format", "moodle")
+    if fmt not in EXPORT_FORMATS:
+        raise Http404
+    exported = question_bank_export(fmt=fmt, actor=request.user,
+                                    audit=request.GET.get("download") == "1")
+    if request.GET.get("download") == "1":
+        extension, content_type = EXPORT_FORMATS[fmt]
+        response = HttpResponse(exported.content, content_type=content_type)
+        response["Content-Disposition"] = f'attachment; filename="question-bank.{extension}"'
+        return response
+    return render(request, "exams/staff/question_export.html", {
+        "format": fmt, "exported": exported, "formats": list(EXPORT_FORMATS),
+    })

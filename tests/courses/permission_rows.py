@@ -161,6 +161,8 @@ ROWS: dict[str, Row] = {
     "courses:session_new": Row(logged_in(EDITORS), kwargs=_cohort),
     "courses:session_detail": Row(logged_in(COHORT_READERS), kwargs=_session),
     "courses:session_qr": Row(logged_in(EDITORS), kwargs=_session),
+    "courses:session_ics": Row(logged_in({"broker": OK, **COHORT_READERS, **CLASSMATES_SHARE}),
+                               kwargs=_session),
     "courses:session_qr_svg": Row(logged_in(EDITORS), kwargs=_session),
     "courses:session_qr_status": Row(logged_in(EDITORS), kwargs=_session),
     # REST API

@@ -81,6 +81,7 @@ ROWS = {
     "exams:question_create": Row(logged_in(AUTHORS), kwargs=lambda: {"qtype": "single"}),
     "exams:question_import": Row(logged_in(AUTHORS)),
     "exams:question_import_template": Row(logged_in(AUTHORS)),
+    "exams:question_export": Row(logged_in(AUTHORS)),
     "exams:question_edit": Row(logged_in(AUTHORS), kwargs=_question),
     "exams:question_history": Row(logged_in(AUTHORS), kwargs=_question),
     "exams:question_archive": Row(logged_in({"trainer": REDIRECT, "admin": REDIRECT}),

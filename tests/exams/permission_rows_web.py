@@ -79,6 +79,8 @@ ROWS = {
     "exams:my_exams": Row(logged_in({"broker": OK})),
     # A classmate (the matrix's other_broker) is a candidate of the same sitting.
     "exams:take_start": Row(logged_in({"broker": OK, "other_broker": OK}), kwargs=_sitting),
+    "exams:sitting_ics": Row(logged_in({"broker": OK, "other_broker": OK, "trainer": OK,
+                                        "auditor": OK, "admin": OK}), kwargs=_sitting),
     "exams:take_begin": Row(logged_in({"broker": REDIRECT, "other_broker": REDIRECT}),
                             kwargs=_sitting, method="post",
                             note="starts the attempt, then the exam page"),

@@ -60,7 +60,10 @@ def test_running_every_sweep_twice_changes_nothing(committed):
 @pytest.mark.parametrize("name", sorted(expected_rows(1)))
 def test_a_sweeps_queries_do_not_grow_with_the_number_of_brokers(name, committed):
     counts = []
-    for size in (2, 10):
+    # Eight, not more: on SQLite Django splits a bulk insert at 999 parameters (some forty
+    # reminder rows), a statement more per forty rows; PostgreSQL's insert is one statement
+    # whatever the size.
+    for size in (2, 8):
         build(size)
         with CaptureQueriesContext(connection) as queries:
             report = sweep_run(name)
