@@ -6,6 +6,7 @@ app_name = "people"
 
 urlpatterns = [
     path("brokers/", views.broker_list, name="broker_list"),
+    path("search/", views.person_search_view, name="person_search"),
     path("roster/import/", views.roster_import_view, name="roster_import"),
     path("roster/template/", views.roster_template, name="roster_template"),
     path("roster/imports/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),

@@ -2,7 +2,7 @@ from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -17,7 +17,8 @@ from .invitations import (
     invitation_for_token,
     invitation_invalid_message,
 )
-from .models import Level, Region, RosterImport
+from .models import Level, Region, RosterImport, User
+from .scoping import broker_users_visible_to
 from .roles import Role, role_required
 from .roster import (
     COLUMNS,
@@ -46,6 +47,29 @@ def broker_list(request):
         "levels": Level.objects.all(),
         "regions": Region.objects.all(),
     })
+
+
+@require_GET
+@role_required(Role.ADMIN, Role.AUDITOR, Role.TRAINER)
+def person_search_view(request):
+    """People matching ``q`` (name, pinyin initials, phone or ID tail) as JSON, among those
+    the viewer may see: every account for the bureau, a trainer's own brokers otherwise."""
+    from .roles import user_roles
+    from .search import person_choice, person_search
+
+    roles = user_roles(request.user)
+    among = None
+    if not roles & {Role.ADMIN, Role.AUDITOR}:
+        among = broker_users_visible_to(request.user)
+    if request.GET.get("brokers") == "1":
+        among = (among if among is not None else User.objects.all()).filter(
+            broker_profile__isnull=False)
+    users = person_search(request.GET.get("q", ""), among=among, limit=PERSON_SEARCH_LIMIT)
+    users = users.select_related("broker_profile__level", "broker_profile__organisation")
+    return JsonResponse({"results": [person_choice(u) for u in users]})
+
+
+PERSON_SEARCH_LIMIT = 15
 
 
 # --- Roster import (admins) --------------------------------------------------------------------

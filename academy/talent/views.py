@@ -30,6 +30,7 @@ from academy.people.scoping import can_see_personal_data
 
 from . import background, exports, selectors, services
 from .audit_trail import audit_events
+from .event_text import describe_events
 from .export_kinds import ExportKind, Spec, export_kind
 from .forms import AuditFilterForm, ExportRequestForm, RegisteredTotalForm, TalentFilterForm
 from .models import RegisteredTotal, TalentExport
@@ -192,8 +193,10 @@ def broker_dossier(request: HttpRequest, user_id: int) -> HttpResponse:
         BrokerProfile.objects.select_related("user", "level", "region", "organisation"),
         user_id=user_id,
     )
+    record = selectors.dossier(profile)
+    record["trail"] = describe_events(record["trail"])
     return render(request, "talent/dossier.html", {
-        **selectors.dossier(profile), "profile": profile, "subject": profile.user,
+        **record, "profile": profile, "subject": profile.user,
         "unmasked": can_see_personal_data(request.user, profile.user),
     })
 
@@ -218,7 +221,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         cache.set(VERIFY_CACHE_KEY, verification, VERIFY_CACHE_SECONDS)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "talent/audit.html", {
-        "form": form, "page": page, "query": urlencode(params), "verification": verification,
+        "form": form, "page": page, "events": describe_events(page.object_list), "query": urlencode(params), "verification": verification,
         "export_kind": "audit", "export_large": _large("audit", page.paginator.count),
     })
 

@@ -16,6 +16,7 @@ from academy.errors import ApplicationError
 
 from ..invitations import invitation_create_many
 from ..models import BrokerProfile, Organisation, RosterImport, User
+from ..names import name_pinyin
 from ..roles import Role
 from ..services import role_groups_ensure
 from .columns import roster_max_bytes
@@ -152,6 +153,7 @@ def _broker_role_grant(users: list[User]) -> None:
 
 def _new_user(row: CleanRow) -> User:
     user = User(email=row.email, full_name=row.full_name)
+    user.name_pinyin, user.name_initials = name_pinyin(row.full_name)
     user.set_unusable_password()
     return user
 

@@ -36,3 +36,14 @@ def times(value: int, factor: int) -> int:
 @register.filter
 def plus(value: int, addend: int) -> int:
     return int(value) + int(addend)
+
+
+@register.filter
+def notification_kind(code: str) -> str:
+    """A notification kind's name in the reader's language (never its internal code)."""
+    from academy.notifications.kinds import get_kind
+
+    try:
+        return str(get_kind(code).label)
+    except KeyError:
+        return str(code).replace("_", " ").capitalize()
