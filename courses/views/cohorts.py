@@ -232,13 +232,19 @@ def _checkin_url(request, session: OfflineSession) -> str:
 def session_qr(request, pk: int):
     """The projector page: a QR code that refreshes before its token expires."""
     session = _session(request, pk, manage=True)
+    now = timezone.now()
     return render(request, "courses/session_qr.html", {
         "session": session,
         "refresh_seconds": conf.get("ACADEMY_CHECKIN_QR_REFRESH_SECONDS"),
         "present_count": session.attendances.count(),
         "enrolled_count": session.cohort.enrolments.filter(status="active").count(),
-        "now": timezone.now(),
+        "now": now,
+        "checkin_open": _checkin_open(session, now),
     })
+
+
+def _checkin_open(session, now) -> bool:
+    return session.checkin_opens_at <= now <= session.checkin_closes_at
 
 
 @never_cache
@@ -249,6 +255,11 @@ def session_qr_svg(request, pk: int):
     import segno
 
     session = _session(request, pk, manage=True)
+    # No scannable code outside the check-in window: a code photographed early would be a
+    # way to check in without coming.
+    if not _checkin_open(session, timezone.now()):
+        return HttpResponse(_("Check-in is not open."), status=409,
+                            content_type="text/plain; charset=utf-8")
     qr = segno.make(_checkin_url(request, session), error="m")
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=8, border=2, dark="#0b2545", light="#ffffff")
@@ -262,5 +273,5 @@ def session_qr_status(request, pk: int):
     now = timezone.now()
     return JsonResponse({
         "present": session.attendances.count(),
-        "open": session.checkin_opens_at <= now <= session.checkin_closes_at,
+        "open": _checkin_open(session, now),
     })
