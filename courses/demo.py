@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from academy.people.models import Level, User
 
-from .demo_content import COURSES, EXAMPLE_NOTE
+from .demo_content import COURSES
 from .models import (
     Attendance,
     Cohort,
@@ -47,7 +47,7 @@ def _courses(trainers: dict[str, User], level: Level) -> list[tuple[Course, bool
         course, _ = Course.objects.get_or_create(
             code=code,
             defaults={"title": title, "area": areas[area], "level": level,
-                      "summary": summary + EXAMPLE_NOTE, "is_published": True},
+                      "summary": summary, "is_published": True},
         )
         if owner in trainers:
             course.owners.add(trainers[owner])
@@ -93,8 +93,7 @@ def seed(stdout: TextIO) -> None:
             defaults={
                 "from_level": junior, "to_level": intermediate,
                 "description": "面向三门峡市初级技术经纪人的中级能力培训，覆盖公共知识、政策法规、"
-                               "实务技能和能力提升四个课程模块，线上学习与线下集中授课相结合。"
-                               + EXAMPLE_NOTE,
+                               "实务技能和能力提升四个课程模块，线上学习与线下集中授课相结合。",
             },
         )
         for order, (course, required) in enumerate(courses):

@@ -20,7 +20,7 @@ from .models import User
 
 MIN_TAIL_DIGITS = 4
 _LATIN = re.compile(r"^[a-z]+$")
-_TAIL = re.compile(r"^\d{%d,}[xX]?$" % MIN_TAIL_DIGITS)
+_TAIL = re.compile(rf"^\d{{{MIN_TAIL_DIGITS},}}[xX]?$")
 
 
 def person_q(term: str) -> Q | None:

@@ -1,3 +1,5 @@
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
 from django.core.exceptions import ValidationError
@@ -18,7 +20,6 @@ from .invitations import (
     invitation_invalid_message,
 )
 from .models import Level, Region, RosterImport, User
-from .scoping import broker_users_visible_to
 from .roles import Role, role_required
 from .roster import (
     COLUMNS,
@@ -28,12 +29,31 @@ from .roster import (
     roster_template_csv,
     roster_template_xlsx,
 )
+from .scoping import broker_users_visible_to
 from .selectors import broker_profile_list
 
 
 @role_required(Role.ADMIN, Role.AUDITOR, Role.TRAINER)
 def broker_list(request):
-    """Brokers the viewer may see; personal data masked (admins see it on the dossier)."""
+    """A trainer's brokers; personal data masked. Admins and auditors have one list of every
+    broker, the talent pool's (filters, drill-down, export): they are sent there."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .roles import user_roles
+
+    if user_roles(request.user) & {Role.ADMIN, Role.AUDITOR}:
+        try:
+            target = reverse("talent:broker_list")
+        except NoReverseMatch:
+            target = ""
+        if target:
+            query = {}
+            if request.GET.get("q"):
+                query["q"] = request.GET["q"]
+            for key in ("level", "region"):
+                if request.GET.get(key):
+                    query[key] = request.GET[key]
+            return redirect(target + ("?" + urlencode(query) if query else ""))
     filters = {
         "level": request.GET.get("level", ""),
         "region": request.GET.get("region", ""),

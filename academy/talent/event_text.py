@@ -16,9 +16,10 @@ from __future__ import annotations
 
 import datetime
 import re
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any, Iterable
+from typing import Any
 
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -199,7 +200,7 @@ def format_value(key: str, value: Any, levels: dict[str, str]) -> str:
         except ValueError:
             return text
         if timezone.is_naive(moment):
-            moment = timezone.make_aware(moment, datetime.timezone.utc)
+            moment = timezone.make_aware(moment, datetime.UTC)
         return date_format(timezone.localtime(moment), "Y-m-d H:i")
     if _ISO_DATE.match(text):
         return text

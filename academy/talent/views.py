@@ -27,6 +27,7 @@ from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile
 from academy.people.roles import Role, role_required, user_has_role
 from academy.people.scoping import can_see_personal_data
+from academy.people.search import person_search
 
 from . import background, exports, selectors, services
 from .audit_trail import audit_events
@@ -153,10 +154,13 @@ def broker_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     drill = _drill(request)
     qs = selectors.brokers_for(filters, drill)
+    search = request.GET.get("q", "").strip()[:100]
+    if search:
+        qs = qs.filter(user_id__in=person_search(search).values("pk"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {**filters.as_query(), **drill}
+    query = {**filters.as_query(), **drill, **({"q": search} if search else {})}
     return render(request, "talent/broker_list.html", {
-        "form": form, "page": page, "query": urlencode(query), "drill": drill,
+        "form": form, "page": page, "query": urlencode(query), "drill": drill, "search": search,
         "drill_label": _drill_label(drill), "cohort": filters.cohort,
         "export_kind": "brokers", "export_large": _large("brokers", page.paginator.count),
     })
