@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -52,3 +53,24 @@ def language_of(user: Any) -> str:
     """The language ``user`` chose for e-mails ("" for the site's)."""
     return (UserSettings.objects.filter(user=user).values_list("language", flat=True).first()
             or "")
+
+
+def notifications_in_language(items: Iterable[Notification], language: str) -> None:
+    """Render each notification's title and text again in ``language`` (the reader's, which
+    may have changed since it was sent), from the context it was made from. No query; a
+    notification without context, or of a kind no longer registered, keeps its stored text."""
+    from .kinds import get_kind
+    from .rendering import Renderer
+
+    renderer = Renderer()
+    for item in items:
+        if not item.context:
+            continue
+        try:
+            kind = get_kind(item.kind)
+        except KeyError:
+            continue
+        try:
+            item.title, item.body = renderer.title_body(kind, item.context, language)
+        except Exception:  # noqa: BLE001, S112 - a template changed since: the stored text stands
+            continue

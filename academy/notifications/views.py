@@ -25,7 +25,13 @@ from . import manual, previews
 from .forms import ManualReminderForm, PreferencesForm
 from .models import Notification
 from .rendering import localized_path
-from .selectors import language_of, notifications_of, preferences_of, unread_count
+from .selectors import (
+    language_of,
+    notifications_in_language,
+    notifications_of,
+    preferences_of,
+    unread_count,
+)
 from .services import notification_mark_read, notifications_mark_all_read, preferences_set
 from .sweeps import get_manual
 
@@ -48,6 +54,7 @@ def centre(request):
     page = Paginator(notifications_of(request.user, unread_only=unread_only),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     language = get_language()
+    notifications_in_language(page.object_list, language)
     for item in page.object_list:
         item.link = localized_path(item.url, language) if item.url else ""
     return render(request, "notifications/centre.html", {

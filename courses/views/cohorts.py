@@ -13,6 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from academy.errors import ApplicationError
+from academy.links import absolute_url
 from academy.people.models import User
 from academy.people.roles import Role, role_required, user_has_role
 
@@ -225,7 +226,7 @@ def session_detail(request, pk: int):
 
 def _checkin_url(request, session: OfflineSession) -> str:
     token = attendance_checkin_token(session=session).token
-    return request.build_absolute_uri(reverse("courses:checkin", args=[token]))
+    return absolute_url(reverse("courses:checkin", args=[token]))
 
 
 @role_required(Role.TRAINER, Role.ADMIN)
