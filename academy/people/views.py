@@ -1,10 +1,13 @@
+import os
+import secrets
 from urllib.parse import urlencode
 
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -23,6 +26,7 @@ from .models import Level, Region, RosterImport, User
 from .roles import Role, role_required
 from .roster import (
     COLUMNS,
+    roster_error_report_xlsx,
     roster_import,
     roster_max_bytes,
     roster_max_rows,
@@ -117,7 +121,16 @@ def roster_import_view(request):
     else:
         form = RosterUploadForm()
     row_errors = result.row_errors if result else []
+    report_token = ""
+    if row_errors and result.rows:
+        report_token = secrets.token_urlsafe(16)
+        cache.set(_report_key(request, report_token),
+                  {"file_name": result.file_name, "content": roster_error_report_xlsx(result)},
+                  ROSTER_REPORT_SECONDS)
     return render(request, "people/roster_import.html", {
+        "report_token": report_token,
+        "levels": Level.objects.order_by("rank"),
+        "regions": Region.objects.all(),
         "form": form,
         "result": result,
         "row_errors": row_errors[:ROSTER_ERRORS_SHOWN],
@@ -127,6 +140,31 @@ def roster_import_view(request):
         "max_rows": roster_max_rows(),
         "max_megabytes": f"{roster_max_bytes() / 1048576:g}",
     })
+
+
+# How long the error report of a failed upload can be downloaded.
+ROSTER_REPORT_SECONDS = 3600
+
+
+def _report_key(request, token: str) -> str:
+    return f"people:roster-errors:{request.user.pk}:{token}"
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def roster_error_report(request, token: str):
+    """The error report of the upload that showed this link (XLSX, rows and cells marked);
+    only for the administrator who uploaded it, for an hour."""
+    report = cache.get(_report_key(request, token))
+    if report is None:
+        raise Http404
+    stem = os.path.splitext(report["file_name"])[0] or "roster"
+    response = HttpResponse(
+        report["content"],
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=_("%(file)s-errors.xlsx") % {"file": stem})
+    return response
 
 
 @role_required(Role.ADMIN)

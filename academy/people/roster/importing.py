@@ -51,6 +51,7 @@ def roster_import(*, uploaded_by: User, file: Any) -> RosterImportResult:
         result.errors.append(RosterError(None, "", str(exc.message)))
         return result
     result.rows_total = len(parsed.rows)
+    result.rows = parsed.rows
     if parsed.ignored_headers:
         result.warnings.append(gettext("These columns were not recognised and were ignored: "
                                        "%(columns)s.") % {"columns": ", ".join(
