@@ -25,7 +25,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.formats import date_format
 from django.utils.functional import Promise
-from django.utils.translation import gettext as _g
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from academy.audit.models import AuditEvent
@@ -168,7 +168,7 @@ def action_label(action: str) -> str:
     """The action as a phrase without its subject, for filters and headings."""
     phrase = ACTION_PHRASES.get(action)
     if phrase is None:
-        return _g("changed a record")
+        return gettext("changed a record")
     text = str(phrase).replace("%(subject)s", "").replace("  ", " ").strip()
     return text.rstrip("的 ").strip()
 
@@ -185,7 +185,7 @@ def format_value(key: str, value: Any, levels: dict[str, str]) -> str:
     if value is None or value == "":
         return "—"
     if isinstance(value, bool):
-        return _g("Yes") if value else _g("No")
+        return gettext("Yes") if value else gettext("No")
     if isinstance(value, (list, tuple)):
         return "、".join(format_value(key, v, levels) for v in value) or "—"
     if isinstance(value, dict):
@@ -244,11 +244,11 @@ def event_changes(event: AuditEvent, levels: dict[str, str]) -> list[Change]:
 def _detail(event: AuditEvent) -> str:
     after = event.after if isinstance(event.after, dict) else {}
     if "rows" in after and after["rows"] is not None:
-        return _g("%(n)s rows") % {"n": after["rows"]}
+        return gettext("%(n)s rows") % {"n": after["rows"]}
     if event.action in ("exams.result_released", "exams.score_changed") and "score" in after:
-        return _g("score %(score)s") % {"score": format_value("score", after["score"], {})}
+        return gettext("score %(score)s") % {"score": format_value("score", after["score"], {})}
     if after.get("reason"):
-        return _g("reason: %(reason)s") % {"reason": after["reason"]}
+        return gettext("reason: %(reason)s") % {"reason": after["reason"]}
     return ""
 
 
@@ -258,7 +258,7 @@ def _export_subject(event: AuditEvent) -> str:
 
     after = event.after if isinstance(event.after, dict) else {}
     kind = KINDS.get(str(after.get("kind", "")))
-    return str(kind.label) if kind else _g("a list")
+    return str(kind.label) if kind else gettext("a list")
 
 
 # The page each kind of subject has, by the model's label and the URL name taking its pk.
@@ -305,7 +305,7 @@ def describe_events(events: Iterable[AuditEvent]) -> list[EventView]:
     for e in events:
         actor = names.get(e.actor_id) if e.actor_id else None
         if not actor:
-            actor = (_g("The system") if e.actor_label in ("", "system")
+            actor = (gettext("The system") if e.actor_label in ("", "system")
                      else e.actor_label)
         person = names.get(e.person_id, "") if e.person_id else ""
         subject = e.subject_label
@@ -315,16 +315,16 @@ def describe_events(events: Iterable[AuditEvent]) -> list[EventView]:
             subject = person
         phrase = ACTION_PHRASES.get(e.action)
         if phrase is None:
-            verb = (_g("changed %(subject)s") % {"subject": subject} if subject
-                    else _g("changed a record"))
+            verb = (gettext("changed %(subject)s") % {"subject": subject} if subject
+                    else gettext("changed a record"))
         else:
-            verb = str(phrase) % {"subject": subject or _g("a record")}
+            verb = str(phrase) % {"subject": subject or gettext("a record")}
         when = timezone.localtime(e.occurred_at)
         detail = _detail(e)
-        sentence = _g("%(actor)s on %(when)s %(verb)s") % {
+        sentence = gettext("%(actor)s on %(when)s %(verb)s") % {
             "actor": actor, "when": date_format(when, "Y-m-d H:i"), "verb": verb}
         if detail:
-            sentence = _g("%(sentence)s (%(detail)s)") % {"sentence": sentence,
+            sentence = gettext("%(sentence)s (%(detail)s)") % {"sentence": sentence,
                                                           "detail": detail}
         views.append(EventView(
             event=e, when=when, actor=actor, actor_url=_dossier_url(
