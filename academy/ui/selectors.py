@@ -9,6 +9,7 @@ from django.db.models import Count
 from academy.audit.models import AuditEvent
 from academy.people.models import BrokerProfile, Level, Organisation, Region, User
 from academy.people.roles import Role
+from academy.talent.event_text import describe_events
 
 
 def home_context(*, user: User, role: str) -> dict[str, Any]:
@@ -58,7 +59,7 @@ def _admin_context() -> dict[str, Any]:
             {"role": role, "label": role.label, "count": role_counts.get(role.value, 0)}
             for role in (Role.BROKER, Role.TRAINER, Role.AUDITOR, Role.ADMIN)
         ],
-        "recent_events": AuditEvent.objects.order_by("-seq")[:8],
+        "recent_events": describe_events(AuditEvent.objects.order_by("-seq")[:8]),
     }
 
 
