@@ -16,9 +16,9 @@ def name_pinyin(name: str) -> tuple[str, str]:
     name = (name or "").strip()
     if not name:
         return "", ""
-    syllables = [s for s in lazy_pinyin(name, errors=lambda chars: list(chars)) if s.strip()]
+    # Characters without a pinyin reading (Latin letters, digits) are kept as words.
+    syllables = lazy_pinyin(name, errors=lambda chars: chars.split())
     full = "".join(syllables).lower()
-    initials = "".join(s[0] for s in lazy_pinyin(name, style=Style.FIRST_LETTER,
-                                                  errors=lambda chars: list(chars))
-                       if s.strip()).lower()
+    initials = "".join(s[:1] for s in lazy_pinyin(name, style=Style.FIRST_LETTER,
+                                                   errors=lambda chars: chars.split())).lower()
     return full[:200], initials[:50]
