@@ -160,7 +160,7 @@ def cohort_enrol(request, pk: int):
     enrolments = (
         cohort.enrolments.select_related("user", "user__broker_profile__level",
                                          "user__broker_profile__region", "enrolled_by")
-        .order_by("user__full_name", "user__email")
+        .order_by("user__name_pinyin", "user__email")
     )
     return render(request, "courses/cohort_enrol.html", {
         "cohort": cohort, "one": one, "bulk": bulk, "enrolments": enrolments,
@@ -212,7 +212,7 @@ def session_detail(request, pk: int):
             return redirect("courses:session_detail", pk=session.pk)
     enrolments = list(
         session.cohort.enrolments.select_related("user", "user__broker_profile__organisation")
-        .order_by("user__full_name", "user__email")
+        .order_by("user__name_pinyin", "user__email")
     )
     attendance = {a.user_id: a for a in session.attendances.select_related("recorded_by")}
     return render(request, "courses/session_detail.html", {

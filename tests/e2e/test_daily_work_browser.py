@@ -254,6 +254,6 @@ def test_admin_downloads_the_roster_error_report_and_issues_by_name(
         " o => o.value).includes(email)", arg=BROKER)
     page.select_option("select[name='level']", "intermediate")
     page.fill("textarea[name='reason']", "省厅认定")
-    page.locator("main form:has(input[name='broker']) button[type='submit']").click()
+    page.locator("[data-testid='issue-form'] button").click()
     page.wait_for_url(re.compile(r"/certificates/(?!issue)"))
     assert Certificate.objects.filter(broker=broker, level__code="intermediate").exists()

@@ -101,7 +101,8 @@
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
         last = term;
-        var url = input.getAttribute("data-person-search") + "?q=" + encodeURIComponent(term);
+        var base = input.getAttribute("data-person-search");
+        var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(term);
         fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
           .then(function (response) { return response.ok ? response.json() : { results: [] }; })
           .then(function (data) {

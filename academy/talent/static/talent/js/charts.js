@@ -42,7 +42,7 @@
       animation: false,
       textStyle: { fontFamily: "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif" },
       aria: { enabled: true, decal: { show: many } },
-      grid: { left: 8, right: 40, top: many ? 36 : 12, bottom: horizontal ? 40 : 56, containLabel: true },
+      grid: { left: horizontal ? 8 : 28, right: 40, top: many ? 36 : 12, bottom: horizontal ? 40 : 56, containLabel: true },
       legend: many ? { top: 0, type: "scroll" } : undefined,
       tooltip: {
         trigger: "axis",
