@@ -54,7 +54,7 @@ ACTION_PHRASES: dict[str, Promise] = {
     "courses.course_published": _("published the course %(subject)s"),
     "courses.course_unpublished": _("withdrew the course %(subject)s"),
     "courses.course_created": _("created the course %(subject)s"),
-    "courses.enrolment_created": _("enrolled in %(subject)s"),
+    "courses.enrolment_created": _("made the enrolment %(subject)s"),
     "courses.session_created": _("scheduled the offline session %(subject)s"),
     "courses.attendance_recorded": _("recorded attendance at %(subject)s"),
     "courses.attendance_removed": _("removed an attendance at %(subject)s"),
@@ -130,6 +130,19 @@ FIELD_LABELS: dict[str, Promise] = {
     "broker_role": _("Role in the deal"), "party_a": _("Party A"), "party_b": _("Party B"),
     "contract_kind": _("Kind of contract"), "registry": _("Registry"),
     "level_name": _("Level"), "holder": _("Holder"), "design": _("Design"),
+    "valid_from": _("Valid from"), "renewed_from": _("Renewed from"),
+}
+
+# Values that are codes of a state, shown by their name.
+VALUE_LABELS: dict[str, Promise] = {
+    "valid": _("Valid"), "revoked": _("Revoked"), "expired": _("Expired"),
+    "draft": _("Draft"), "submitted": _("Submitted"), "approved": _("Approved"),
+    "rejected": _("Returned"), "pending": _("Waiting to be sent"), "sent": _("Sent"),
+    "failed": _("Failed"), "skipped": _("Skipped"), "active": _("Active"),
+    "withdrawn": _("Withdrawn"), "completed": _("Completed"), "admin": _("Administrator"),
+    "auditor": _("Auditor"), "trainer": _("Trainer"), "broker": _("Broker"),
+    "system": _("The system"), "demo": _("Demo data"), "manual": _("By hand"),
+    "automatic": _("Automatically"), "renewal": _("Renewal"), "xlsx": "XLSX", "csv": "CSV",
 }
 
 _ISO_DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?([+-]\d{2}:?\d{2}|Z)?$")
@@ -194,6 +207,8 @@ def format_value(key: str, value: Any, levels: dict[str, str]) -> str:
     text = str(value)
     if key in ("level", "level_name") and text in levels:
         return levels[text]
+    if key in ("status", "source", "roles", "how", "format", "channel") and text in VALUE_LABELS:
+        return str(VALUE_LABELS[text])
     if _ISO_DATETIME.match(text):
         try:
             moment = datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
