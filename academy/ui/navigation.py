@@ -22,6 +22,9 @@ EXAMS = _("Exams")
 BUREAU = _("Statistics")
 CERTIFICATION = _("Certification")
 SYSTEM = _("System")
+# A broker's menu: learning, and the way to the next level.
+LEARNING = _("Learning")
+MY_CERTIFICATION = _("My certification")
 
 
 @dataclass(frozen=True)
@@ -36,13 +39,18 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Home"), "home", frozenset(Role.values)),
     # courses: brokers learn, trainers teach, admins and auditors oversee cohorts.
-    NavItem(_("My programme"), "courses:my_programme", frozenset({Role.BROKER})),
-    NavItem(_("Course catalogue"), "courses:open_cohorts", frozenset({Role.BROKER})),
-    NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER})),
+    NavItem(_("My programme"), "courses:my_programme", frozenset({Role.BROKER}),
+            group=LEARNING),
+    NavItem(_("Course catalogue"), "courses:open_cohorts", frozenset({Role.BROKER}),
+            group=LEARNING),
+    NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER}), group=LEARNING),
     NavItem(_("My exams"), "exams:my_exams", frozenset({Role.BROKER})),
-    NavItem(_("My practice records"), "people:practice_list", frozenset({Role.BROKER})),
-    NavItem(_("My path"), "certificates:my_path", frozenset({Role.BROKER})),
-    NavItem(_("My certificates"), "certificates:my_certificates", frozenset({Role.BROKER})),
+    NavItem(_("My practice records"), "people:practice_list", frozenset({Role.BROKER}),
+            group=MY_CERTIFICATION),
+    NavItem(_("My path"), "certificates:my_path", frozenset({Role.BROKER}),
+            group=MY_CERTIFICATION),
+    NavItem(_("My certificates"), "certificates:my_certificates", frozenset({Role.BROKER}),
+            group=MY_CERTIFICATION),
     NavItem(_("My cohorts"), "courses:cohort_list", frozenset({Role.TRAINER}), group=TRAINING),
     NavItem(_("My courses"), "courses:trainer_courses", frozenset({Role.TRAINER}),
             group=TRAINING),

@@ -28,7 +28,7 @@ from django.utils import timezone
 
 from academy.people import demo as people_demo
 from courses import demo as courses_demo
-from tests.browser import PHONE
+from tests.browser import DESKTOP, PHONE
 from tests.talent.test_readable_records import assert_readable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -132,6 +132,7 @@ def test_broker_finds_the_catalogue_and_practice_records_and_enrols(
     log_in(page, live_server.url, BROKER)
     page.goto(live_server.url + prefix + "/")
     assert page.locator("html").get_attribute("lang") == ("zh-CN" if language == "zh" else "en")
+    assert_fits(page, DESKTOP["width"])  # the menu fits on one line
     screenshot(page, f"home-broker-{language}")
     menu_click(page, prefix + "/courses/open/")
     assert page.locator("[data-testid='catalogue'] .card").count() >= 4
@@ -157,6 +158,7 @@ def test_trainer_sees_the_day_starts_a_course_and_plans_a_session(
     for testid in ("home-grading", "home-sessions", "home-overdue"):
         assert page.locator(f"[data-testid='{testid}']").is_visible()
     assert page.locator("[data-testid='home-sessions']", has_text="成果评价实务").count() == 1
+    assert_fits(page, DESKTOP["width"])  # the menu fits on one line
     screenshot(page, f"home-trainer-{language}")
 
     page.locator("[data-testid='new-course']").first.click()
@@ -196,6 +198,7 @@ def test_auditor_reads_charts_and_finds_a_person_in_the_audit_trail(
                  after={"level": "intermediate", "level_since": "2026-12-01"})
     log_in(page, live_server.url, AUDITOR)
     page.goto(live_server.url + prefix + "/")
+    assert_fits(page, DESKTOP["width"])  # the menu fits on one line
     screenshot(page, f"home-auditor-{language}")
 
     page.goto(live_server.url + prefix + "/talent/")
@@ -233,6 +236,7 @@ def test_admin_downloads_the_roster_error_report_and_issues_by_name(
 
     log_in(page, live_server.url, ADMIN)
     page.goto(live_server.url + prefix + "/")
+    assert_fits(page, DESKTOP["width"])  # the menu fits on one line
     screenshot(page, f"home-admin-{language}")
 
     roster = tmp_path / "roster.csv"
