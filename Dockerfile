@@ -1,5 +1,11 @@
 # Broker Academy: one image for web (gunicorn), the Celery worker and Celery beat.
 # See docker-compose.yml for how they run together with PostgreSQL and Redis.
+# The browser libraries of package.json (Apache ECharts), from the npm registry.
+FROM node:22-bookworm-slim AS npm
+WORKDIR /npm
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund --ignore-scripts --omit=dev
+
 FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 \
@@ -32,6 +38,7 @@ RUN mkdir -p academy courses exams certificates \
     && rm -rf academy courses exams certificates build *.egg-info
 
 COPY --chown=academy:academy . .
+COPY --from=npm /npm/node_modules/echarts/dist /app/node_modules/echarts/dist
 
 # Static files with hashed names, compressed; whitenoise serves them from gunicorn.
 RUN SECRET_KEY=collectstatic-only ALLOWED_HOSTS=localhost \

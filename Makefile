@@ -36,12 +36,23 @@ $(INSTALLED): pyproject.toml constraints-build.txt | $(VENV_PYTHON)
 	$(VENV_PYTHON) -m pip install --build-constraint constraints-build.txt -e '.[dev]'
 	touch $@
 
-install: $(INSTALLED)
+# Browser libraries (Apache ECharts) from the npm registry, pinned by package-lock.json and
+# collected by Django as static files from node_modules/ (never committed).
+NPM_INSTALLED := node_modules/.installed
+# Without npm the dashboard shows its tables instead of charts.
+$(NPM_INSTALLED): package.json package-lock.json
+	@if command -v npm >/dev/null; then \
+		npm ci --no-audit --no-fund --ignore-scripts --omit=dev && touch $@; \
+	else \
+		echo "npm not found: the dashboard will show tables instead of charts (apt-get install npm)"; \
+	fi
 
-run: $(INSTALLED)
+install: $(INSTALLED) $(NPM_INSTALLED)
+
+run: $(INSTALLED) $(NPM_INSTALLED)
 	bin/run-demo
 
-test: $(INSTALLED)
+test: $(INSTALLED) $(NPM_INSTALLED)
 	$(VENV)/bin/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
 lint: $(INSTALLED)

@@ -41,6 +41,7 @@ urlpatterns += i18n_patterns(
     path("verify/", include("certificates.verify_urls")),
     path("talent/", include("academy.talent.urls")),
     path("notifications/", include("academy.notifications.urls")),
+    path("glossary/", ui_views.glossary, name="glossary"),
     path("", ui_views.home, name="home"),
     prefix_default_language=False,
 )

@@ -40,6 +40,8 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
+from academy.links import site_url
+
 from .issued import Certificate
 
 logger = logging.getLogger(__name__)
@@ -60,9 +62,6 @@ def b64url(data: bytes) -> str:
 def b64url_decode(text: str) -> bytes:
     return base64.urlsafe_b64decode(text + "=" * (-len(text) % 4))
 
-
-def site_url() -> str:
-    return settings.ACADEMY_SITE_URL.rstrip("/")
 
 
 # --- Keys ----------------------------------------------------------------------------------------

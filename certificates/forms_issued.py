@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile, Level
+from academy.people.search import person_search
 
 from .serials import serial_clean
 
@@ -41,11 +44,18 @@ class OptionalReasonForm(forms.Form):
 
 
 class ManualIssueForm(forms.Form):
-    """An administrator issues a certificate of a level to a broker chosen by e-mail."""
+    """An administrator issues a certificate of a level to a broker found by name, pinyin
+    initials, e-mail or the tail of their phone or ID number (``people.search``)."""
 
-    broker = forms.EmailField(
-        label=_("Broker's e-mail address"),
-        widget=forms.EmailInput(attrs={"class": "form-control", "autocomplete": "off"}),
+    broker = forms.CharField(
+        label=_("Broker"), max_length=254,
+        help_text=_("Type a name, pinyin initials (e.g. wf), an e-mail address or the last "
+                    "digits of the phone or ID number, and choose from the suggestions."),
+        widget=forms.TextInput(attrs={
+            "class": "form-control", "autocomplete": "off",
+            "data-person-search": format_lazy("{}?brokers=1",
+                                              reverse_lazy("people:person_search")),
+            "placeholder": _("e.g. 王芳, wf, 1234")}),
     )
     level = forms.ModelChoiceField(
         label=_("Level"), queryset=Level.objects.order_by("rank"), to_field_name="code",
@@ -58,11 +68,21 @@ class ManualIssueForm(forms.Form):
     )
 
     def clean_broker(self):
-        email = self.cleaned_data["broker"].strip()
-        profile = (BrokerProfile.objects.select_related("user", "level")
-                   .filter(user__email__iexact=email).first())
+        term = self.cleaned_data["broker"].strip()
+        profiles = BrokerProfile.objects.select_related("user", "level")
+        profile = profiles.filter(user__email__iexact=term).first()
         if profile is None:
-            raise forms.ValidationError(_("No broker has this e-mail address."))
+            matches = list(profiles.filter(
+                user__in=person_search(term).values("pk")).order_by("user__name_pinyin")[:6])
+            if not matches:
+                raise forms.ValidationError(_("No broker matches “%(term)s”.") % {"term": term})
+            if len(matches) > 1:
+                names = "、".join(f"{p.user.get_full_name()} ({p.user.email})"
+                                 for p in matches[:5])
+                raise forms.ValidationError(
+                    _("Several brokers match: %(names)s. Choose one of the suggestions.")
+                    % {"names": names})
+            profile = matches[0]
         self.profile = profile
         return profile.user
 

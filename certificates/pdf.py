@@ -33,6 +33,7 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
+from academy.links import absolute_url
 from courses.pdf import pdf_font
 
 from .designs import CertificateDesign, CertificateRendering, design_active, text_fill
@@ -48,7 +49,7 @@ _images: dict[str, ImageReader] = {}
 
 def verify_url(serial: str) -> str:
     """The public verification page of ``serial`` (what the QR code holds)."""
-    return f"{settings.ACADEMY_SITE_URL.rstrip('/')}/verify/{serial}/"
+    return absolute_url(f"/verify/{serial}/")
 
 
 def _date(value, language: str) -> str:

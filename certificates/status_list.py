@@ -21,8 +21,9 @@ import datetime
 import gzip
 from typing import Any
 
-from django.conf import settings
 from django.utils import timezone
+
+from academy.links import absolute_url
 
 from .issued import Certificate
 
@@ -31,7 +32,7 @@ VALIDITY = datetime.timedelta(days=1)
 
 
 def status_list_url(list_id: int = 1) -> str:
-    return f"{settings.ACADEMY_SITE_URL.rstrip('/')}/api/v1/issuer/status/{list_id}/"
+    return absolute_url(f"/api/v1/issuer/status/{list_id}/")
 
 
 def bitstring(revoked: list[int], *, size: int | None = None) -> bytes:

@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from academy.people.models import Level, User
 
-from .demo_content import COURSES, EXAMPLE_NOTE
+from .demo_content import COURSES
 from .models import (
     Attendance,
     Cohort,
@@ -40,6 +40,10 @@ COHORT_CODE = "smx-2026-intermediate-1"
 _SEED = 2026_0303
 
 
+# The development note earlier demo data appended to texts that learners read.
+_OLD_NOTE = "> 说明：本课程各课时的学时数为演示用的示例值"
+
+
 def _courses(trainers: dict[str, User], level: Level) -> list[tuple[Course, bool]]:
     areas = {a.code: a for a in CourseArea.objects.all()}
     result = []
@@ -47,8 +51,12 @@ def _courses(trainers: dict[str, User], level: Level) -> list[tuple[Course, bool
         course, _ = Course.objects.get_or_create(
             code=code,
             defaults={"title": title, "area": areas[area], "level": level,
-                      "summary": summary + EXAMPLE_NOTE, "is_published": True},
+                      "summary": summary, "is_published": True},
         )
+        if _OLD_NOTE in course.summary:
+            # Demo data seeded before development notes left the learners' pages.
+            course.summary = course.summary.split(_OLD_NOTE)[0].rstrip()
+            course.save(update_fields=["summary", "updated_at"])
         if owner in trainers:
             course.owners.add(trainers[owner])
         previous_module = None
@@ -93,10 +101,12 @@ def seed(stdout: TextIO) -> None:
             defaults={
                 "from_level": junior, "to_level": intermediate,
                 "description": "面向三门峡市初级技术经纪人的中级能力培训，覆盖公共知识、政策法规、"
-                               "实务技能和能力提升四个课程模块，线上学习与线下集中授课相结合。"
-                               + EXAMPLE_NOTE,
+                               "实务技能和能力提升四个课程模块，线上学习与线下集中授课相结合。",
             },
         )
+        if _OLD_NOTE in programme.description:
+            programme.description = programme.description.split(_OLD_NOTE)[0].rstrip()
+            programme.save(update_fields=["description"])
         for order, (course, required) in enumerate(courses):
             ProgrammeCourse.objects.get_or_create(
                 programme=programme, course=course,

@@ -7,11 +7,6 @@ sources, so an administrator sets the real ones.
 
 from __future__ import annotations
 
-EXAMPLE_NOTE = (
-    "\n\n> 说明：本课程各课时的学时数为演示用的示例值。《国家技术转移专业人员能力等级培训大纲（试行）》"
-    "规定的各等级最低学时未在公开资料中找到，正式使用前请由管理员按实际要求调整。"
-)
-
 # (code, area code, title, summary, owner "trainer1"/"trainer2", required,
 #  [(module title, requires previous module?, [(lesson title, hours, minutes, requires previous
 #   lesson?, body)])])

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import datetime
+from decimal import Decimal
+
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import Level, Organisation, Region
 
-from .models import Lesson, Module, OfflineSession
+from .models import Course, Lesson, Module, OfflineSession
 
 
 class BootstrapMixin:
@@ -31,6 +34,16 @@ class BootstrapMixin:
             if name in self.fields:
                 widget = self.fields[name].widget
                 widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+
+
+class CourseForm(BootstrapMixin, forms.ModelForm):
+    """A new course: its title, code, area, level and summary (it starts as a draft)."""
+
+    class Meta:
+        model = Course
+        fields = ["title", "code", "area", "level", "summary"]
+        widgets = {"summary": forms.Textarea(attrs={"rows": 4})}
+        help_texts = {"code": _("Letters, digits and hyphens, e.g. tech-transfer-basics.")}
 
 
 class ModuleForm(BootstrapMixin, forms.ModelForm):
@@ -132,13 +145,45 @@ class OfflineSessionForm(BootstrapMixin, forms.ModelForm):
             for name in ("starts_at", "ends_at", "checkin_opens_at", "checkin_closes_at")
         }
 
+    # Check-in opens this long before the start and closes this long after it, unless the
+    # trainer sets other times.
+    CHECKIN_BEFORE = datetime.timedelta(minutes=30)
+    CHECKIN_AFTER = datetime.timedelta(minutes=30)
+
     def __init__(self, *args, cohort, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["course"].queryset = cohort.programme.courses.all()
         self.fields["course"].required = False
+        for name in ("ends_at", "checkin_opens_at", "checkin_closes_at"):
+            self.fields[name].required = False
+        self.fields["ends_at"].help_text = _("Empty: the start plus the class hours.")
+        self.fields["checkin_opens_at"].help_text = _("Empty: 30 minutes before the start.")
+        self.fields["checkin_closes_at"].help_text = _("Empty: 30 minutes after the start.")
+        if not self.is_bound and not self.instance.pk:
+            self.initial.update(self.default_times(cohort))
+
+    @classmethod
+    def default_times(cls, cohort) -> dict[str, datetime.datetime]:
+        """Tomorrow (or the cohort's first day, if later) 09:00 local time, for four class
+        hours, check-in from half an hour before to half an hour after the start."""
+        from django.utils import timezone
+
+        day = max(timezone.localdate() + datetime.timedelta(days=1), cohort.starts_on)
+        starts = timezone.make_aware(datetime.datetime.combine(day, datetime.time(9, 0)))
+        return {"starts_at": starts, "ends_at": starts + datetime.timedelta(hours=4),
+                "checkin_opens_at": starts - cls.CHECKIN_BEFORE,
+                "checkin_closes_at": starts + cls.CHECKIN_AFTER}
 
     def clean(self):
         data = super().clean()
+        starts = data.get("starts_at")
+        if starts and not data.get("ends_at"):
+            hours = data.get("class_hours") or Decimal("4")
+            data["ends_at"] = starts + datetime.timedelta(minutes=int(hours * 60))
+        if starts and not data.get("checkin_opens_at"):
+            data["checkin_opens_at"] = starts - self.CHECKIN_BEFORE
+        if starts and not data.get("checkin_closes_at"):
+            data["checkin_closes_at"] = starts + self.CHECKIN_AFTER
         starts, ends = data.get("starts_at"), data.get("ends_at")
         opens, closes = data.get("checkin_opens_at"), data.get("checkin_closes_at")
         if starts and ends and ends < starts:

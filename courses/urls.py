@@ -23,6 +23,7 @@ urlpatterns = [
          name="broker_transcript_pdf"),
     # Trainers' course editor
     path("teach/", authoring.course_list, name="trainer_courses"),
+    path("teach/new/", authoring.course_new, name="course_new"),
     path("teach/<int:pk>/", authoring.course_edit, name="course_edit"),
     path("teach/<int:pk>/publish/", authoring.course_publish, name="course_publish"),
     path("teach/<int:pk>/modules/new/", authoring.module_new, name="module_new"),

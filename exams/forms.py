@@ -518,7 +518,7 @@ class SittingForm(BootstrapMixin, forms.ModelForm):
                                           .select_related("programme").order_by("-starts_on"))
         self.fields["graders"].queryset = (
             User.objects.filter(groups__name=Role.TRAINER, is_active=True)
-            .order_by("full_name", "email").distinct()
+            .order_by("name_pinyin", "email").distinct()
         )
         self.fields["graders"].label_from_instance = lambda u: u.get_full_name() or u.email
         self.fields["graders"].help_text = _(

@@ -141,6 +141,7 @@ def _deliver_inapp(notices: list[Notice]) -> int:
                 title, body = renderer.title_body(get_kind(notice.kind), notice.context,
                                                   "zh-hans")
                 Notification.objects.create(recipient_id=notice.recipient_id, kind=notice.kind,
-                                            title=title, body=body, url=site_path(notice.url))
+                                            title=title, body=body, url=site_path(notice.url),
+                                            context=dict(notice.context))
                 created += 1
     return created

@@ -27,6 +27,9 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=50)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
+    # What the title and text were rendered from: the notification centre renders them again
+    # in the reader's language of the moment (title and body stay as a fallback).
+    context = models.JSONField(_("context"), default=dict, blank=True)
     url = models.CharField(
         _("link"), max_length=500, blank=True,
         help_text=_("A path on this site, in the default language (translated when opened)."),

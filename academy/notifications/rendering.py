@@ -20,6 +20,8 @@ from django.urls import NoReverseMatch, reverse, translate_url
 from django.utils import translation
 from django.utils.translation import get_language_from_path
 
+from academy.links import site_url
+
 from .kinds import Kind, get_kind
 
 LANGUAGE_CODES = {code for code, _name in settings.LANGUAGES}
@@ -47,9 +49,6 @@ def site_path(path: str) -> str:
         return path  # no language prefix: already the default language's address
     return localized_path(path, settings.LANGUAGE_CODE)
 
-
-def site_url() -> str:
-    return settings.ACADEMY_SITE_URL.rstrip("/")
 
 
 def absolute_url(path: str, language: str) -> str:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -107,3 +108,24 @@ def channel_settings_of(user: Any) -> ChannelSettings:
         phone_pending=masked(pending), wecom_userid=own.wecom_userid if own else "",
         calendar_token=own.calendar_token if own else "",
     )
+
+
+def notifications_in_language(items: Iterable[Notification], language: str) -> None:
+    """Render each notification's title and text again in ``language`` (the reader's, which
+    may have changed since it was sent), from the context it was made from. No query; a
+    notification without context, or of a kind no longer registered, keeps its stored text."""
+    from .kinds import get_kind
+    from .rendering import Renderer
+
+    renderer = Renderer()
+    for item in items:
+        if not item.context:
+            continue
+        try:
+            kind = get_kind(item.kind)
+        except KeyError:
+            continue
+        try:
+            item.title, item.body = renderer.title_body(kind, item.context, language)
+        except Exception:  # noqa: BLE001, S112 - a template changed since: the stored text stands
+            continue

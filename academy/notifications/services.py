@@ -405,7 +405,7 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
 
     with transaction.atomic():
         created = _insert_reminders(rows, now=now)
-        inapp: list[tuple[int, str, str, str, str]] = []
+        inapp: list[tuple[int, str, str, str, str, str]] = []
         email_now: list[int] = []
         people: set[int] = set()
         for row in created:
@@ -414,7 +414,7 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
             if row.channel == k.INAPP:
                 title, body = renderer.title_body(get_kind(row.kind), row.context, row.language,
                                                   row.context_json)
-                inapp.append((row.recipient_id, row.kind, title, body, row.url))
+                inapp.append((row.recipient_id, row.kind, title, body, row.url, row.context_json))
             elif row.channel in SENT_BY_TASK:
                 setattr(result, row.channel, getattr(result, row.channel) + 1)
                 if row.scheduled_for is None:
@@ -484,20 +484,21 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
     return created
 
 
-def _insert_notifications(rows: list[tuple[int, str, str, str, str]], *,
+def _insert_notifications(rows: list[tuple[int, str, str, str, str, str]], *,
                           now: datetime.datetime) -> None:
     if connection.vendor == "postgresql":
-        recipients, kinds, titles, bodies, urls = (list(c) for c in zip(*rows, strict=True))
+        recipients, kinds, titles, bodies, urls, contexts = (
+            list(c) for c in zip(*rows, strict=True))
         _pg("INSERT INTO notifications_notification "
-            "(recipient_id, kind, title, body, url, created_at) "
-            "SELECT r, k, t, b, u, %b FROM unnest(%b::bigint[], %b::varchar[], "
-            "%b::varchar[], %b::text[], %b::varchar[]) AS n(r, k, t, b, u)",
-            [now, recipients, kinds, titles, bodies, urls])
+            "(recipient_id, kind, title, body, url, context, created_at) "
+            "SELECT r, k, t, b, u, c::jsonb, %b FROM unnest(%b::bigint[], %b::varchar[], "
+            "%b::varchar[], %b::text[], %b::varchar[], %b::text[]) AS n(r, k, t, b, u, c)",
+            [now, recipients, kinds, titles, bodies, urls, contexts])
     else:
         Notification.objects.bulk_create([
             Notification(recipient_id=r, kind=kind, title=title, body=body, url=url,
-                         created_at=now)
-            for r, kind, title, body, url in rows
+                         context=json.loads(context), created_at=now)
+            for r, kind, title, body, url, context in rows
         ])
 
 

@@ -30,6 +30,7 @@ from .rendering import localized_path
 from .selectors import (
     channel_settings_of,
     language_of,
+    notifications_in_language,
     notifications_of,
     preferences_of,
     unread_count,
@@ -65,6 +66,7 @@ def centre(request):
     page = Paginator(notifications_of(request.user, unread_only=unread_only),
                      PAGE_SIZE).get_page(request.GET.get("page"))
     language = get_language()
+    notifications_in_language(page.object_list, language)
     for item in page.object_list:
         item.link = localized_path(item.url, language) if item.url else ""
     return render(request, "notifications/centre.html", {

@@ -9,3 +9,19 @@ class PeopleConfig(AppConfig):
 
     def ready(self) -> None:
         from . import signals  # noqa: F401
+
+        _name_allauth_models()
+
+
+def _name_allauth_models() -> None:
+    """allauth's MFA model has no verbose name, so the admin showed its class name
+    ("Authenticators") untranslated: give it translatable names."""
+    from django.apps import apps
+    from django.utils.translation import gettext_lazy as _
+
+    if not apps.is_installed("allauth.mfa"):
+        return
+    from allauth.mfa.models import Authenticator
+
+    Authenticator._meta.verbose_name = _("authenticator")
+    Authenticator._meta.verbose_name_plural = _("authenticators")

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
+from academy.links import absolute_url, site_url
 
 from .models import Invitation, RosterImport, User
 
@@ -56,7 +57,7 @@ def invitation_accept_url(token: str) -> str:
     """The absolute link for the e-mail; built from ACADEMY_SITE_URL since Celery has no request."""
     with translation.override(settings.LANGUAGE_CODE):
         path = reverse("people:invitation_accept", kwargs={"token": token})
-    return settings.ACADEMY_SITE_URL.rstrip("/") + path
+    return absolute_url(path)
 
 
 def invitation_create(
@@ -164,7 +165,7 @@ def _invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternati
             "user": invitation.user,
             "name": invitation.user.get_full_name(),
             "accept_url": invitation_accept_url(token),
-            "site_url": settings.ACADEMY_SITE_URL.rstrip("/"),
+            "site_url": site_url(),
             "expires_at": invitation.expires_at,
             "days": settings.ACADEMY_INVITATION_DAYS,
         }

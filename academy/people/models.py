@@ -42,6 +42,12 @@ class User(AbstractBaseUser, PermissionsMixin):
 
     email = models.EmailField(_("e-mail address"), max_length=254, unique=True)
     full_name = models.CharField(_("full name"), max_length=100, blank=True)
+    # The name in pinyin (full, for the order of lists; initials, for the search box): set
+    # from full_name on every save (academy/people/names.py).
+    name_pinyin = models.CharField(_("name in pinyin"), max_length=200, blank=True,
+                                   editable=False, db_index=True)
+    name_initials = models.CharField(_("initials in pinyin"), max_length=50, blank=True,
+                                     editable=False, db_index=True)
     is_staff = models.BooleanField(
         _("admin site access"),
         default=False,
@@ -80,7 +86,13 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.full_name or self.email
 
     def save(self, *args, **kwargs) -> None:
+        from .names import name_pinyin
+
         self.email = (self.email or "").strip().lower()
+        self.name_pinyin, self.name_initials = name_pinyin(self.full_name)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "full_name" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
+from academy.links import site_url
 
 from .models import PracticeEvidence, PracticeRecord, PracticeRecordRevision, User
 from .roles import Role, user_has_role
@@ -513,9 +514,9 @@ def _review_email(record: PracticeRecord) -> EmailMessage:
             "record": record,
             "name": record.broker.get_full_name(),
             "approved": record.status == PracticeRecord.Status.APPROVED,
-            "url": settings.ACADEMY_SITE_URL.rstrip("/")
+            "url": site_url()
             + reverse("people:practice_detail", args=[record.pk]),
-            "site_url": settings.ACADEMY_SITE_URL.rstrip("/"),
+            "site_url": site_url(),
         }
         subject = " ".join(
             render_to_string("people/email/practice_reviewed_subject.txt", context).split()

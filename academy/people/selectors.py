@@ -6,8 +6,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import BrokerProfile
+from .models import BrokerProfile, User
 from .scoping import broker_users_visible_to
+from .search import person_q
 
 
 def broker_profile_list(
@@ -23,9 +24,7 @@ def broker_profile_list(
     if region:
         qs = qs.filter(region__code=region)
     if search:
-        qs = qs.filter(
-            Q(user__full_name__icontains=search)
-            | Q(user__email__icontains=search)
-            | Q(organisation__name__icontains=search)
-        )
-    return qs.order_by("level__rank", "region__sort_order", "user__full_name")
+        people = person_q(search)
+        qs = qs.filter(Q(user__in=User.objects.filter(people).values("pk"))
+                       | Q(organisation__name__icontains=search))
+    return qs.order_by("level__rank", "region__sort_order", "user__name_pinyin")

@@ -1,8 +1,13 @@
+import os
+import secrets
+from urllib.parse import urlencode
+
 from django.contrib import messages
 from django.contrib.auth import login
+from django.core.cache import cache
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import HttpResponse, HttpResponseBadRequest
+from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
@@ -17,22 +22,42 @@ from .invitations import (
     invitation_for_token,
     invitation_invalid_message,
 )
-from .models import Level, Region, RosterImport
+from .models import Level, Region, RosterImport, User
 from .roles import Role, role_required
 from .roster import (
     COLUMNS,
+    roster_error_report_xlsx,
     roster_import,
     roster_max_bytes,
     roster_max_rows,
     roster_template_csv,
     roster_template_xlsx,
 )
+from .scoping import broker_users_visible_to
 from .selectors import broker_profile_list
 
 
 @role_required(Role.ADMIN, Role.AUDITOR, Role.TRAINER)
 def broker_list(request):
-    """Brokers the viewer may see; personal data masked (admins see it on the dossier)."""
+    """A trainer's brokers; personal data masked. Admins and auditors have one list of every
+    broker, the talent pool's (filters, drill-down, export): they are sent there."""
+    from django.urls import NoReverseMatch, reverse
+
+    from .roles import user_roles
+
+    if user_roles(request.user) & {Role.ADMIN, Role.AUDITOR}:
+        try:
+            target = reverse("talent:broker_list")
+        except NoReverseMatch:
+            target = ""
+        if target:
+            query = {}
+            if request.GET.get("q"):
+                query["q"] = request.GET["q"]
+            for key in ("level", "region"):
+                if request.GET.get(key):
+                    query[key] = request.GET[key]
+            return redirect(target + ("?" + urlencode(query) if query else ""))
     filters = {
         "level": request.GET.get("level", ""),
         "region": request.GET.get("region", ""),
@@ -46,6 +71,29 @@ def broker_list(request):
         "levels": Level.objects.all(),
         "regions": Region.objects.all(),
     })
+
+
+@require_GET
+@role_required(Role.ADMIN, Role.AUDITOR, Role.TRAINER)
+def person_search_view(request):
+    """People matching ``q`` (name, pinyin initials, phone or ID tail) as JSON, among those
+    the viewer may see: every account for the bureau, a trainer's own brokers otherwise."""
+    from .roles import user_roles
+    from .search import person_choice, person_search
+
+    roles = user_roles(request.user)
+    among = None
+    if not roles & {Role.ADMIN, Role.AUDITOR}:
+        among = broker_users_visible_to(request.user)
+    if request.GET.get("brokers") == "1":
+        among = (among if among is not None else User.objects.all()).filter(
+            broker_profile__isnull=False)
+    users = person_search(request.GET.get("q", ""), among=among, limit=PERSON_SEARCH_LIMIT)
+    users = users.select_related("broker_profile__level", "broker_profile__organisation")
+    return JsonResponse({"results": [person_choice(u) for u in users]})
+
+
+PERSON_SEARCH_LIMIT = 15
 
 
 # --- Roster import (admins) --------------------------------------------------------------------
@@ -73,7 +121,16 @@ def roster_import_view(request):
     else:
         form = RosterUploadForm()
     row_errors = result.row_errors if result else []
+    report_token = ""
+    if row_errors and result.rows:
+        report_token = secrets.token_urlsafe(16)
+        cache.set(_report_key(request, report_token),
+                  {"file_name": result.file_name, "content": roster_error_report_xlsx(result)},
+                  ROSTER_REPORT_SECONDS)
     return render(request, "people/roster_import.html", {
+        "report_token": report_token,
+        "levels": Level.objects.order_by("rank"),
+        "regions": Region.objects.all(),
         "form": form,
         "result": result,
         "row_errors": row_errors[:ROSTER_ERRORS_SHOWN],
@@ -83,6 +140,31 @@ def roster_import_view(request):
         "max_rows": roster_max_rows(),
         "max_megabytes": f"{roster_max_bytes() / 1048576:g}",
     })
+
+
+# How long the error report of a failed upload can be downloaded.
+ROSTER_REPORT_SECONDS = 3600
+
+
+def _report_key(request, token: str) -> str:
+    return f"people:roster-errors:{request.user.pk}:{token}"
+
+
+@require_GET
+@role_required(Role.ADMIN)
+def roster_error_report(request, token: str):
+    """The error report of the upload that showed this link (XLSX, rows and cells marked);
+    only for the administrator who uploaded it, for an hour."""
+    report = cache.get(_report_key(request, token))
+    if report is None:
+        raise Http404
+    stem = os.path.splitext(report["file_name"])[0] or "roster"
+    response = HttpResponse(
+        report["content"],
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
+    response["Content-Disposition"] = content_disposition_header(
+        as_attachment=True, filename=_("%(file)s-errors.xlsx") % {"file": stem})
+    return response
 
 
 @role_required(Role.ADMIN)

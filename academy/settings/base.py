@@ -214,6 +214,12 @@ def _bootstrap_static_dir() -> str:
 
 
 STATICFILES_DIRS.append(("bootstrap", _bootstrap_static_dir()))
+# Apache ECharts from npm (package.json; `make install` runs npm ci): served as
+# /static/echarts/echarts.min.js. Pages draw their charts only when it is there and show
+# the same figures as tables otherwise.
+ECHARTS_DIR = BASE_DIR / "node_modules" / "echarts" / "dist"
+if ECHARTS_DIR.is_dir():
+    STATICFILES_DIRS.append(("echarts", str(ECHARTS_DIR)))
 
 # --- REST API -----------------------------------------------------------------------------------
 REST_FRAMEWORK = {

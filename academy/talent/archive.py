@@ -45,7 +45,7 @@ class CohortArchive:
                 .select_related("user", "user__broker_profile",
                                 "user__broker_profile__level", "user__broker_profile__region",
                                 "user__broker_profile__organisation")
-                .order_by("user__full_name", "user_id"))
+                .order_by("user__name_pinyin", "user_id"))
 
     def sessions(self) -> list[OfflineSession]:
         return list(OfflineSession.objects.filter(cohort=self.cohort).select_related("course")
@@ -56,7 +56,7 @@ class CohortArchive:
                                        user__enrolments__cohort=self.cohort)
                 .exclude(status=Attempt.Status.IN_PROGRESS)
                 .select_related("sitting", "sitting__paper", "user")
-                .order_by("user__full_name", "user_id", "sitting__opens_at", "sitting_id",
+                .order_by("user__name_pinyin", "user_id", "sitting__opens_at", "sitting_id",
                           "number"))
 
     def row_count(self) -> int:
@@ -106,7 +106,7 @@ class CohortArchive:
         by_status = dict(Enrolment.objects.filter(cohort=cohort).values("status")
                          .annotate(n=Count("pk")).values_list("status", "n").order_by())
         trainers = ", ".join(t.full_name or t.email
-                             for t in cohort.trainers.order_by("full_name", "pk"))
+                             for t in cohort.trainers.order_by("name_pinyin", "pk"))
         yield [cohort.name, cohort.code, cohort.programme.title, cohort.starts_on,
                cohort.ends_on, trainers, sum(by_status.values()),
                by_status.get(Enrolment.Status.WITHDRAWN, 0), sessions, timezone.now()]

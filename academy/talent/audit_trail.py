@@ -1,4 +1,8 @@
-"""The audit trail viewer's selection: events by actor, action, subject, person and date."""
+"""The audit trail viewer's selection: events by actor, action, subject, person and date.
+
+Actor and person are found the way people are found everywhere (``people.search``): by
+name, pinyin initials, e-mail or the tail of a phone or ID number, not by a user id.
+"""
 
 from __future__ import annotations
 
@@ -8,6 +12,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from academy.audit.models import AuditEvent
+from academy.people.models import User
+from academy.people.search import person_q
 
 from .forms import AuditFilterForm
 
@@ -20,15 +26,22 @@ def audit_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
         return qs
     data = form.cleaned_data
     if data.get("actor"):
-        qs = qs.filter(actor_label__icontains=data["actor"])
+        term = data["actor"]
+        actors = person_q(term)
+        qs = qs.filter(Q(actor_label__icontains=term)
+                       | Q(actor_id__in=User.objects.filter(actors).values("pk")))
     if data.get("action"):
-        qs = qs.filter(action__icontains=data["action"])
+        qs = qs.filter(action=data["action"])
     if data.get("subject"):
         term = data["subject"]
         qs = qs.filter(Q(subject_label__icontains=term) | Q(subject_type__icontains=term)
                        | Q(subject_id=term))
     if data.get("person"):
-        qs = qs.filter(person_id=data["person"])
+        term = data["person"].strip()
+        people = User.objects.filter(person_q(term))
+        if term.isdigit():
+            people = User.objects.filter(person_q(term) | Q(pk=int(term)))
+        qs = qs.filter(person_id__in=people.values("pk"))
     tz = timezone.get_current_timezone()
     if data.get("date_from"):
         qs = qs.filter(occurred_at__gte=datetime.datetime.combine(

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from django import forms
 from django.db.models import Q
+from django.urls import reverse_lazy
 from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import Level, Organisation, Region
@@ -126,17 +127,25 @@ class TalentFilterForm(forms.Form):
 
 class AuditFilterForm(forms.Form):
     actor = forms.CharField(label=_("Actor"), required=False,
-                            help_text=_("E-mail address or part of it."))
-    action = forms.CharField(label=_("Action"), required=False)
+                            help_text=_("Name, pinyin initials or e-mail address."))
+    action = forms.ChoiceField(label=_("What happened"), required=False)
     subject = forms.CharField(label=_("Subject"), required=False)
-    person = forms.IntegerField(label=_("Person (user id)"), required=False, min_value=1)
+    person = forms.CharField(
+        label=_("Person concerned"), required=False, max_length=100,
+        help_text=_("Name, pinyin initials, e-mail, or the last digits of the phone or ID "
+                    "number."),
+        widget=forms.TextInput(attrs={"data-person-search": reverse_lazy("people:person_search"),
+                                      "placeholder": _("e.g. 王芳, wf, 1234")}))
     date_from = forms.DateField(label=_("From"), required=False,
                                 widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("To"), required=False,
                               widget=forms.DateInput(attrs={"type": "date"}))
 
     def __init__(self, *args, **kwargs):
+        from .event_text import action_choices
+
         super().__init__(*args, **kwargs)
+        self.fields["action"].choices = [("", _("Anything")), *action_choices()]
         _bootstrap(self)
 
 

@@ -27,9 +27,11 @@ from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile
 from academy.people.roles import Role, role_required, user_has_role
 from academy.people.scoping import can_see_personal_data
+from academy.people.search import person_search
 
 from . import background, exports, selectors, services
 from .audit_trail import audit_events
+from .event_text import describe_events
 from .export_kinds import ExportKind, Spec, export_kind
 from .forms import AuditFilterForm, ExportRequestForm, RegisteredTotalForm, TalentFilterForm
 from .models import RegisteredTotal, TalentExport
@@ -152,10 +154,13 @@ def broker_list(request: HttpRequest) -> HttpResponse:
     form, filters = _filters(request)
     drill = _drill(request)
     qs = selectors.brokers_for(filters, drill)
+    search = request.GET.get("q", "").strip()[:100]
+    if search:
+        qs = qs.filter(user_id__in=person_search(search).values("pk"))
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
-    query = {**filters.as_query(), **drill}
+    query = {**filters.as_query(), **drill, **({"q": search} if search else {})}
     return render(request, "talent/broker_list.html", {
-        "form": form, "page": page, "query": urlencode(query), "drill": drill,
+        "form": form, "page": page, "query": urlencode(query), "drill": drill, "search": search,
         "drill_label": _drill_label(drill), "cohort": filters.cohort,
         "export_kind": "brokers", "export_large": _large("brokers", page.paginator.count),
     })
@@ -192,8 +197,10 @@ def broker_dossier(request: HttpRequest, user_id: int) -> HttpResponse:
         BrokerProfile.objects.select_related("user", "level", "region", "organisation"),
         user_id=user_id,
     )
+    record = selectors.dossier(profile)
+    record["trail"] = describe_events(record["trail"])
     return render(request, "talent/dossier.html", {
-        **selectors.dossier(profile), "profile": profile, "subject": profile.user,
+        **record, "profile": profile, "subject": profile.user,
         "unmasked": can_see_personal_data(request.user, profile.user),
     })
 
@@ -218,7 +225,7 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
         cache.set(VERIFY_CACHE_KEY, verification, VERIFY_CACHE_SECONDS)
     page = Paginator(qs, PAGE_SIZE).get_page(request.GET.get("page"))
     return render(request, "talent/audit.html", {
-        "form": form, "page": page, "query": urlencode(params), "verification": verification,
+        "form": form, "page": page, "events": describe_events(page.object_list), "query": urlencode(params), "verification": verification,
         "export_kind": "audit", "export_large": _large("audit", page.paginator.count),
     })
 

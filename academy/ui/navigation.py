@@ -22,6 +22,9 @@ EXAMS = _("Exams")
 BUREAU = _("Statistics")
 CERTIFICATION = _("Certification")
 SYSTEM = _("System")
+# A broker's menu: learning, and the way to the next level.
+LEARNING = _("Learning")
+MY_CERTIFICATION = _("My certification")
 
 
 @dataclass(frozen=True)
@@ -36,18 +39,28 @@ class NavItem:
 NAV_ITEMS: tuple[NavItem, ...] = (
     NavItem(_("Home"), "home", frozenset(Role.values)),
     # courses: brokers learn, trainers teach, admins and auditors oversee cohorts.
-    NavItem(_("My programme"), "courses:my_programme", frozenset({Role.BROKER})),
-    NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER})),
+    NavItem(_("My programme"), "courses:my_programme", frozenset({Role.BROKER}),
+            group=LEARNING),
+    NavItem(_("Course catalogue"), "courses:open_cohorts", frozenset({Role.BROKER}),
+            group=LEARNING),
+    NavItem(_("Transcript"), "courses:transcript", frozenset({Role.BROKER}), group=LEARNING),
     NavItem(_("My exams"), "exams:my_exams", frozenset({Role.BROKER})),
-    NavItem(_("My path"), "certificates:my_path", frozenset({Role.BROKER})),
-    NavItem(_("My certificates"), "certificates:my_certificates", frozenset({Role.BROKER})),
+    NavItem(_("My practice records"), "people:practice_list", frozenset({Role.BROKER}),
+            group=MY_CERTIFICATION),
+    NavItem(_("My path"), "certificates:my_path", frozenset({Role.BROKER}),
+            group=MY_CERTIFICATION),
+    NavItem(_("My certificates"), "certificates:my_certificates", frozenset({Role.BROKER}),
+            group=MY_CERTIFICATION),
     NavItem(_("My cohorts"), "courses:cohort_list", frozenset({Role.TRAINER}), group=TRAINING),
     NavItem(_("My courses"), "courses:trainer_courses", frozenset({Role.TRAINER}),
             group=TRAINING),
     NavItem(_("Cohorts"), "courses:cohort_list", frozenset({Role.ADMIN, Role.AUDITOR}),
             group=TRAINING),
-    NavItem(_("Brokers"), "people:broker_list",
-            frozenset({Role.ADMIN, Role.AUDITOR, Role.TRAINER}), group=PEOPLE),
+    # One broker list per role: the bureau's (filters, drill-down, export) for admins and
+    # auditors, the trainer's own brokers for trainers.
+    NavItem(_("Brokers"), "talent:broker_list", frozenset({Role.ADMIN, Role.AUDITOR}),
+            group=PEOPLE),
+    NavItem(_("My brokers"), "people:broker_list", frozenset({Role.TRAINER}), group=PEOPLE),
     NavItem(_("Roster import"), "people:roster_import", frozenset({Role.ADMIN}), group=PEOPLE),
     NavItem(_("Practice review"), "people:practice_review_queue", frozenset({Role.ADMIN}),
             group=PEOPLE),

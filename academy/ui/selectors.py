@@ -9,6 +9,7 @@ from django.db.models import Count
 from academy.audit.models import AuditEvent
 from academy.people.models import BrokerProfile, Level, Organisation, Region, User
 from academy.people.roles import Role
+from academy.talent.event_text import describe_events
 
 
 def home_context(*, user: User, role: str) -> dict[str, Any]:
@@ -64,7 +65,7 @@ def _admin_context() -> dict[str, Any]:
             {"role": role, "label": role.label, "count": role_counts.get(role.value, 0)}
             for role in (Role.BROKER, Role.TRAINER, Role.AUDITOR, Role.ADMIN)
         ],
-        "recent_events": AuditEvent.objects.order_by("-seq")[:8],
+        "recent_events": describe_events(AuditEvent.objects.order_by("-seq")[:8]),
     }
 
 
@@ -116,11 +117,19 @@ def _broker_learning(user: User) -> dict[str, Any]:
 
 
 def _trainer_context(user: User) -> dict[str, Any]:
-    """The cohorts the trainer teaches, with broker counts, and the courses they own."""
+    """A trainer's day: the answers waiting for their grading, their next offline sessions,
+    the brokers behind on a deadline in the cohorts running now, their cohorts and courses.
+
+    A fixed number of queries: the overdue brokers are read for at most
+    ``TRAINER_HOME_COHORTS`` running cohorts (five queries each)."""
     from django.db.models import Q
+    from django.utils import timezone
 
-    from courses.models import Cohort, Course
+    from courses.models import Cohort, Course, OfflineSession
+    from courses.selectors import cohort_progress
+    from exams.selectors.grading import grader_backlog
 
+    today = timezone.localdate()
     cohorts = list(
         Cohort.objects.filter(trainers=user)
         .select_related("programme")
@@ -129,5 +138,27 @@ def _trainer_context(user: User) -> dict[str, Any]:
                   session_count=Count("sessions", distinct=True))
         .order_by("-starts_on", "code")
     )
-    return {"cohorts": cohorts, "course_count": Course.objects.filter(owners=user).count()}
+    backlog = grader_backlog(grader=user)
+    sessions = list(
+        OfflineSession.objects.filter(cohort__trainers=user, ends_at__gte=timezone.now())
+        .select_related("cohort").order_by("starts_at")[:5]
+    )
+    running = [c for c in cohorts if c.starts_on <= today and (c.ends_on is None
+                                                               or c.ends_on >= today)]
+    overdue = []
+    for cohort in running[:TRAINER_HOME_COHORTS]:
+        for row in cohort_progress(cohort=cohort, overdue_only=True, sort="overdue",
+                                   descending=True)[:OVERDUE_SHOWN]:
+            overdue.append({"cohort": cohort, "row": row})
+    return {
+        "cohorts": cohorts,
+        "course_count": Course.objects.filter(owners=user).count(),
+        "backlog": backlog,
+        "backlog_total": sum(b["waiting"] for b in backlog),
+        "next_sessions": sessions,
+        "overdue": overdue,
+    }
 
+
+TRAINER_HOME_COHORTS = 3
+OVERDUE_SHOWN = 8

@@ -21,6 +21,15 @@ def home(request):
     return render(request, f"ui/home_{role}.html", context)
 
 
+@require_GET
+def glossary(request):
+    """The domain's words in Chinese and English with what they mean (public)."""
+    from .glossary import LEVEL_WORDS_NOTE, TERMS
+
+    return render(request, "ui/glossary.html", {
+        "terms": [(t, *t.both()) for t in TERMS], "level_note": LEVEL_WORDS_NOTE})
+
+
 @never_cache
 @require_GET
 def healthz(request):

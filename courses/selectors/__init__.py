@@ -10,6 +10,7 @@ from .access import (
     lesson_access,
     open_cohorts_for,
 )
+from .catalogue import CatalogueEntry, course_catalogue_for
 from .hours import BrokerHours, broker_hours
 from .progress import (
     CohortProgressRow,
@@ -25,6 +26,8 @@ from .progress import (
 from .transcript import Transcript, transcript_for
 
 __all__ = [
+    "CatalogueEntry",
+    "course_catalogue_for",
     "BrokerHours",
     "CohortProgressRow",
     "CourseProgress",

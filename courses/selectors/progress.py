@@ -318,7 +318,8 @@ class CohortProgressRow:
 
 
 COHORT_SORTS = {
-    "name": lambda r: (r.user.full_name or r.user.email),
+    # Pinyin order of the names (李 before 王), as a Chinese reader expects.
+    "name": lambda r: (r.user.name_pinyin or r.user.email),
     "progress": lambda r: (r.percent, r.user.full_name),
     "hours": lambda r: (r.hours, r.user.full_name),
     "overdue": lambda r: (r.overdue, r.user.full_name),

@@ -8,6 +8,7 @@ from .attendance import (
     offline_session_create,
 )
 from .authoring import (
+    course_create,
     course_set_published,
     lesson_attachment_add,
     lesson_create,
@@ -32,6 +33,7 @@ __all__ = [
     "attendance_checkin",
     "attendance_checkin_token",
     "attendance_record",
+    "course_create",
     "course_set_published",
     "enrolment_bulk_create",
     "enrolment_create",

@@ -173,6 +173,22 @@ def lesson_set_published(*, lesson: Lesson, published: bool, actor: Any) -> Less
     return lesson
 
 
+def course_create(*, title: str, code: str, area: Any, level: Any, summary: str = "",
+                  owner: Any) -> Course:
+    """A new draft course owned by ``owner`` (a trainer or an admin), audited. The code is
+    unique: a taken code is the user's error, in their language."""
+    with transaction.atomic():
+        if Course.objects.filter(code=code).exists():
+            raise ApplicationError(_("Another course already has the code %(code)s.")
+                                   % {"code": code})
+        course = Course.objects.create(title=title, code=code, area=area, level=level,
+                                       summary=summary, is_published=False)
+        course.owners.add(owner)
+        audit_record(action="courses.course_created", subject=course, actor=owner,
+                     after={"title": title, "code": code, "level": level.code})
+    return course
+
+
 def course_set_published(*, course: Course, published: bool, actor: Any) -> Course:
     with transaction.atomic():
         if course.is_published != published:

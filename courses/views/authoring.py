@@ -12,11 +12,12 @@ from django.views.decorators.http import require_POST
 from academy.errors import ApplicationError
 from academy.people.roles import Role, role_required
 
-from ..forms import AttachmentForm, LessonForm, ModuleForm
+from ..forms import AttachmentForm, CourseForm, LessonForm, ModuleForm
 from ..markdown import render_markdown
 from ..models import Course, Lesson, Module
 from ..selectors import courses_editable_by
 from ..services import (
+    course_create,
     course_set_published,
     lesson_attachment_add,
     lesson_create,
@@ -62,6 +63,21 @@ def course_list(request):
         .order_by("area__order", "code")
     )
     return render(request, "courses/teach/course_list.html", {"courses": courses})
+
+
+@editor_required
+def course_new(request):
+    """A trainer (or admin) starts a course of their own, as a draft."""
+    form = CourseForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            course = course_create(owner=request.user, **form.cleaned_data)
+        except ApplicationError as error:
+            form.add_error("code", error.message)
+        else:
+            messages.success(request, _("Course created. Add its modules and lessons."))
+            return redirect("courses:course_edit", pk=course.pk)
+    return render(request, "courses/teach/course_new.html", {"form": form})
 
 
 @editor_required

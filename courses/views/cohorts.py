@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from academy.errors import ApplicationError
+from academy.links import absolute_url
 from academy.people.models import User
 from academy.people.roles import Role, role_required, user_has_role
 
@@ -160,7 +161,7 @@ def cohort_enrol(request, pk: int):
     enrolments = (
         cohort.enrolments.select_related("user", "user__broker_profile__level",
                                          "user__broker_profile__region", "enrolled_by")
-        .order_by("user__full_name", "user__email")
+        .order_by("user__name_pinyin", "user__email")
     )
     return render(request, "courses/cohort_enrol.html", {
         "cohort": cohort, "one": one, "bulk": bulk, "enrolments": enrolments,
@@ -212,7 +213,7 @@ def session_detail(request, pk: int):
             return redirect("courses:session_detail", pk=session.pk)
     enrolments = list(
         session.cohort.enrolments.select_related("user", "user__broker_profile__organisation")
-        .order_by("user__full_name", "user__email")
+        .order_by("user__name_pinyin", "user__email")
     )
     attendance = {a.user_id: a for a in session.attendances.select_related("recorded_by")}
     return render(request, "courses/session_detail.html", {
@@ -242,20 +243,26 @@ def session_ics(request, pk: int):
 
 def _checkin_url(request, session: OfflineSession) -> str:
     token = attendance_checkin_token(session=session).token
-    return request.build_absolute_uri(reverse("courses:checkin", args=[token]))
+    return absolute_url(reverse("courses:checkin", args=[token]))
 
 
 @role_required(Role.TRAINER, Role.ADMIN)
 def session_qr(request, pk: int):
     """The projector page: a QR code that refreshes before its token expires."""
     session = _session(request, pk, manage=True)
+    now = timezone.now()
     return render(request, "courses/session_qr.html", {
         "session": session,
         "refresh_seconds": conf.get("ACADEMY_CHECKIN_QR_REFRESH_SECONDS"),
         "present_count": session.attendances.count(),
         "enrolled_count": session.cohort.enrolments.filter(status="active").count(),
-        "now": timezone.now(),
+        "now": now,
+        "checkin_open": _checkin_open(session, now),
     })
+
+
+def _checkin_open(session, now) -> bool:
+    return session.checkin_opens_at <= now <= session.checkin_closes_at
 
 
 @never_cache
@@ -266,6 +273,11 @@ def session_qr_svg(request, pk: int):
     import segno
 
     session = _session(request, pk, manage=True)
+    # No scannable code outside the check-in window: a code photographed early would be a
+    # way to check in without coming.
+    if not _checkin_open(session, timezone.now()):
+        return HttpResponse(_("Check-in is not open."), status=409,
+                            content_type="text/plain; charset=utf-8")
     qr = segno.make(_checkin_url(request, session), error="m")
     buffer = io.BytesIO()
     qr.save(buffer, kind="svg", scale=8, border=2, dark="#0b2545", light="#ffffff")
@@ -279,5 +291,5 @@ def session_qr_status(request, pk: int):
     now = timezone.now()
     return JsonResponse({
         "present": session.attendances.count(),
-        "open": session.checkin_opens_at <= now <= session.checkin_closes_at,
+        "open": _checkin_open(session, now),
     })

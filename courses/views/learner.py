@@ -30,6 +30,7 @@ from ..models import (
 )
 from ..selectors import (
     course_access,
+    course_catalogue_for,
     course_progress_for,
     lesson_access,
     open_cohorts_for,
@@ -52,9 +53,8 @@ def my_programme(request):
 
 @role_required(Role.BROKER)
 def open_cohorts(request):
-    return render(request, "courses/open_cohorts.html", {
-        "cohorts": open_cohorts_for(request.user),
-    })
+    cohorts, areas = course_catalogue_for(request.user)
+    return render(request, "courses/open_cohorts.html", {"cohorts": cohorts, "areas": areas})
 
 
 @require_POST

@@ -128,7 +128,7 @@ def test_an_admin_issues_by_hand_to_a_broker_who_is_not_ready(client, admin):
 
 @pytest.mark.parametrize(("data", "error"), [
     ({"broker": "nobody@example.com", "level": "intermediate", "reason": "x"},
-     "No broker has this e-mail address."),
+     "No broker matches"),
     ({"broker": "li@example.com", "level": "intermediate", "reason": ""},
      "This field is required."),
     ({"broker": "li@example.com", "level": "nonsense", "reason": "x"},
@@ -140,6 +140,20 @@ def test_a_bad_manual_issue_changes_nothing(client, admin, data, error):
     response = client.post("/en/certificates/issue/", data)
     assert response.status_code == 200 and error in response.content.decode()
     assert not Certificate.objects.exists()
+
+
+def test_the_manual_issue_finds_the_broker_by_name_initials_or_phone_tail(client, admin):
+    from academy.people.models import BrokerProfile
+
+    wang = BrokerFactory(user__full_name="王芳", user__email="wangfang@example.com")
+    BrokerFactory(user__full_name="李强", user__email="liqiang@example.com")
+    BrokerProfile.objects.filter(user=wang).update(phone="13800001234")
+    client.force_login(admin)
+    for term in ("王芳", "wf", "1234"):
+        response = client.post("/en/certificates/issue/", {
+            "broker": term, "level": "intermediate", "reason": "x"})
+        assert response.status_code == 302, term
+        Certificate.objects.all().delete()
 
 
 def test_a_manual_issue_to_a_holder_says_so(client, admin):

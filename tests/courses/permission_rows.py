@@ -138,6 +138,7 @@ ROWS: dict[str, Row] = {
     ),
     # Trainers' course editor (the courses they own; admins all)
     "courses:trainer_courses": Row(logged_in(EDITORS)),
+    "courses:course_new": Row(logged_in(EDITORS)),
     "courses:course_edit": Row(logged_in(EDITORS), kwargs=_course),
     "courses:course_publish": Row(logged_in(EDITORS_POST), kwargs=_course, method="post",
                                   data={"published": "1"}),

@@ -18,9 +18,9 @@ HOME = {
     "broker": {"heading": re.compile(r"\S"), "menu_has": [], "menu_lacks": ["/people/brokers/"]},
     "trainer": {"heading": re.compile(r"\S"), "menu_has": ["/people/brokers/"],
                 "menu_lacks": ["/admin/"]},
-    "auditor": {"heading": re.compile(r"^Talent pool$"), "menu_has": ["/people/brokers/"],
+    "auditor": {"heading": re.compile(r"^Talent pool$"), "menu_has": ["/talent/brokers/"],
                 "menu_lacks": ["/admin/"]},
-    "admin": {"heading": re.compile(r"^Back office$"), "menu_has": ["/people/brokers/", "/admin/"],
+    "admin": {"heading": re.compile(r"^Back office$"), "menu_has": ["/talent/brokers/", "/admin/"],
               "menu_lacks": []},
 }
 

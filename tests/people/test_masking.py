@@ -35,7 +35,7 @@ def test_broker_list_masks_phone_numbers(client, role):
     viewer = UserFactory(roles=[role])
     totp_enrol(viewer)
     client.force_login(viewer)
-    html = client.get(reverse("people:broker_list")).content.decode()
+    html = client.get(reverse("people:broker_list"), follow=True).content.decode()
     assert broker.get_full_name() in html
     assert phone not in html
     assert mask_phone(phone) in html

@@ -144,7 +144,7 @@ def test_enrolled_staff_login_requires_the_totp_code(client, role):
     assert done.url == reverse("home")
     assert int(client.session["_auth_user_id"]) == user.pk
     assert client.get(reverse("home")).status_code == 200
-    assert client.get(reverse("people:broker_list")).status_code == 200
+    assert client.get(reverse("people:broker_list"), follow=True).status_code == 200
 
 
 def test_a_totp_code_cannot_be_used_twice(client):
@@ -228,7 +228,7 @@ def test_turning_the_requirement_off_lifts_it(client, settings, role):
     assert response.url == reverse("home")
     assert client.get(reverse("home")).status_code == 200
     assert client.get(reverse("api-me")).status_code == 200
-    assert client.get(reverse("people:broker_list")).status_code == 200
+    assert client.get(reverse("people:broker_list"), follow=True).status_code == 200
 
 
 def test_staff_without_totp_are_sent_to_setup_from_the_api_docs_page(client):

@@ -32,6 +32,7 @@ from tests.factories import BrokerFactory, UserFactory, totp_enrol
 from tests.ui.matrix import (
     API_ANON,
     LOGIN,
+    NOT_FOUND,
     OK,
     OTHER_ROLES,
     PUBLIC,
@@ -70,7 +71,14 @@ def _invitation() -> dict[str, Any]:
 
 CORE_ROWS: dict[str, Row] = {
     "home": Row(logged_in({"broker": OK, "trainer": OK, "auditor": OK, "admin": OK})),
-    "people:broker_list": Row(logged_in({"trainer": OK, "auditor": OK, "admin": OK})),
+    "people:broker_list": Row(
+        logged_in({"trainer": OK, "auditor": REDIRECT, "admin": REDIRECT}),
+        note="the bureau's one broker list is the talent pool's: auditors and admins go there"),
+    "people:person_search": Row(logged_in({"trainer": OK, "auditor": OK, "admin": OK}),
+                                note="a trainer finds only their own brokers"),
+    "people:roster_error_report": Row(logged_in({"admin": NOT_FOUND}),
+                                      kwargs=lambda: {"token": "unknown"},
+                                      note="only the uploader's own report, for an hour"),
     "people:roster_import": Row(logged_in({"admin": OK})),
     "people:roster_template": Row(logged_in({"admin": OK})),
     "people:roster_import_detail": Row(logged_in({"admin": OK}), kwargs=_roster_import),

@@ -210,11 +210,12 @@ PAGES = {
         "link to set your password.",
     ]),
     "broker home": ("broker", "/", ["Current level", "What comes next", "My programme"]),
-    "broker list (admin)": ("admin", "/people/brokers/", [
-        "Phone numbers and ID numbers are masked to protect personal data.",
-        "Name, e-mail or organisation",
+    "broker list (admin)": ("admin", "/talent/brokers/", [
+        "Brokers in the talent pool",
         "All levels",
+        "Apply filters",
     ]),
+
 }
 
 

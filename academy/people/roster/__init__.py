@@ -25,6 +25,7 @@ from .columns import (
 )
 from .importing import roster_import
 from .reading import roster_parse
+from .report import roster_error_report_xlsx
 from .results import (
     CleanRow,
     ParsedRoster,
@@ -37,6 +38,7 @@ from .template import INSTRUCTIONS_SHEET, roster_template_csv, roster_template_x
 from .validation import roster_validate
 
 __all__ = [
+    "roster_error_report_xlsx",
     "COLUMNS",
     "COLUMN_BY_KEY",
     "DEFAULT_MAX_BYTES",

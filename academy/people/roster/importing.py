@@ -16,6 +16,7 @@ from academy.errors import ApplicationError
 
 from ..invitations import invitation_create_many
 from ..models import BrokerProfile, Organisation, RosterImport, User
+from ..names import name_pinyin
 from ..roles import Role
 from ..services import role_groups_ensure
 from .columns import roster_max_bytes
@@ -50,6 +51,7 @@ def roster_import(*, uploaded_by: User, file: Any) -> RosterImportResult:
         result.errors.append(RosterError(None, "", str(exc.message)))
         return result
     result.rows_total = len(parsed.rows)
+    result.rows = parsed.rows
     if parsed.ignored_headers:
         result.warnings.append(gettext("These columns were not recognised and were ignored: "
                                        "%(columns)s.") % {"columns": ", ".join(
@@ -152,6 +154,7 @@ def _broker_role_grant(users: list[User]) -> None:
 
 def _new_user(row: CleanRow) -> User:
     user = User(email=row.email, full_name=row.full_name)
+    user.name_pinyin, user.name_initials = name_pinyin(row.full_name)
     user.set_unusable_password()
     return user
 

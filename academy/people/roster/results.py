@@ -78,6 +78,8 @@ class RosterImportResult:
     errors: list[RosterError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     record: RosterImport | None = None
+    # The file's rows as read, for the error report (empty when the file could not be read).
+    rows: list[RosterRow] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:

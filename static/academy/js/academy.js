@@ -83,7 +83,45 @@
     }
   }
 
+  // <input data-person-search="URL"> suggests people while one types a name, its pinyin
+  // initials, or the last digits of a phone or ID number: the URL answers JSON
+  // {results: [{email, name, detail}]}, shown in a <datalist>; choosing a suggestion puts
+  // the person's e-mail address into the field, which the server resolves.
+  function personSearch(input) {
+    var list = document.createElement("datalist");
+    list.id = (input.id || "person") + "-suggestions";
+    input.setAttribute("list", list.id);
+    input.setAttribute("autocomplete", "off");
+    input.after(list);
+    var timer = null;
+    var last = "";
+    input.addEventListener("input", function () {
+      var term = input.value.trim();
+      if (term.length < 1 || term === last || term.indexOf("@") > 0) { return; }
+      window.clearTimeout(timer);
+      timer = window.setTimeout(function () {
+        last = term;
+        var base = input.getAttribute("data-person-search");
+        var url = base + (base.indexOf("?") < 0 ? "?" : "&") + "q=" + encodeURIComponent(term);
+        fetch(url, { credentials: "same-origin", headers: { Accept: "application/json" } })
+          .then(function (response) { return response.ok ? response.json() : { results: [] }; })
+          .then(function (data) {
+            list.replaceChildren();
+            (data.results || []).forEach(function (person) {
+              var option = document.createElement("option");
+              option.value = person.email;
+              option.label = person.name + (person.detail ? " · " + person.detail : "");
+              option.textContent = option.label;
+              list.appendChild(option);
+            });
+          })
+          .catch(function () { /* suggestions are a convenience: typing still works */ });
+      }, 200);
+    });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("[data-person-search]").forEach(personSearch);
     paintProgress(document);
     focusFirstError(document);
     document.querySelectorAll("[data-progress-url]").forEach(pollProgress);
