@@ -193,27 +193,35 @@ def paper_check(*, paper: Paper) -> None:
         earlier.append((rule, candidates))
 
 
-def paper_draw(*, paper: Paper, seed: int) -> list[DrawnItem]:
-    """The questions of one attempt, reproducible from ``seed``.
+def paper_draw(*, paper: Paper, seed: int, exclude: QuerySet | None = None
+               ) -> list[DrawnItem]:
+    """The questions of one attempt, reproducible from ``seed`` (and the excluded set).
 
     Fixed paper: its items in order (shuffled if the paper says so). Rule paper: for each
     rule in order, ``rng.sample`` of the rule's candidates (by primary key) not drawn yet.
-    Options are shuffled per attempt when the paper says so. Raises ApplicationError when a
-    rule can no longer be satisfied (questions archived since the sitting was created).
+    ``exclude`` is a subquery of question ids never to draw (the keys a broker has seen, for
+    a certifying sitting): rule candidates leave them out in the same query, and a fixed
+    paper's items among them are left out of the attempt. Options are shuffled per attempt
+    when the paper says so. Raises ApplicationError when a rule can no longer be satisfied
+    (questions archived since the sitting was created, or too many keys seen).
     """
     rng = random.Random(seed)
     chosen: list[tuple[Question, Decimal]] = []
     if paper.kind == Paper.Kind.FIXED:
-        for item in paper.items.select_related("question__current_version").order_by(
-                "order", "pk"):
+        items = paper.items.select_related("question__current_version").order_by("order", "pk")
+        if exclude is not None:
+            items = items.exclude(question_id__in=exclude)
+        for item in items:
             chosen.append((item.question, item.points))
         if not chosen:
             raise ApplicationError(_("The paper has no questions."))
     else:
         taken: set[int] = set()
         for rule in paper.rules.select_related("tag").order_by("order", "pk"):
-            candidates = [q for q in rule_candidates(rule).select_related("current_version")
-                          if q.pk not in taken]
+            candidates_qs = rule_candidates(rule).select_related("current_version")
+            if exclude is not None:
+                candidates_qs = candidates_qs.exclude(pk__in=exclude)
+            candidates = [q for q in candidates_qs if q.pk not in taken]
             if len(candidates) < rule.count:
                 raise ApplicationError(_("The question bank no longer has enough questions for "
                                          "this paper. Tell the trainer."))
@@ -248,8 +256,12 @@ def paper_max_score(*, paper: Paper) -> Decimal:
 SITTING_FIELDS = (
     "paper", "title", "cohort", "opens_at", "closes_at", "duration_minutes", "attempts_allowed",
     "pass_mark", "release_policy", "show_answers", "anonymous_grading", "double_marking",
-    "moderation_threshold",
+    "moderation_threshold", "purpose", "keys_after_certifying", "require_fullscreen",
+    "flag_leave_count", "flag_away_seconds", "flag_fullscreen_exits", "flag_pastes",
+    "flag_sessions", "flag_offline_seconds",
 )
+#: Integrity and exposure settings ``sitting_create`` takes besides its named arguments.
+SITTING_INTEGRITY_FIELDS = SITTING_FIELDS[13:]
 
 
 def sitting_graders(sitting: Sitting) -> QuerySet:
@@ -321,7 +333,14 @@ def _sitting_validate(sitting: Sitting, *, graders: list[Any] | None,
             sitting.cohort.trainers.count() if sitting.cohort_id else 0)
         if pool < 2:
             raise ApplicationError(_("Double marking needs at least two graders."))
+    if sitting.purpose not in Sitting.Purpose.values:
+        raise ApplicationError(_("Unknown sitting purpose."))
+    if sitting.flag_sessions < 1:
+        raise ApplicationError(_("At least one session must be allowed."))
     paper_check(paper=sitting.paper)
+    from .exposure import sitting_exposure_check
+
+    sitting_exposure_check(sitting, brokers=brokers)
 
 
 def sitting_create(
@@ -342,9 +361,17 @@ def sitting_create(
     anonymous_grading: bool = True,
     double_marking: bool = False,
     moderation_threshold: Decimal | int = Decimal("2"),
+    purpose: str = Sitting.Purpose.CERTIFYING,
+    **integrity: Any,
 ) -> Sitting:
     """Offer ``paper`` to a cohort and/or brokers in a window. Raises ApplicationError when
-    the settings are inconsistent or the paper's rules cannot be satisfied by the bank."""
+    the settings are inconsistent, the paper's rules cannot be satisfied by the bank, or its
+    pool overlaps a key-revealing sitting open to the same brokers (``exposure``).
+    ``integrity`` takes ``keys_after_certifying``, ``require_fullscreen`` and the ``flag_*``
+    thresholds of the integrity log."""
+    unknown = set(integrity) - set(SITTING_INTEGRITY_FIELDS)
+    if unknown:
+        raise TypeError(f"sitting_create() got unexpected fields {sorted(unknown)}")
     brokers, graders = list(brokers), list(graders)
     sitting = Sitting(
         paper=paper, title=(title or "").strip(), cohort=cohort, opens_at=opens_at,
@@ -353,6 +380,7 @@ def sitting_create(
         release_policy=release_policy, show_answers=show_answers,
         anonymous_grading=anonymous_grading, double_marking=double_marking,
         moderation_threshold=Decimal(moderation_threshold), created_by=created_by,
+        purpose=purpose, **integrity,
     )
     _sitting_validate(sitting, graders=graders, brokers=brokers)
     with transaction.atomic():
@@ -361,7 +389,8 @@ def sitting_create(
         sitting.graders.set(graders)
         audit_record(action="exams.sitting_created", subject=sitting, actor=created_by,
                      after={"paper": paper.pk, "opens_at": opens_at, "closes_at": closes_at,
-                            "cohort": getattr(cohort, "pk", None)})
+                            "cohort": getattr(cohort, "pk", None), "purpose": purpose,
+                            "keys_after_certifying": sitting.keys_after_certifying})
     return sitting
 
 
