@@ -34,7 +34,7 @@ def teacher(trainer, mfa_enrolled):
     mfa_enrolled(trainer)
     return trainer
 
-CLIP = "tests/courses/data/clip-20s.webm"
+CLIP = "courses/demo_media/lesson-clip-20s.webm"
 
 
 def _at(start, seconds):
