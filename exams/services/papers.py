@@ -142,11 +142,14 @@ def paper_rules_set(*, paper: Paper, rules: Iterable[dict[str, Any]]) -> list[Pa
         return PaperRule.objects.bulk_create(objects)
 
 
-def rule_candidates(rule: PaperRule) -> QuerySet[Question]:
-    """Active questions with a current version matching the rule: its tag or a child of it,
-    its type and difficulty if set. Ordered by primary key (the draw's stable ordering)."""
-    tag_ids = [rule.tag_id, *Tag.objects.filter(parent_id=rule.tag_id).values_list("pk",
-                                                                                   flat=True)]
+def rule_candidates(rule: PaperRule, *, tag_ids: list[int] | None = None
+                    ) -> QuerySet[Question]:
+    """Active questions with a current version matching the rule: its tag or a child of it
+    (``tag_ids`` when the caller has them already), its type and difficulty if set. Ordered
+    by primary key (the draw's stable ordering)."""
+    if tag_ids is None:
+        tag_ids = [rule.tag_id, *Tag.objects.filter(parent_id=rule.tag_id)
+                   .values_list("pk", flat=True)]
     questions = Question.objects.filter(is_active=True, current_version__isnull=False,
                                         tags__in=tag_ids)
     if rule.difficulty:
@@ -216,18 +219,29 @@ def paper_draw(*, paper: Paper, seed: int, exclude: QuerySet | None = None
         if not chosen:
             raise ApplicationError(_("The paper has no questions."))
     else:
+        # Only primary keys travel per rule (the sample needs nothing else); the chosen
+        # questions are loaded once at the end: 3 queries plus one per rule.
+        rules = list(paper.rules.order_by("order", "pk"))
+        children: dict[int, list[int]] = {}
+        for pk, parent_id in Tag.objects.filter(
+                parent_id__in={r.tag_id for r in rules}).values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
         taken: set[int] = set()
-        for rule in paper.rules.select_related("tag").order_by("order", "pk"):
-            candidates_qs = rule_candidates(rule).select_related("current_version")
+        picks: list[tuple[int, Decimal]] = []
+        for rule in rules:
+            ids_qs = rule_candidates(rule, tag_ids=[rule.tag_id, *children.get(rule.tag_id, [])])
             if exclude is not None:
-                candidates_qs = candidates_qs.exclude(pk__in=exclude)
-            candidates = [q for q in candidates_qs if q.pk not in taken]
+                ids_qs = ids_qs.exclude(pk__in=exclude)
+            candidates = [pk for pk in ids_qs.values_list("pk", flat=True) if pk not in taken]
             if len(candidates) < rule.count:
                 raise ApplicationError(_("The question bank no longer has enough questions for "
                                          "this paper. Tell the trainer."))
-            for question in rng.sample(candidates, rule.count):
-                taken.add(question.pk)
-                chosen.append((question, rule.points_each))
+            for pk in rng.sample(candidates, rule.count):
+                taken.add(pk)
+                picks.append((pk, rule.points_each))
+        loaded = Question.objects.select_related("current_version").in_bulk(
+            [pk for pk, _points in picks])
+        chosen = [(loaded[pk], points) for pk, points in picks]
     if paper.shuffle_questions:
         rng.shuffle(chosen)
     drawn: list[DrawnItem] = []
