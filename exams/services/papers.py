@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from academy.audit.services import audit_record
@@ -219,20 +219,28 @@ def paper_draw(*, paper: Paper, seed: int, exclude: QuerySet | None = None
         if not chosen:
             raise ApplicationError(_("The paper has no questions."))
     else:
-        # Only primary keys travel per rule (the sample needs nothing else); the chosen
-        # questions are loaded once at the end: 3 queries plus one per rule.
+        # Only primary keys travel (the sample needs nothing else), every rule's in one
+        # UNION ALL; the chosen questions are loaded once at the end: four queries.
         rules = list(paper.rules.order_by("order", "pk"))
         children: dict[int, list[int]] = {}
         for pk, parent_id in Tag.objects.filter(
                 parent_id__in={r.tag_id for r in rules}).values_list("pk", "parent_id"):
             children.setdefault(parent_id, []).append(pk)
-        taken: set[int] = set()
-        picks: list[tuple[int, Decimal]] = []
-        for rule in rules:
+        per_rule: dict[int, list[int]] = {i: [] for i in range(len(rules))}
+        selects = []
+        for index, rule in enumerate(rules):
             ids_qs = rule_candidates(rule, tag_ids=[rule.tag_id, *children.get(rule.tag_id, [])])
             if exclude is not None:
                 ids_qs = ids_qs.exclude(pk__in=exclude)
-            candidates = [pk for pk in ids_qs.values_list("pk", flat=True) if pk not in taken]
+            selects.append(ids_qs.order_by().annotate(rule_index=Value(index))
+                           .values_list("rule_index", "pk"))
+        if selects:
+            for index, pk in selects[0].union(*selects[1:], all=True):
+                per_rule[index].append(pk)
+        taken: set[int] = set()
+        picks: list[tuple[int, Decimal]] = []
+        for index, rule in enumerate(rules):
+            candidates = [pk for pk in sorted(per_rule[index]) if pk not in taken]
             if len(candidates) < rule.count:
                 raise ApplicationError(_("The question bank no longer has enough questions for "
                                          "this paper. Tell the trainer."))
