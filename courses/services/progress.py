@@ -79,7 +79,10 @@ def _clean_claimed(claimed: Any, duration: int) -> list[list[int]]:
         if not isinstance(entry, list | tuple) or len(entry) != 2:
             continue
         try:
-            start, end = math.floor(float(entry[0])), math.floor(float(entry[1]))
+            # To the nearest second: a range the page split at a report boundary joins up
+            # again, and a fraction of a second neither counts twice nor gets lost.
+            start = math.floor(float(entry[0]) + 0.5)
+            end = math.floor(float(entry[1]) + 0.5)
         except (TypeError, ValueError):
             continue
         start, end = max(0, start), min(duration, end)
