@@ -62,18 +62,22 @@ lock: $(INSTALLED)
 # `BENCH_DASHBOARD_ARGS="--sizes 1000,10000"`; see bench/dashboard.py --help.
 # Then certificate issuance through a real worker (BENCH_CERTS_DATABASE_URL, default
 # .../academy_bench_certs, recreated; a private redis-server): `BENCH_CERTS_ARGS="--count 10000"`.
+# Then certifying paper draws for 2,000 brokers who have seen answer keys (BENCH_DRAW_DATABASE_URL,
+# default .../academy_bench_draw, recreated; about 5 minutes): `BENCH_DRAW_ARGS="--brokers 500"`.
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
 BENCH_SWEEPS_ARGS ?=
 BENCH_CERTS_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
+BENCH_DRAW_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
 	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)
 	$(VENV_PYTHON) bench/certificates.py $(BENCH_CERTS_ARGS)
+	$(VENV_PYTHON) bench/paper_draw.py $(BENCH_DRAW_ARGS)
 	$(VENV_PYTHON) bench/report.py
 
 # The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers

@@ -31,12 +31,13 @@ BENCH_DIR = ROOT / "var" / "bench"
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
 RESULT = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<stamp>\d{8}-\d{6})\.json$")
 #: Report order; any other benchmark follows, alphabetically.
-ORDER = ["exam_save", "dashboard", "certificates", "sweeps", "soak"]
+ORDER = ["exam_save", "dashboard", "certificates", "paper_draw", "sweeps", "soak"]
 TITLES = {
     "exam_save": "Exam answer saves (hundreds to thousands of concurrent examinees)",
     "dashboard": "Dashboard at 100,000 brokers",
     "certificates": "Certificate issuance",
     "sweeps": "Reminder sweeps",
+    "paper_draw": "Certifying paper draws for 2,000 brokers who have seen answer keys",
     "soak": "Soak of the exam scenario",
 }
 COMMANDS = {
@@ -44,6 +45,7 @@ COMMANDS = {
     "dashboard": "bench/dashboard.py",
     "certificates": "bench/certificates.py",
     "sweeps": "bench/sweeps.py",
+    "paper_draw": "bench/paper_draw.py",
     "soak": "bench/soak.py",
 }
 NOTES = {"soak": "run by `make soak`, not part of `make bench`"}

@@ -44,9 +44,7 @@ def test_demo_seed_builds_a_cohort_mid_way_and_is_idempotent():
     assert past.attendances.exists() and not upcoming.attendances.exists()
     assert cohort.trainers.filter(email="trainer1@demo.local").exists()
     # Observed study: every seeded completion meets the study policy it would be held to.
-    from courses.selectors import cohort_lesson_figures
-
-    from courses.selectors import lesson_requirement
+    from courses.selectors import cohort_lesson_figures, lesson_requirement
 
     figures = cohort_lesson_figures(cohort=cohort)
     for record in LessonProgress.objects.filter(completed_at__isnull=False).select_related(
