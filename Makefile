@@ -89,6 +89,8 @@ lock: $(INSTALLED)
 # Then the sweeps with SMS and WeCom on for everybody, and the send rate of each channel
 # through the real SMS SDKs against local stand-ins (BENCH_CHANNELS_DATABASE_URL, default
 # .../academy_bench_channels, recreated; about 4 minutes): `BENCH_CHANNELS_ARGS="--messages 300"`.
+# Then certifying paper draws for 2,000 brokers who have seen answer keys (BENCH_DRAW_DATABASE_URL,
+# default .../academy_bench_draw, recreated; about 5 minutes): `BENCH_DRAW_ARGS="--brokers 500"`.
 # Last, bench/report.py writes docs/PERFORMANCE.md from the newest var/bench/<name>-*.json of
 # every benchmark (keep it the last line when adding a benchmark).
 BENCH_ARGS ?=
@@ -98,6 +100,7 @@ BENCH_CERTS_ARGS ?=
 BENCH_DASHBOARD_ARGS ?=
 BENCH_READINESS_ARGS ?=
 BENCH_CHANNELS_ARGS ?=
+BENCH_DRAW_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
@@ -107,6 +110,7 @@ bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/certificates.py $(BENCH_CERTS_ARGS)
 	$(VENV_PYTHON) bench/readiness.py $(BENCH_READINESS_ARGS)
 	$(VENV_PYTHON) bench/channels.py $(BENCH_CHANNELS_ARGS)
+	$(VENV_PYTHON) bench/paper_draw.py $(BENCH_DRAW_ARGS)
 	$(VENV_PYTHON) bench/report.py
 
 # The 10-minute soak of the exam scenario (not in CI, not in `make bench`): errors, lost answers

@@ -31,8 +31,8 @@ BENCH_DIR = ROOT / "var" / "bench"
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
 RESULT = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<stamp>\d{8}-\d{6})\.json$")
 #: Report order; any other benchmark follows, alphabetically.
-ORDER = ["exam_save", "morning", "dashboard", "readiness", "certificates", "sweeps", "channels",
-         "soak"]
+ORDER = ["exam_save", "morning", "dashboard", "readiness", "certificates", "paper_draw", "sweeps",
+         "channels", "soak"]
 TITLES = {
     "exam_save": "Exam answer saves (hundreds to thousands of concurrent examinees)",
     "morning": "The morning of an exam (every broker logs in, opens the exam and starts)",
@@ -41,6 +41,7 @@ TITLES = {
     "certificates": "Certificate issuance",
     "sweeps": "Reminder sweeps",
     "channels": "Reminders by SMS and WeCom",
+    "paper_draw": "Certifying paper draws for 2,000 brokers who have seen answer keys",
     "soak": "Soak of the exam scenario",
 }
 COMMANDS = {
@@ -51,6 +52,7 @@ COMMANDS = {
     "certificates": "bench/certificates.py",
     "sweeps": "bench/sweeps.py",
     "channels": "bench/channels.py",
+    "paper_draw": "bench/paper_draw.py",
     "soak": "bench/soak.py",
 }
 NOTES = {"soak": "run by `make soak`, not part of `make bench`"}

@@ -15,6 +15,7 @@ from .models import (
     OfflineSession,
     Programme,
     ProgrammeCourse,
+    StudyPolicy,
 )
 
 
@@ -63,8 +64,9 @@ class AttachmentInline(admin.TabularInline):
 
 @admin.register(Lesson)
 class LessonAdmin(admin.ModelAdmin):
-    list_display = ("title", "module", "order", "class_hours", "is_published", "version")
-    list_filter = ("is_published", "module__course")
+    list_display = ("title", "module", "order", "class_hours", "credit_method", "is_published",
+                    "version")
+    list_filter = ("is_published", "credit_method", "module__course")
     search_fields = ("title", "module__title", "module__course__title")
     readonly_fields = ("version",)
     inlines = [AttachmentInline]
@@ -108,7 +110,8 @@ class EnrolmentAdmin(admin.ModelAdmin):
 class LessonProgressAdmin(admin.ModelAdmin):
     """Read-only: progress is what brokers did and is kept for the training archive."""
 
-    list_display = ("user", "lesson", "first_viewed_at", "completed_at", "credited_hours")
+    list_display = ("user", "lesson", "first_viewed_at", "seconds_spent",
+                    "video_seconds_watched", "completed_at", "credited_hours")
     list_filter = ("lesson__module__course",)
     search_fields = ("user__email", "user__full_name")
     raw_id_fields = ("user", "lesson")
@@ -161,3 +164,26 @@ class AttendanceAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(StudyPolicy)
+class StudyPolicyAdmin(admin.ModelAdmin):
+    """The one policy row: what share of a lesson must be observed before hours are credited.
+
+    Changes apply to completions from then on; credit already earned keeps its snapshot."""
+
+    list_display = ("__str__", "time_share_percent", "video_share_percent", "idle_minutes",
+                    "max_playback_rate", "updated_at")
+
+    def has_add_permission(self, request):
+        return not StudyPolicy.objects.exists()
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        from academy.audit.services import audit_record
+
+        super().save_model(request, obj, form, change)
+        audit_record(action="courses.study_policy_changed", subject=obj, actor=request.user,
+                     after={name: str(getattr(obj, name)) for name in form.changed_data})

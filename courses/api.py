@@ -15,17 +15,25 @@ from rest_framework.views import APIView
 from academy.people.roles import HasRole, Role
 
 from .models import Cohort, Lesson
-from .selectors import can_view_cohort, cohort_progress, programme_progress_for, transcript_for
+from .selectors import (
+    can_view_cohort,
+    cohort_progress,
+    lesson_requirement,
+    programme_progress_for,
+    transcript_for,
+)
 from .serializers import (
     CheckinRequestSerializer,
     CheckinResponseSerializer,
     CohortProgressSerializer,
     LessonOpenSerializer,
     LessonProgressSerializer,
+    LessonStudySerializer,
     ProgrammeProgressSerializer,
+    StudyIncompleteSerializer,
     TranscriptSerializer,
 )
-from .services import attendance_checkin, lesson_complete, lesson_open
+from .services import StudyIncomplete, attendance_checkin, lesson_complete, lesson_open
 
 BrokerOnly = HasRole.of(Role.BROKER)
 CohortReaders = HasRole.of(Role.TRAINER, Role.AUDITOR, Role.ADMIN)
@@ -58,30 +66,42 @@ def _lesson(pk: int) -> Lesson:
 
 
 class LessonOpenView(APIView):
-    """Record that the caller has the lesson open (first view; ``seconds`` spent since the
-    last report). Needed before completion. 400 if the lesson is locked or not theirs."""
+    """Record that the caller has the lesson open (first view), then the study observed:
+    ``seconds`` of visible, active time since the last report and, for a hosted video, the
+    ranges played in order. Answers with the progress and what the lesson still needs.
+    400 if the lesson is locked or not theirs."""
 
     permission_classes = [BrokerOnly]
 
-    @extend_schema(request=LessonOpenSerializer, responses=LessonProgressSerializer,
+    @extend_schema(request=LessonOpenSerializer, responses=LessonStudySerializer,
                    tags=["courses"])
     def post(self, request, pk: int):
         data = LessonOpenSerializer(data=request.data)
         data.is_valid(raise_exception=True)
-        progress = lesson_open(user=request.user, lesson=_lesson(pk),
-                               seconds=data.validated_data["seconds"])
-        return Response(LessonProgressSerializer(progress).data)
+        lesson = _lesson(pk)
+        progress = lesson_open(user=request.user, lesson=lesson,
+                               seconds=data.validated_data["seconds"],
+                               video=data.validated_data.get("video"))
+        progress.requirement = lesson_requirement(user=request.user, lesson=lesson,
+                                                  progress=progress)
+        return Response(LessonStudySerializer(progress).data)
 
 
 class LessonCompleteView(APIView):
     """Mark the lesson done and credit its class hours. 400 if never opened or locked;
-    completing again changes nothing."""
+    409 with the figures (``code`` ``study_incomplete``) while the study it requires has not
+    been observed; completing again changes nothing."""
 
     permission_classes = [BrokerOnly]
 
-    @extend_schema(request=None, responses=LessonProgressSerializer, tags=["courses"])
+    @extend_schema(request=None, responses={200: LessonProgressSerializer,
+                                            409: StudyIncompleteSerializer}, tags=["courses"])
     def post(self, request, pk: int):
-        progress = lesson_complete(user=request.user, lesson=_lesson(pk))
+        try:
+            progress = lesson_complete(user=request.user, lesson=_lesson(pk))
+        except StudyIncomplete as exc:
+            return Response({"detail": str(exc.message), **exc.extra},
+                            status=status.HTTP_409_CONFLICT)
         return Response(LessonProgressSerializer(progress).data)
 
 

@@ -4,13 +4,20 @@ A junior → intermediate programme with seven courses across the four course ar
 cohort mid-way for the 43 junior demo brokers with varied progress, and two offline sessions
 (one past with attendance, one upcoming). Class hours are EXAMPLE values. Deterministic and
 idempotent: a second run finds every row and changes nothing.
+
+Study is observed as the live system observes it: completed lessons carry at least the active
+time (or, for the lesson with the academy-hosted clip, the share of the video) the study
+policy requires, and the lesson each broker is on carries only part of it, so that its page
+says what is still needed. Lessons whose video is an external link are credited by time.
 """
 
 from __future__ import annotations
 
 import datetime
+import math
 import random
 from decimal import Decimal
+from pathlib import Path
 from typing import TextIO
 
 from django.db import transaction
@@ -36,6 +43,9 @@ from .models import (
 from .services import enrolment_bulk_create
 
 PROGRAMME_TITLE = "初级技术经纪人晋升中级培训项目"
+#: A short clip the academy hosts and plays itself: the first lesson is credited by watching it.
+DEMO_CLIP = Path(__file__).resolve().parent / "demo_media" / "lesson-clip-20s.webm"
+DEMO_CLIP_SECONDS = 20
 COHORT_CODE = "smx-2026-intermediate-1"
 _SEED = 2026_0303
 
@@ -140,6 +150,7 @@ def seed(stdout: TextIO) -> None:
         enrolled = list(
             User.objects.filter(enrolments__cohort=cohort).order_by("email")
         )
+        _video_lesson(courses=[c for c, _ in courses])
         _progress(cohort=cohort, brokers=enrolled, courses=[c for c, _ in courses])
         _sessions(cohort=cohort, brokers=enrolled, trainers=list(trainers.values()),
                   courses={c.code: c for c, _ in courses})
@@ -148,6 +159,23 @@ def seed(stdout: TextIO) -> None:
         f"{Enrolment.objects.filter(cohort=cohort).count()} brokers "
         "(class hours are example values).\n"
     )
+
+
+def _video_lesson(*, courses: list[Course]) -> None:
+    """The programme's first lesson plays the hosted clip and is credited by watching it."""
+    from django.core.files import File
+
+    from .models import CreditMethod
+
+    lesson = (Lesson.objects.filter(module__course=courses[0], is_published=True)
+              .order_by("module__order", "order", "pk").first()) if courses else None
+    if lesson is None or lesson.video_file or not DEMO_CLIP.exists():
+        return
+    with DEMO_CLIP.open("rb") as handle:
+        lesson.video_file.save("lesson-clip-20s.webm", File(handle), save=False)
+    lesson.video_seconds = DEMO_CLIP_SECONDS
+    lesson.credit_method = CreditMethod.VIDEO
+    lesson.save(update_fields=["video_file", "video_seconds", "credit_method"])
 
 
 def _progress(*, cohort: Cohort, brokers: list[User], courses: list[Course]) -> None:
@@ -176,10 +204,16 @@ def _progress(*, cohort: Cohort, brokers: list[User], courses: list[Course]) -> 
         for position, lesson in enumerate(lessons[: done_count + 1]):
             viewed = moments[position]
             finished = position < done_count
+            # Finished: at least the policy's 80 % of the estimate; the current lesson: part.
+            share = rng.uniform(0.85, 1.4) if finished else rng.uniform(0.1, 0.6)
+            watched = math.floor(DEMO_CLIP_SECONDS * (1 if finished else share)) \
+                if lesson.video_file else 0
             rows.append(LessonProgress(
                 user=broker, lesson=lesson, first_viewed_at=viewed,
                 last_viewed_at=viewed + datetime.timedelta(minutes=lesson.estimated_minutes),
-                seconds_spent=int(lesson.estimated_minutes * 60 * rng.uniform(0.6, 1.4)),
+                seconds_spent=int(lesson.estimated_minutes * 60 * share),
+                video_ranges=[[0, watched]] if watched else [],
+                video_seconds_watched=watched,
                 completed_at=viewed + datetime.timedelta(minutes=lesson.estimated_minutes)
                 if finished else None,
                 credited_hours=lesson.class_hours if finished else None,

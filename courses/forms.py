@@ -10,7 +10,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import Level, Organisation, Region
 
-from .models import Course, Lesson, Module, OfflineSession
+from .models import Course, CreditMethod, Lesson, Module, OfflineSession
 
 
 class BootstrapMixin:
@@ -60,13 +60,65 @@ class ModuleForm(BootstrapMixin, forms.ModelForm):
         self.fields["requires"].required = False
 
 
+def check_questions_parse(text: str) -> list[dict]:
+    """Check questions from the editor's plain-text format: a question on one line, then its
+    options, one per line, starting with ``-`` (wrong) or ``*`` (right); a blank line between
+    questions."""
+    questions: list[dict] = []
+    for block in [b for b in text.replace("\r\n", "\n").split("\n\n") if b.strip()]:
+        lines = [line.strip() for line in block.strip().split("\n") if line.strip()]
+        question, options, answer = lines[0], [], None
+        for line in lines[1:]:
+            if line[:1] not in "-*":
+                raise forms.ValidationError(
+                    _("Start each option with - (wrong) or * (right): “%(line)s”."),
+                    params={"line": line})
+            if line.startswith("*"):
+                if answer is not None:
+                    raise forms.ValidationError(
+                        _("“%(question)s” has more than one right option."),
+                        params={"question": question})
+                answer = len(options)
+            options.append(line[1:].strip())
+        if len(options) < 2 or answer is None:
+            raise forms.ValidationError(
+                _("“%(question)s” needs at least two options, one of them marked * (right)."),
+                params={"question": question})
+        questions.append({"question": question, "options": options, "answer": answer})
+    return questions
+
+
+def check_questions_format(questions: list[dict]) -> str:
+    blocks = []
+    for q in questions or []:
+        lines = [q.get("question", "")]
+        lines += [("* " if i == q.get("answer") else "- ") + str(o)
+                  for i, o in enumerate(q.get("options", []))]
+        blocks.append("\n".join(lines))
+    return "\n\n".join(blocks)
+
+
 class LessonForm(BootstrapMixin, forms.ModelForm):
-    video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https")
+    video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https",
+                               help_text=Lesson._meta.get_field("video_url").help_text)
+    check_text = forms.CharField(
+        label=_("Check questions"), required=False,
+        widget=forms.Textarea(attrs={"rows": 6, "class": "font-monospace"}),
+        help_text=_("For lessons credited by a check. One question per paragraph: the question "
+                    "on the first line, then one option per line starting with - (wrong) or "
+                    "* (right)."),
+    )
+
+    VIDEO_MAX_BYTES = 500 * 1024 * 1024
+    VIDEO_TYPES = (".mp4", ".webm", ".ogv", ".m4v")
 
     class Meta:
         model = Lesson
-        fields = ["title", "body", "video_url", "class_hours", "estimated_minutes", "requires"]
-        widgets = {"body": forms.Textarea(attrs={"rows": 16, "class": "font-monospace"})}
+        fields = ["title", "body", "video_url", "video_file", "video_seconds", "credit_method",
+                  "class_hours", "estimated_minutes", "requires"]
+        widgets = {"body": forms.Textarea(attrs={"rows": 16, "class": "font-monospace"}),
+                   "video_file": forms.ClearableFileInput(
+                       attrs={"accept": "video/mp4,video/webm,video/ogg"})}
 
     def __init__(self, *args, course, **kwargs):
         super().__init__(*args, **kwargs)
@@ -77,6 +129,36 @@ class LessonForm(BootstrapMixin, forms.ModelForm):
         self.fields["requires"].queryset = qs
         self.fields["requires"].required = False
         self.fields["requires"].label_from_instance = lambda x: f"{x.module.title} · {x.title}"
+        self.fields["credit_method"].required = False
+        if self.instance.pk and not self.is_bound:
+            self.initial["check_text"] = check_questions_format(self.instance.check_questions)
+
+    def clean_video_file(self):
+        upload = self.cleaned_data.get("video_file")
+        if upload and hasattr(upload, "size") and getattr(upload, "content_type", None):
+            if upload.size > self.VIDEO_MAX_BYTES:
+                raise forms.ValidationError(_("A video may be at most 500 MB."))
+            if not upload.name.lower().endswith(self.VIDEO_TYPES):
+                raise forms.ValidationError(_("Upload an MP4 or WebM video."))
+        return upload
+
+    def clean_check_text(self):
+        return check_questions_parse(self.cleaned_data.get("check_text") or "")
+
+    def clean(self):
+        data = super().clean()
+        method = data.get("credit_method") or CreditMethod.TIME
+        data["credit_method"] = method
+        if method == CreditMethod.VIDEO:
+            if not data.get("video_file"):
+                self.add_error("credit_method", _(
+                    "Only a video the academy hosts can be checked: upload the file, or choose "
+                    "time, a check or attendance (an external link credits nothing by itself)."))
+            elif not data.get("video_seconds"):
+                self.add_error("video_seconds", _("Give the video's length in seconds."))
+        if method == CreditMethod.CHECK and not data.get("check_text"):
+            self.add_error("check_text", _("Write at least one check question."))
+        return data
 
 
 class AttachmentForm(BootstrapMixin, forms.Form):

@@ -98,12 +98,49 @@ class LessonProgressSerializer(serializers.Serializer):
     first_viewed_at = serializers.DateTimeField()
     last_viewed_at = serializers.DateTimeField()
     seconds_spent = serializers.IntegerField()
+    video_seconds_watched = serializers.IntegerField()
     completed_at = serializers.DateTimeField(allow_null=True)
     credited_hours = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
 
 
+class RequirementSerializer(serializers.Serializer):
+    """What the lesson still needs before it can be marked done."""
+
+    credit_method = serializers.CharField(source="method")
+    met = serializers.BooleanField()
+    remaining = serializers.CharField()
+    active_seconds = serializers.IntegerField()
+    required_seconds = serializers.IntegerField()
+    remaining_minutes = serializers.IntegerField()
+    video_watched_percent = serializers.IntegerField()
+    video_required_percent = serializers.IntegerField()
+    attended = serializers.BooleanField()
+    check_passed = serializers.BooleanField()
+
+
+class LessonStudySerializer(LessonProgressSerializer):
+    requirement = RequirementSerializer()
+
+
+class StudyIncompleteSerializer(RequirementSerializer):
+    detail = serializers.CharField()
+    code = serializers.CharField()
+
+
+class VideoReportSerializer(serializers.Serializer):
+    ranges = serializers.ListField(
+        child=serializers.ListField(child=serializers.FloatField(min_value=0), min_length=2,
+                                    max_length=2),
+        max_length=200, default=list,
+        help_text="Seconds of the hosted video played in order, as [start, end) pairs.",
+    )
+
+
 class LessonOpenSerializer(serializers.Serializer):
-    seconds = serializers.IntegerField(min_value=0, max_value=86400, default=0)
+    seconds = serializers.IntegerField(
+        min_value=0, max_value=86400, default=0,
+        help_text="Seconds the page was visible and active since the last report.")
+    video = VideoReportSerializer(required=False)
 
 
 class CheckinRequestSerializer(serializers.Serializer):

@@ -10,6 +10,8 @@ urlpatterns = [
          name="api-exams-attempt-start"),
     path("attempts/<int:attempt_id>/answers/<int:item_id>/", broker.answer_save,
          name="api-exams-answer-save"),
+    path("attempts/<int:attempt_id>/events/", broker.AttemptEventsView.as_view(),
+         name="api-exams-attempt-events"),
     path("attempts/<int:attempt_id>/submit/", broker.AttemptSubmitView.as_view(),
          name="api-exams-attempt-submit"),
     path("me/results/", broker.MyResultsView.as_view(), name="api-exams-my-results"),

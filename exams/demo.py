@@ -10,6 +10,12 @@
 - An open practice sitting released at once: 28 brokers have results, so the broker result
   pages and the item statistics page have something to show.
 
+The final is a *certifying* sitting and the quiz a *practice* one. Every quiz question is also
+in the final's pool, and both are open at once, so the quiz holds its answer keys back until
+the final has closed (``keys_after_certifying``): while the final is open, it draws only from
+questions the quiz has not revealed to anyone, and once the quiz shows its keys, a later
+certifying sitting leaves those questions out for the brokers who saw them.
+
 Everything goes through the exams services (attempts are started, answered and submitted
 like a browser would). Idempotent: questions are found by code, papers and sittings by title,
 and a broker who already has an attempt at a sitting gets no other.
@@ -210,7 +216,7 @@ def _sittings(final: Paper, practice: Paper, cohort: Any,
             opens_at=now - datetime.timedelta(days=2), closes_at=now + datetime.timedelta(days=14),
             duration_minutes=120, attempts_allowed=1, pass_mark=Decimal("60"),
             release_policy=Sitting.ReleasePolicy.AFTER_GRADING, show_answers=True,
-            anonymous_grading=True,
+            anonymous_grading=True, purpose=Sitting.Purpose.CERTIFYING,
         )
     practice_sitting = Sitting.objects.filter(title=PRACTICE_SITTING).first()
     if practice_sitting is None:
@@ -220,7 +226,8 @@ def _sittings(final: Paper, practice: Paper, cohort: Any,
             closes_at=now + datetime.timedelta(days=20), duration_minutes=30,
             attempts_allowed=2, pass_mark=Decimal("60"),
             release_policy=Sitting.ReleasePolicy.IMMEDIATE, show_answers=True,
-            anonymous_grading=False,
+            anonymous_grading=False, purpose=Sitting.Purpose.PRACTICE,
+            keys_after_certifying=True,
         )
     return final_sitting, practice_sitting
 

@@ -13,6 +13,7 @@ from typing import Any
 
 from django import forms
 from django.core.validators import MaxValueValidator, validate_email
+from django.db import models as django_models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
@@ -484,6 +485,11 @@ PaperRuleFormSet = forms.formset_factory(PaperRuleForm, extra=3, max_num=50)
 # ---- Sittings ----------------------------------------------------------------------------
 
 
+INTEGRITY_FIELDS = ["purpose", "keys_after_certifying", "require_fullscreen",
+                    "flag_leave_count", "flag_away_seconds", "flag_fullscreen_exits",
+                    "flag_pastes", "flag_sessions", "flag_offline_seconds"]
+
+
 class SittingForm(BootstrapMixin, forms.ModelForm):
     """A sitting; brokers are listed by e-mail (a select of thousands would not serve)."""
 
@@ -498,7 +504,8 @@ class SittingForm(BootstrapMixin, forms.ModelForm):
         model = Sitting
         fields = ["title", "paper", "cohort", "opens_at", "closes_at", "duration_minutes",
                   "attempts_allowed", "pass_mark", "release_policy", "show_answers",
-                  "anonymous_grading", "double_marking", "moderation_threshold", "graders"]
+                  "anonymous_grading", "double_marking", "moderation_threshold", "graders",
+                  *INTEGRITY_FIELDS]
         widgets = {
             "opens_at": forms.DateTimeInput(attrs=DATETIME_WIDGET, format=DATETIME_FORMAT),
             "closes_at": forms.DateTimeInput(attrs=DATETIME_WIDGET, format=DATETIME_FORMAT),
@@ -521,6 +528,9 @@ class SittingForm(BootstrapMixin, forms.ModelForm):
             .order_by("name_pinyin", "email").distinct()
         )
         self.fields["graders"].label_from_instance = lambda u: u.get_full_name() or u.email
+        for name in INTEGRITY_FIELDS:
+            # Left out of a post, they keep their defaults (or the sitting's current value).
+            self.fields[name].required = False
         self.fields["graders"].help_text = _(
             "Leave empty to let the cohort's trainers grade."
         )
@@ -552,6 +562,12 @@ class SittingForm(BootstrapMixin, forms.ModelForm):
 
     def clean(self):
         data = super().clean()
+        for name in INTEGRITY_FIELDS:
+            if data.get(name) in (None, "") and name not in self.errors:
+                field = Sitting._meta.get_field(name)
+                if not isinstance(field, django_models.BooleanField):
+                    data[name] = getattr(self.instance, name) if self.instance.pk \
+                        else field.get_default()
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The sitting must close after it opens."))

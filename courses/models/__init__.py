@@ -5,9 +5,10 @@ Split in three modules: ``catalogue`` (areas, courses, modules, lessons, attachm
 offline sessions, attendance). Import models from ``courses.models``.
 """
 
-from .catalogue import Course, CourseArea, Lesson, LessonAttachment, Module
+from .catalogue import Course, CourseArea, CreditMethod, Lesson, LessonAttachment, Module
 from .programmes import Cohort, CohortCourseDeadline, Enrolment, Programme, ProgrammeCourse
 from .records import Attendance, LessonProgress, OfflineSession
+from .study import StudyClock, StudyPolicy
 
 __all__ = [
     "Attendance",
@@ -15,6 +16,7 @@ __all__ = [
     "CohortCourseDeadline",
     "Course",
     "CourseArea",
+    "CreditMethod",
     "Enrolment",
     "Lesson",
     "LessonAttachment",
@@ -23,4 +25,6 @@ __all__ = [
     "OfflineSession",
     "Programme",
     "ProgrammeCourse",
+    "StudyClock",
+    "StudyPolicy",
 ]

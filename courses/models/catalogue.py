@@ -89,8 +89,22 @@ class Module(models.Model):
         return self.title
 
 
+def video_upload_to(instance: Lesson, filename: str) -> str:
+    return f"courses/videos/{instance.module_id}/{filename}"
+
+
+class CreditMethod(models.TextChoices):
+    """How a lesson's study is observed before its class hours are credited."""
+
+    TIME = "time", _("Active time on the lesson page")
+    VIDEO = "video", _("Watching the academy-hosted video")
+    CHECK = "check", _("Passing the lesson's short check")
+    ATTENDANCE = "attendance", _("Attending an offline session of the course")
+
+
 class Lesson(models.Model):
-    """A lesson: Markdown body, optional video link and attachments, a class-hour credit."""
+    """A lesson: Markdown body, optional video (a link, or a file the academy hosts and plays),
+    attachments, a class-hour credit and how study of it is observed (``credit_method``)."""
 
     module = models.ForeignKey(
         Module, verbose_name=_("module"), on_delete=models.CASCADE, related_name="lessons"
@@ -98,7 +112,27 @@ class Lesson(models.Model):
     order = models.PositiveSmallIntegerField(_("order"), default=0)
     title = models.CharField(_("title"), max_length=200)
     body = models.TextField(_("body (Markdown)"), blank=True)
-    video_url = models.URLField(_("video link"), blank=True)
+    video_url = models.URLField(
+        _("video link"), blank=True,
+        help_text=_("An external page cannot be checked: watching it credits nothing by itself."),
+    )
+    video_file = models.FileField(
+        _("video file"), upload_to=video_upload_to, max_length=255, blank=True,
+        help_text=_("MP4 or WebM played by the lesson page's own player, which counts the "
+                    "seconds watched."),
+    )
+    video_seconds = models.PositiveIntegerField(
+        _("video length (seconds)"), null=True, blank=True,
+        help_text=_("Filled in from the file when you choose it."),
+    )
+    credit_method = models.CharField(
+        _("class hours credited for"), max_length=20, choices=CreditMethod.choices,
+        default=CreditMethod.TIME,
+    )
+    check_questions = models.JSONField(
+        _("check questions"), default=list, blank=True,
+        help_text=_('[{"question": "...", "options": ["...", "..."], "answer": 0}, ...]'),
+    )
     class_hours = models.DecimalField(
         _("class hours"), max_digits=5, decimal_places=2, default=Decimal("1.00"),
         validators=[MinValueValidator(Decimal("0"))], help_text=HOURS_HELP,
@@ -122,6 +156,10 @@ class Lesson(models.Model):
         constraints = [
             models.CheckConstraint(
                 condition=models.Q(class_hours__gte=0), name="courses_lesson_hours_not_negative"
+            ),
+            models.CheckConstraint(
+                condition=~models.Q(credit_method="video") | ~models.Q(video_file=""),
+                name="courses_lesson_video_credit_has_file",
             ),
         ]
 

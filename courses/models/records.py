@@ -28,7 +28,17 @@ class LessonProgress(models.Model):
     )
     first_viewed_at = models.DateTimeField(_("first viewed"))
     last_viewed_at = models.DateTimeField(_("last viewed"))
-    seconds_spent = models.PositiveIntegerField(_("seconds spent"), default=0)
+    seconds_spent = models.PositiveIntegerField(
+        _("active seconds"), default=0,
+        help_text=_("Visible, active time on the lesson page, never counted twice across tabs."),
+    )
+    video_ranges = models.JSONField(
+        _("video seconds watched"), default=list, blank=True,
+        help_text=_("Merged [start, end) ranges of the hosted video played in order."),
+    )
+    video_seconds_watched = models.PositiveIntegerField(_("distinct video seconds"), default=0)
+    video_reported_at = models.DateTimeField(_("video last reported"), null=True, blank=True)
+    check_passed_at = models.DateTimeField(_("check passed"), null=True, blank=True)
     completed_at = models.DateTimeField(_("completed"), null=True, blank=True)
     credited_hours = models.DecimalField(
         _("credited class hours"), max_digits=5, decimal_places=2, null=True, blank=True

@@ -23,6 +23,13 @@ from .progress import (
     lesson_lock_reason,
     programme_progress_for,
 )
+from .study import (
+    LessonFigures,
+    Requirement,
+    cohort_lesson_figures,
+    lesson_requirement,
+    study_policy,
+)
 from .transcript import Transcript, transcript_for
 
 __all__ = [
@@ -31,14 +38,17 @@ __all__ = [
     "BrokerHours",
     "CohortProgressRow",
     "CourseProgress",
+    "LessonFigures",
     "LessonState",
     "ModuleState",
     "ProgrammeProgress",
+    "Requirement",
     "Transcript",
     "broker_hours",
     "can_manage_cohort",
     "can_view_broker_record",
     "can_view_cohort",
+    "cohort_lesson_figures",
     "cohort_progress",
     "cohorts_visible_to",
     "course_access",
@@ -46,7 +56,9 @@ __all__ = [
     "courses_editable_by",
     "lesson_access",
     "lesson_lock_reason",
+    "lesson_requirement",
     "open_cohorts_for",
     "programme_progress_for",
+    "study_policy",
     "transcript_for",
 ]

@@ -25,11 +25,12 @@ from .enrolment import (
     enrolment_create,
     enrolment_self,
 )
-from .progress import lesson_complete, lesson_open
+from .progress import StudyIncomplete, lesson_check_submit, lesson_complete, lesson_open
 
 __all__ = [
     "CheckinToken",
     "EnrolmentBulkResult",
+    "StudyIncomplete",
     "attendance_checkin",
     "attendance_checkin_token",
     "attendance_record",
@@ -39,6 +40,7 @@ __all__ = [
     "enrolment_create",
     "enrolment_self",
     "lesson_attachment_add",
+    "lesson_check_submit",
     "lesson_complete",
     "lesson_create",
     "lesson_move",

@@ -13,10 +13,22 @@ from django.utils.translation import gettext_lazy as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
-from ..models import Course, Lesson, LessonAttachment, Module
+from ..models import Course, CreditMethod, Lesson, LessonAttachment, Module
 
 Direction = Literal["up", "down"]
-LESSON_CONTENT_FIELDS = ("title", "body", "video_url", "class_hours", "estimated_minutes")
+LESSON_CONTENT_FIELDS = ("title", "body", "video_url", "class_hours", "estimated_minutes",
+                         "video_seconds", "credit_method", "check_questions")
+
+
+def _check_credit_method(lesson: Lesson) -> None:
+    if lesson.credit_method not in CreditMethod.values:
+        raise ApplicationError(_("Unknown way of crediting class hours."))
+    if lesson.credit_method == CreditMethod.VIDEO and not (lesson.video_file
+                                                          and lesson.video_seconds):
+        raise ApplicationError(_("Only a video the academy hosts can be checked: upload the "
+                                 "file with its length, or choose another way of crediting."))
+    if lesson.credit_method == CreditMethod.CHECK and not lesson.check_questions:
+        raise ApplicationError(_("A lesson credited by a check needs check questions."))
 
 
 def _check_module_requirement(module: Module | None, requires: Module | None) -> None:
@@ -104,24 +116,37 @@ def lesson_create(
     estimated_minutes: int = 30,
     requires: Lesson | None = None,
     is_published: bool = False,
+    video_file: UploadedFile | None = None,
+    video_seconds: int | None = None,
+    credit_method: str = CreditMethod.TIME,
+    check_questions: list[dict] | None = None,
     actor: Any,
 ) -> Lesson:
-    """Add a lesson at the end of ``module`` (unpublished unless said otherwise)."""
+    """Add a lesson at the end of ``module`` (unpublished unless said otherwise).
+
+    ``video_file`` is stored through the storage API and played by the lesson page;
+    ``credit_method`` says how study of the lesson is observed (``CreditMethod``)."""
     _check_lesson_requirement(module, None, requires)
     with transaction.atomic():
         last = module.lessons.aggregate(m=Max("order"))["m"]
-        lesson = Lesson.objects.create(
+        lesson = Lesson(
             module=module, title=title, body=body, video_url=video_url,
             class_hours=class_hours, estimated_minutes=estimated_minutes, requires=requires,
             is_published=is_published, order=0 if last is None else last + 1,
+            video_seconds=video_seconds, credit_method=credit_method,
+            check_questions=check_questions or [],
         )
+        if video_file:
+            lesson.video_file.save(video_file.name, video_file, save=False)
+        _check_credit_method(lesson)
+        lesson.save()
         audit_record(action="courses.lesson_created", subject=lesson, actor=actor,
                      after={f: str(getattr(lesson, f)) for f in ("title", "class_hours")})
     return lesson
 
 
 def lesson_update(*, lesson: Lesson, actor: Any, requires: Lesson | None = None,
-                  **fields: Any) -> Lesson:
+                  video_file: UploadedFile | bool | None = None, **fields: Any) -> Lesson:
     """Edit a lesson's content. Raises its version when anything changed.
 
     Brokers who completed it keep the class hours credited at their completion
@@ -141,11 +166,26 @@ def lesson_update(*, lesson: Lesson, actor: Any, requires: Lesson | None = None,
         if lesson.requires_id != (requires.pk if requires else None):
             lesson.requires = requires
             update_fields.append("requires")
+        if video_file is False and lesson.video_file:  # cleared in the form
+            lesson.video_file = ""
+            changed.append("video_file")
+        elif video_file and hasattr(video_file, "read") and not getattr(video_file, "_committed",
+                                                                         False):
+            lesson.video_file.save(video_file.name, video_file, save=False)
+            changed.append("video_file")
+        update_fields = [*changed, *(f for f in update_fields if f not in changed)]
         if changed:
             lesson.version += 1
             update_fields += ["version", "updated_at"]
+        _check_credit_method(lesson)
         if update_fields:
             lesson.save(update_fields=update_fields)
+        if "credit_method" in changed:
+            audit_record(
+                action="courses.lesson_credit_method_changed", subject=lesson, actor=actor,
+                before={"credit_method": before["credit_method"]},
+                after={"credit_method": lesson.credit_method},
+            )
         if "class_hours" in changed:
             audit_record(
                 action="courses.lesson_hours_changed", subject=lesson, actor=actor,

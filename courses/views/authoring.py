@@ -151,11 +151,15 @@ def module_reorder(request, pk: int):
 
 
 def _lesson_form_page(request, *, course: Course, module: Module, lesson: Lesson | None):
-    form = LessonForm(request.POST or None, instance=lesson, course=course)
+    form = LessonForm(request.POST or None, request.FILES or None, instance=lesson,
+                      course=course)
     preview = None
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
         requires = data.pop("requires")
+        data["check_questions"] = data.pop("check_text")
+        if lesson is None and not data.get("video_file"):
+            data.pop("video_file", None)
         if "preview" in request.POST:
             preview = render_markdown(data["body"])
         else:

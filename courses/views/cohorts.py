@@ -25,6 +25,7 @@ from ..selectors import (
     broker_hours,
     can_manage_cohort,
     can_view_cohort,
+    cohort_lesson_figures,
     cohort_progress,
     cohorts_visible_to,
     programme_progress_for,
@@ -86,6 +87,7 @@ def cohort_detail(request, pk: int):
     deadlines = list(cohort.deadlines.select_related("course").order_by("due_on"))
     return render(request, "courses/cohort_detail.html", {
         "cohort": cohort,
+        "lesson_figures": cohort_lesson_figures(cohort=cohort),
         "rows": rows,
         "form": form,
         "filters": filters,

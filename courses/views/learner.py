@@ -9,7 +9,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.views import redirect_to_login
 from django.core.exceptions import PermissionDenied
-from django.http import FileResponse, HttpResponseBadRequest, JsonResponse
+from django.http import FileResponse, Http404, HttpResponseBadRequest, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
 from django.utils import timezone
@@ -33,12 +33,22 @@ from ..selectors import (
     course_catalogue_for,
     course_progress_for,
     lesson_access,
+    lesson_requirement,
     open_cohorts_for,
     programme_progress_for,
+    study_policy,
 )
-from ..services import attendance_checkin, enrolment_self, lesson_complete, lesson_open
+from ..services import (
+    StudyIncomplete,
+    attendance_checkin,
+    enrolment_self,
+    lesson_check_submit,
+    lesson_complete,
+    lesson_open,
+)
 from ..services.attendance import session_from_token
 from ..templatetags.courses_tags import hours as fmt_hours
+from .media import ranged_file_response
 
 
 @role_required(Role.BROKER)
@@ -123,7 +133,12 @@ def lesson_detail(request, pk: int):
     outline = course_progress_for(user=request.user if learner else None,
                                   course=lesson.module.course)
     previous, following = _neighbours(outline, lesson.pk)
+    policy = study_policy()
+    requirement = lesson_requirement(user=request.user, lesson=lesson, progress=progress,
+                                     policy=policy) if progress is not None else None
     return render(request, "courses/lesson_detail.html", {
+        "requirement": requirement,
+        "idle_seconds": policy.idle_minutes * 60,
         "lesson": lesson,
         "course": lesson.module.course,
         "outline": outline,
@@ -142,18 +157,25 @@ def lesson_detail(request, pk: int):
 def lesson_ping(request, pk: int):
     """Time spent on the open lesson, reported by static/courses/js/lesson.js."""
     lesson = get_object_or_404(Lesson.objects.select_related("module__course"), pk=pk)
+    video = None
     try:
         if request.content_type == "application/json":
-            seconds = int(json.loads(request.body or b"{}").get("seconds", 0))
+            data = json.loads(request.body or b"{}")
+            seconds = int(data.get("seconds", 0))
+            video = data.get("video") if isinstance(data.get("video"), dict) else None
         else:
             seconds = int(request.POST.get("seconds", 0))
     except (ValueError, TypeError, AttributeError):
         return HttpResponseBadRequest()
     try:
-        progress = lesson_open(user=request.user, lesson=lesson, seconds=max(0, seconds))
+        progress = lesson_open(user=request.user, lesson=lesson, seconds=max(0, seconds),
+                               video=video)
     except ApplicationError as exc:
         return JsonResponse({"detail": str(exc.message)}, status=400)
-    return JsonResponse({"seconds_spent": progress.seconds_spent})
+    requirement = lesson_requirement(user=request.user, lesson=lesson, progress=progress)
+    return JsonResponse({"seconds_spent": progress.seconds_spent,
+                         "video_seconds_watched": progress.video_seconds_watched,
+                         **requirement.figures()})
 
 
 @require_POST
@@ -162,6 +184,9 @@ def lesson_done(request, pk: int):
     lesson = get_object_or_404(Lesson.objects.select_related("module__course"), pk=pk)
     try:
         progress = lesson_complete(user=request.user, lesson=lesson)
+    except StudyIncomplete as exc:
+        messages.warning(request, exc.message)
+        return redirect("courses:lesson_detail", pk=lesson.pk)
     except ApplicationError as exc:
         messages.error(request, exc.message)
         return redirect("courses:lesson_detail", pk=lesson.pk)
@@ -173,6 +198,37 @@ def lesson_done(request, pk: int):
     if following is not None:
         return redirect("courses:lesson_detail", pk=following.lesson.pk)
     return redirect("courses:course_detail", pk=lesson.module.course_id)
+
+
+@require_POST
+@role_required(Role.BROKER)
+def lesson_check(request, pk: int):
+    """The broker's answers to the lesson's check questions (one choice per question)."""
+    lesson = get_object_or_404(Lesson.objects.select_related("module__course"), pk=pk)
+    answers = [request.POST.get(f"q{index}", "") for index in
+               range(len(lesson.check_questions or []))]
+    try:
+        passed = lesson_check_submit(user=request.user, lesson=lesson, answers=answers)
+    except ApplicationError as exc:
+        messages.error(request, exc.message)
+        return redirect("courses:lesson_detail", pk=lesson.pk)
+    if passed:
+        messages.success(request, _("Check passed: you may mark the lesson as done."))
+    else:
+        messages.warning(request, _("Not every answer is right yet. Study the lesson and try "
+                                    "again."))
+    return redirect("courses:lesson_detail", pk=lesson.pk)
+
+
+@login_required
+def lesson_video(request, pk: int):
+    """The lesson's hosted video, for those who may see the lesson (byte ranges for seeking)."""
+    lesson = get_object_or_404(Lesson.objects.select_related("module__course"), pk=pk)
+    if lesson_access(request.user, lesson) is None:
+        raise PermissionDenied
+    if not lesson.video_file:
+        raise Http404
+    return ranged_file_response(request, lesson.video_file)
 
 
 @login_required

@@ -32,12 +32,15 @@ from exams.services.attempts import (
     attempt_start,
     attempt_submit,
 )
+from exams.services.integrity import attempt_events_record
 
 from .payload import attempt_payload
 from .results import released_results_for
 from .serializers import (
     AnswerSaveRequestSerializer,
     AnswerSaveResponseSerializer,
+    AttemptEventsRequestSerializer,
+    AttemptEventsResponseSerializer,
     AttemptPayloadSerializer,
     ErrorSerializer,
     ResultSerializer,
@@ -58,6 +61,39 @@ CLOSED = OpenApiResponse(
 
 def closed_response(exc: AttemptClosed) -> Response:
     return Response({"detail": str(exc.message), **exc.extra}, status=status.HTTP_409_CONFLICT)
+
+
+class AttemptEventsView(APIView):
+    """Append what the exam page observed to the caller's attempt's integrity log.
+
+    ``{"events": [{"kind": "left_page", "duration_ms": 8000, "ago_ms": 0}, {"kind": "paste",
+    "item_id": 12, "chars": 340}, ...]}``; kinds ``left_page``, ``fullscreen_exit``, ``paste``,
+    ``offline_save``. Malformed entries are dropped. The request's session is noted too, so a
+    second session or device on the attempt is logged by the server. The log never changes a
+    score. 404 for someone else's attempt; 409 once the attempt is closed.
+    """
+
+    permission_classes = [BrokerOnly]
+    parser_classes = [JSONParser]
+
+    @extend_schema(tags=["exams"], request=AttemptEventsRequestSerializer,
+                   responses={200: AttemptEventsResponseSerializer, 401: NOT_A_BROKER,
+                              403: NOT_A_BROKER, 404: NOT_YOURS, 409: CLOSED})
+    def post(self, request, attempt_id: int):
+        events = request.data.get("events") if isinstance(request.data, dict) else None
+        if not isinstance(events, list):
+            raise ApplicationError(_("Send the events as {\"events\": [...]}."))
+        try:
+            recorded = attempt_events_record(
+                attempt_id=attempt_id, user=request.user, events=events,
+                session_key=request.session.session_key if hasattr(request, "session")
+                else None, user_agent=request.headers.get("User-Agent", ""))
+        except ApplicationError as exc:
+            if exc.extra.get("code") == "closed":
+                return Response({"detail": str(exc.message), **exc.extra},
+                                status=status.HTTP_409_CONFLICT)
+            raise
+        return Response({"recorded": recorded})
 
 
 class AttemptStartView(APIView):

@@ -159,7 +159,9 @@ def result_detail(attempt: Attempt, *, viewer: Any) -> dict[str, Any]:
     return {
         "attempt": attempt,
         "released": released,
-        "show_key": released and attempt.sitting.show_answers,
+        "show_key": released and any(item.show_key for item in items),
+        "keys_held": released and attempt.sitting.show_answers
+        and not any(item.show_key for item in items),
         "areas": [
             {"name": a.area_name or "—", "score": a.score, "max_score": a.max_score,
              "percent": a.percent}

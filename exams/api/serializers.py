@@ -12,6 +12,28 @@ TEXT_MAX_LENGTH = 20_000
 CLIENT_TS_MAX = 2**53
 
 
+class AttemptEventSerializer(serializers.Serializer):
+    kind = serializers.ChoiceField(choices=["left_page", "fullscreen_exit", "paste",
+                                            "offline_save"])
+    duration_ms = serializers.IntegerField(required=False, min_value=0,
+                                           help_text="How long the broker was away or offline.")
+    ago_ms = serializers.IntegerField(required=False, min_value=0,
+                                      help_text="How long before this report it happened.")
+    item_id = serializers.IntegerField(required=False, help_text="The answer pasted into.")
+    chars = serializers.IntegerField(required=False, min_value=0,
+                                     help_text="Characters pasted (never the text).")
+    answers = serializers.IntegerField(required=False, min_value=0,
+                                       help_text="Answers sent after the offline gap.")
+
+
+class AttemptEventsRequestSerializer(serializers.Serializer):
+    events = AttemptEventSerializer(many=True)
+
+
+class AttemptEventsResponseSerializer(serializers.Serializer):
+    recorded = serializers.IntegerField()
+
+
 class ErrorSerializer(serializers.Serializer):
     detail = serializers.CharField()
     code = serializers.CharField(required=False, help_text="e.g. \"closed\"")

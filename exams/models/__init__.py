@@ -7,18 +7,22 @@ and score changes). Import models from ``exams.models``.
 
 from .attempts import Answer, Attempt, AttemptItem, GradingClaim, Mark, ScoreChange
 from .bank import Question, QuestionType, QuestionVersion, Scoring, Tag
+from .integrity import AttemptEvent, AttemptSession, QuestionExposure
 from .papers import Paper, PaperItem, PaperRule, Sitting
 
 __all__ = [
     "Answer",
     "Attempt",
+    "AttemptEvent",
     "AttemptItem",
+    "AttemptSession",
     "GradingClaim",
     "Mark",
     "Paper",
     "PaperItem",
     "PaperRule",
     "Question",
+    "QuestionExposure",
     "QuestionType",
     "QuestionVersion",
     "ScoreChange",

@@ -120,6 +120,11 @@ class Sitting(models.Model):
         IMMEDIATE = "immediate", _("As soon as fully graded")
         AFTER_GRADING = "after_grading", _("When a trainer releases them")
 
+    class Purpose(models.TextChoices):
+        PRACTICE = "practice", _("Practice")
+        MOCK = "mock", _("Mock exam")
+        CERTIFYING = "certifying", _("Certifying exam")
+
     paper = models.ForeignKey(Paper, verbose_name=_("paper"), on_delete=models.PROTECT,
                               related_name="sittings")
     title = models.CharField(_("title"), max_length=200)
@@ -148,9 +153,39 @@ class Sitting(models.Model):
         _("release of results"), max_length=20, choices=ReleasePolicy.choices,
         default=ReleasePolicy.AFTER_GRADING,
     )
+    purpose = models.CharField(
+        _("purpose"), max_length=20, choices=Purpose.choices, default=Purpose.CERTIFYING,
+        help_text=_("A certifying sitting never draws, for a broker, a question whose answer "
+                    "key that broker has seen."),
+    )
     show_answers = models.BooleanField(
         _("show correct answers after release"), default=False
     )
+    keys_after_certifying = models.BooleanField(
+        _("show keys only after the certifying sittings close"), default=False,
+        help_text=_("The answer keys of this sitting stay hidden from a broker while a "
+                    "certifying sitting that shares questions with it is still open to them."),
+    )
+    require_fullscreen = models.BooleanField(
+        _("ask for full screen"), default=False,
+        help_text=_("The exam page asks to be shown full screen and logs every exit."),
+    )
+    flag_leave_count = models.PositiveSmallIntegerField(
+        _("flag after leaving the page (times)"), default=3,
+        help_text=_("Integrity log thresholds flag an attempt for staff to look at; they "
+                    "never fail it."),
+    )
+    flag_away_seconds = models.PositiveIntegerField(
+        _("flag after time away from the page (seconds)"), default=60)
+    flag_fullscreen_exits = models.PositiveSmallIntegerField(
+        _("flag after full-screen exits"), default=2)
+    flag_pastes = models.PositiveSmallIntegerField(_("flag after pastes into answers"),
+                                                   default=1)
+    flag_sessions = models.PositiveSmallIntegerField(
+        _("flag after sessions or devices"), default=2,
+        validators=[MinValueValidator(1)])
+    flag_offline_seconds = models.PositiveIntegerField(
+        _("flag after answers saved after an offline gap of (seconds)"), default=120)
     anonymous_grading = models.BooleanField(_("anonymous grading"), default=True)
     double_marking = models.BooleanField(_("double marking"), default=False)
     moderation_threshold = models.DecimalField(

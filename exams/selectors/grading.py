@@ -55,6 +55,8 @@ class GradingEntry:
     submitted_at: Any
     broker_name: str | None = None  # None under anonymous grading
     marks: list[dict[str, Any]] = field(default_factory=list)  # visible marks (moderation)
+    item_id: int = 0
+    model_answer: str = ""  # the question's reference answer (its explanation)
 
 
 def _count_of(queryset: QuerySet) -> Coalesce:
@@ -118,7 +120,8 @@ def _entry(answer: Answer, *, n_marks: int, with_marks: bool) -> GradingEntry:
         submitted_at=attempt.submitted_at,
         broker_name=None if sitting.anonymous_grading else (
             attempt.user.full_name or attempt.user.email),
-        marks=marks,
+        marks=marks, item_id=answer.item_id,
+        model_answer=version.explanation or "",
     )
 
 

@@ -125,10 +125,15 @@ def attempt_review(attempt: Attempt, *, viewer: Any) -> list[dict[str, Any]]:
     """The items of a released attempt for its broker: their answer and score per item and,
     if the sitting shows answers, the key and explanation. Empty before release (the key
     never leaves the server before then)."""
+    from exams.services.exposure import attempt_keys_visible, exposure_record
+
     if attempt.user_id != getattr(viewer, "pk", None) or attempt.status != \
             Attempt.Status.RELEASED:
         return []
-    show = attempt.sitting.show_answers
+    show = attempt_keys_visible(attempt)
+    if show:
+        # Shown now (a sitting that held its keys back may show them only later).
+        exposure_record(attempt=attempt)
     answers = {a.item_id: a for a in attempt.answers.all()}
     review = []
     for item in attempt.items.select_related("question_version__question").order_by(

@@ -35,6 +35,7 @@ from django.utils.translation import gettext_lazy
 from academy.errors import ApplicationError
 from exams.models import Answer, Attempt, AttemptItem, Sitting
 
+from .exposure import exposed_question_ids
 from .grading import attempt_grade_objective
 from .papers import paper_draw, sitting_user_is_candidate
 from .release import attempt_grading_finish
@@ -108,7 +109,10 @@ def attempt_start(*, sitting: Sitting, user: Any) -> Attempt:
         raise ApplicationError(_("You have no attempts left for this exam."))
 
     seed = secrets.randbits(62)
-    drawn = paper_draw(paper=sitting.paper, seed=seed)
+    # A certifying sitting never draws a question whose key this broker has seen.
+    exclude = exposed_question_ids(user) if sitting.purpose == Sitting.Purpose.CERTIFYING \
+        else None
+    drawn = paper_draw(paper=sitting.paper, seed=seed, exclude=exclude)
     deadline = min(now + datetime.timedelta(minutes=sitting.duration_minutes),
                    sitting.closes_at)
     for _try in range(3):

@@ -16,7 +16,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q, QuerySet, Value
 from django.utils.translation import gettext as _
 
 from academy.audit.services import audit_record
@@ -142,11 +142,14 @@ def paper_rules_set(*, paper: Paper, rules: Iterable[dict[str, Any]]) -> list[Pa
         return PaperRule.objects.bulk_create(objects)
 
 
-def rule_candidates(rule: PaperRule) -> QuerySet[Question]:
-    """Active questions with a current version matching the rule: its tag or a child of it,
-    its type and difficulty if set. Ordered by primary key (the draw's stable ordering)."""
-    tag_ids = [rule.tag_id, *Tag.objects.filter(parent_id=rule.tag_id).values_list("pk",
-                                                                                   flat=True)]
+def rule_candidates(rule: PaperRule, *, tag_ids: list[int] | None = None
+                    ) -> QuerySet[Question]:
+    """Active questions with a current version matching the rule: its tag or a child of it
+    (``tag_ids`` when the caller has them already), its type and difficulty if set. Ordered
+    by primary key (the draw's stable ordering)."""
+    if tag_ids is None:
+        tag_ids = [rule.tag_id, *Tag.objects.filter(parent_id=rule.tag_id)
+                   .values_list("pk", flat=True)]
     questions = Question.objects.filter(is_active=True, current_version__isnull=False,
                                         tags__in=tag_ids)
     if rule.difficulty:
@@ -193,33 +196,60 @@ def paper_check(*, paper: Paper) -> None:
         earlier.append((rule, candidates))
 
 
-def paper_draw(*, paper: Paper, seed: int) -> list[DrawnItem]:
-    """The questions of one attempt, reproducible from ``seed``.
+def paper_draw(*, paper: Paper, seed: int, exclude: QuerySet | None = None
+               ) -> list[DrawnItem]:
+    """The questions of one attempt, reproducible from ``seed`` (and the excluded set).
 
     Fixed paper: its items in order (shuffled if the paper says so). Rule paper: for each
     rule in order, ``rng.sample`` of the rule's candidates (by primary key) not drawn yet.
-    Options are shuffled per attempt when the paper says so. Raises ApplicationError when a
-    rule can no longer be satisfied (questions archived since the sitting was created).
+    ``exclude`` is a subquery of question ids never to draw (the keys a broker has seen, for
+    a certifying sitting): rule candidates leave them out in the same query, and a fixed
+    paper's items among them are left out of the attempt. Options are shuffled per attempt
+    when the paper says so. Raises ApplicationError when a rule can no longer be satisfied
+    (questions archived since the sitting was created, or too many keys seen).
     """
     rng = random.Random(seed)
     chosen: list[tuple[Question, Decimal]] = []
     if paper.kind == Paper.Kind.FIXED:
-        for item in paper.items.select_related("question__current_version").order_by(
-                "order", "pk"):
+        items = paper.items.select_related("question__current_version").order_by("order", "pk")
+        if exclude is not None:
+            items = items.exclude(question_id__in=exclude)
+        for item in items:
             chosen.append((item.question, item.points))
         if not chosen:
             raise ApplicationError(_("The paper has no questions."))
     else:
+        # Only primary keys travel (the sample needs nothing else), every rule's in one
+        # UNION ALL; the chosen questions are loaded once at the end: four queries.
+        rules = list(paper.rules.order_by("order", "pk"))
+        children: dict[int, list[int]] = {}
+        for pk, parent_id in Tag.objects.filter(
+                parent_id__in={r.tag_id for r in rules}).values_list("pk", "parent_id"):
+            children.setdefault(parent_id, []).append(pk)
+        per_rule: dict[int, list[int]] = {i: [] for i in range(len(rules))}
+        selects = []
+        for index, rule in enumerate(rules):
+            ids_qs = rule_candidates(rule, tag_ids=[rule.tag_id, *children.get(rule.tag_id, [])])
+            if exclude is not None:
+                ids_qs = ids_qs.exclude(pk__in=exclude)
+            selects.append(ids_qs.order_by().annotate(rule_index=Value(index))
+                           .values_list("rule_index", "pk"))
+        if selects:
+            for index, pk in selects[0].union(*selects[1:], all=True):
+                per_rule[index].append(pk)
         taken: set[int] = set()
-        for rule in paper.rules.select_related("tag").order_by("order", "pk"):
-            candidates = [q for q in rule_candidates(rule).select_related("current_version")
-                          if q.pk not in taken]
+        picks: list[tuple[int, Decimal]] = []
+        for index, rule in enumerate(rules):
+            candidates = [pk for pk in sorted(per_rule[index]) if pk not in taken]
             if len(candidates) < rule.count:
                 raise ApplicationError(_("The question bank no longer has enough questions for "
                                          "this paper. Tell the trainer."))
-            for question in rng.sample(candidates, rule.count):
-                taken.add(question.pk)
-                chosen.append((question, rule.points_each))
+            for pk in rng.sample(candidates, rule.count):
+                taken.add(pk)
+                picks.append((pk, rule.points_each))
+        loaded = Question.objects.select_related("current_version").in_bulk(
+            [pk for pk, _points in picks])
+        chosen = [(loaded[pk], points) for pk, points in picks]
     if paper.shuffle_questions:
         rng.shuffle(chosen)
     drawn: list[DrawnItem] = []
@@ -248,8 +278,12 @@ def paper_max_score(*, paper: Paper) -> Decimal:
 SITTING_FIELDS = (
     "paper", "title", "cohort", "opens_at", "closes_at", "duration_minutes", "attempts_allowed",
     "pass_mark", "release_policy", "show_answers", "anonymous_grading", "double_marking",
-    "moderation_threshold",
+    "moderation_threshold", "purpose", "keys_after_certifying", "require_fullscreen",
+    "flag_leave_count", "flag_away_seconds", "flag_fullscreen_exits", "flag_pastes",
+    "flag_sessions", "flag_offline_seconds",
 )
+#: Integrity and exposure settings ``sitting_create`` takes besides its named arguments.
+SITTING_INTEGRITY_FIELDS = SITTING_FIELDS[13:]
 
 
 def sitting_graders(sitting: Sitting) -> QuerySet:
@@ -321,7 +355,14 @@ def _sitting_validate(sitting: Sitting, *, graders: list[Any] | None,
             sitting.cohort.trainers.count() if sitting.cohort_id else 0)
         if pool < 2:
             raise ApplicationError(_("Double marking needs at least two graders."))
+    if sitting.purpose not in Sitting.Purpose.values:
+        raise ApplicationError(_("Unknown sitting purpose."))
+    if sitting.flag_sessions < 1:
+        raise ApplicationError(_("At least one session must be allowed."))
     paper_check(paper=sitting.paper)
+    from .exposure import sitting_exposure_check
+
+    sitting_exposure_check(sitting, brokers=brokers)
 
 
 def sitting_create(
@@ -342,9 +383,17 @@ def sitting_create(
     anonymous_grading: bool = True,
     double_marking: bool = False,
     moderation_threshold: Decimal | int = Decimal("2"),
+    purpose: str = Sitting.Purpose.CERTIFYING,
+    **integrity: Any,
 ) -> Sitting:
     """Offer ``paper`` to a cohort and/or brokers in a window. Raises ApplicationError when
-    the settings are inconsistent or the paper's rules cannot be satisfied by the bank."""
+    the settings are inconsistent, the paper's rules cannot be satisfied by the bank, or its
+    pool overlaps a key-revealing sitting open to the same brokers (``exposure``).
+    ``integrity`` takes ``keys_after_certifying``, ``require_fullscreen`` and the ``flag_*``
+    thresholds of the integrity log."""
+    unknown = set(integrity) - set(SITTING_INTEGRITY_FIELDS)
+    if unknown:
+        raise TypeError(f"sitting_create() got unexpected fields {sorted(unknown)}")
     brokers, graders = list(brokers), list(graders)
     sitting = Sitting(
         paper=paper, title=(title or "").strip(), cohort=cohort, opens_at=opens_at,
@@ -353,6 +402,7 @@ def sitting_create(
         release_policy=release_policy, show_answers=show_answers,
         anonymous_grading=anonymous_grading, double_marking=double_marking,
         moderation_threshold=Decimal(moderation_threshold), created_by=created_by,
+        purpose=purpose, **integrity,
     )
     _sitting_validate(sitting, graders=graders, brokers=brokers)
     with transaction.atomic():
@@ -361,7 +411,8 @@ def sitting_create(
         sitting.graders.set(graders)
         audit_record(action="exams.sitting_created", subject=sitting, actor=created_by,
                      after={"paper": paper.pk, "opens_at": opens_at, "closes_at": closes_at,
-                            "cohort": getattr(cohort, "pk", None)})
+                            "cohort": getattr(cohort, "pk", None), "purpose": purpose,
+                            "keys_after_certifying": sitting.keys_after_certifying})
     return sitting
 
 

@@ -61,9 +61,14 @@ def attempt_score_refresh(attempt: Attempt) -> bool:
 
 
 def _release_locked(attempt: Attempt, *, actor: Any, now=None) -> None:
+    from .exposure import exposure_record, sitting_reveals_keys
+
     attempt.status = Attempt.Status.RELEASED
     attempt.released_at = now or timezone.now()
     attempt.save(update_fields=["status", "released_at"])
+    if sitting_reveals_keys(attempt.sitting):
+        # The result page shows the keys from now on: count them as seen.
+        exposure_record(attempt=attempt, now=attempt.released_at)
     audit_record(
         action="exams.result_released", subject=attempt, person=attempt.user_id, actor=actor,
         actor_label="" if actor else "system",

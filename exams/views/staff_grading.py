@@ -23,6 +23,7 @@ from ..forms import MarkForm, RegradeForm
 from ..models import Answer, Attempt, QuestionType
 from ..selectors import grader_backlog, grading_entry, grading_queue
 from ..services.grading import answer_claim, answer_regrade, grading_claim_next, mark_submit
+from ..services.integrity import attempt_integrity_log, attempts_integrity
 from ..services.papers import sittings_graded_by
 from .staff_common import author_required, can_release_sitting, get_sitting, grader_required
 from .staff_sittings import identity_hidden
@@ -137,7 +138,13 @@ def grading_answer(request, pk: int):
                 if entry.grading_status == GS.MODERATION:
                     url += ("&" if "?" in url else "?") + "moderation=1"
                 return redirect(url)
+    attempt = Attempt.objects.select_related("sitting").get(answers__pk=pk)
     return render(request, "exams/staff/grading_answer.html", {
+        # The attempt's integrity log beside the answer: events and figures, never a name.
+        "attempt": attempt,
+        "integrity": attempts_integrity([attempt])[attempt.pk],
+        "events": attempt_integrity_log(attempt),
+        "highlight_item": entry.item_id,
         "entry": entry,
         "form": form,
         "rubric_total": sum((Decimal(str(r["points"])) for r in form.rubric), Decimal("0")),

@@ -20,6 +20,8 @@ from courses.models import Enrolment
 from ..forms import SittingForm
 from ..models import Answer, Attempt, Paper, QuestionType, Sitting
 from ..selectors import sitting_grading_progress
+from ..services.exposure import sitting_question_exposure
+from ..services.integrity import attempt_integrity_log, attempts_integrity
 from ..services.papers import SITTING_FIELDS, sitting_create, sitting_update
 from ..services.release import sitting_release
 from .staff_common import (
@@ -160,7 +162,9 @@ def sitting_dashboard(request, pk: int):
     if status in Attempt.Status.values:
         attempts = attempts.filter(status=status)
     page = paginate(request, attempts, per_page=50)
-    rows = [{"attempt": a, "hidden": identity_hidden(sitting, a)} for a in page.object_list]
+    integrity = attempts_integrity(page.object_list)
+    rows = [{"attempt": a, "hidden": identity_hidden(sitting, a),
+             "integrity": integrity.get(a.pk)} for a in page.object_list]
     now = timezone.now()
     return render(request, "exams/staff/sitting_dashboard.html", {
         "sitting": sitting,
@@ -192,6 +196,7 @@ def sitting_dashboard(request, pk: int):
         "can_release": can_release_sitting(request.user, sitting),
         "is_open": sitting.opens_at <= now < sitting.closes_at,
         "now": now,
+        "exposure": sitting_question_exposure(sitting),
     })
 
 
@@ -239,6 +244,8 @@ def attempt_detail(request, pk: int):
             "changes": list(answer.score_changes.all()) if answer else [],
         })
     return render(request, "exams/staff/attempt_detail.html", {
+        "integrity": attempts_integrity([attempt])[attempt.pk],
+        "events": attempt_integrity_log(attempt),
         "attempt": attempt,
         "sitting": sitting,
         "rows": rows,

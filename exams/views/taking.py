@@ -27,6 +27,7 @@ from exams.models import Attempt, Sitting
 from exams.selectors.results import attempts_for_user
 from exams.selectors.taking import attempt_for_user, sittings_for_broker
 from exams.services.attempts import attempt_start, attempt_submit
+from exams.services.integrity import attempt_session_touch
 
 
 @dataclass
@@ -143,6 +144,8 @@ def take_attempt(request, attempt_id: int):
         attempt = attempt_submit(attempt_id=attempt.pk, user=request.user, auto=True)
     if attempt.status != Attempt.Status.IN_PROGRESS:
         return redirect("exams:result", attempt_id=attempt.pk)
+    attempt_session_touch(attempt=attempt, session_key=request.session.session_key,
+                          user_agent=request.headers.get("User-Agent", ""))
     questions = attempt_items(attempt)
     return render(request, "exams/take_attempt.html", {
         "attempt": attempt, "sitting": attempt.sitting, "questions": questions,

@@ -118,7 +118,7 @@ def test_completing_a_lesson_through_the_courses_service_triggers_evaluation(
 ):
     from courses.models import Lesson
     from courses.services import lesson_complete, lesson_open
-    from tests.courses.factories import CohortFactory, programme_with_lessons
+    from tests.courses.factories import CohortFactory, programme_with_lessons, study
 
     programme = programme_with_lessons(courses=1, modules=1, lessons=1)
     enrol(broker, CohortFactory(programme=programme))
@@ -128,6 +128,7 @@ def test_completing_a_lesson_through_the_courses_service_triggers_evaluation(
     with django_capture_on_commit_callbacks(execute=False) as nothing:
         lesson_open(user=broker, lesson=lesson, seconds=30)  # a time ping: no evaluation
     assert nothing == []
+    study(broker, lesson)
     with django_capture_on_commit_callbacks(execute=True):
         lesson_complete(user=broker, lesson=lesson)
     assert state_of(broker).ready

@@ -149,6 +149,29 @@ def completed(user, lesson, *, hours: Decimal | None = None, when=None) -> Lesso
     )
 
 
+def study(user, lesson, *, seconds: int | None = None, tick: int = 30):
+    """Heartbeats of a visible, active lesson page, ``tick`` seconds apart, until ``seconds``
+    of active time (default: what the study policy requires) were reported.
+
+    The pings are stamped from the broker's study clock onwards (in the future), as real
+    pages would be, so the credit is exactly what the service allows."""
+    from courses.models import StudyClock
+    from courses.selectors.study import required_seconds, study_policy
+    from courses.services import lesson_open
+
+    needed = required_seconds(lesson, study_policy()) if seconds is None else seconds
+    clock = StudyClock.objects.filter(user=user).first()
+    now = max(timezone.now(), clock.credited_until if clock else timezone.now())
+    progress = lesson_open(user=user, lesson=lesson, now=now)
+    reported = 0
+    while reported < needed:
+        step = min(tick, needed - reported)
+        now += datetime.timedelta(seconds=step)
+        progress = lesson_open(user=user, lesson=lesson, seconds=step, now=now)
+        reported += step
+    return progress
+
+
 def attended(user, session, *, method=Attendance.Method.LIST) -> Attendance:
     return Attendance.objects.create(
         session=session, user=user, method=method, checked_in_at=session.starts_at,

@@ -53,6 +53,17 @@ def _lesson(user):
     return {"pk": _world(user)["lesson"].pk}
 
 
+def _video_lesson(user):
+    from django.core.files.base import ContentFile
+
+    lesson = _world(user)["lesson"]
+    lesson.video_file.save("clip.webm", ContentFile(b"\x1a\x45\xdf\xa3 not a real video"),
+                           save=False)
+    lesson.video_seconds = 20
+    lesson.save()
+    return {"pk": lesson.pk}
+
+
 def _module(user):
     return {"pk": _world(user)["module"].pk}
 
@@ -123,6 +134,11 @@ ROWS: dict[str, Row] = {
     "courses:lesson_done": Row(logged_in({"broker": REDIRECT, "other_broker": REDIRECT}),
                                kwargs=_lesson, method="post",
                                note="redirects back with a message: not opened yet"),
+    "courses:lesson_check": Row(logged_in({"broker": REDIRECT, "other_broker": REDIRECT}),
+                                kwargs=_lesson, method="post", data={"q0": "0"},
+                                note="redirects back with a message: no check questions"),
+    "courses:lesson_video": Row(logged_in({**LEARNERS_AND_STAFF, **CLASSMATES_SHARE}),
+                                kwargs=_video_lesson),
     "courses:attachment_download": Row(logged_in({**LEARNERS_AND_STAFF, **CLASSMATES_SHARE}),
                                        kwargs=_attachment),
     "courses:checkin": Row(logged_in({"broker": OK, **CLASSMATES_SHARE}), kwargs=_checkin,

@@ -8,7 +8,13 @@ from rest_framework.test import APIClient
 
 from courses.models import Attendance, LessonProgress
 from courses.services import attendance_checkin_token
-from tests.courses.factories import CohortFactory, OfflineSessionFactory, attended, completed
+from tests.courses.factories import (
+    CohortFactory,
+    OfflineSessionFactory,
+    attended,
+    completed,
+    study,
+)
 from tests.factories import BrokerFactory, UserFactory
 
 
@@ -53,6 +59,7 @@ def test_open_then_complete_lesson(api, enrolled, lessons):
     assert refused.status_code == 400 and "请先打开课节" in refused.json()["detail"]
     assert api.post(reverse("api-lesson-open", args=[lessons[0].pk]), {"seconds": 0},
                     format="json").status_code == 200
+    study(enrolled, lessons[0])
     done = api.post(url).json()
     assert done["credited_hours"] == "2.00" and done["completed_at"]
 

@@ -45,4 +45,14 @@ def test_demo_seed_builds_a_cohort_mid_way_and_is_idempotent():
     past, upcoming = OfflineSession.objects.order_by("starts_at")
     assert past.attendances.exists() and not upcoming.attendances.exists()
     assert cohort.trainers.filter(email="trainer1@demo.local").exists()
+    # Observed study: every seeded completion meets the study policy it would be held to.
+    from courses.selectors import cohort_lesson_figures, lesson_requirement
+
+    figures = cohort_lesson_figures(cohort=cohort)
+    for record in LessonProgress.objects.filter(completed_at__isnull=False).select_related(
+            "lesson__module")[:200]:
+        assert lesson_requirement(user=record.user, lesson=record.lesson, progress=record).met
+    video = [f for f in figures if f.lesson.credit_method == "video"]
+    assert len(video) == 1 and video[0].lesson.video_file
+    assert video[0].avg_watched_percent is not None
     assert "example values" in out.getvalue()

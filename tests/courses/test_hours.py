@@ -3,7 +3,7 @@
 from decimal import Decimal
 
 from courses.selectors import broker_hours
-from courses.services import lesson_complete, lesson_open, lesson_update
+from courses.services import lesson_complete, lesson_update
 from tests.courses.factories import (
     CohortFactory,
     CourseFactory,
@@ -15,6 +15,7 @@ from tests.courses.factories import (
     attended,
     completed,
     enrol,
+    study,
 )
 from tests.factories import BrokerFactory
 
@@ -55,7 +56,7 @@ def test_hours_for_many_brokers_in_one_query(django_assert_num_queries, cohort, 
 
 def test_lesson_edited_after_completion_keeps_credit(enrolled, lessons, trainer):
     lesson = lessons[0]
-    lesson_open(user=enrolled, lesson=lesson)
+    study(enrolled, lesson)
     lesson_complete(user=enrolled, lesson=lesson)
     lesson_update(lesson=lesson, actor=trainer, class_hours=Decimal("0.5"), body="改写后的内容")
 
@@ -65,7 +66,7 @@ def test_lesson_edited_after_completion_keeps_credit(enrolled, lessons, trainer)
 
     later = BrokerFactory()
     enrol(later, enrolled.enrolments.get().cohort)
-    lesson_open(user=later, lesson=lesson)
+    study(later, lesson)
     lesson_complete(user=later, lesson=lesson)
     assert broker_hours(user_ids=[later.pk])[later.pk].online == Decimal("0.50")
 
@@ -87,7 +88,7 @@ def test_broker_in_two_cohorts_sharing_a_course_counts_lesson_once(broker):
     enrol(broker, CohortFactory(programme=first))
     enrol(broker, CohortFactory(programme=second))
 
-    lesson_open(user=broker, lesson=lesson)
+    study(broker, lesson)
     lesson_complete(user=broker, lesson=lesson)
     lesson_complete(user=broker, lesson=lesson)  # again, from the other programme's page
 

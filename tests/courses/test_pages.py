@@ -17,6 +17,7 @@ from tests.courses.factories import (
     OfflineSessionFactory,
     completed,
     enrol,
+    study,
 )
 from tests.factories import BrokerFactory
 
@@ -48,6 +49,7 @@ def test_lesson_page_records_view_and_mark_done_moves_progress(client, enrolled,
     assert response.status_code == 200
     assert "<strong>书面</strong>" in response.content.decode()
     assert LessonProgress.objects.get(user=enrolled, lesson=lesson).completed_at is None
+    study(enrolled, lesson)
     response = client.post(reverse("courses:lesson_done", args=[lesson.pk]))
     assert response.status_code == 302
     assert response["Location"] == reverse("courses:lesson_detail", args=[lessons[1].pk])

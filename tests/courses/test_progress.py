@@ -9,7 +9,7 @@ from academy.errors import ApplicationError
 from courses.models import LessonProgress
 from courses.selectors import course_progress_for, programme_progress_for
 from courses.services import lesson_complete, lesson_open
-from tests.courses.factories import DeadlineFactory, completed
+from tests.courses.factories import DeadlineFactory, completed, study
 from tests.factories import BrokerFactory
 
 # Service messages are asserted in their English source wording.
@@ -25,6 +25,7 @@ def test_complete_refused_before_the_lesson_was_opened(enrolled, lessons):
 def test_open_records_first_view_and_complete_credits_hours(enrolled, lessons):
     progress = lesson_open(user=enrolled, lesson=lessons[0])
     assert progress.first_viewed_at and progress.completed_at is None
+    study(enrolled, lessons[0])
     progress = lesson_complete(user=enrolled, lesson=lessons[0])
     assert progress.completed_at is not None
     assert progress.credited_hours == lessons[0].class_hours
@@ -44,7 +45,7 @@ def test_time_spent_is_capped_by_elapsed_time(enrolled, lessons):
 
 
 def test_completing_twice_keeps_the_first_completion(enrolled, lessons):
-    lesson_open(user=enrolled, lesson=lessons[0])
+    study(enrolled, lessons[0])
     first = lesson_complete(user=enrolled, lesson=lessons[0])
     second = lesson_complete(user=enrolled, lesson=lessons[0],
                              now=timezone.now() + datetime.timedelta(days=1))
@@ -72,9 +73,9 @@ def test_lesson_prerequisite_locks_until_done(enrolled, lessons):
         lesson_open(user=enrolled, lesson=second)
     outline = course_progress_for(user=enrolled, course=first.module.course)
     assert outline.state_of(second.pk).locked
-    lesson_open(user=enrolled, lesson=first)
+    study(enrolled, first)
     lesson_complete(user=enrolled, lesson=first)
-    lesson_open(user=enrolled, lesson=second)
+    study(enrolled, second)
     lesson_complete(user=enrolled, lesson=second)
     outline = course_progress_for(user=enrolled, course=first.module.course)
     assert not outline.state_of(second.pk).locked
@@ -109,7 +110,7 @@ def test_requirement_on_unpublished_lesson_is_ignored(enrolled, lessons):
     first.save()
     second.requires = first
     second.save()
-    lesson_open(user=enrolled, lesson=second)
+    study(enrolled, second)
     lesson_complete(user=enrolled, lesson=second)
 
 

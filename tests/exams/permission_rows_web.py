@@ -95,6 +95,10 @@ ROWS = {
         note="saves an empty answer; another broker's attempt is 404 (test_api.py saves)",
     ),
     "api-exams-attempt-submit": Row(api({"broker": OK}), kwargs=_attempt, method="post"),
+    "api-exams-attempt-events": Row(
+        api({"broker": OK}), kwargs=_attempt, method="post", data={"events": []},
+        content_type="application/json",
+        note="logs nothing for an empty list; another broker's attempt is 404"),
     "api-exams-my-results": Row(api({"broker": OK})),
     "api-exams-grading-queue": Row(api({"trainer": OK, "admin": OK})),
     "api-exams-grading-claim": Row(api({"trainer": OK, "admin": OK}), method="post",

@@ -334,3 +334,28 @@ def test_demo_seed_fills_the_bank_and_trainer1s_queue(login):
     counts = {m: m.objects.count() for m in (Question, Sitting, Attempt, Answer, Mark)}
     call_command("seed_demo", "--force", stdout=StringIO())
     assert counts == {m: m.objects.count() for m in counts}
+
+
+def test_demo_final_draws_from_questions_the_quiz_does_not_reveal(login):
+    """The demo's practice quiz and certifying final are open together and share questions:
+    the quiz holds its keys until the final closes, so no quiz taker has seen a key the
+    final could draw, and the final's dashboard says so."""
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    from exams.models import QuestionExposure
+    from exams.selectors import attempt_review
+    from exams.services.exposure import paper_pool_ids, sitting_question_exposure
+
+    call_command("seed_demo", "--force", stdout=StringIO())
+    final = Sitting.objects.get(paper__kind="rules")
+    quiz = Sitting.objects.get(paper__kind="fixed", purpose=Sitting.Purpose.PRACTICE)
+    assert final.purpose == Sitting.Purpose.CERTIFYING and quiz.keys_after_certifying
+    quiz_questions = paper_pool_ids(quiz.paper)
+    assert quiz_questions <= paper_pool_ids(final.paper)  # the same pool, as in real life
+    taker_attempt = quiz.attempts.filter(status="released").first()
+    review = attempt_review(taker_attempt, viewer=taker_attempt.user)
+    assert review and not any("answer" in entry for entry in review)
+    assert not QuestionExposure.objects.filter(question_id__in=quiz_questions).exists()
+    assert all(row.exposed_to == 0 for row in sitting_question_exposure(final))
