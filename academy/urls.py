@@ -17,6 +17,7 @@ handler404 = "academy.api.not_found"
 urlpatterns = [
     path("healthz", ui_views.healthz, name="healthz"),
     path(".well-known/jwks.json", certificate_views.jwks, name="well-known-jwks"),
+    path(".well-known/did.json", certificate_views.did_json, name="well-known-did"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("academy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

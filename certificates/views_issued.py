@@ -25,7 +25,7 @@ from academy.errors import ApplicationError
 from academy.people.middleware import mfa_exempt
 from academy.people.roles import Role, role_required, user_has_role
 
-from .credentials import published_jwks
+from .credentials import did_document, published_jwks
 from .filing import XLSX_TYPE, FilingFilters, filed_levels, filing_export, filing_summary
 from .forms_issued import (
     FilingForm,
@@ -373,3 +373,13 @@ def jwks(request):
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
+
+
+@mfa_exempt
+def did_json(request):
+    """The issuer's DID document (did:web): every signing key, current and retired, as a
+    Multikey listed for assertionMethod, so that every credential's proof resolves its key."""
+    response = JsonResponse(did_document())
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
