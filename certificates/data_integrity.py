@@ -97,12 +97,14 @@ def _hash_data(document: dict[str, Any], proof: dict[str, Any]) -> bytes:
 
 def proof_add(document: dict[str, Any], *, private_key: Ed25519PrivateKey, created: str,
               verification_method: str, purpose: str = "assertionMethod") -> dict[str, Any]:
-    """``document`` with an embedded ``eddsa-rdfc-2022`` proof (a new dict)."""
+    """``document`` with an embedded ``eddsa-rdfc-2022`` proof (a new dict; ``proof`` is a
+    one-element list)."""
     proof = {"type": PROOF_TYPE, "cryptosuite": CRYPTOSUITE, "created": created,
              "verificationMethod": verification_method, "proofPurpose": purpose}
     signature = private_key.sign(_hash_data(document, proof))
     proof["proofValue"] = "z" + base58btc_encode(signature)
-    return {**{k: v for k, v in document.items() if k != "proof"}, "proof": proof}
+    # A list: OB 3.0's schema wants ``proof`` as an array (the data model allows either).
+    return {**{k: v for k, v in document.items() if k != "proof"}, "proof": [proof]}
 
 
 def proof_verify(document: dict[str, Any], *, public_key: Ed25519PublicKey,

@@ -134,6 +134,8 @@ def _verify_proof(credential: dict[str, Any], document: dict[str, Any],
                   signature: Check, issuer: Check) -> str:
     """Check the embedded proof; returns its verification method ('' if none)."""
     proof = credential.get("proof")
+    if isinstance(proof, list) and len(proof) == 1:
+        proof = proof[0]
     if not isinstance(proof, dict):
         signature.fail(_("The credential has no Data Integrity proof."))
         return ""
@@ -309,6 +311,8 @@ def status_list_ld_verify(document: dict[str, Any], *, did: dict[str, Any] | Non
     from .credentials import _date_problems
 
     proof = document.get("proof") or {}
+    if isinstance(proof, list):
+        proof = proof[0] if len(proof) == 1 else {}
     public, why = did_public_key(str(proof.get("verificationMethod") or ""),
                                  did or did_document())
     if public is None:
