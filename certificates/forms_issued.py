@@ -26,6 +26,35 @@ class SerialLookupForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
 
 
+class CredentialCheckForm(forms.Form):
+    """A credential to check: a file (.jwt or .jsonld/.json) or the text pasted."""
+
+    file = forms.FileField(label=_("Credential file"), required=False,
+                           widget=forms.ClearableFileInput(attrs={
+                               "class": "form-control", "accept": ".jwt,.json,.jsonld,.txt"}))
+    pasted = forms.CharField(label=_("Or paste the credential"), required=False,
+                             max_length=256 * 1024,
+                             widget=forms.Textarea(attrs={"rows": 4, "class": "form-control",
+                                                          "spellcheck": "false"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > 256 * 1024:
+                raise forms.ValidationError(_("The file is too large to be a credential."))
+            try:
+                data["text"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError(
+                    _("The file is not a text credential (VC-JWT or JSON-LD).")) from exc
+        else:
+            data["text"] = (data.get("pasted") or "").strip()
+        if not data["text"].strip():
+            raise forms.ValidationError(_("Choose a credential file or paste a credential."))
+        return data
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500,

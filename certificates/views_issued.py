@@ -28,6 +28,7 @@ from academy.people.roles import Role, role_required, user_has_role
 from .credentials import did_document, published_jwks
 from .filing import XLSX_TYPE, FilingFilters, filed_levels, filing_export, filing_summary
 from .forms_issued import (
+    CredentialCheckForm,
     FilingForm,
     ManualIssueForm,
     OptionalReasonForm,
@@ -50,11 +51,13 @@ from .renewal import (
     renewal_chain,
 )
 from .selectors_issued import (
+    certificate_by_serial,
     certificates_visible_to,
     public_status,
     verify_rate_exceeded,
 )
 from .serials import serial_valid
+from .verification import credential_check
 
 
 def _visible(request, pk: int) -> Certificate:
@@ -336,14 +339,40 @@ def _too_many(request, template: str, context: dict) -> HttpResponse:
 @mfa_exempt
 @never_cache
 def verify_lookup(request):
-    """The public lookup form: a serial is checked (check character) before any lookup."""
+    """The public lookup form: a serial is checked (check character) before any lookup; and
+    the form to check a credential file or pasted credential."""
     form = SerialLookupForm(request.GET or None)
     if form.is_bound:
         if verify_rate_exceeded(request):
-            return _too_many(request, "certificates/verify_lookup.html", {"form": form})
+            return _too_many(request, "certificates/verify_lookup.html",
+                             {"form": form, "credential_form": CredentialCheckForm()})
         if form.is_valid():
             return redirect("verify:detail", serial=form.cleaned_data["serial"])
-    return render(request, "certificates/verify_lookup.html", {"form": form})
+    return render(request, "certificates/verify_lookup.html",
+                  {"form": form, "credential_form": CredentialCheckForm()})
+
+
+@mfa_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_credential(request):
+    """Public: check an uploaded or pasted credential (VC-JWT or JSON-LD): each check with its
+    verdict. Nothing is stored."""
+    if request.method == "GET":
+        return redirect("verify:lookup")
+    form = CredentialCheckForm(request.POST, request.FILES)
+    context = {"form": SerialLookupForm(), "credential_form": form}
+    if verify_rate_exceeded(request):
+        return _too_many(request, "certificates/verify_lookup.html", context)
+    if not form.is_valid():
+        return render(request, "certificates/verify_lookup.html", context, status=400)
+    report = credential_check(form.cleaned_data["text"])
+    return render(request, "certificates/verify_credential.html", {
+        "report": report, "credential": report.credential,
+        "certificate": certificate_by_serial(report.credential.get("id", "").rstrip("/")
+                                             .rsplit("/", 1)[-1])
+        if report.ok or report.revoked else None,
+    })
 
 
 @mfa_exempt
@@ -359,7 +388,9 @@ def verify_detail(request, serial: str):
         form.is_valid()
         return render(request, "certificates/verify_detail.html",
                       {"form": form, "serial": serial, "invalid": True}, status=404)
-    status = public_status(serial.strip().upper())
+    status = public_status(serial)
+    if status is not None and status.serial != serial:  # typed another way: the stored form
+        return redirect("verify:detail", serial=status.serial)
     return render(request, "certificates/verify_detail.html", {
         "form": form, "serial": serial, "result": status,
     }, status=200 if status else 404)
