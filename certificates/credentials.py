@@ -217,6 +217,28 @@ def signing_key() -> tuple[Ed25519PrivateKey, str]:
         return private, kid
 
 
+def signing_key_health() -> dict[str, Any]:
+    """What /healthz says of the signing key: its URL (``kid``) when it is installed; ``ok``
+    false when it is missing and may not be created on first use (production)."""
+    if not key_path().exists():
+        if getattr(settings, "ACADEMY_SIGNING_KEY_AUTOCREATE", False):
+            return {"ok": True, "kid": None, "note": "created on first use"}
+        return {"ok": False, "kid": None, "error": "no signing key"}
+    _private, kid = signing_key()
+    return {"ok": True, "kid": key_url(kid)}
+
+
+def signing_key_require() -> None:
+    """Refuse to start a signer (a Celery worker) without its key where the key may not be
+    created on first use: a worker without the shared key volume would otherwise sign with a
+    key nobody publishes, or fail every signature."""
+    if not getattr(settings, "ACADEMY_SIGNING_KEY_AUTOCREATE", False) and \
+            not key_path().exists():
+        raise SigningKeyMissing(
+            f"No signing key at {key_path()} (SIGNING_KEY_PATH): run `manage.py "
+            "signing_key_generate` once on the shared key volume before starting workers.")
+
+
 def _published_keys() -> list[dict[str, str]]:
     keys = _read_jwks()
     try:
