@@ -7,6 +7,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from academy.ui import views as ui_views
 from certificates import views_issued as certificate_views
+from certificates import views_oid4vci as certificate_oid4vci
 
 admin.site.site_header = _("Broker Academy back office")
 admin.site.site_title = _("Broker Academy")
@@ -18,6 +19,10 @@ urlpatterns = [
     path("healthz", ui_views.healthz, name="healthz"),
     path(".well-known/jwks.json", certificate_views.jwks, name="well-known-jwks"),
     path(".well-known/did.json", certificate_views.did_json, name="well-known-did"),
+    path(".well-known/openid-credential-issuer", certificate_oid4vci.credential_issuer_metadata,
+         name="well-known-openid-credential-issuer"),
+    path(".well-known/oauth-authorization-server", certificate_oid4vci.oauth_server_metadata,
+         name="well-known-oauth-authorization-server"),
     path("i18n/", include("django.conf.urls.i18n")),
     path("api/v1/", include("academy.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="schema"),

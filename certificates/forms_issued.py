@@ -55,6 +55,14 @@ class CredentialCheckForm(forms.Form):
         return data
 
 
+class HolderDidForm(forms.Form):
+    did = forms.CharField(label=_("Your DID"), max_length=500, required=False,
+                          widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                                        "spellcheck": "false",
+                                                        "autocomplete": "off",
+                                                        "placeholder": "did:key:z6Mk…"}))
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500,

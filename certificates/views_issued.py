@@ -30,6 +30,7 @@ from .filing import XLSX_TYPE, FilingFilters, filed_levels, filing_export, filin
 from .forms_issued import (
     CredentialCheckForm,
     FilingForm,
+    HolderDidForm,
     ManualIssueForm,
     OptionalReasonForm,
     ReasonForm,
@@ -107,16 +108,28 @@ def certificate_list(request):
 
 
 @login_required
-def certificate_detail(request, pk: int):
-    """One certificate: the holder, auditors and admins (admins revoke and reinstate)."""
+def certificate_detail(request, pk: int, offer=None):
+    """One certificate: the holder, auditors and admins (admins revoke and reinstate); the
+    holder adds it to a wallet (``offer``: a wallet offer just made, shown as a QR code) and
+    gives the DID their credentials name."""
+    from .holders import HolderDid
+    from .views_oid4vci import offer_qr_svg
+
     certificate = _visible(request, pk)
     is_admin = user_has_role(request.user, Role.ADMIN)
     chain = renewal_chain(certificate)
+    is_holder = certificate.broker_id == request.user.pk
+    holder_did = HolderDid.objects.filter(user_id=certificate.broker_id).first() \
+        if is_holder else None
     return render(request, "certificates/certificate_detail.html", {
+        "offer": offer, "offer_qr": offer_qr_svg(offer.uri) if offer else "",
+        "holder_did": holder_did,
+        "holder_did_form": HolderDidForm(initial={"did": holder_did.did if holder_did
+                                                  else ""}) if is_holder else None,
         "certificate": certificate,
         "verify_url": verify_url(certificate.serial),
         "can_manage": is_admin,
-        "is_holder": certificate.broker_id == request.user.pk,
+        "is_holder": is_holder,
         "reason_form": ReasonForm(),
         "renewal": certificate_renewal_state(certificate=certificate),
         "chain": chain if len(chain) > 1 else [],
@@ -140,10 +153,25 @@ def certificate_pdf(request, pk: int):
 
 @login_required
 def certificate_credential(request, pk: int):
-    """The signed Open Badges credential (VC-JWT); 404 until signed."""
+    """The signed Open Badges credential: the VC-JWT, or with ``?format=jsonld`` the JSON-LD
+    with its Data Integrity proof; 404 until signed."""
+    import json
+
+    from .credentials import credential_ld
+
     certificate = _visible(request, pk)
     if not certificate.credential:
         raise Http404(_("The digital credential is being prepared; try again in a minute."))
+    if request.GET.get("format") == "jsonld":
+        document = credential_ld(certificate.credential)
+        if document is None:
+            raise Http404(_("The digital credential is being prepared; try again in a "
+                            "minute."))
+        response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
+                                content_type="application/ld+json")
+        response["Content-Disposition"] = \
+            f'attachment; filename="{certificate.serial}.jsonld"'
+        return response
     response = HttpResponse(certificate.credential, content_type="application/vc+jwt")
     response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.jwt"'
     return response
