@@ -96,6 +96,8 @@ def nonce(request):
 @require_POST
 def credential(request):
     """Credential endpoint: the credential for a proof of possession and an access token."""
+    if not _bearer(request):
+        return _error(OAuthError("invalid_token", "an access token is required", status=401))
     try:
         body = json.loads(request.body or b"{}")
         if not isinstance(body, dict):

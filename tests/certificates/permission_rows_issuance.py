@@ -92,4 +92,22 @@ ROWS = {
     "api-issuer": Row(everyone(OK)),
     "api-issuer-jwks": Row(everyone(OK)),
     "api-issuer-status-list": Row(everyone(OK), kwargs=lambda: {"list_id": 1}),
+    "verify:credential": Row(everyone(OK), method="post", data={"pasted": "not a credential"},
+                             note="public; the verdict of each check, nothing stored"),
+    "well-known-did": Row(everyone(OK), note="the issuer's DID document"),
+    "well-known-openid-credential-issuer": Row(everyone(OK), note="OpenID4VCI metadata"),
+    "well-known-oauth-authorization-server": Row(everyone(OK)),
+    "api-issuer-did": Row(everyone(OK)),
+    "api-issuer-achievement": Row(everyone(OK), kwargs=lambda: {"code": "intermediate"}),
+    "oid4vci-token": Row(everyone(400), method="post",
+                         note="wallets; without a pre-authorized code: 400 invalid_request"),
+    "oid4vci-nonce": Row(everyone(401), method="post", note="wallets; needs an access token"),
+    "oid4vci-credential": Row(everyone(401), method="post", data={},
+                              note="wallets; needs an access token"),
+    "certificates:certificate_wallet_offer": Row(
+        logged_in({"broker": OK}), kwargs=_pk_credential, method="post",
+        note="the holder only: the page with the offer's QR code"),
+    "certificates:certificate_holder_did": Row(
+        logged_in({"broker": REDIRECT}), kwargs=_pk, method="post",
+        data={"did": "did:example:123"}, note="the holder only"),
 }
