@@ -134,3 +134,21 @@ class FilingForm(forms.Form):
             (level.code, level.display_name) for level in levels]
         if not allow_full_id:
             del self.fields["full_id"]
+
+
+class EcertExportForm(forms.Form):
+    """What the electronic licence metadata export lists."""
+
+    level = forms.ChoiceField(label=_("Level"), required=False,
+                              widget=forms.Select(attrs={"class": "form-select"}))
+    full_id = forms.BooleanField(
+        label=_("National ID numbers in full"), required=False,
+        help_text=_("Administrators only; the export is recorded in the audit trail."),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    def __init__(self, *args, levels=(), allow_full_id: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [("", _("All levels"))] + [
+            (level.code, level.display_name) for level in levels]
+        if not allow_full_id:
+            del self.fields["full_id"]

@@ -22,4 +22,5 @@ urlpatterns = [
     path("issue/", views.certificate_issue_manual, name="certificate_issue"),
     path("unified-numbers/", views.torch_numbers, name="torch_numbers"),
     path("filing/", views.filing, name="filing"),
+    path("ecert/", views.ecert, name="ecert"),
 ]

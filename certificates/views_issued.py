@@ -355,6 +355,33 @@ def filing(request):
     })
 
 
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ADMIN, Role.AUDITOR)
+def ecert(request):
+    """The GB/T 36903 electronic licence metadata of the certificates: which codes the bureau
+    has yet to assign, and the XLSX to file (a POST: it writes to the audit trail)."""
+    from academy.people.models import Level
+
+    from .ecert import XLSX_TYPE as ECERT_XLSX
+    from .ecert import EcertSettings, ecert_export, ecert_fields
+    from .forms_issued import EcertExportForm
+
+    is_admin = user_has_role(request.user, Role.ADMIN)
+    form = EcertExportForm(request.POST if request.method == "POST" else None,
+                           levels=list(Level.objects.order_by("rank")), allow_full_id=is_admin)
+    if request.method == "POST" and form.is_valid():
+        body, _rows = ecert_export(actor=request.user, level=form.cleaned_data["level"],
+                                   full_id=bool(form.cleaned_data.get("full_id")))
+        response = HttpResponse(body, content_type=ECERT_XLSX)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="ecert-metadata-{stamp}.xlsx"'
+        return response
+    return render(request, "certificates/ecert.html", {
+        "form": form, "config": EcertSettings.current(), "fields": ecert_fields(),
+        "is_admin": is_admin,
+    })
+
+
 # --- Public ---------------------------------------------------------------------------------
 
 

@@ -92,6 +92,8 @@ ROWS = {
     "api-issuer": Row(everyone(OK)),
     "api-issuer-jwks": Row(everyone(OK)),
     "api-issuer-status-list": Row(everyone(OK), kwargs=lambda: {"list_id": 1}),
+    "certificates:ecert": Row(logged_in({"auditor": OK, "admin": OK}),
+                              note="GB/T 36903 metadata; export audited"),
     "verify:credential": Row(everyone(OK), method="post", data={"pasted": "not a credential"},
                              note="public; the verdict of each check, nothing stored"),
     "well-known-did": Row(everyone(OK), note="the issuer's DID document"),
