@@ -164,3 +164,28 @@ def test_only_the_holder_can_make_an_offer(client):
     client.force_login(BrokerFactory())
     assert client.post(f"/certificates/{certificate.pk}/wallet-offer/").status_code == 404
     assert not CredentialOffer.objects.exists()
+
+
+@pytest.mark.django_db
+def test_the_holder_gives_a_did_and_their_credentials_are_signed_again_with_it(
+        client, django_capture_on_commit_callbacks):
+    from academy.audit.models import AuditEvent
+    from certificates.credentials import credential_ld
+    from certificates.issued import Certificate
+
+    certificate = issue(BrokerFactory())
+    client.force_login(certificate.broker)
+    holder = "did:web:wallet.example.cn:people:li"
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/certificates/{certificate.pk}/holder-did/", {"did": holder})
+    assert response.status_code == 302
+    document = credential_ld(Certificate.objects.get(pk=certificate.pk).credential)
+    assert document["credentialSubject"]["id"] == holder
+    assert AuditEvent.objects.filter(action="certificates.holder_did_changed").exists()
+    client.post(f"/certificates/{certificate.pk}/holder-did/", {"did": "not a did"})
+    assert HolderDid.objects.get(user=certificate.broker).did == holder
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post(f"/certificates/{certificate.pk}/holder-did/", {"did": ""})
+    assert not HolderDid.objects.filter(user=certificate.broker).exists()
+    document = credential_ld(Certificate.objects.get(pk=certificate.pk).credential)
+    assert "id" not in document["credentialSubject"]
