@@ -121,8 +121,8 @@ def proof_verify(document: dict[str, Any], *, public_key: Ed25519PublicKey,
     if proof.get("proofPurpose") != purpose:
         return f"the proof's purpose is {proof.get('proofPurpose')!r}, not {purpose!r}"
     value = proof.get("proofValue") or ""
-    missing = [k for k in ("created", "verificationMethod") if not proof.get(k)]
-    if missing or not value.startswith("z"):
+    missing = [k for k in ("created", "verificationMethod") if not isinstance(proof.get(k), str)]
+    if missing or not isinstance(value, str) or not value.startswith("z"):
         return "the proof is incomplete"
     try:
         signature = base58btc_decode(value[1:])

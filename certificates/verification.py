@@ -43,6 +43,10 @@ from .data_integrity import proof_verify
 from .jsonld import CONTEXTS_DIR
 
 MAX_BYTES = 256 * 1024
+# RDF canonicalization's worst case grows fast with blank nodes ("poison" graphs): a credential
+# is a few dozen objects, so a document with far more is refused before it is canonicalized.
+MAX_OBJECTS = 500
+MAX_DEPTH = 20
 SCHEMA_FILE = CONTEXTS_DIR / "ob_v3p0_achievementcredential-jsonschema1.json"
 
 PASS, FAIL, SKIP = "pass", "fail", "skip"
@@ -101,6 +105,19 @@ def _schema_validator():
     from jsonschema import Draft201909Validator
 
     return Draft201909Validator(json.loads(Path(SCHEMA_FILE).read_text(encoding="utf-8")))
+
+
+def _too_complex(value: Any, depth: int = 0, seen: list[int] | None = None) -> bool:
+    """Whether ``value`` nests deeper than ``MAX_DEPTH`` or has more than ``MAX_OBJECTS``
+    objects and lists."""
+    seen = seen if seen is not None else [0]
+    if isinstance(value, dict | list):
+        seen[0] += 1
+        if depth > MAX_DEPTH or seen[0] > MAX_OBJECTS:
+            return True
+        items = value.values() if isinstance(value, dict) else value
+        return any(_too_complex(item, depth + 1, seen) for item in items)
+    return False
 
 
 def _parse(text: str, report: CredentialReport) -> tuple[str, dict[str, Any], str]:
@@ -189,7 +206,13 @@ def credential_check(text: str, *, document: dict[str, Any] | None = None,
     if len((text or "").encode("utf-8")) > MAX_BYTES:
         fmt.fail(_("The file is too large to be a credential."))
         return report
-    report.form, credential, token = _parse(text, report)
+    try:
+        report.form, credential, token = _parse(text, report)
+    except RecursionError:
+        report.form, credential, token = "", {}, ""
+    if report.form and _too_complex(credential):
+        fmt.fail(_("This document is far larger than a credential; it was not checked."))
+        return report
     report.credential = credential
     if not report.form:
         fmt.fail(_("This is neither a VC-JWT nor a JSON-LD credential."))
@@ -224,7 +247,7 @@ def credential_check(text: str, *, document: dict[str, Any] | None = None,
                                                                            header.get("typ")})
             try:
                 expected = jwt_claims(credential)
-            except (KeyError, ValueError, TypeError):
+            except (KeyError, ValueError, TypeError, AttributeError):
                 expected = {}
             wrong = [k for k, v in expected.items() if k in payload and payload[k] != v]
             missing = [k for k in expected if k not in payload]
@@ -294,8 +317,11 @@ def _check_status(credential: dict[str, Any], status_list: dict[str, Any] | None
         status.fail(_("The status list given is not the one the credential names."))
         return
     try:
-        revoked = bit_is_set(status_list, int(entry["statusListIndex"]))
-    except (KeyError, ValueError) as exc:
+        index = int(entry["statusListIndex"])
+        if index < 0:
+            raise ValueError(f"negative index {index}")
+        revoked = bit_is_set(status_list, index)
+    except (KeyError, ValueError, TypeError) as exc:
         status.fail(_("Cannot read the status list: %(error)s") % {"error": exc})
         return
     if revoked:

@@ -422,10 +422,10 @@ def verify_credential(request):
     if not form.is_valid():
         return render(request, "certificates/verify_lookup.html", context, status=400)
     report = credential_check(form.cleaned_data["text"])
+    credential_id = str(report.credential.get("id") or "")
     return render(request, "certificates/verify_credential.html", {
         "report": report, "credential": report.credential,
-        "certificate": certificate_by_serial(report.credential.get("id", "").rstrip("/")
-                                             .rsplit("/", 1)[-1])
+        "certificate": certificate_by_serial(credential_id.rstrip("/").rsplit("/", 1)[-1])
         if report.ok or report.revoked else None,
     })
 

@@ -94,3 +94,20 @@ def test_a_serial_typed_another_way_finds_its_certificate(client, typed):
     assert 'data-status="valid"' in page.content.decode()
     api = client.get(f"/api/v1/verify/{certificate.serial.replace('-', '')}/")
     assert api.status_code == 200 and api.json()["serial"] == certificate.serial
+
+
+@pytest.mark.parametrize("text", [
+    "{}", "[]", '{"type": "OpenBadgeCredential"}',
+    '{"type": ["OpenBadgeCredential"], "issuer": [1], "proof": {"proofValue": 5}}',
+    '{"@context": ["https://example.com/ctx"], "type": ["OpenBadgeCredential"], '
+    '"proof": [{"type": "DataIntegrityProof", "cryptosuite": "eddsa-rdfc-2022", '
+    '"proofPurpose": "assertionMethod", "created": "x", "verificationMethod": "y", '
+    '"proofValue": "z1"}], "credentialStatus": {"statusListIndex": null}}',
+    "a.b.c", "eyJhbGciOiJFZERTQSJ9.e30.AAAA",
+    '{"type": ["OpenBadgeCredential"], "x": ' + "[" * 50 + "]" * 50 + "}",
+    '{"type": ["OpenBadgeCredential"], "credentialSubject": ['
+    + ",".join(['{"a": {}}'] * 600) + "]}",
+])
+def test_malformed_credentials_get_a_verdict_never_an_error(client, text):
+    html = _check(client, pasted=text)
+    assert 'data-verdict="invalid"' in html
