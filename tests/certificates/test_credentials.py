@@ -10,6 +10,7 @@ import stat
 import pytest
 from django.core.management import call_command
 from django.urls import reverse
+from django.utils import translation
 
 from certificates import credentials
 from certificates.credentials import (
@@ -145,12 +146,13 @@ def test_the_offline_command_says_valid_or_why_not(english, client, tmp_path, ca
     jwks_file.write_text(json.dumps(_jwks(client)))
     good = tmp_path / "good.jwt"
     good.write_text(certificate.credential)
-    call_command("credential_verify", str(good), "--jwks", str(jwks_file), "--offline")
+    with translation.override("en"):  # the client's request left Chinese active
+        call_command("credential_verify", str(good), "--jwks", str(jwks_file), "--offline")
     assert "VALID" in capsys.readouterr().out
     bad = tmp_path / "bad.jwt"
     bad.write_text(certificate.credential[:-3] + ("A" if certificate.credential[-3] != "A"
                                                   else "B") + certificate.credential[-2:])
-    with pytest.raises(SystemExit) as exit_info:
+    with pytest.raises(SystemExit) as exit_info, translation.override("en"):
         call_command("credential_verify", str(bad), "--jwks", str(jwks_file), "--offline")
     assert exit_info.value.code == 1
     assert "signature does not verify" in capsys.readouterr().err
