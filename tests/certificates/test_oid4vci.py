@@ -189,3 +189,16 @@ def test_the_holder_gives_a_did_and_their_credentials_are_signed_again_with_it(
     assert not HolderDid.objects.filter(user=certificate.broker).exists()
     document = credential_ld(Certificate.objects.get(pk=certificate.pk).credential)
     assert "id" not in document["credentialSubject"]
+
+
+@pytest.mark.django_db
+def test_a_session_alone_gets_nothing_from_the_wallet_endpoints(client):
+    certificate = issue(BrokerFactory())
+    client.force_login(certificate.broker)
+    response = client.post("/api/v1/oid4vci/credential",
+                           {"credential_configuration_id": "OpenBadgeCredential_jwt_vc_json"},
+                           content_type="application/json")
+    assert response.status_code == 401 and response.json()["error"] == "invalid_token"
+    token = client.post("/api/v1/oid4vci/token", {"grant_type": PRE_AUTH})
+    assert token.status_code == 400 and token.json()["error"] == "invalid_request"
+    assert client.post("/api/v1/oid4vci/nonce").status_code == 401
