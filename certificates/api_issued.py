@@ -206,7 +206,7 @@ class DidDocumentView(PublicView):
     """Public: the issuer's DID document (did:web), every signing key as a Multikey assertion
     method (also at /.well-known/did.json)."""
 
-    renderer_classes = [JSONRenderer, LdJsonRenderer]
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
     def get(self, request):
@@ -281,7 +281,7 @@ class AchievementView(PublicView):
     """Public: the Open Badges ``Achievement`` of a level (what a credential's
     ``achievement.id`` names): its name, description, criteria and image."""
 
-    renderer_classes = [JSONRenderer, LdJsonRenderer]
+    renderer_classes = [JSONRenderer]
 
     @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
     def get(self, request, code: str):
