@@ -182,3 +182,20 @@ def test_the_credential_endpoint_refuses_a_type_it_cannot_serve(client):
     assert response.status_code == 406
     default = client.get(f"/api/v1/certificates/{certificate.pk}/credential/")
     assert default["Content-Type"].startswith("application/vc+jwt")
+
+
+def test_credentials_signed_without_a_proof_are_signed_again(client):
+    from certificates.credentials import credential_ld, jws_sign, signing_key
+
+    certificate = issue(BrokerFactory())
+    private, kid = signing_key()
+    legacy = jws_sign(credentials.credential_payload(certificate), private=private, kid=kid)
+    Certificate.objects.filter(pk=certificate.pk).update(credential=legacy)
+    client.force_login(certificate.broker)
+    url = f"/api/v1/certificates/{certificate.pk}/credential/"
+    assert client.get(url, HTTP_ACCEPT="application/ld+json").status_code == 404
+    out = StringIO()
+    call_command("credential_resign", stdout=out)  # tasks run eagerly in the test settings
+    assert "1 credentials" in out.getvalue()
+    assert credential_ld(Certificate.objects.get(pk=certificate.pk).credential) is not None
+    assert client.get(url, HTTP_ACCEPT="application/ld+json").status_code == 200
