@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -12,6 +13,15 @@ from django.db import connection, connections
 from academy import db
 
 HEARTBEAT_KEY = "academy:worker-heartbeat"
+
+# Checks that apps above this one add (``health_check_register``): name → function returning
+# a dict with at least ``ok``.
+_registered: dict[str, Callable[[], dict[str, Any]]] = {}
+
+
+def health_check_register(name: str, check: Callable[[], dict[str, Any]]) -> None:
+    """Add ``check`` to /healthz under ``name`` (an app's own component, e.g. its key)."""
+    _registered[name] = check
 
 
 def heartbeat_write() -> float:
@@ -84,4 +94,9 @@ def health_report() -> dict[str, Any]:
     }
     if db.replica_configured():
         checks["replica"] = _check_replica()
+    for name, check in _registered.items():
+        try:
+            checks[name] = check()
+        except Exception as exc:  # noqa: BLE001 - a failing check reports, never raises
+            checks[name] = {"ok": False, "error": exc.__class__.__name__}
     return {"ok": all(c["ok"] for c in checks.values()), **checks}

@@ -8,6 +8,7 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 from academy.notifications import views as notification_views
 from academy.ui import views as ui_views
 from certificates import views_issued as certificate_views
+from certificates import views_oid4vci as certificate_oid4vci
 
 admin.site.site_header = _("Broker Academy back office")
 admin.site.site_title = _("Broker Academy")
@@ -23,6 +24,11 @@ urlpatterns = [
     path(f"{settings.MEDIA_URL.strip('/')}/<path:path>", ui_views.media_refused,
          name="media-refused"),
     path(".well-known/jwks.json", certificate_views.jwks, name="well-known-jwks"),
+    path(".well-known/did.json", certificate_views.did_json, name="well-known-did"),
+    path(".well-known/openid-credential-issuer", certificate_oid4vci.credential_issuer_metadata,
+         name="well-known-openid-credential-issuer"),
+    path(".well-known/oauth-authorization-server", certificate_oid4vci.oauth_server_metadata,
+         name="well-known-oauth-authorization-server"),
     path("i18n/", include("django.conf.urls.i18n")),
     # Outside the language prefixes: a subscribed feed's address never changes.
     path("calendar/<str:token>.ics", notification_views.calendar_feed, name="calendar_feed"),

@@ -14,6 +14,8 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
 
+from .ecert import EcertIdentifier, EcertSettings
+from .holders import HolderDid
 from .models import (
     AreaHoursRequirement,
     BrokerReadiness,
@@ -188,3 +190,27 @@ class BulkRunAdmin(_ReadOnlyAdmin):
                     "started_by", "created_at", "finished_at"]
     list_filter = ["kind", "status"]
     inlines = [BulkRunItemInline]
+
+
+@admin.register(EcertSettings)
+class EcertSettingsAdmin(admin.ModelAdmin):
+    """The bureau's electronic licence codes: one row, never made up (empty = unset)."""
+
+    list_display = ["__str__", "licence_type_code", "issuer_code", "updated_at"]
+
+    def has_add_permission(self, request) -> bool:
+        return super().has_add_permission(request) and not EcertSettings.objects.exists()
+
+
+@admin.register(EcertIdentifier)
+class EcertIdentifierAdmin(admin.ModelAdmin):
+    list_display = ["certificate", "identifier"]
+    search_fields = ["certificate__serial", "identifier"]
+    raw_id_fields = ["certificate"]
+
+
+@admin.register(HolderDid)
+class HolderDidAdmin(admin.ModelAdmin):
+    list_display = ["user", "did", "source", "updated_at"]
+    search_fields = ["user__email", "did"]
+    raw_id_fields = ["user"]

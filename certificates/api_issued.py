@@ -6,7 +6,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from django.http import FileResponse, HttpResponse
+from django.http import FileResponse
 from django.shortcuts import get_object_or_404
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import extend_schema, extend_schema_field
@@ -20,13 +20,29 @@ from rest_framework.views import APIView
 from academy.errors import ApplicationError
 from academy.people.roles import HasRole, Role
 
-from .credentials import SigningKeyMissing, issuer_profile, published_jwks
+from .credentials import (
+    SigningKeyMissing,
+    achievement,
+    achievement_criteria,
+    credential_ld,
+    did_document,
+    issuer_profile,
+    published_jwks,
+)
 from .issued import Certificate
+from .jsonld import OB_CONTEXT, VC_CONTEXT
 from .pdf import verify_url
 from .renewal import certificate_renew, certificate_renewal_state
 from .selectors_issued import certificates_visible_to, public_status, verify_rate_exceeded
 from .serials import serial_clean
-from .status_list import status_list_credential, status_list_signed
+from .status_list import TTL, status_list_credential, status_list_ld, status_list_signed
+
+
+class LdJsonRenderer(JSONRenderer):
+    """JSON-LD (``application/ld+json``)."""
+
+    media_type = "application/ld+json"
+    format = "jsonld"
 
 
 class CertificateSerializer(serializers.ModelSerializer):
@@ -139,21 +155,6 @@ class CertificatePdfView(APIView):
                             content_type="application/pdf")
 
 
-class CertificateCredentialView(APIView):
-    """The signed Open Badges 3.0 credential (VC-JWT); 404 while it is being signed."""
-
-    permission_classes = [HasRole.of(Role.BROKER, Role.AUDITOR, Role.ADMIN)]
-
-    @extend_schema(responses={(200, "application/vc+jwt"): OpenApiTypes.STR})
-    def get(self, request, pk: int):
-        certificate = get_object_or_404(certificates_visible_to(request.user), pk=pk)
-        if not certificate.credential:
-            raise NotFound("The credential is being prepared.")
-        response = HttpResponse(certificate.credential, content_type="application/vc+jwt")
-        response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.jwt"'
-        return response
-
-
 class VerifySerializer(serializers.Serializer):
     serial = serializers.CharField()
     status = serializers.ChoiceField(choices=Certificate.Status.choices)
@@ -202,6 +203,20 @@ class IssuerProfileView(PublicView):
         return Response(issuer_profile())
 
 
+class DidDocumentView(PublicView):
+    """Public: the issuer's DID document (did:web), every signing key as a Multikey assertion
+    method (also at /.well-known/did.json)."""
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def get(self, request):
+        response = Response(did_document())
+        response["Cache-Control"] = "public, max-age=300"
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
 class IssuerJwksView(PublicView):
     """Public: the issuer's public keys as a JWK Set (also at /.well-known/jwks.json)."""
 
@@ -223,15 +238,10 @@ class VcJwtRenderer(BaseRenderer):
         return json.dumps(data, ensure_ascii=False).encode("utf-8")
 
 
-class StatusListView(PublicView):
-    """Public: the revocation list (BitstringStatusListCredential) as of this moment, signed
-    as a VC-JWT (EdDSA, the certificates' key; the default), or unsigned JSON for a client
-    that asks for ``application/json``."""
-
-    renderer_classes = [VcJwtRenderer, JSONRenderer]
+class CredentialRenderers:
+    """An error is JSON, labelled so, whatever the client accepts (not a VC-JWT)."""
 
     def _errors_as_json(self) -> None:
-        """An error is JSON, labelled so, whatever the client accepts (not a VC-JWT)."""
         self.request.accepted_renderer = JSONRenderer()
         self.request.accepted_media_type = JSONRenderer.media_type
 
@@ -239,14 +249,71 @@ class StatusListView(PublicView):
         self._errors_as_json()
         return super().handle_exception(exc)
 
+
+class CertificateCredentialView(CredentialRenderers, APIView):
+    """The signed Open Badges 3.0 credential, by ``Accept``: ``application/vc+jwt`` (the
+    default) the VC-JWT, ``application/ld+json`` the JSON-LD with its Data Integrity proof
+    (``?format=jwt`` or ``?format=jsonld`` for a link); 404 while it is being signed."""
+
+    permission_classes = [HasRole.of(Role.BROKER, Role.AUDITOR, Role.ADMIN)]
+    renderer_classes = [VcJwtRenderer, LdJsonRenderer]
+
     @extend_schema(responses={(200, "application/vc+jwt"): OpenApiTypes.STR,
+                              (200, "application/ld+json"): OpenApiTypes.OBJECT})
+    def get(self, request, pk: int):
+        certificate = get_object_or_404(certificates_visible_to(request.user), pk=pk)
+        if not certificate.credential:
+            raise NotFound("The credential is being prepared.")
+        if request.accepted_renderer.format == LdJsonRenderer.format:
+            body = credential_ld(certificate.credential)
+            if body is None:
+                raise NotFound("The credential is being signed again with its proof.")
+            response = Response(body)
+            name = f"{certificate.serial}.jsonld"
+        else:
+            response = Response(certificate.credential)
+            name = f"{certificate.serial}.jwt"
+        response["Content-Disposition"] = f'attachment; filename="{name}"'
+        response["Vary"] = "Accept"
+        return response
+
+
+class AchievementView(PublicView):
+    """Public: the Open Badges ``Achievement`` of a level (what a credential's
+    ``achievement.id`` names): its name, description, criteria and image."""
+
+    renderer_classes = [JSONRenderer]
+
+    @extend_schema(responses={200: OpenApiTypes.OBJECT}, auth=[])
+    def get(self, request, code: str):
+        from academy.people.models import Level
+
+        level = get_object_or_404(Level, code=code)
+        body = achievement(level, criteria=achievement_criteria(level))
+        response = Response({"@context": [VC_CONTEXT, OB_CONTEXT], **body})
+        response["Access-Control-Allow-Origin"] = "*"
+        return response
+
+
+class StatusListView(CredentialRenderers, PublicView):
+    """Public: the revocation list (BitstringStatusListCredential) as of this moment, secured
+    as a VC-JWT (EdDSA, the certificates' key; the default) or, for ``application/ld+json``,
+    with an embedded Data Integrity proof (eddsa-rdfc-2022); unsigned JSON for a client that
+    asks for ``application/json``. Cacheable for the list's ``ttl`` (``status_list.TTL``)."""
+
+    renderer_classes = [VcJwtRenderer, LdJsonRenderer, JSONRenderer]
+
+    @extend_schema(responses={(200, "application/vc+jwt"): OpenApiTypes.STR,
+                              (200, "application/ld+json"): OpenApiTypes.OBJECT,
                               (200, "application/json"): OpenApiTypes.OBJECT}, auth=[])
     def get(self, request, list_id: int):
         if list_id != 1:
             raise NotFound()
-        if request.accepted_renderer.format == VcJwtRenderer.format:
+        fmt = request.accepted_renderer.format
+        if fmt in (VcJwtRenderer.format, LdJsonRenderer.format):
             try:
-                body: Any = status_list_signed(list_id)
+                body: Any = (status_list_signed(list_id) if fmt == VcJwtRenderer.format
+                             else status_list_ld(list_id))
             except SigningKeyMissing:
                 self._errors_as_json()
                 return Response({"detail": "The issuer's signing key is not installed."},
@@ -254,7 +321,9 @@ class StatusListView(PublicView):
         else:
             body = status_list_credential(list_id)
         response = Response(body)
-        response["Cache-Control"] = "no-cache"  # a revocation shows at once
+        # The list changes only on a revocation or reinstatement: any cache may keep it for
+        # its ttl, so a revocation reaches verifiers within that time.
+        response["Cache-Control"] = f"public, max-age={int(TTL.total_seconds())}"
         response["Access-Control-Allow-Origin"] = "*"
         response["Vary"] = "Accept"
         return response

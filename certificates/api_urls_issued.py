@@ -5,6 +5,7 @@ from django.urls import path
 from academy.people.middleware import mfa_exempt
 
 from . import api_issued as api
+from . import views_oid4vci
 
 urlpatterns = [
     path("certificates/", api.CertificateListView.as_view(), name="api-certificates"),
@@ -17,6 +18,12 @@ urlpatterns = [
          name="api-certificate-credential"),
     path("verify/<str:serial>/", mfa_exempt(api.VerifyView.as_view()), name="api-verify"),
     path("issuer/", mfa_exempt(api.IssuerProfileView.as_view()), name="api-issuer"),
+    path("issuer/did.json", mfa_exempt(api.DidDocumentView.as_view()), name="api-issuer-did"),
+    path("issuer/achievements/<str:code>/", mfa_exempt(api.AchievementView.as_view()),
+         name="api-issuer-achievement"),
+    path("oid4vci/token", views_oid4vci.token, name="oid4vci-token"),
+    path("oid4vci/nonce", views_oid4vci.nonce, name="oid4vci-nonce"),
+    path("oid4vci/credential", views_oid4vci.credential, name="oid4vci-credential"),
     path("issuer/jwks/", mfa_exempt(api.IssuerJwksView.as_view()), name="api-issuer-jwks"),
     path("issuer/status/<int:list_id>/", mfa_exempt(api.StatusListView.as_view()),
          name="api-issuer-status-list"),

@@ -15,6 +15,30 @@ class CertificatesConfig(AppConfig):
 
         post_migrate.connect(_install_bulk_schedule, sender=self)
 
+        from celery.signals import worker_init
+
+        from academy.health import health_check_register
+
+        from .credentials import signing_key_health
+
+        health_check_register("signing_key", signing_key_health)
+        worker_init.connect(_signing_key_required, weak=False)
+
+
+def _signing_key_required(**kwargs) -> None:
+    """A worker signs credentials: it does not start without the key (see
+    ``credentials.signing_key_require``). SystemExit, because Celery logs and ignores any
+    other exception of a signal handler."""
+    import logging
+
+    from .credentials import SigningKeyMissing, signing_key_require
+
+    try:
+        signing_key_require()
+    except SigningKeyMissing as exc:
+        logging.getLogger(__name__).critical("%s", exc)
+        raise SystemExit(f"certificates: {exc}") from exc
+
 
 def _install_bulk_schedule(sender, using="default", **kwargs) -> None:
     from .bulk_schedule import bulk_schedule_install

@@ -1,18 +1,33 @@
-"""The signed Open Badges 3.0 credential of a certificate, the issuer's keys, and verifying.
+"""The Open Badges 3.0 credential of a certificate, secured twice, the issuer's keys, and
+checking a credential.
 
-Each certificate is also an ``OpenBadgeCredential`` (W3C Verifiable Credentials 2.0 data
-model, OB 3.0 context): the issuer's profile, the achievement (the level; criteria = the
-requirements of the set that judged the broker), the subject identified by a salted SHA-256
-hash of their e-mail address, ``validFrom``/``validUntil``, and a ``BitstringStatusListEntry``
-pointing into the published revocation list (``status_list.py``). It is secured as a VC-JWT
-(VC-JOSE-COSE): a compact JWS whose payload is the credential, header
-``{"alg": "EdDSA", "typ": "vc+jwt", "kid": ...}``, signed with the bureau's Ed25519 key.
+Each certificate is an ``OpenBadgeCredential`` (W3C Verifiable Credentials 2.0 data model,
+OB 3.0 context): the issuer (``did:web`` of the site, ``did.py``), the achievement (the level;
+criteria = the requirements of the set that judged the broker; its ``id`` resolves to the
+achievement), the subject (its ``id`` is the holder's DID when they gave one; always a salted
+SHA-256 hash of their e-mail address as ``identifier``), ``validFrom``/``validUntil``, and a
+``BitstringStatusListEntry`` pointing into the published revocation list (``status_list.py``).
+
+One credential body, two securing mechanisms (OB 3.0 §8):
+
+* an embedded ``DataIntegrityProof`` (cryptosuite ``eddsa-rdfc-2022``, ``data_integrity.py``):
+  the JSON-LD form, ``application/ld+json``;
+* a VC-JWT (§8.2): header ``{"alg": "EdDSA", "typ": "JWT", "kid": <verification method URL>}``,
+  payload the same credential with the registered claims ``iss``, ``jti``, ``nbf``, ``sub`` and,
+  when it expires, ``exp``: ``application/vc+jwt``.
+
+What is stored (``Certificate.credential``) is the VC-JWT whose payload carries the credential
+*with* its Data Integrity proof, so that one stored string holds both forms: the JSON-LD form is
+that payload without the JWT's registered claims (``credential_ld``), and its proof verifies on
+its own. Both are signed with the same Ed25519 key.
 
 Keys: the private key is the PEM file at ``ACADEMY_SIGNING_KEY_PATH`` (never in the database
 or the repository). Every public key ever used is kept beside it in ``<path>.jwks.json`` (a
-JWK Set) and published at ``/.well-known/jwks.json``, so credentials signed before a rotation
-still verify. ``kid`` is the generation date plus a thumbprint prefix. Commands:
-``manage.py signing_key_generate [--rotate]`` and ``manage.py credential_verify <file>``.
+JWK Set) and published, in the DID document (``/.well-known/did.json``, Multikey) and as a JWK
+Set (``/.well-known/jwks.json``), so credentials signed before a rotation still verify. A key's
+label is its generation date plus a thumbprint prefix; its URL (``kid``, ``verificationMethod``)
+is ``<issuer DID>#<label>``. Commands: ``manage.py signing_key_generate [--rotate]`` and
+``manage.py credential_verify <file>``.
 """
 
 from __future__ import annotations
@@ -42,13 +57,15 @@ from django.utils import timezone
 
 from academy.links import site_url
 
+from .data_integrity import multikey_encode, proof_add
 from .issued import Certificate
+from .jsonld import OB_CONTEXT, VC_CONTEXT
 
 logger = logging.getLogger(__name__)
 
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
 STATUS_LIST_ID = 1
+# The registered claims a VC-JWT adds to the credential (OB 3.0 §8.2.4.2).
+JWT_CLAIMS = ("iss", "jti", "nbf", "exp", "sub", "iat")
 
 
 class SigningKeyMissing(Exception):
@@ -73,6 +90,29 @@ def key_path() -> Path:
 
 def jwks_path() -> Path:
     return Path(str(key_path()) + ".jwks.json")
+
+
+def issuer_did() -> str:
+    """The issuer's identifier: ``did:web`` of the site (the port percent-encoded, a path's
+    slashes as colons), resolved at ``<site>/.well-known/did.json``."""
+    from urllib.parse import quote, urlsplit
+
+    parts = urlsplit(site_url())
+    host = quote(parts.netloc, safe="")
+    path = ":".join(quote(p, safe="") for p in parts.path.strip("/").split("/") if p)
+    return f"did:web:{host}" + (f":{path}" if path else "")
+
+
+def key_url(label: str) -> str:
+    """The URL of a key (its ``verificationMethod`` id and the VC-JWT's ``kid``): a DID URL
+    that dereferences to the key in the issuer's DID document."""
+    if label.startswith("did:"):
+        return label
+    return f"{issuer_did()}#{label}"
+
+
+def key_label(kid: str) -> str:
+    return kid.rsplit("#", 1)[-1]
 
 
 def public_jwk(public_key: Ed25519PublicKey, kid: str = "") -> dict[str, str]:
@@ -176,8 +216,29 @@ def signing_key() -> tuple[Ed25519PrivateKey, str]:
         return private, kid
 
 
-def published_jwks() -> dict[str, list[dict[str, str]]]:
-    """Every public key that signed credentials (the current one first), as a JWK Set."""
+def signing_key_health() -> dict[str, Any]:
+    """What /healthz says of the signing key: its URL (``kid``) when it is installed; ``ok``
+    false when it is missing and may not be created on first use (production)."""
+    if not key_path().exists():
+        if getattr(settings, "ACADEMY_SIGNING_KEY_AUTOCREATE", False):
+            return {"ok": True, "kid": None, "note": "created on first use"}
+        return {"ok": False, "kid": None, "error": "no signing key"}
+    _private, kid = signing_key()
+    return {"ok": True, "kid": key_url(kid)}
+
+
+def signing_key_require() -> None:
+    """Refuse to start a signer (a Celery worker) without its key where the key may not be
+    created on first use: a worker without the shared key volume would otherwise sign with a
+    key nobody publishes, or fail every signature."""
+    if not getattr(settings, "ACADEMY_SIGNING_KEY_AUTOCREATE", False) and \
+            not key_path().exists():
+        raise SigningKeyMissing(
+            f"No signing key at {key_path()} (SIGNING_KEY_PATH): run `manage.py "
+            "signing_key_generate` once on the shared key volume before starting workers.")
+
+
+def _published_keys() -> list[dict[str, str]]:
     keys = _read_jwks()
     try:
         private, kid = signing_key()
@@ -186,14 +247,63 @@ def published_jwks() -> dict[str, list[dict[str, str]]]:
             keys.insert(0, current)
     except SigningKeyMissing:
         pass
-    return {"keys": keys}
+    return keys
+
+
+def published_jwks() -> dict[str, list[dict[str, str]]]:
+    """Every public key that signed credentials (the current one first), as a JWK Set; each
+    ``kid`` is the key's URL, as VC-JWT headers name it."""
+    return {"keys": [{**k, "kid": key_url(k["kid"])} if k.get("kid") else k
+                     for k in _published_keys()]}
+
+
+def did_document() -> dict[str, Any]:
+    """The issuer's DID document (``did:web``): every key that ever signed, current and
+    retired, as a ``Multikey`` verification method listed in ``assertionMethod``."""
+    did = issuer_did()
+    methods = []
+    for jwk in _published_keys():
+        if not jwk.get("kid"):
+            continue
+        public = Ed25519PublicKey.from_public_bytes(b64url_decode(jwk["x"]))
+        methods.append({"id": key_url(jwk["kid"]), "type": "Multikey", "controller": did,
+                        "publicKeyMultibase": multikey_encode(public)})
+    return {
+        "@context": ["https://www.w3.org/ns/did/v1", "https://w3id.org/security/multikey/v1"],
+        "id": did,
+        "alsoKnownAs": [site_url()],
+        "verificationMethod": methods,
+        "assertionMethod": [m["id"] for m in methods],
+        "service": [{"id": f"{did}#issuer-profile", "type": "LinkedDomains",
+                     "serviceEndpoint": site_url()}],
+    }
+
+
+def did_public_key(verification_method: str, document: dict[str, Any] | None = None
+                   ) -> tuple[Ed25519PublicKey | None, str]:
+    """The public key of ``verification_method`` in the issuer's DID document (``document``,
+    default this installation's), if it is listed for ``assertionMethod``; else (None, why)."""
+    from .data_integrity import multikey_decode
+
+    document = document or did_document()
+    method = next((m for m in document.get("verificationMethod", [])
+                   if m.get("id") == verification_method), None)
+    if method is None:
+        return None, f"the issuer's DID document has no key {verification_method}"
+    if verification_method not in document.get("assertionMethod", []):
+        return None, f"{verification_method} is not an assertion method of the issuer"
+    try:
+        return multikey_decode(method.get("publicKeyMultibase", "")), ""
+    except ValueError as exc:
+        return None, f"the published key is unusable: {exc}"
 
 
 # --- Compact JWS ---------------------------------------------------------------------------------
 
 
-def jws_sign(payload: dict[str, Any], *, private: Ed25519PrivateKey, kid: str) -> str:
-    header = {"alg": "EdDSA", "typ": "vc+jwt", "kid": kid}
+def jws_sign(payload: dict[str, Any], *, private: Ed25519PrivateKey, kid: str,
+             typ: str = "vc+jwt") -> str:
+    header = {"alg": "EdDSA", "typ": typ, "kid": kid}
     signing_input = (b64url(json.dumps(header, separators=(",", ":")).encode()) + "."
                      + b64url(json.dumps(payload, separators=(",", ":"),
                                          ensure_ascii=False).encode("utf-8")))
@@ -233,8 +343,11 @@ def jws_verify(token: str, *, jwks: dict[str, Any]
         return {}, {}, "cannot decode the token: not JSON objects"
     if header.get("alg") != "EdDSA":
         return header, payload, f"unsupported algorithm {header.get('alg')!r}"
-    kid = header.get("kid")
-    jwk = next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None)
+    kid = header.get("kid") or ""
+    # A kid is the key's URL (or, in credentials signed before keys had URLs, its label).
+    jwk = next((k for k in jwks.get("keys", []) if k.get("kid") == kid), None) or next(
+        (k for k in jwks.get("keys", []) if k.get("kid") and key_label(k["kid"]) == key_label(
+            kid)), None)
     if jwk is None:
         return header, payload, f"no published key with kid {kid!r}"
     try:
@@ -326,18 +439,38 @@ def identity_hash(email: str, salt: str) -> str:
 
 
 def issuer_profile() -> dict[str, Any]:
+    """The issuer's OB 3.0 ``Profile``; its ``id`` is the issuer's DID."""
     return {
-        "id": f"{site_url()}/api/v1/issuer/",
+        "id": issuer_did(),
         "type": ["Profile"],
         "name": settings.ACADEMY_CERT_ISSUING_BODY,
         "url": site_url(),
     }
 
 
-def _criteria(certificate: Certificate) -> str:
-    rs = certificate.requirement_set
+def achievement_url(level_code: str) -> str:
+    return f"{site_url()}/api/v1/issuer/achievements/{level_code}/"
+
+
+def achievement(level: Any, *, criteria: str) -> dict[str, Any]:
+    """The OB 3.0 ``Achievement`` of a level (what ``achievement.id`` resolves to)."""
+    return {
+        "id": achievement_url(level.code),
+        "type": ["Achievement"],
+        "achievementType": "Certificate",
+        "name": level.name,
+        "description": level.description or f"{level.name} ({level.name_en})",
+        "criteria": {"narrative": criteria},
+        "image": {"id": f"{site_url()}{settings.STATIC_URL}certificates/achievement.svg",
+                  "type": "Image"},
+    }
+
+
+def requirement_set_narrative(rs: Any, level: Any) -> str:
+    """The criteria narrative of a requirement set (``rs`` with its level; None: the
+    level's requirements in general)."""
     if rs is None:
-        return f"Met the requirements of {certificate.level.name} set by the issuer."
+        return f"Met the requirements of {level.name} set by the issuer."
     from .services import requirement_set_summary
 
     summary = requirement_set_summary(rs)
@@ -358,15 +491,29 @@ def _criteria(certificate: Certificate) -> str:
     return f"{rs.level.name} (requirements version {rs.version}): {text}."
 
 
+def _criteria(certificate: Certificate) -> str:
+    return requirement_set_narrative(certificate.requirement_set, certificate.level)
+
+
+def achievement_criteria(level: Any) -> str:
+    """The criteria narrative of the level's requirement set in force."""
+    from .models import RequirementSet
+
+    rs = (RequirementSet.objects.select_related("level").filter(level=level, is_current=True)
+          .order_by("-version").first())
+    return requirement_set_narrative(rs, level)
+
+
 def _iso(moment: datetime.datetime) -> str:
     return moment.astimezone(datetime.UTC).replace(microsecond=0).isoformat().replace(
         "+00:00", "Z")
 
 
-def credential_payload(certificate: Certificate, *, criteria: str | None = None
-                       ) -> dict[str, Any]:
+def credential_payload(certificate: Certificate, *, criteria: str | None = None,
+                       holder_did: str | None = None) -> dict[str, Any]:
     """The unsigned ``OpenBadgeCredential`` of ``certificate`` (``criteria``: the narrative of
-    its requirement set, when the caller has it already)."""
+    its requirement set, when the caller has it already; ``holder_did``: the subject's id, when
+    the holder gave a DID)."""
     from .status_list import status_list_url
 
     level = certificate.level
@@ -389,15 +536,8 @@ def credential_payload(certificate: Certificate, *, criteria: str | None = None
                 "hashed": True,
                 "salt": certificate.subject_salt,
             }],
-            "achievement": {
-                "id": f"{site_url()}/api/v1/issuer/achievements/{level.code}/",
-                "type": ["Achievement"],
-                "achievementType": "Certificate",
-                "name": level.name,
-                "description": level.description or f"{level.name} ({level.name_en})",
-                "criteria": {"narrative": criteria if criteria is not None
-                             else _criteria(certificate)},
-            },
+            "achievement": achievement(level, criteria=criteria if criteria is not None
+                                       else _criteria(certificate)),
         },
         "credentialStatus": {
             "id": f"{status_list_url()}#{certificate.pk}",
@@ -411,25 +551,91 @@ def credential_payload(certificate: Certificate, *, criteria: str | None = None
         end = datetime.datetime.combine(certificate.valid_until, datetime.time.max,
                                         tzinfo=timezone.get_current_timezone())
         payload["validUntil"] = _iso(end)
+    if holder_did:
+        payload["credentialSubject"] = {"id": holder_did, **payload["credentialSubject"]}
     return payload
+
+
+def _epoch(value: str) -> int:
+    return int(datetime.datetime.fromisoformat(value.replace("Z", "+00:00")).timestamp())
+
+
+def jwt_claims(body: dict[str, Any]) -> dict[str, Any]:
+    """The registered claims OB 3.0 §8.2.4.2 requires of a VC-JWT, from the credential: ``iss``
+    the issuer's id, ``jti`` the credential's id, ``nbf`` its ``validFrom``, ``sub`` the
+    subject's id (the hashed identifier when the holder has no DID), ``exp`` its
+    ``validUntil`` when it has one."""
+    subject = body.get("credentialSubject") or {}
+    issuer = body.get("issuer")
+    identifiers = subject.get("identifier") or [{}]
+    claims: dict[str, Any] = {
+        "iss": issuer.get("id") if isinstance(issuer, dict) else issuer,
+        "jti": body.get("id"),
+        "nbf": _epoch(body["validFrom"]),
+        "sub": subject.get("id") or identifiers[0].get("identityHash") or body.get("id"),
+    }
+    if body.get("validUntil"):
+        claims["exp"] = _epoch(body["validUntil"])
+    return claims
+
+
+def credential_secure(body: dict[str, Any], *, private: Ed25519PrivateKey, kid: str,
+                      created: datetime.datetime) -> str:
+    """Secure ``body`` both ways: its Data Integrity proof (eddsa-rdfc-2022), then the VC-JWT
+    of the proven credential (see the module docstring). Returns the compact JWT."""
+    method = key_url(kid)
+    proven = proof_add(body, private_key=private, created=_iso(created),
+                       verification_method=method)
+    return jws_sign({**proven, **jwt_claims(body)}, private=private, kid=method, typ="JWT")
+
+
+def credential_ld(token: str) -> dict[str, Any] | None:
+    """The JSON-LD form (with its embedded proof) of a stored credential: the VC-JWT's payload
+    without the JWT's registered claims. None for a credential signed before it had a proof
+    (it gets one when it is signed again)."""
+    parts = (token or "").split(".")
+    if len(parts) != 3:
+        return None
+    try:
+        payload = json.loads(b64url_decode(parts[1]))
+    except ValueError:
+        return None
+    if not isinstance(payload, dict) or "proof" not in payload:
+        return None
+    return {k: v for k, v in payload.items() if k not in JWT_CLAIMS}
+
+
+def holder_dids(user_ids: Iterable[int]) -> dict[int, str]:
+    """The DIDs holders gave (user id → DID), in one query."""
+    from .holders import HolderDid
+
+    ids = set(user_ids)
+    if not ids:
+        return {}
+    return dict(HolderDid.objects.filter(user_id__in=ids).values_list("user_id", "did"))
 
 
 def credentials_sign(certificates: Iterable[Certificate], *,
                      now: datetime.datetime | None = None) -> None:
     """Sign the credentials of ``certificates`` in memory with the current key: sets
     ``credential``, ``credential_kid`` and ``credential_signed_at`` on each (the caller stores
-    them). Each certificate needs its ``level``, ``broker`` and ``requirement_set`` (with its
-    level) loaded; the criteria narrative is worked out once per requirement set, so signing
-    many certificates costs no query per certificate. Raises ``SigningKeyMissing``."""
+    them), each with its Data Integrity proof and as a VC-JWT (``credential_secure``). Each
+    certificate needs its ``level``, ``broker`` and ``requirement_set`` (with its level)
+    loaded; the criteria narrative is worked out once per requirement set and the holders' DIDs
+    are read in one query, so signing many certificates costs no query per certificate.
+    Raises ``SigningKeyMissing``."""
     private, kid = signing_key()
     now = now or timezone.now()
+    certificates = list(certificates)
+    dids = holder_dids(c.broker_id for c in certificates)
     narratives: dict[int | None, str] = {}
     for certificate in certificates:
         key = certificate.requirement_set_id
         if key not in narratives:
             narratives[key] = _criteria(certificate)
-        certificate.credential = jws_sign(
-            credential_payload(certificate, criteria=narratives[key]), private=private, kid=kid)
+        body = credential_payload(certificate, criteria=narratives[key],
+                                  holder_did=dids.get(certificate.broker_id))
+        certificate.credential = credential_secure(body, private=private, kid=kid, created=now)
         certificate.credential_kid = kid
         certificate.credential_signed_at = now
 

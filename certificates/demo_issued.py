@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from academy.people.models import BrokerProfile, Level
 
-from .credentials import credential_sign_store
+from .credentials import credential_ld, credential_sign_store
 from .issuance import certificate_issue
 from .issued import Certificate
 from .pdf import certificate_pdf_store
@@ -37,7 +37,7 @@ def seed_issued(stdout: TextIO) -> None:
         created += certificate.issued_now
         if not certificate.pdf:
             certificate_pdf_store(certificate_id=certificate.pk)
-        if not certificate.credential:
+        if credential_ld(certificate.credential) is None:  # unsigned, or signed without proof
             credential_sign_store(certificate_id=certificate.pk)
     stdout.write(f"certificates: {created} intermediate certificates issued "
                  f"({len(holders)} intermediate brokers hold one).\n")

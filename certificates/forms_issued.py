@@ -29,6 +29,43 @@ class SerialLookupForm(forms.Form):
             raise forms.ValidationError(str(exc)) from exc
 
 
+class CredentialCheckForm(forms.Form):
+    """A credential to check: a file (.jwt or .jsonld/.json) or the text pasted."""
+
+    file = forms.FileField(label=_("Credential file"), required=False,
+                           widget=forms.ClearableFileInput(attrs={
+                               "class": "form-control", "accept": ".jwt,.json,.jsonld,.txt"}))
+    pasted = forms.CharField(label=_("Or paste the credential"), required=False,
+                             max_length=256 * 1024,
+                             widget=forms.Textarea(attrs={"rows": 4, "class": "form-control",
+                                                          "spellcheck": "false"}))
+
+    def clean(self) -> dict:
+        data = super().clean()
+        upload = data.get("file")
+        if upload:
+            if upload.size > 256 * 1024:
+                raise forms.ValidationError(_("The file is too large to be a credential."))
+            try:
+                data["text"] = upload.read().decode("utf-8")
+            except UnicodeDecodeError as exc:
+                raise forms.ValidationError(
+                    _("The file is not a text credential (VC-JWT or JSON-LD).")) from exc
+        else:
+            data["text"] = (data.get("pasted") or "").strip()
+        if not data["text"].strip():
+            raise forms.ValidationError(_("Choose a credential file or paste a credential."))
+        return data
+
+
+class HolderDidForm(forms.Form):
+    did = forms.CharField(label=_("Your DID"), max_length=500, required=False,
+                          widget=forms.TextInput(attrs={"class": "form-control form-control-sm",
+                                                        "spellcheck": "false",
+                                                        "autocomplete": "off",
+                                                        "placeholder": "did:key:z6Mk…"}))
+
+
 class ReasonForm(forms.Form):
     reason = forms.CharField(
         label=_("Reason"), max_length=500,
@@ -114,6 +151,24 @@ class FilingForm(forms.Form):
     def __init__(self, *args, levels=(), allow_full_id: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["level"].choices = [("", _("Intermediate and senior"))] + [
+            (level.code, level.display_name) for level in levels]
+        if not allow_full_id:
+            del self.fields["full_id"]
+
+
+class EcertExportForm(forms.Form):
+    """What the electronic licence metadata export lists."""
+
+    level = forms.ChoiceField(label=_("Level"), required=False,
+                              widget=forms.Select(attrs={"class": "form-select"}))
+    full_id = forms.BooleanField(
+        label=_("National ID numbers in full"), required=False,
+        help_text=_("Administrators only; the export is recorded in the audit trail."),
+        widget=forms.CheckboxInput(attrs={"class": "form-check-input"}))
+
+    def __init__(self, *args, levels=(), allow_full_id: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["level"].choices = [("", _("All levels"))] + [
             (level.code, level.display_name) for level in levels]
         if not allow_full_id:
             del self.fields["full_id"]

@@ -265,4 +265,6 @@ class BrokerReadiness(models.Model):
 
 from .bulk import BulkRun, BulkRunItem  # noqa: E402,F401  (issue 6)
 from .designs import CertificateDesign, CertificateRendering  # noqa: E402,F401  (issue 6)
+from .ecert import EcertIdentifier, EcertSettings  # noqa: E402,F401
+from .holders import CredentialOffer, HolderDid  # noqa: E402,F401
 from .issued import Certificate, CertificatePolicy, SerialCounter  # noqa: E402,F401  (issue 6)

@@ -73,11 +73,32 @@ class PublicStatus:
         }
 
 
+def certificate_by_serial(raw: str) -> Certificate | None:
+    """The certificate whose serial ``raw`` is, however it was typed: without its hyphens, in
+    lower case, with spaces or in full-width characters (the stored form first, by index;
+    then by its letters and digits alone)."""
+    from django.db.models import F, Value
+    from django.db.models.functions import Replace
+
+    from .serials import compact, normalise
+
+    serial = normalise(raw)
+    found = Certificate.objects.select_related("level").filter(serial=serial)
+    certificate = (found.exclude(status=Certificate.Status.SUPERSEDED).first()
+                   or found.first())
+    if certificate is None and compact(serial):
+        found = (Certificate.objects.select_related("level")
+                 .annotate(compact_serial=Replace(F("serial"), Value("-"), Value("")))
+                 .filter(compact_serial=compact(serial)))
+        certificate = (found.exclude(status=Certificate.Status.SUPERSEDED).first()
+                       or found.first())
+    return certificate
+
+
 def public_status(serial: str) -> PublicStatus | None:
-    """The public view of the certificate ``serial`` (already validated), or None."""
-    certificate = (Certificate.objects.select_related("level").filter(serial=serial)
-                   .exclude(status=Certificate.Status.SUPERSEDED).first()
-                   or Certificate.objects.select_related("level").filter(serial=serial).first())
+    """The public view of the certificate ``serial`` (already validated; typed in any of the
+    ways ``certificate_by_serial`` accepts), or None."""
+    certificate = certificate_by_serial(serial)
     if certificate is None:
         return None
     status = certificate.status

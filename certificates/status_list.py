@@ -7,11 +7,15 @@ certificate ``i`` is revoked. ``encodedList`` is the GZIP-compressed bitstring, 
 without padding, with the multibase prefix ``u``. Built from the database on each request
 (one indexed query over revoked certificates), so a revocation shows at once.
 
-The list is published as a *secured* credential, as the specification requires: a VC-JWT
-signed with the same Ed25519 key as the certificates (``status_list_signed``; header
-``{"alg": "EdDSA", "typ": "vc+jwt", "kid": ...}``), valid for a day from the moment it is
-made (served with ``Cache-Control: no-cache``: a revocation shows at once). A client that asks for
-``application/json`` gets the same credential unsigned.
+The list is published as a *secured* credential, as the specification requires, in the two
+forms the certificates have, signed with the same Ed25519 key: with an embedded Data Integrity
+proof (``eddsa-rdfc-2022``, ``status_list_ld``) for ``application/ld+json``, and as a VC-JWT
+(``status_list_signed``; header ``{"alg": "EdDSA", "typ": "vc+jwt", "kid": ...}``) for
+``application/vc+jwt``. Either is valid for a day from the moment it is made. The list changes
+only when a certificate is revoked or reinstated, so it is served for ``TTL`` (five minutes,
+also its ``ttl``, in milliseconds as the specification counts it) to any cache: a revocation
+reaches every verifier within that time. A client that asks for ``application/json`` gets the
+credential unsigned.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from .issued import Certificate
 
 MIN_BITS = 131072
 VALIDITY = datetime.timedelta(days=1)
+TTL = datetime.timedelta(minutes=5)
 
 
 def status_list_url(list_id: int = 1) -> str:
@@ -56,7 +61,8 @@ def decode(encoded: str) -> bytes:
 
 def status_list_credential(list_id: int = 1) -> dict[str, Any]:
     """The ``BitstringStatusListCredential`` as it stands now."""
-    from .credentials import OB_CONTEXT, VC_CONTEXT, issuer_profile  # noqa: F401
+    from .credentials import issuer_did
+    from .jsonld import VC_CONTEXT
 
     revoked = list(Certificate.objects.filter(status=Certificate.Status.REVOKED)
                    .values_list("pk", flat=True))
@@ -67,12 +73,13 @@ def status_list_credential(list_id: int = 1) -> dict[str, Any]:
         "@context": [VC_CONTEXT],
         "id": url,
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
-        "issuer": issuer_profile()["id"],
+        "issuer": issuer_did(),
         "credentialSubject": {
             "id": f"{url}#list",
             "type": "BitstringStatusList",
             "statusPurpose": "revocation",
             "encodedList": encode(bitstring(revoked, size=size)),
+            "ttl": int(TTL.total_seconds() * 1000),
         },
     }
 
@@ -88,14 +95,30 @@ def bit_is_set(status_list: dict[str, Any], index: int) -> bool:
 
 def status_list_signed(list_id: int = 1, *, now: datetime.datetime | None = None) -> str:
     """The status list credential as it stands now, signed (compact VC-JWT, EdDSA)."""
-    from .credentials import _iso, jws_sign, signing_key
+    from .credentials import _iso, jws_sign, key_url, signing_key
 
     now = now or timezone.now()
     payload = status_list_credential(list_id)
     payload["validFrom"] = _iso(now)
     payload["validUntil"] = _iso(now + VALIDITY)
     private, kid = signing_key()
-    return jws_sign(payload, private=private, kid=kid)
+    return jws_sign(payload, private=private, kid=key_url(kid))
+
+
+def status_list_ld(list_id: int = 1, *, now: datetime.datetime | None = None
+                   ) -> dict[str, Any]:
+    """The status list credential as it stands now, with its Data Integrity proof
+    (eddsa-rdfc-2022, the certificates' key)."""
+    from .credentials import _iso, key_url, signing_key
+    from .data_integrity import proof_add
+
+    now = now or timezone.now()
+    payload = status_list_credential(list_id)
+    payload["validFrom"] = _iso(now)
+    payload["validUntil"] = _iso(now + VALIDITY)
+    private, kid = signing_key()
+    return proof_add(payload, private_key=private, created=_iso(now),
+                     verification_method=key_url(kid))
 
 
 def status_list_token_verify(token: str, *, jwks: dict[str, Any],

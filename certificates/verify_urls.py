@@ -8,5 +8,6 @@ app_name = "verify"
 
 urlpatterns = [
     path("", views.verify_lookup, name="lookup"),
+    path("credential/", views.verify_credential, name="credential"),
     path("<str:serial>/", views.verify_detail, name="detail"),
 ]

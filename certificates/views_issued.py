@@ -25,10 +25,12 @@ from academy.errors import ApplicationError
 from academy.people.middleware import mfa_exempt
 from academy.people.roles import Role, role_required, user_has_role
 
-from .credentials import published_jwks
+from .credentials import did_document, published_jwks
 from .filing import XLSX_TYPE, FilingFilters, filed_levels, filing_export, filing_summary
 from .forms_issued import (
+    CredentialCheckForm,
     FilingForm,
+    HolderDidForm,
     ManualIssueForm,
     OptionalReasonForm,
     ReasonForm,
@@ -50,11 +52,13 @@ from .renewal import (
     renewal_chain,
 )
 from .selectors_issued import (
+    certificate_by_serial,
     certificates_visible_to,
     public_status,
     verify_rate_exceeded,
 )
 from .serials import serial_valid
+from .verification import credential_check
 
 
 def _visible(request, pk: int) -> Certificate:
@@ -104,16 +108,28 @@ def certificate_list(request):
 
 
 @login_required
-def certificate_detail(request, pk: int):
-    """One certificate: the holder, auditors and admins (admins revoke and reinstate)."""
+def certificate_detail(request, pk: int, offer=None):
+    """One certificate: the holder, auditors and admins (admins revoke and reinstate); the
+    holder adds it to a wallet (``offer``: a wallet offer just made, shown as a QR code) and
+    gives the DID their credentials name."""
+    from .holders import HolderDid
+    from .views_oid4vci import offer_qr_svg
+
     certificate = _visible(request, pk)
     is_admin = user_has_role(request.user, Role.ADMIN)
     chain = renewal_chain(certificate)
+    is_holder = certificate.broker_id == request.user.pk
+    holder_did = HolderDid.objects.filter(user_id=certificate.broker_id).first() \
+        if is_holder else None
     return render(request, "certificates/certificate_detail.html", {
+        "offer": offer, "offer_qr": offer_qr_svg(offer.uri) if offer else "",
+        "holder_did": holder_did,
+        "holder_did_form": HolderDidForm(initial={"did": holder_did.did if holder_did
+                                                  else ""}) if is_holder else None,
         "certificate": certificate,
         "verify_url": verify_url(certificate.serial),
         "can_manage": is_admin,
-        "is_holder": certificate.broker_id == request.user.pk,
+        "is_holder": is_holder,
         "reason_form": ReasonForm(),
         "renewal": certificate_renewal_state(certificate=certificate),
         "chain": chain if len(chain) > 1 else [],
@@ -137,10 +153,25 @@ def certificate_pdf(request, pk: int):
 
 @login_required
 def certificate_credential(request, pk: int):
-    """The signed Open Badges credential (VC-JWT); 404 until signed."""
+    """The signed Open Badges credential: the VC-JWT, or with ``?format=jsonld`` the JSON-LD
+    with its Data Integrity proof; 404 until signed."""
+    import json
+
+    from .credentials import credential_ld
+
     certificate = _visible(request, pk)
     if not certificate.credential:
         raise Http404(_("The digital credential is being prepared; try again in a minute."))
+    if request.GET.get("format") == "jsonld":
+        document = credential_ld(certificate.credential)
+        if document is None:
+            raise Http404(_("The digital credential is being prepared; try again in a "
+                            "minute."))
+        response = HttpResponse(json.dumps(document, ensure_ascii=False, indent=2),
+                                content_type="application/ld+json")
+        response["Content-Disposition"] = \
+            f'attachment; filename="{certificate.serial}.jsonld"'
+        return response
     response = HttpResponse(certificate.credential, content_type="application/vc+jwt")
     response["Content-Disposition"] = f'attachment; filename="{certificate.serial}.jwt"'
     return response
@@ -324,6 +355,33 @@ def filing(request):
     })
 
 
+@require_http_methods(["GET", "POST"])
+@role_required(Role.ADMIN, Role.AUDITOR)
+def ecert(request):
+    """The GB/T 36903 electronic licence metadata of the certificates: which codes the bureau
+    has yet to assign, and the XLSX to file (a POST: it writes to the audit trail)."""
+    from academy.people.models import Level
+
+    from .ecert import XLSX_TYPE as ECERT_XLSX
+    from .ecert import EcertSettings, ecert_export, ecert_fields
+    from .forms_issued import EcertExportForm
+
+    is_admin = user_has_role(request.user, Role.ADMIN)
+    form = EcertExportForm(request.POST if request.method == "POST" else None,
+                           levels=list(Level.objects.order_by("rank")), allow_full_id=is_admin)
+    if request.method == "POST" and form.is_valid():
+        body, _rows = ecert_export(actor=request.user, level=form.cleaned_data["level"],
+                                   full_id=bool(form.cleaned_data.get("full_id")))
+        response = HttpResponse(body, content_type=ECERT_XLSX)
+        stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+        response["Content-Disposition"] = f'attachment; filename="ecert-metadata-{stamp}.xlsx"'
+        return response
+    return render(request, "certificates/ecert.html", {
+        "form": form, "config": EcertSettings.current(), "fields": ecert_fields(),
+        "is_admin": is_admin,
+    })
+
+
 # --- Public ---------------------------------------------------------------------------------
 
 
@@ -336,14 +394,40 @@ def _too_many(request, template: str, context: dict) -> HttpResponse:
 @mfa_exempt
 @never_cache
 def verify_lookup(request):
-    """The public lookup form: a serial is checked (check character) before any lookup."""
+    """The public lookup form: a serial is checked (check character) before any lookup; and
+    the form to check a credential file or pasted credential."""
     form = SerialLookupForm(request.GET or None)
     if form.is_bound:
         if verify_rate_exceeded(request):
-            return _too_many(request, "certificates/verify_lookup.html", {"form": form})
+            return _too_many(request, "certificates/verify_lookup.html",
+                             {"form": form, "credential_form": CredentialCheckForm()})
         if form.is_valid():
             return redirect("verify:detail", serial=form.cleaned_data["serial"])
-    return render(request, "certificates/verify_lookup.html", {"form": form})
+    return render(request, "certificates/verify_lookup.html",
+                  {"form": form, "credential_form": CredentialCheckForm()})
+
+
+@mfa_exempt
+@never_cache
+@require_http_methods(["GET", "POST"])
+def verify_credential(request):
+    """Public: check an uploaded or pasted credential (VC-JWT or JSON-LD): each check with its
+    verdict. Nothing is stored."""
+    if request.method == "GET":
+        return redirect("verify:lookup")
+    form = CredentialCheckForm(request.POST, request.FILES)
+    context = {"form": SerialLookupForm(), "credential_form": form}
+    if verify_rate_exceeded(request):
+        return _too_many(request, "certificates/verify_lookup.html", context)
+    if not form.is_valid():
+        return render(request, "certificates/verify_lookup.html", context, status=400)
+    report = credential_check(form.cleaned_data["text"])
+    credential_id = str(report.credential.get("id") or "")
+    return render(request, "certificates/verify_credential.html", {
+        "report": report, "credential": report.credential,
+        "certificate": certificate_by_serial(credential_id.rstrip("/").rsplit("/", 1)[-1])
+        if report.ok or report.revoked else None,
+    })
 
 
 @mfa_exempt
@@ -359,7 +443,9 @@ def verify_detail(request, serial: str):
         form.is_valid()
         return render(request, "certificates/verify_detail.html",
                       {"form": form, "serial": serial, "invalid": True}, status=404)
-    status = public_status(serial.strip().upper())
+    status = public_status(serial)
+    if status is not None and status.serial != serial:  # typed another way: the stored form
+        return redirect("verify:detail", serial=status.serial)
     return render(request, "certificates/verify_detail.html", {
         "form": form, "serial": serial, "result": status,
     }, status=200 if status else 404)
@@ -373,3 +459,13 @@ def jwks(request):
     response["Access-Control-Allow-Origin"] = "*"
     return response
 
+
+
+@mfa_exempt
+def did_json(request):
+    """The issuer's DID document (did:web): every signing key, current and retired, as a
+    Multikey listed for assertionMethod, so that every credential's proof resolves its key."""
+    response = JsonResponse(did_document())
+    response["Cache-Control"] = "public, max-age=300"
+    response["Access-Control-Allow-Origin"] = "*"
+    return response

@@ -18,6 +18,10 @@ CSRF_COOKIE_SECURE = True
 CSRF_COOKIE_HTTPONLY = True
 ACADEMY_STAFF_MFA_REQUIRED = True
 ACADEMY_DEMO_MODE = False
+# The credential signing key is made once by an operator (`manage.py signing_key_generate`) on
+# the shared key volume, never on first use: a worker without that volume refuses to start
+# (certificates.apps) instead of signing with a key nobody publishes.
+ACADEMY_SIGNING_KEY_AUTOCREATE = False
 STORAGES = {
     **STORAGES,  # noqa: F405 - the files' storage: a folder, or a bucket (MEDIA_BUCKET)
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

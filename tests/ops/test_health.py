@@ -47,7 +47,7 @@ def test_healthz_reports_each_component_as_json(client):
 
     assert response["Content-Type"] == "application/json"
     report = response.json()
-    assert set(report) == {"ok", "database", "broker", "worker"}
+    assert set(report) == {"ok", "database", "broker", "worker", "signing_key"}
     assert set(report["database"]) == {"ok", "vendor"}
     assert set(report["broker"]) == {"ok", "transport"}
     assert set(report["worker"]) == {"ok", "age_seconds", "limit_seconds"}

@@ -1,12 +1,19 @@
-"""Verify a downloaded certificate credential (VC-JWT) offline, and say why it fails."""
+"""Check a downloaded certificate credential (VC-JWT or JSON-LD with its Data Integrity proof)
+offline, each check with its verdict, and say why it fails."""
 
 import json
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.credentials import credential_verify, published_jwks
+from certificates.verification import (
+    FAIL,
+    PASS,
+    credential_check,
+    status_list_ld_verify,
+)
 
 
 def _read(source: str, timeout: float = 5.0, accept: str = "application/json") -> str:
@@ -17,60 +24,101 @@ def _read(source: str, timeout: float = 5.0, accept: str = "application/json") -
     return Path(source).read_text()
 
 
-def _load_json(source: str, timeout: float = 5.0):
-    return json.loads(_read(source, timeout))
+def did_document_of_jwks(jwks: dict[str, Any]) -> dict[str, Any]:
+    """A DID document made of a JWK Set whose ``kid`` are key URLs (``<DID>#<label>``)."""
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+    from certificates.credentials import b64url_decode
+    from certificates.data_integrity import multikey_encode
 
-def _load_status_list(source: str, timeout: float = 5.0):
-    """The signed status list (a VC-JWT, as the issuer publishes it), or an unsigned JSON one
-    from a file: the first is returned as the token, to be verified with the issuer's keys."""
-    text = _read(source, timeout, accept="application/vc+jwt, application/json;q=0.5").strip()
-    return json.loads(text) if text.startswith("{") else text
+    methods = []
+    for key in jwks.get("keys", []):
+        kid = key.get("kid", "")
+        if "#" not in kid or key.get("crv") != "Ed25519":
+            continue
+        public = Ed25519PublicKey.from_public_bytes(b64url_decode(key["x"]))
+        methods.append({"id": kid, "type": "Multikey", "controller": kid.split("#")[0],
+                        "publicKeyMultibase": multikey_encode(public)})
+    did = methods[0]["controller"] if methods else ""
+    return {"id": did, "verificationMethod": methods,
+            "assertionMethod": [m["id"] for m in methods]}
 
 
 class Command(BaseCommand):
-    help = ("Check a credential file: its signature against the issuer's published keys, "
-            "its dates, and (if the status list can be read) whether it was revoked. Exits "
-            "with status 1 and the reasons when it is not valid.")
+    help = ("Check a credential file (.jwt or .jsonld): its signature or proof against the "
+            "issuer's published keys, the issuer, its dates, its revocation status and the "
+            "Open Badges 3.0 schema, each with a verdict. Needs no network for this "
+            "installation's credentials. Exits with status 1 when it is not valid.")
 
     def add_arguments(self, parser):
-        parser.add_argument("file", help="The credential (.jwt) file.")
-        parser.add_argument("--jwks", help="The issuer's JWK Set: a file or URL. Default: the "
-                                           "keys published by this installation.")
-        parser.add_argument("--status-list", help="The status list credential (signed VC-JWT, "
-                                                  "or JSON): a file or URL. Default: the URL "
-                                                  "named in the credential, if reachable.")
+        parser.add_argument("file", help="The credential: a VC-JWT (.jwt) or JSON-LD file.")
+        parser.add_argument("--did-document", help="The issuer's DID document: a file or URL. "
+                                                   "Default: this installation's.")
+        parser.add_argument("--jwks", help="Instead of the DID document: the issuer's JWK Set "
+                                           "(keys named by their URLs), a file or URL.")
+        parser.add_argument("--status-list", help="The issuer's status list credential (VC-JWT "
+                                                  "or JSON-LD with its proof): a file or URL. "
+                                                  "Default: this installation's own list when "
+                                                  "the credential names it, else the URL it "
+                                                  "names (unless --offline).")
         parser.add_argument("--offline", action="store_true",
                             help="Do not fetch anything over the network.")
 
-    def handle(self, *args, file, jwks=None, status_list=None, offline=False, **options):
+    def _status_list(self, source: str, document: dict[str, Any]) -> dict[str, Any] | None:
+        from certificates.credentials import jws_verify
+        from certificates.verification import _jwks_of
+
+        text = _read(source, accept="application/ld+json, application/vc+jwt;q=0.9").strip()
+        if text.startswith("{"):
+            listed = json.loads(text)
+            problems = status_list_ld_verify(listed, did=document) if "proof" in listed else [
+                "status list: not signed"]
+        else:
+            _header, listed, problem = jws_verify(text, jwks=_jwks_of(document))
+            problems = [f"status list: {problem}"] if problem else []
+        for problem in problems:
+            self.stderr.write(f"INVALID: {problem}")
+        return None if problems else listed
+
+    def handle(self, *args, file, did_document=None, jwks=None, status_list=None,
+               offline=False, **options):
+        from certificates.credentials import did_document as own_did_document
+        from certificates.status_list import status_list_url
+
         try:
-            token = Path(file).read_text().strip()
-        except OSError as exc:
+            text = Path(file).read_text(encoding="utf-8").strip()
+        except (OSError, UnicodeDecodeError) as exc:
             raise CommandError(f"Cannot read {file}: {exc}") from exc
-        keys = _load_json(jwks) if jwks else published_jwks()
-        first = credential_verify(token, jwks=keys)
-        status = None
-        if first.credential and not offline or status_list:
-            source = status_list or (first.credential.get("credentialStatus") or {}).get(
-                "statusListCredential")
-            if source:
-                try:
-                    status = _load_status_list(source)
-                except Exception as exc:  # noqa: BLE001 - unreachable: say so, go on
-                    self.stderr.write(f"Status list not reachable ({exc}): revocation not "
-                                      "checked.")
-        result = credential_verify(token, jwks=keys, status_list=status)
-        credential = result.credential
+        if did_document:
+            document = json.loads(_read(did_document))
+        elif jwks:
+            document = did_document_of_jwks(json.loads(_read(jwks)))
+        else:
+            document = own_did_document()
+        first = credential_check(text, document=document)
+        listed = None
+        entry = first.credential.get("credentialStatus") or {}
+        source = status_list or (entry.get("statusListCredential")
+                                 if entry.get("statusListCredential") != status_list_url()
+                                 and not offline else None)
+        if source:
+            try:
+                listed = self._status_list(source, document)
+            except Exception as exc:  # noqa: BLE001 - unreachable: say so, go on
+                self.stderr.write(f"Status list not readable ({exc}): revocation not checked.")
+        report = credential_check(text, document=document, status_list=listed) \
+            if listed is not None else first
+        credential = report.credential
         if credential:
             self.stdout.write(f"Credential: {credential.get('name', '')}")
-            self.stdout.write(f"Issuer: {(credential.get('issuer') or {}).get('name', '')}")
-            self.stdout.write(f"Key: {result.header.get('kid', '')}")
-        for note in result.notes:
-            self.stdout.write(f"Note: {note}")
-        if result.ok:
-            self.stdout.write(self.style.SUCCESS("VALID: signature, dates and status check."))
+            issuer = credential.get("issuer")
+            self.stdout.write(f"Issuer: {issuer.get('name', '') if isinstance(issuer, dict) else issuer}")
+        for check in report.checks:
+            mark = {PASS: "PASS", FAIL: "FAIL"}.get(check.verdict, "----")
+            self.stdout.write(f"{mark}  {check.label}: {' '.join(check.details)}")
+        if report.ok:
+            self.stdout.write(self.style.SUCCESS("VALID"))
             return
-        for problem in result.problems:
+        for problem in report.problems:
             self.stderr.write(f"INVALID: {problem}")
         raise SystemExit(1)
