@@ -103,7 +103,7 @@ class LessonProgressSerializer(serializers.Serializer):
     credited_hours = serializers.DecimalField(max_digits=5, decimal_places=2, allow_null=True)
 
 
-class RequirementSerializer(serializers.Serializer):
+class StudyRequirementSerializer(serializers.Serializer):
     """What the lesson still needs before it can be marked done."""
 
     credit_method = serializers.CharField(source="method")
@@ -119,10 +119,10 @@ class RequirementSerializer(serializers.Serializer):
 
 
 class LessonStudySerializer(LessonProgressSerializer):
-    requirement = RequirementSerializer()
+    requirement = StudyRequirementSerializer()
 
 
-class StudyIncompleteSerializer(RequirementSerializer):
+class StudyIncompleteSerializer(StudyRequirementSerializer):
     detail = serializers.CharField()
     code = serializers.CharField()
 

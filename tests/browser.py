@@ -123,3 +123,13 @@ def log_in(page, base_url: str, email: str) -> None:
     page.fill("input[name='password']", PASSWORD)
     page.locator("form.academy-form button[type='submit']").click()
     page.wait_for_url(re.compile(r"^" + re.escape(base_url) + r"/$"))
+
+
+def show_chart_table(page, chart: str) -> None:
+    """Switch a dashboard figure (``chart-funnel``, …) from its chart to its table, where the
+    page drew a chart (ECharts installed); the table is what the tests read and click."""
+    figure = page.locator(f"figure[data-chart='{chart}']")
+    toggle = figure.locator("[data-chart-toggle]")
+    if toggle.is_visible():
+        toggle.click()
+    figure.locator("[data-chart-table]").wait_for(state="visible")

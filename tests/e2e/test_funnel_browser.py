@@ -11,7 +11,7 @@ import pytest
 from django.core.management import call_command
 
 from certificates.readiness_sets import STEP_KEYS
-from tests.browser import log_in
+from tests.browser import log_in, show_chart_table
 from tests.factories import UserFactory
 
 
@@ -32,6 +32,7 @@ def test_the_auditors_dashboard_shows_people_at_every_step_of_the_demo_funnel(
     log_in(page, live_server.url, auditor.email)
 
     page.goto(live_server.url + "/talent/")
+    show_chart_table(page, "chart-funnel")
     counts = {}
     for key in STEP_KEYS:
         counts[key] = int(page.locator(f"[data-testid='funnel-{key}']").inner_text()

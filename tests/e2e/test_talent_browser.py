@@ -9,7 +9,7 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from tests.browser import log_in
+from tests.browser import log_in, show_chart_table
 from tests.factories import UserFactory
 from tests.talent.conftest import population  # noqa: F401 - the known population fixture
 
@@ -23,15 +23,6 @@ def _fresh_cache():
     cache.clear()
 
 
-def _show_funnel_table(page) -> None:
-    """Switch the funnel's figure from its chart to its table (when ECharts drew one)."""
-    figure = page.locator("figure[data-chart='chart-funnel']")
-    toggle = figure.locator("[data-chart-toggle]")
-    if toggle.is_visible():
-        toggle.click()
-    figure.locator("[data-chart-table]").wait_for(state="visible")
-
-
 def test_auditor_filters_drills_down_opens_a_dossier_and_exports(
     live_server, page, screenshot, settings, population,  # noqa: F811
 ):
@@ -42,14 +33,14 @@ def test_auditor_filters_drills_down_opens_a_dossier_and_exports(
     page.goto(live_server.url + "/talent/")
     assert page.locator("html").get_attribute("lang") == "zh-CN"
     # Each chart has its table one click away; the numbers there link to the brokers.
-    _show_funnel_table(page)
+    show_chart_table(page, "chart-funnel")
     assert page.locator("[data-testid='funnel-enrolled']").inner_text().strip() == "4"
     screenshot(page, "talent-dashboard-zh")
 
     page.select_option("select[name='region']", population.region_a.code)
     page.locator("[data-testid='apply-filters']").click()
     page.wait_for_url(re.compile(r"region=" + re.escape(population.region_a.code)))
-    _show_funnel_table(page)
+    show_chart_table(page, "chart-funnel")
     assert page.locator("[data-testid='funnel-enrolled']").inner_text().strip() == "2"
     assert page.locator("[data-testid='funnel-exam']").inner_text().strip() == "1"
     screenshot(page, "talent-dashboard-region-zh")

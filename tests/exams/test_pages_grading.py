@@ -13,6 +13,7 @@ import pytest
 from django.urls import reverse
 
 from academy.audit.models import AuditEvent
+from exams.demo import FINAL_SITTING
 from exams.models import Answer, Attempt, Mark, QuestionType, ScoreChange, Sitting
 from tests.exams.factories import (
     SittingFactory,
@@ -326,7 +327,7 @@ def test_demo_seed_fills_the_bank_and_trainer1s_queue(login):
     assert set(Question.objects.values_list("type", flat=True)) == set(QuestionType.values)
     for area in ("general", "policy", "practice", "advanced"):
         assert Question.objects.filter(tags__code=area).exists()
-    final = Sitting.objects.get(paper__kind="rules")
+    final = Sitting.objects.get(title=FINAL_SITTING)
     assert final.cohort is not None and final.attempts.filter(status="submitted").count() >= 5
     trainer1 = User.objects.get(email="trainer1@demo.local")
     response = login(trainer1).get(reverse("exams:grading_queue"))
@@ -349,7 +350,7 @@ def test_demo_final_draws_from_questions_the_quiz_does_not_reveal(login):
     from exams.services.exposure import paper_pool_ids, sitting_question_exposure
 
     call_command("seed_demo", "--force", stdout=StringIO())
-    final = Sitting.objects.get(paper__kind="rules")
+    final = Sitting.objects.get(title=FINAL_SITTING)
     quiz = Sitting.objects.get(paper__kind="fixed", purpose=Sitting.Purpose.PRACTICE)
     assert final.purpose == Sitting.Purpose.CERTIFYING and quiz.keys_after_certifying
     quiz_questions = paper_pool_ids(quiz.paper)
