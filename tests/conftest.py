@@ -11,11 +11,23 @@ from tests.factories import (  # noqa: F401  (re-exported fixtures below use the
 )
 
 
+@pytest.hookimpl(trylast=True)  # after tests/e2e/conftest.py has marked its tests e2e
+def pytest_collection_modifyitems(items):
+    """A marker says what a test needs, and does it: without the service the test is skipped
+    with the reason, reported at the test's own line, before any fixture or database is set up
+    (under REQUIRE_SERVICES=1, pytest_runtest_setup fails it instead)."""
+    if services.REQUIRE_SERVICES:
+        return
+    for item in items:
+        reasons = _services_missing_for(item)
+        if reasons:
+            item.add_marker(pytest.mark.skip(reason="; ".join(reasons)))
+
+
 def pytest_runtest_setup(item):
-    """A marker says what a test needs, and does it: without the service the test skips with
-    the reason (or fails under REQUIRE_SERVICES=1) before any fixture or database is set up."""
-    for reason in _services_missing_for(item):
-        services.missing(reason)
+    reasons = _services_missing_for(item)
+    if reasons:
+        services.missing("; ".join(reasons))
 
 
 def _services_missing_for(item) -> list[str]:
