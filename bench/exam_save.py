@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import datetime
 import json
 import math
 import multiprocessing
@@ -50,6 +51,7 @@ import subprocess
 import sys
 import time
 from dataclasses import dataclass, field
+from decimal import Decimal
 from pathlib import Path
 from urllib.parse import urlparse, urlunparse
 
@@ -137,6 +139,33 @@ def _start_attempts(sitting_id: int, user_ids: list[int]) -> None:
     connection.close()
 
 
+def open_sitting(*, questions: int, code_prefix: str, paper_title: str, title: str,
+                 opens_at: datetime.datetime, closes_at: datetime.datetime):
+    """A fixed paper of ``questions`` questions of every type (5 points each) and a sitting of
+    it, 600 minutes long, open from ``opens_at`` to ``closes_at``. Call inside a transaction."""
+    from exams.models import Paper, PaperItem, Question, QuestionVersion, Sitting
+
+    types = ["single", "multiple", "truefalse", "fillin", "short", "case"]
+    options = [{"key": k, "text": f"选项{k}"} for k in "ABCD"]
+    answers = {"single": "B", "multiple": ["A", "C"], "truefalse": True,
+               "fillin": ["外观设计"], "short": None, "case": None}
+    paper = Paper.objects.create(title=paper_title, kind=Paper.Kind.FIXED)
+    for n in range(questions):
+        qtype = types[n % len(types)]
+        question = Question.objects.create(code=f"{code_prefix}-{n:03d}", type=qtype)
+        version = QuestionVersion.objects.create(
+            question=question, number=1, stem=f"第{n + 1}题：{LOREM}",
+            options=options if qtype in ("single", "multiple") else [],
+            answer=answers[qtype],
+            rubric=[{"criterion": "要点", "points": 5}] if answers[qtype] is None else [],
+        )
+        question.current_version = version
+        question.save(update_fields=["current_version"])
+        PaperItem.objects.create(paper=paper, question=question, order=n, points=Decimal("5"))
+    return Sitting.objects.create(paper=paper, title=title, opens_at=opens_at,
+                                  closes_at=closes_at, duration_minutes=600)
+
+
 def seed(url: str, brokers: int, questions: int) -> list[Examinee]:
     """An open sitting, ``brokers`` logged-in brokers and a started attempt for each."""
     os.environ.update(django_env(url))
@@ -144,7 +173,6 @@ def seed(url: str, brokers: int, questions: int) -> list[Examinee]:
 
     django.setup()
     import datetime
-    from decimal import Decimal
 
     from django.contrib.auth.models import Group
     from django.contrib.sessions.backends.db import SessionStore
@@ -157,36 +185,13 @@ def seed(url: str, brokers: int, questions: int) -> list[Examinee]:
     from exams.models import (
         Attempt,
         AttemptItem,
-        Paper,
-        PaperItem,
-        Question,
-        QuestionVersion,
-        Sitting,
     )
-    types = ["single", "multiple", "truefalse", "fillin", "short", "case"]
-    options = [{"key": k, "text": f"选项{k}"} for k in "ABCD"]
-    answers = {"single": "B", "multiple": ["A", "C"], "truefalse": True,
-               "fillin": ["外观设计"], "short": None, "case": None}
     now = timezone.now()
     with transaction.atomic():
-        paper = Paper.objects.create(title="压力测试试卷", kind=Paper.Kind.FIXED)
-        for n in range(questions):
-            qtype = types[n % len(types)]
-            question = Question.objects.create(code=f"bench-{n:03d}", type=qtype)
-            version = QuestionVersion.objects.create(
-                question=question, number=1, stem=f"第{n + 1}题：{LOREM}",
-                options=options if qtype in ("single", "multiple") else [],
-                answer=answers[qtype],
-                rubric=[{"criterion": "要点", "points": 5}] if answers[qtype] is None else [],
-            )
-            question.current_version = version
-            question.save(update_fields=["current_version"])
-            PaperItem.objects.create(paper=paper, question=question, order=n,
-                                     points=Decimal("5"))
-        sitting = Sitting.objects.create(
-            paper=paper, title="压力测试考试", opens_at=now - datetime.timedelta(hours=1),
-            closes_at=now + datetime.timedelta(days=1), duration_minutes=600,
-        )
+        sitting = open_sitting(questions=questions, code_prefix="bench", paper_title="压力测试试卷",
+                               title="压力测试考试",
+                               opens_at=now - datetime.timedelta(hours=1),
+                               closes_at=now + datetime.timedelta(days=1))
         role = Group.objects.get(name=Role.BROKER)
         users = User.objects.bulk_create([
             User(email=f"bench{i:05d}@bench.local", full_name=f"压测学员{i}", password="!")

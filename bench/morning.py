@@ -87,7 +87,6 @@ def seed(url: str, brokers: int, questions: int) -> dict:
 
     django.setup()
     import datetime
-    from decimal import Decimal
 
     from allauth.account.models import EmailAddress
     from django.contrib.auth.hashers import make_password
@@ -97,33 +96,14 @@ def seed(url: str, brokers: int, questions: int) -> dict:
 
     from academy.people.models import User
     from academy.people.roles import Role
-    from exams.models import Paper, PaperItem, Question, QuestionVersion, Sitting
 
-    types = ["single", "multiple", "truefalse", "fillin", "short", "case"]
-    options = [{"key": k, "text": f"选项{k}"} for k in "ABCD"]
-    answers = {"single": "B", "multiple": ["A", "C"], "truefalse": True,
-               "fillin": ["外观设计"], "short": None, "case": None}
     now = timezone.now()
     encoded = make_password(PASSWORD)
     with transaction.atomic():
-        paper = Paper.objects.create(title="考试日早晨试卷", kind=Paper.Kind.FIXED)
-        for n in range(questions):
-            qtype = types[n % len(types)]
-            question = Question.objects.create(code=f"morning-{n:03d}", type=qtype)
-            version = QuestionVersion.objects.create(
-                question=question, number=1, stem=f"第{n + 1}题：{exam_save.LOREM}",
-                options=options if qtype in ("single", "multiple") else [],
-                answer=answers[qtype],
-                rubric=[{"criterion": "要点", "points": 5}] if answers[qtype] is None else [],
-            )
-            question.current_version = version
-            question.save(update_fields=["current_version"])
-            PaperItem.objects.create(paper=paper, question=question, order=n,
-                                     points=Decimal("5"))
-        sitting = Sitting.objects.create(
-            paper=paper, title="考试日早晨", opens_at=now - datetime.timedelta(minutes=5),
-            closes_at=now + datetime.timedelta(days=1), duration_minutes=600,
-        )
+        sitting = exam_save.open_sitting(questions=questions, code_prefix="morning",
+                                         paper_title="考试日早晨试卷", title="考试日早晨",
+                                         opens_at=now - datetime.timedelta(minutes=5),
+                                         closes_at=now + datetime.timedelta(days=1))
         role = Group.objects.get(name=Role.BROKER)
         users = User.objects.bulk_create([
             User(email=f"morning{i:05d}@bench.local", full_name=f"早晨学员{i}",
