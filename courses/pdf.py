@@ -31,7 +31,7 @@ from reportlab.platypus import (
     TableStyle,
 )
 
-from . import conf
+from .conf import app_settings
 from .selectors.transcript import Transcript
 from .templatetags.courses_tags import hours as fmt_hours
 
@@ -42,7 +42,7 @@ FALLBACK_FONT = "STSong-Light"
 
 def pdf_font() -> str:
     """Register and return the name of the CJK font to use (cached per font path)."""
-    path = conf.get("ACADEMY_PDF_FONT_PATH")
+    path = app_settings.PDF_FONT_PATH
     if path in _registered:
         return _registered[path]
     name = FALLBACK_FONT

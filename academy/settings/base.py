@@ -300,6 +300,9 @@ LOGGING = {
 }
 
 # --- Broker Academy's own settings (prefix ACADEMY_) -------------------------------------------
+# Each app's conf.py declares its ACADEMY_… settings with their defaults (academy/appconf.py), and
+# the environment variable of the same name without ACADEMY_ overrides one there (PDF_FONT_PATH
+# sets ACADEMY_PDF_FONT_PATH). The settings below are being moved into their apps' conf.py.
 # Staff (trainer, auditor, admin) must enrol a second factor before any staff page works.
 # Only the `make run` demo turns this off.
 ACADEMY_STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
@@ -317,9 +320,6 @@ ACADEMY_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 ACADEMY_HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
 # Whether the demo login hint (accounts and MFA notice) shows on the login page.
 ACADEMY_DEMO_MODE = env.bool("DEMO_MODE", default=False)
-# TrueType CJK font embedded in PDFs (transcripts). ReportLab cannot read CFF fonts such as Noto
-# CJK; if the file is missing, the built-in STSong-Light CID font is used with a warning.
-ACADEMY_PDF_FONT_PATH = env("PDF_FONT_PATH", default="/usr/share/fonts/truetype/wqy/wqy-microhei.ttc")
 # Roster import limits: larger files are refused with a clear message.
 ACADEMY_ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=5 * 1024 * 1024)
 ACADEMY_ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=5000)

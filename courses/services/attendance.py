@@ -15,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
-from .. import conf
+from ..conf import app_settings
 from ..models import Attendance, Enrolment, OfflineSession
 
 CHECKIN_SALT = "courses.attendance.checkin"
@@ -40,7 +40,7 @@ def attendance_checkin_token(*, session: OfflineSession) -> CheckinToken:
     """
     signer = signing.TimestampSigner(salt=CHECKIN_SALT)
     token = signer.sign_object({"s": session.pk, "w": _window(session)}, compress=False)
-    return CheckinToken(token=token, expires_in=conf.get("ACADEMY_CHECKIN_TOKEN_SECONDS"))
+    return CheckinToken(token=token, expires_in=app_settings.CHECKIN_TOKEN_SECONDS)
 
 
 def session_from_token(
@@ -53,7 +53,7 @@ def session_from_token(
     counted up to that moment.
     """
     signer = signing.TimestampSigner(salt=CHECKIN_SALT)
-    max_age = conf.get("ACADEMY_CHECKIN_TOKEN_SECONDS")
+    max_age = app_settings.CHECKIN_TOKEN_SECONDS
     if scanned_at is not None:
         max_age += max(0, int((timezone.now() - scanned_at).total_seconds()))
     try:

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
 
-from .. import conf
+from ..conf import app_settings
 from ..models import Lesson, LessonProgress, StudyClock
 from ..selectors.access import lesson_access
 from ..selectors.progress import lesson_lock_reason
@@ -121,7 +121,7 @@ def _credit_active_time(*, user: Any, progress: LessonProgress, seconds: int,
     The credited window is ``[now - seconds, now]`` cut to what the clock has not credited
     yet and to the time since this lesson was last seen; the caller holds the progress row.
     """
-    seconds = max(0, min(int(seconds), conf.get("ACADEMY_LESSON_PING_MAX_SECONDS")))
+    seconds = max(0, min(int(seconds), app_settings.LESSON_PING_MAX_SECONDS))
     if seconds <= 0:
         return 0
     try:

@@ -18,7 +18,7 @@ from academy.links import absolute_url
 from academy.people.models import User
 from academy.people.roles import Role, role_required, user_has_role
 
-from .. import conf
+from ..conf import app_settings
 from ..forms import CohortFilterForm, EnrolBulkForm, EnrolOneForm, OfflineSessionForm
 from ..models import Attendance, Cohort, Enrolment, OfflineSession
 from ..selectors import (
@@ -255,7 +255,7 @@ def session_qr(request, pk: int):
     now = timezone.now()
     return render(request, "courses/session_qr.html", {
         "session": session,
-        "refresh_seconds": conf.get("ACADEMY_CHECKIN_QR_REFRESH_SECONDS"),
+        "refresh_seconds": app_settings.CHECKIN_QR_REFRESH_SECONDS,
         "present_count": session.attendances.count(),
         "enrolled_count": session.cohort.enrolments.filter(status="active").count(),
         "now": now,

@@ -19,7 +19,7 @@ from django.views.decorators.http import require_POST
 from academy.errors import ApplicationError
 from academy.people.roles import Role, role_required
 
-from .. import conf
+from ..conf import app_settings
 from ..models import (
     Cohort,
     CohortCourseDeadline,
@@ -148,7 +148,7 @@ def lesson_detail(request, pk: int):
         "attachments": list(lesson.attachments.all()),
         "previous": previous,
         "next": following,
-        "ping_seconds": conf.get("ACADEMY_LESSON_PING_SECONDS"),
+        "ping_seconds": app_settings.LESSON_PING_SECONDS,
     }, status=403 if locked_reason else 200)
 
 
