@@ -24,20 +24,24 @@ def _contracts() -> dict[str, dict]:
 
 
 def picture() -> str:
-    """The layers, top to bottom, each app a box with its public faces beside it."""
+    """The layers, top to bottom, as boxes joined by the one direction imports may take, and the
+    public faces every app offers."""
     contracts = _contracts()
     layers: list[str] = contracts["layers"]["layers"]
     faces: list[str] = contracts["faces"]["faces"]
     width = max(len(layer) for layer in layers) + 4
-    lines = ["```text", "  (top: may import everything below it)"]
+    middle = width // 2
+    lines = ["```text"]
     for index, layer in enumerate(layers):
-        lines.append("  +" + "-" * width + "+")
-        lines.append(f"  |  {layer.ljust(width - 2)}|   faces: " + ", ".join(
-            f"{layer}.{face}" for face in faces))
-        lines.append("  +" + "-" * width + "+")
+        lines.append("  ┌" + "─" * width + "┐")
+        lines.append(f"  │  {layer.ljust(width - 2)}│")
         if index < len(layers) - 1:
-            lines.append("  " + " " * (width // 2) + "| imports ↓ only")
-    lines.append("  (bottom: imports no app)")
+            lines.append("  └" + "─" * middle + "┬" + "─" * (width - middle - 1) + "┘")
+            lines.append("   " + " " * middle + "▼  imports only the apps below")
+        else:
+            lines.append("  └" + "─" * width + "┘")
+    lines.append("")
+    lines.append("  each app's public face: " + ", ".join(f"<app>.{face}" for face in faces))
     lines.append("```")
     return "\n".join(lines)
 
