@@ -34,6 +34,20 @@ CHROMIUM_ARGS = [
 DESKTOP = {"width": 1280, "height": 900}
 PHONE = {"width": 390, "height": 844}
 
+# Table cells narrower than this (px) while holding several characters of text and taller
+# than a few lines: a column squeezed to one character per line.
+SQUEEZED = """() => Array.from(document.querySelectorAll('td, th')).filter(c => {
+  const r = c.getBoundingClientRect();
+  return r.width > 0 && r.width < 48 && r.height > 90 && c.innerText.trim().length > 4;
+}).map(c => c.innerText.trim().slice(0, 20))"""
+
+
+def assert_fits(page, width: int) -> None:
+    """The page scrolls no wider than ``width`` and squeezes no column to a character a line."""
+    overflow = page.evaluate("document.documentElement.scrollWidth")
+    assert overflow <= width, (page.url, overflow)
+    assert page.evaluate(SQUEEZED) == [], page.url
+
 
 @pytest.fixture(scope="session")
 def browser() -> Iterator:

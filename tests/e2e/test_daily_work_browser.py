@@ -1,9 +1,10 @@
 """Every role's daily work in a real browser, on the demo data, in Chinese and in English.
 
 - The broker finds the course catalogue and the practice records in the menu and enrols in
-  an open cohort; every page the broker menu reaches fits a 390 px phone (no horizontal
-  scrolling, no column squeezed to a character per line) and reads without raw dicts, event
-  codes or UTC offsets.
+  an open cohort; every page the broker menu reaches, and a practice record's own page, fits a
+  390 px phone (no horizontal scrolling, no column squeezed to a character per line) and reads
+  without raw dicts, event codes or UTC offsets. (The exam's pages on a phone:
+  tests/e2e/test_exam_browser.py.)
 - The trainer's home shows the grading backlog, the next sessions and the brokers behind; the
   trainer starts a new course, plans a session with its times filled in, and the QR page
   shows no code before check-in opens.
@@ -27,8 +28,10 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from academy.people import demo as people_demo
+from academy.people.models import User
 from courses import demo as courses_demo
-from tests.browser import DESKTOP, PHONE
+from tests.browser import DESKTOP, PHONE, assert_fits
+from tests.certificates.factories import submitted_record
 from tests.talent.test_readable_records import assert_readable
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -38,14 +41,6 @@ TRAINER = "trainer1@demo.local"
 AUDITOR = "auditor@demo.local"
 ADMIN = "admin@demo.local"
 LANGUAGES = [("zh", ""), ("en", "/en")]
-
-# Table cells narrower than this (px) while holding several characters of text and taller
-# than a few lines: a column squeezed to one character per line.
-SQUEEZED = """() => Array.from(document.querySelectorAll('td, th')).filter(c => {
-  const r = c.getBoundingClientRect();
-  return r.width > 0 && r.width < 48 && r.height > 90 && c.innerText.trim().length > 4;
-}).map(c => c.innerText.trim().slice(0, 20))"""
-
 
 @pytest.fixture
 def demo(settings):
@@ -83,12 +78,6 @@ def menu_click(page, href: str) -> None:
     link.click()
 
 
-def assert_fits(page, width: int) -> None:
-    overflow = page.evaluate("document.documentElement.scrollWidth")
-    assert overflow <= width, (page.url, overflow)
-    assert page.evaluate(SQUEEZED) == [], page.url
-
-
 def test_every_page_of_the_broker_menu_fits_a_phone_and_reads_well(
         browser, live_server, demo, screenshot):
     context = browser.new_context(locale="zh-CN", viewport=PHONE, timezone_id="Asia/Shanghai")
@@ -100,7 +89,10 @@ def test_every_page_of_the_broker_menu_fits_a_phone_and_reads_well(
             "#mainnav a[href]:not([href='#']), .dropdown-menu a.dropdown-item[href]",
             "els => [...new Set(els.map(e => e.getAttribute('href')))]")
         assert "/courses/open/" in hrefs and "/people/practice/" in hrefs
-        hrefs += ["/notifications/", "/people/practice/new/", "/glossary/"]
+        record = submitted_record(User.objects.get(email=BROKER),
+                                  contract_name="灵宝市黄金尾矿综合利用与选冶一体化技术转让合同")
+        hrefs += ["/notifications/", "/people/practice/new/", "/glossary/",
+                  f"/people/practice/{record.pk}/"]
         for prefix in ("", "/en"):
             for href in hrefs:
                 page.goto(live_server.url + prefix + href)

@@ -21,6 +21,7 @@ from django.core.cache import cache
 from django.utils import timezone
 
 from exams.models import Answer, Attempt, Sitting
+from tests.browser import PHONE, assert_fits
 from tests.factories import PASSWORD
 
 pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
@@ -197,6 +198,43 @@ def test_broker_answers_reloads_goes_offline_comes_back_and_submits_once(
     assert Answer.objects.get(attempt=attempt, item=single_item).auto_score == Decimal("2")
     page.locator("[data-testid='result-pending']").wait_for()
     screenshot(page, "exam-submitted")
+    assert not page.js_errors, page.js_errors
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_exam_fits_a_phone_from_the_list_to_the_result(page, live_server, screenshot,
+                                                           candidate_and_sitting, prefix):
+    """My exams, the start page, every question type and the result read on a 390 px phone
+    without scrolling sideways, in Chinese and in English."""
+    broker, sitting = candidate_and_sitting
+    base = live_server.url
+    page.set_viewport_size(PHONE)
+    log_in(page, base, broker.email)
+    page.goto(base + prefix + "/exams/")
+    assert_fits(page, PHONE["width"])
+    page.locator(f"[data-sitting='{sitting.pk}'] a.btn").click()
+    assert_fits(page, PHONE["width"])
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form[action$='/start/'] button[type='submit']").click()
+    page.wait_for_url(re.compile(r"/exams/attempts/\d+/$"))
+    page.locator("#exam[data-ready='true']").wait_for()
+    attempt = Attempt.objects.get(user=broker)
+    single, _ = question(page, attempt, "single")
+    single.locator("input[value='B']").check()
+    case, _ = question(page, attempt, "case")
+    case.locator("textarea").fill("技术经纪人应当先核实技术成熟度，再撮合供需双方。")
+    wait_saved(single)
+    wait_saved(case)
+    assert_fits(page, PHONE["width"])
+    if not prefix:
+        screenshot(page, "phone-exam-zh")
+    page.locator("#exam-submit").click()
+    page.locator("#exam-submit-modal.show").wait_for()
+    assert_fits(page, PHONE["width"])
+    page.locator("#exam-submit-confirm").click()
+    page.wait_for_url(re.compile(rf"/exams/attempts/{attempt.pk}/result/$"))
+    page.locator("[data-testid='result-pending']").wait_for()
+    assert_fits(page, PHONE["width"])
     assert not page.js_errors, page.js_errors
 
 
