@@ -12,7 +12,7 @@ from exams.models import Attempt, QuestionType, ScoreChange, Sitting
 from exams.selectors import attempt_breakdown, attempt_review, best_results, results_for_user
 from exams.services.grading import answer_regrade, mark_submit
 from exams.services.release import attempt_release, sitting_release
-from exams.signals import result_released
+from exams.services import result_released
 from tests.exams.factories import (
     QuestionFactory,
     SittingFactory,
