@@ -206,7 +206,7 @@ def _check_difficulty(difficulty: int) -> None:
         raise ApplicationError(_("Difficulty is a whole number from 1 to 5."))
 
 
-def _check_points(points: Decimal) -> Decimal:
+def _check_points(points: Decimal | int | str) -> Decimal:
     value = _decimal(points)
     if value is None or value <= 0 or value >= Decimal("10000"):
         raise ApplicationError(_("Points must be a positive number."))
