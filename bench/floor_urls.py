@@ -13,14 +13,14 @@ from django.urls import path
 from django.utils import timezone
 
 from exams.models import Answer, Attempt
-from exams.services.attempts import _upsert_sql
+from exams.sql import answer_upsert_sql
 
 _SQL: list[str] = []
 
 
 def save(request, attempt_id: int, item_id: int):
     if not _SQL:
-        _SQL.append(_upsert_sql())  # the very statement attempt_save_answer runs
+        _SQL.append(answer_upsert_sql())  # the very statement attempt_save_answer runs
     body = json.loads(request.body)
     now = timezone.now()
     with connection.cursor() as cursor:

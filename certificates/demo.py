@@ -240,7 +240,7 @@ def _passed_earlier(brokers: list[User], cohort, now: datetime.datetime) -> None
     import secrets
 
     from exams.models import Attempt, Sitting
-    from exams.services.papers import sitting_create
+    from exams.services import sitting_create
 
     paper = _final_paper()
     if paper is None:

@@ -34,7 +34,7 @@ from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
 from academy.links import absolute_url
-from courses.pdf import pdf_font
+from courses.services import pdf_font
 
 from .designs import CertificateDesign, CertificateRendering, design_active, text_fill
 from .issued import Certificate

@@ -8,9 +8,6 @@ records; this module listens. Each receiver only queues an evaluation after comm
 
 from __future__ import annotations
 
-import importlib
-import importlib.util
-
 from django.db.models.signals import post_delete, post_save
 
 from academy.people.models import BrokerProfile
@@ -54,13 +51,10 @@ def exam_result_released(sender, attempt=None, **kwargs):
 
 
 def exams_result_signal():
-    """``exams.signals.result_released`` once the exams app provides it, else None."""
-    try:
-        if importlib.util.find_spec("exams.signals") is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    return getattr(importlib.import_module("exams.signals"), "result_released", None)
+    """The exams app's ``result_released`` signal (``exams.services``)."""
+    from exams.services import result_released
+
+    return result_released
 
 
 def connect() -> None:

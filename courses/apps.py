@@ -13,6 +13,10 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
+        from academy.notifications.calendar import register_calendar_source
         from academy.people.scoping import register_trainer_scope
 
+        from .selectors import course_events
+
         register_trainer_scope(trainer_sees_cohort_brokers)
+        register_calendar_source(course_events)

@@ -14,4 +14,6 @@ app_settings = AppSettings("ACADEMY_", {
     "LESSON_PING_MAX_SECONDS": 120,
     # TrueType CJK font embedded in the transcript PDF (STSong-Light is used if it is missing).
     "PDF_FONT_PATH": "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc",
+    # The issuing body named under the transcript PDF's title (none when empty).
+    "ISSUER_NAME": "",
 })

@@ -8,35 +8,13 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from academy.forms import BootstrapFormMixin
 from academy.people.models import Level, Organisation, Region
 
 from .models import Course, CreditMethod, Lesson, Module, OfflineSession
 
 
-class BootstrapMixin:
-    """Bootstrap 5 classes on every widget (form-control, form-select, form-check-input)."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
-
-
-class CourseForm(BootstrapMixin, forms.ModelForm):
+class CourseForm(BootstrapFormMixin, forms.ModelForm):
     """A new course: its title, code, area, level and summary (it starts as a draft)."""
 
     class Meta:
@@ -46,7 +24,7 @@ class CourseForm(BootstrapMixin, forms.ModelForm):
         help_texts = {"code": _("Letters, digits and hyphens, e.g. tech-transfer-basics.")}
 
 
-class ModuleForm(BootstrapMixin, forms.ModelForm):
+class ModuleForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Module
         fields = ["title", "requires"]
@@ -98,7 +76,7 @@ def check_questions_format(questions: list[dict]) -> str:
     return "\n\n".join(blocks)
 
 
-class LessonForm(BootstrapMixin, forms.ModelForm):
+class LessonForm(BootstrapFormMixin, forms.ModelForm):
     video_url = forms.URLField(label=_("Video link"), required=False, assume_scheme="https",
                                help_text=Lesson._meta.get_field("video_url").help_text)
     check_text = forms.CharField(
@@ -161,7 +139,7 @@ class LessonForm(BootstrapMixin, forms.ModelForm):
         return data
 
 
-class AttachmentForm(BootstrapMixin, forms.Form):
+class AttachmentForm(BootstrapFormMixin, forms.Form):
     title = forms.CharField(label=_("Title"), max_length=200, required=False)
     file = forms.FileField(label=_("File"))
 
@@ -174,11 +152,11 @@ class AttachmentForm(BootstrapMixin, forms.Form):
         return upload
 
 
-class EnrolOneForm(BootstrapMixin, forms.Form):
+class EnrolOneForm(BootstrapFormMixin, forms.Form):
     email = forms.EmailField(label=_("Broker's e-mail address"))
 
 
-class EnrolBulkForm(BootstrapMixin, forms.Form):
+class EnrolBulkForm(BootstrapFormMixin, forms.Form):
     level = forms.ModelChoiceField(
         label=_("Level"), queryset=Level.objects.all(), required=False, to_field_name="code"
     )
@@ -217,7 +195,7 @@ class CohortFilterForm(forms.Form):
     overdue = forms.BooleanField(label=_("Only with overdue courses"), required=False)
 
 
-class OfflineSessionForm(BootstrapMixin, forms.ModelForm):
+class OfflineSessionForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = OfflineSession
         fields = ["title", "course", "place", "class_hours", "starts_at", "ends_at",

@@ -10,12 +10,14 @@ class ExamsConfig(AppConfig):
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
+        from academy.notifications.calendar import register_calendar_source
         from academy.people.ratelimits import register_exam_room_check
 
         from .models import Sitting
-        from .selectors.rooms import address_in_exam_room, exam_room_forget
+        from .selectors import address_in_exam_room, exam_events, exam_room_forget
 
         register_exam_room_check(address_in_exam_room)
+        register_calendar_source(exam_events)
 
         def forget_rooms(sender, **kwargs) -> None:
             # Now for this process, and after the commit for any that re-read it meanwhile.

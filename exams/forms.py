@@ -17,6 +17,7 @@ from django.db import models as django_models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from academy.forms import BootstrapFormMixin
 from academy.people.models import User
 from academy.people.roles import Role
 from academy.people.scoping import broker_users_visible_to
@@ -34,39 +35,6 @@ DATETIME_FORMAT = "%Y-%m-%dT%H:%M"
 # alternatives of one blank by | (half- or full-width).
 _BLANKS = re.compile(r"[\n;；]")
 _ALTERNATIVES = re.compile(r"\s*[|｜]\s*")
-
-
-class BootstrapMixin:
-    """Bootstrap 5 classes on every widget, and ``is-invalid`` on fields with errors."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.bootstrap_widgets()
-
-    def bootstrap_widgets(self) -> None:
-        """Add the classes; forms that add fields in ``__init__`` call it again after."""
-        for field in self.fields.values():
-            widget = field.widget
-            if "form-control" in widget.attrs.get("class", "") or \
-                    "form-select" in widget.attrs.get("class", "") or \
-                    "form-check-input" in widget.attrs.get("class", ""):
-                continue
-            if isinstance(widget, forms.RadioSelect | forms.CheckboxSelectMultiple):
-                continue
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select | forms.SelectMultiple):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
 
 
 def tag_choices() -> list[tuple[int, str]]:
@@ -93,7 +61,9 @@ def tag_choices() -> list[tuple[int, str]]:
 # ---- Question bank ------------------------------------------------------------------------
 
 
-class QuestionFilterForm(forms.Form):
+class QuestionFilterForm(BootstrapFormMixin, forms.Form):
+    bootstrap_size = "sm"
+
     q = forms.CharField(label=_("Search"), required=False,
                         widget=forms.TextInput(attrs={"type": "search"}))
     type = forms.ChoiceField(label=_("Type"), required=False,
@@ -111,13 +81,9 @@ class QuestionFilterForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tag"].choices = [("", _("All tags")), *tag_choices()]
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs["class"] = f"{css} form-control-sm".replace(
-                "form-select form-control-sm", "form-select form-select-sm")
 
 
-class QuestionForm(BootstrapMixin, forms.Form):
+class QuestionForm(BootstrapFormMixin, forms.Form):
     """One form for every type; the fields that do not apply to ``qtype`` are ignored.
 
     ``cleaned_content()`` gives the version content: stem, options, answer, scoring,
@@ -350,7 +316,7 @@ def _number(value: Decimal) -> int | float:
     return int(value) if value == value.to_integral_value() else float(value)
 
 
-class QuestionImportForm(BootstrapMixin, forms.Form):
+class QuestionImportForm(BootstrapFormMixin, forms.Form):
     file = forms.FileField(
         label=_("File"),
         widget=forms.ClearableFileInput(attrs={"accept": ".xlsx,.csv,.docx,.xml,.gift,.txt"}),
@@ -370,7 +336,7 @@ class QuestionImportForm(BootstrapMixin, forms.Form):
         if not (name.endswith((".xlsx", ".csv", ".docx", ".xml", ".gift")) or gift_txt):
             raise forms.ValidationError(_("Upload an .xlsx, .csv, .docx, Moodle .xml or "
                                           ".gift file."))
-        from .services.importing import import_max_bytes
+        from .services import import_max_bytes
 
         limit = import_max_bytes()
         if upload.size > limit:
@@ -382,7 +348,7 @@ class QuestionImportForm(BootstrapMixin, forms.Form):
 # ---- Papers ------------------------------------------------------------------------------
 
 
-class PaperForm(BootstrapMixin, forms.ModelForm):
+class PaperForm(BootstrapFormMixin, forms.ModelForm):
     class Meta:
         model = Paper
         fields = ["title", "description", "kind", "shuffle_questions", "shuffle_options"]
@@ -446,7 +412,9 @@ class PaperAddQuestionsForm(forms.Form):
         self.fields["questions"].choices = [(pk, pk) for pk in question_ids]
 
 
-class PaperRuleForm(BootstrapMixin, forms.Form):
+class PaperRuleForm(BootstrapFormMixin, forms.Form):
+    bootstrap_size = "sm"
+
     tag = forms.TypedChoiceField(label=_("Tag"), coerce=int, required=False, empty_value=None)
     type = forms.ChoiceField(label=_("Question type"), required=False,
                              choices=[("", _("Any type")), *QuestionType.choices])
@@ -462,10 +430,6 @@ class PaperRuleForm(BootstrapMixin, forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["tag"].choices = [("", "—"), *tag_choices()]
-        for name in ("count", "points_each"):
-            self.fields[name].widget.attrs["class"] += " form-control-sm"
-        for name in ("tag", "type", "difficulty"):
-            self.fields[name].widget.attrs["class"] += " form-select-sm"
 
     def clean(self):
         data = super().clean()
@@ -490,7 +454,7 @@ INTEGRITY_FIELDS = ["purpose", "keys_after_certifying", "require_fullscreen",
                     "flag_pastes", "flag_sessions", "flag_offline_seconds"]
 
 
-class SittingForm(BootstrapMixin, forms.ModelForm):
+class SittingForm(BootstrapFormMixin, forms.ModelForm):
     """A sitting; brokers are listed by e-mail (a select of thousands would not serve)."""
 
     broker_emails = forms.CharField(
@@ -626,7 +590,7 @@ class MarkForm(forms.Form):
                 for i, row in enumerate(self.rubric)]
 
 
-class RegradeForm(BootstrapMixin, forms.Form):
+class RegradeForm(BootstrapFormMixin, forms.Form):
     score = forms.DecimalField(label=_("New score"), min_value=Decimal("0"), max_digits=6,
                                decimal_places=2)
     reason = forms.CharField(

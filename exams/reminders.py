@@ -5,7 +5,7 @@ Registered with ``academy.notifications`` (which imports this module when it is 
 Candidates of a sitting are the brokers on its list and the active brokers of its cohort,
 found with one query each; sittings, attempts and answers are read set-based, so a sweep's
 number of queries does not grow with the number of brokers. A released result is announced
-when ``exams.signals.result_released`` is sent; a sweep catches any release whose signal was
+when ``exams.services.result_released`` is sent; a sweep catches any release whose signal was
 missed, and the reminder log makes the two meet once.
 """
 
@@ -29,7 +29,7 @@ from academy.people.roles import Role
 from courses.models import Enrolment
 
 from .models import Answer, Attempt, Sitting
-from .signals import result_released
+from .services import result_released
 
 BROKERS = frozenset({Role.BROKER})
 

@@ -23,7 +23,7 @@ def attempts_close_overdue() -> int:
     run. Retries (with backoff, at most 3 times) only on database operational errors.
     Returns how many attempts this run submitted.
     """
-    from exams.services.attempts import attempts_close_overdue as close
+    from exams.services import attempts_close_overdue as close
 
     total = 0
     while True:

@@ -62,11 +62,11 @@ ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
 
 # --- Exam rooms --------------------------------------------------------------------------------
-# A sitting can name its venue's network (CIDR) as an exam room: from this many minutes before
-# it opens until it closes, limits keyed on a client address are multiplied by the factor for
-# clients inside it (failed logins per address, certificate lookups, anonymous API calls).
+# A sitting can name its venue's network (CIDR) as an exam room: while it is one (from
+# EXAM_ROOM_LEAD_MINUTES before it opens until it closes, exams/conf.py), limits keyed on a client
+# address are multiplied by this factor for clients inside it (failed logins per address,
+# certificate lookups, anonymous API calls).
 ACADEMY_EXAM_ROOM_RATE_FACTOR = env.int("EXAM_ROOM_RATE_FACTOR", default=10)
-ACADEMY_EXAM_ROOM_LEAD_MINUTES = env.int("EXAM_ROOM_LEAD_MINUTES", default=60)
 
 # --- API throttles (academy/api.py): requests per minute --------------------------------------
 # Anonymous callers per client address (times the exam-room factor), signed-in users per user.

@@ -127,7 +127,7 @@ def _trainer_context(user: User) -> dict[str, Any]:
 
     from courses.models import Cohort, Course, OfflineSession
     from courses.selectors import cohort_progress
-    from exams.selectors.grading import grader_backlog
+    from exams.selectors import grader_backlog
 
     today = timezone.localdate()
     cohorts = list(

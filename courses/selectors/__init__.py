@@ -1,4 +1,8 @@
-"""Reading courses: access rules, progress, class hours, cohorts. Import from here."""
+"""Reading courses: access rules, progress, class hours, cohorts, calendar events.
+
+The courses app's public face for reads: views, the API, other apps and tests import from here;
+the modules behind it are one per subject.
+"""
 
 from .access import (
     can_manage_cohort,
@@ -10,6 +14,7 @@ from .access import (
     lesson_access,
     open_cohorts_for,
 )
+from .calendar import course_events, session_event
 from .catalogue import CatalogueEntry, course_catalogue_for
 from .hours import BrokerHours, broker_hours
 from .progress import (
@@ -28,14 +33,14 @@ from .study import (
     Requirement,
     cohort_lesson_figures,
     lesson_requirement,
+    required_seconds,
     study_policy,
 )
 from .transcript import Transcript, transcript_for
 
 __all__ = [
-    "CatalogueEntry",
-    "course_catalogue_for",
     "BrokerHours",
+    "CatalogueEntry",
     "CohortProgressRow",
     "CourseProgress",
     "LessonFigures",
@@ -52,6 +57,8 @@ __all__ = [
     "cohort_progress",
     "cohorts_visible_to",
     "course_access",
+    "course_catalogue_for",
+    "course_events",
     "course_progress_for",
     "courses_editable_by",
     "lesson_access",
@@ -59,6 +66,8 @@ __all__ = [
     "lesson_requirement",
     "open_cohorts_for",
     "programme_progress_for",
+    "required_seconds",
+    "session_event",
     "study_policy",
     "transcript_for",
 ]

@@ -152,7 +152,7 @@ class ProgrammeProgress:
     def due_next(self) -> list[CourseProgress]:
         """Incomplete courses with a deadline, soonest first (overdue ones included)."""
         pending = [c for c in self.courses if c.due_on and not c.is_complete]
-        return sorted(pending, key=lambda c: c.due_on)
+        return sorted(pending, key=lambda c: c.due_on or datetime.date.max)
 
     @property
     def overdue_count(self) -> int:

@@ -1,11 +1,18 @@
-"""Changing courses: progress, enrolment, attendance, authoring. Import from here."""
+"""Changing courses: progress, enrolment, attendance, authoring.
 
+The courses app's public face for writes: views, the API, other apps and tests import from
+here; the modules behind it are one per subject. ``pdf_font`` (the CJK font of the transcript
+PDF, from ``courses.rendering.pdf``) is here for the certificate PDF, which uses the same font.
+"""
+
+from ..rendering.pdf import pdf_font
 from .attendance import (
     CheckinToken,
     attendance_checkin,
     attendance_checkin_token,
     attendance_record,
     offline_session_create,
+    session_from_token,
 )
 from .authoring import (
     course_create,
@@ -19,12 +26,7 @@ from .authoring import (
     module_move,
     module_update,
 )
-from .enrolment import (
-    EnrolmentBulkResult,
-    enrolment_bulk_create,
-    enrolment_create,
-    enrolment_self,
-)
+from .enrolment import EnrolmentBulkResult, enrolment_bulk_create, enrolment_create, enrolment_self
 from .progress import StudyIncomplete, lesson_check_submit, lesson_complete, lesson_open
 
 __all__ = [
@@ -51,4 +53,6 @@ __all__ = [
     "module_move",
     "module_update",
     "offline_session_create",
+    "pdf_font",
+    "session_from_token",
 ]

@@ -72,7 +72,7 @@ def ranges_total(ranges: list[list[int]]) -> int:
 def _clean_claimed(claimed: Any, duration: int) -> list[list[int]]:
     """The player's reported ranges as whole seconds within the video; anything malformed
     is dropped (a report is a hint, never trusted beyond the caps)."""
-    result = []
+    result: list[list[int]] = []
     if not isinstance(claimed, list):
         return result
     for entry in claimed[:200]:

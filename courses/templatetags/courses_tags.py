@@ -2,7 +2,7 @@ from decimal import Decimal
 
 from django import template
 
-from courses.markdown import render_markdown
+from courses.rendering.markdown import render_markdown
 
 register = template.Library()
 

@@ -13,8 +13,8 @@ from academy.errors import ApplicationError
 from academy.people.roles import Role, role_required
 
 from ..forms import AttachmentForm, CourseForm, LessonForm, ModuleForm
-from ..markdown import render_markdown
 from ..models import Course, Lesson, Module
+from ..rendering.markdown import render_markdown
 from ..selectors import courses_editable_by
 from ..services import (
     course_create,

@@ -232,7 +232,7 @@ def session_ics(request, pk: int):
     """The session as an .ics download: for the cohort's brokers and its staff."""
     from academy.notifications.calendar import calendar_response
 
-    from ..calendar import session_event
+    from ..selectors import session_event
 
     session = get_object_or_404(OfflineSession.objects.select_related("cohort"), pk=pk)
     studying = Enrolment.objects.filter(cohort_id=session.cohort_id, user=request.user,

@@ -45,8 +45,8 @@ from ..services import (
     lesson_check_submit,
     lesson_complete,
     lesson_open,
+    session_from_token,
 )
-from ..services.attendance import session_from_token
 from ..templatetags.courses_tags import hours as fmt_hours
 from .media import ranged_file_response
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.http import HttpResponse
@@ -13,7 +12,8 @@ from academy.audit.services import audit_record
 from academy.people.models import User
 from academy.people.roles import Role, role_required
 
-from ..pdf import transcript_pdf
+from ..conf import app_settings
+from ..rendering.pdf import transcript_pdf
 from ..selectors import can_view_broker_record, transcript_for
 
 
@@ -60,7 +60,7 @@ def _pdf(request, subject: User) -> HttpResponse:
         # A staff member exporting someone's record: personal data leaving the system.
         audit_record(action="courses.transcript_exported", subject=subject, person=subject,
                      after={"total_hours": str(transcript.total)})
-    issuer = getattr(settings, "ACADEMY_ISSUER_NAME", "")
+    issuer = app_settings.ISSUER_NAME
     content = transcript_pdf(transcript, issuer=issuer)
     filename = f"transcript-{subject.pk}-{timezone.localdate():%Y%m%d}.pdf"
     response = HttpResponse(content, content_type="application/pdf")

@@ -26,13 +26,13 @@ from academy.errors import ApplicationError
 from academy.people.access import request_access
 from academy.people.roles import HasRole, Role
 from exams.models import Sitting
-from exams.services.attempts import (
+from exams.services import (
     AttemptClosed,
+    attempt_events_record,
     attempt_save_answer,
     attempt_start,
     attempt_submit,
 )
-from exams.services.integrity import attempt_events_record
 
 from .payload import attempt_payload
 from .results import released_results_for

@@ -15,8 +15,8 @@ from rest_framework.views import APIView
 
 from academy.people.roles import HasRole, Role
 from exams.models import Answer, Sitting
-from exams.selectors.grading import GradingEntry, grading_entry, grading_queue
-from exams.services.grading import grading_claim_next, mark_submit
+from exams.selectors import GradingEntry, grading_entry, grading_queue
+from exams.services import grading_claim_next, mark_submit
 
 from .serializers import (
     ErrorSerializer,

@@ -13,8 +13,8 @@ from decimal import Decimal
 from typing import Any
 
 from exams.models import Attempt, QuestionType
-from exams.selectors.taking import attempt_items_for_examinee, attempt_saved_answers
-from exams.services.scoring import answer_is_blank
+from exams.selectors import attempt_items_for_examinee, attempt_saved_answers
+from exams.services import answer_is_blank
 
 LABELS = string.ascii_uppercase
 

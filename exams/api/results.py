@@ -14,13 +14,13 @@ from decimal import Decimal
 from typing import Any
 
 from exams.models import Answer, Attempt, AttemptItem, Mark, QuestionType
-from exams.selectors.results import (
-    _item_area,
+from exams.selectors import (
     attempt_breakdown,
     attempt_review,
+    item_area,
     results_for_user,
 )
-from exams.services.scoring import chosen_keys, fillin_blanks
+from exams.services import chosen_keys, fillin_blanks
 
 ZERO = Decimal("0")
 LABELS = string.ascii_uppercase
@@ -44,7 +44,7 @@ def area_breakdowns(attempt_ids: list[int]) -> dict[int, list[dict[str, Any]]]:
                   .values_list("item_id", "final_score"))
     totals: dict[int, dict[Any, list[Any]]] = defaultdict(dict)
     for item in items:
-        area_id, name, order = _item_area(item)
+        area_id, name, order = item_area(item)
         entry = totals[item.attempt_id].setdefault(area_id, [order, name, ZERO, ZERO])
         entry[2] += scores.get(item.pk) or ZERO
         entry[3] += item.points

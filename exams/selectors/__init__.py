@@ -1,4 +1,5 @@
-"""Read-only queries of the exams app (``exams.selectors``).
+"""The exams app's reads: the public face for queries (views, the API, other apps and tests
+import from here; the modules behind it are one per subject).
 
 - ``awaiting_results(user_ids)`` → ``{user_id: {paper_id, ...}}`` (submitted, result not out).
 - ``best_results(user_ids)`` → ``{user_id: {paper_id: {"percent", "passed", "attempt_id",
@@ -11,11 +12,15 @@
 - ``grading_queue(grader=, sitting=None, limit=None)`` → ``[GradingEntry]`` (anonymous:
   answer code only), ``grading_entry(answer_id=, grader=)``, ``grader_backlog(grader=)``,
   ``sitting_grading_progress(sitting)``, ``sittings_for_staff(user)``.
-- ``exams.services.statistics.sitting_item_statistics(sitting)`` for item statistics.
+- ``sitting_event(sitting)`` and ``exam_events(user)``: the calendar feed's events.
+- ``address_in_exam_room(address)``: the exam-room check of the limits per address.
+- Item statistics are ``exams.services.sitting_item_statistics(sitting=)``.
 """
 
+from .calendar import exam_events, grading_due, sitting_event
 from .grading import (
     GradingEntry,
+    answers_open_to,
     grader_backlog,
     grading_entry,
     grading_queue,
@@ -30,8 +35,10 @@ from .results import (
     attempts_for_user,
     awaiting_results,
     best_results,
+    item_area,
     results_for_user,
 )
+from .rooms import address_in_exam_room, exam_room_forget
 from .taking import (
     attempt_for_user,
     attempt_items_for_examinee,
@@ -43,6 +50,8 @@ __all__ = [
     "AWAITING_STATUSES",
     "AreaScore",
     "GradingEntry",
+    "address_in_exam_room",
+    "answers_open_to",
     "attempt_breakdown",
     "attempt_for_user",
     "attempt_items_for_examinee",
@@ -51,10 +60,15 @@ __all__ = [
     "attempts_for_user",
     "awaiting_results",
     "best_results",
+    "exam_events",
+    "exam_room_forget",
     "grader_backlog",
+    "grading_due",
     "grading_entry",
     "grading_queue",
+    "item_area",
     "results_for_user",
+    "sitting_event",
     "sitting_grading_progress",
     "sittings_for_broker",
     "sittings_for_staff",

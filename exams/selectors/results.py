@@ -89,7 +89,7 @@ class AreaScore:
         return (self.score * 100 / self.max_score).quantize(Decimal("0.01"))
 
 
-def _item_area(item: AttemptItem) -> tuple[int | None, str, int]:
+def item_area(item: AttemptItem) -> tuple[int | None, str, int]:
     """(area id, name, order) of an item: the area of the question's first tag that has one,
     or of that tag's parent."""
     best = None
@@ -112,7 +112,7 @@ def attempt_breakdown(attempt: Attempt) -> list[AreaScore]:
     scores = dict(Answer.objects.filter(attempt=attempt).values_list("item_id", "final_score"))
     areas: dict[int | None, tuple[int, AreaScore]] = {}
     for item in items:
-        area_id, name, order = _item_area(item)
+        area_id, name, order = item_area(item)
         entry = areas.get(area_id)
         if entry is None:
             entry = areas[area_id] = (order, AreaScore(area_id, name, ZERO, ZERO))

@@ -10,10 +10,10 @@ from __future__ import annotations
 import datetime
 import ipaddress
 
-from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone
 
+from exams.conf import app_settings
 from exams.models import Sitting
 
 _CACHE_KEY = "exams:exam-rooms:v1"
@@ -27,7 +27,7 @@ def exam_room_windows() -> list[tuple[str, float, float]]:
     not closed yet; the window starts ``ACADEMY_EXAM_ROOM_LEAD_MINUTES`` before it opens."""
     rooms = cache.get(_CACHE_KEY)
     if rooms is None:
-        lead = datetime.timedelta(minutes=settings.ACADEMY_EXAM_ROOM_LEAD_MINUTES)
+        lead = datetime.timedelta(minutes=app_settings.EXAM_ROOM_LEAD_MINUTES)
         rooms = [
             (network, (opens_at - lead).timestamp(), closes_at.timestamp())
             for network, opens_at, closes_at in Sitting.objects.exclude(venue_network="")

@@ -1,7 +1,9 @@
-"""Services of the exams app: every state change goes through these functions.
+"""The exams app's writes: every state change goes through these functions.
 
-Import from the modules (``from exams.services.attempts import attempt_start``). Actual
-signatures (keyword-only):
+This package is the app's public face for writes: views, the API, tasks, other apps and tests
+import from here (``from exams.services import attempt_start``); the modules behind it are
+one per subject. ``result_released`` (``signals.py``) is the signal other apps listen to. The
+main signatures (keyword-only):
 
 attempts.py
     attempt_start(*, sitting, user) -> Attempt
@@ -59,3 +61,155 @@ statistics.py
 scoring.py
     score_objective(...), fillin_normalise(text) (pure functions)
 """
+
+from .attempts import (
+    AttemptClosed,
+    SaveResult,
+    attempt_save_answer,
+    attempt_start,
+    attempt_submit,
+    attempts_close_overdue,
+)
+from .bank import (
+    QuestionContent,
+    question_archive,
+    question_content_check,
+    question_content_clean,
+    question_create,
+    question_update,
+    question_version_in_use,
+)
+from .exposure import (
+    attempt_keys_visible,
+    exposed_question_ids,
+    exposure_record,
+    paper_pool_ids,
+    sitting_question_exposure,
+)
+from .grading import (
+    answer_claim,
+    answer_regrade,
+    grading_claim_next,
+    mark_criteria_clean,
+    mark_submit,
+)
+from .importing import (
+    QuestionImportResult,
+    import_max_bytes,
+    import_max_rows,
+    question_import,
+    question_import_parse,
+    question_import_validate,
+    question_template_csv,
+    question_template_xlsx,
+)
+from .integrity import (
+    attempt_events_record,
+    attempt_integrity_log,
+    attempt_session_touch,
+    attempts_integrity,
+)
+from .interchange import (
+    question_bank_export,
+    question_template_docx,
+)
+from .papers import (
+    SITTING_FIELDS,
+    DrawnItem,
+    paper_check,
+    paper_create,
+    paper_draw,
+    paper_items_set,
+    paper_max_score,
+    paper_rules_set,
+    paper_update,
+    rule_candidates,
+    sitting_create,
+    sitting_graders,
+    sitting_update,
+    sitting_user_is_candidate,
+    sitting_user_may_grade,
+    sittings_graded_by,
+)
+from .release import (
+    attempt_release,
+    sitting_release,
+)
+from .scoring import (
+    answer_is_blank,
+    chosen_keys,
+    fillin_blanks,
+    fillin_normalise,
+    score_objective,
+)
+from .signals import result_released
+from .statistics import (
+    ItemStatistics,
+    sitting_item_statistics,
+)
+
+__all__ = [
+    "SITTING_FIELDS",
+    "AttemptClosed",
+    "DrawnItem",
+    "ItemStatistics",
+    "QuestionContent",
+    "QuestionImportResult",
+    "SaveResult",
+    "answer_claim",
+    "answer_is_blank",
+    "answer_regrade",
+    "attempt_events_record",
+    "attempt_integrity_log",
+    "attempt_keys_visible",
+    "attempt_release",
+    "attempt_save_answer",
+    "attempt_session_touch",
+    "attempt_start",
+    "attempt_submit",
+    "attempts_close_overdue",
+    "attempts_integrity",
+    "chosen_keys",
+    "exposed_question_ids",
+    "exposure_record",
+    "fillin_blanks",
+    "fillin_normalise",
+    "grading_claim_next",
+    "import_max_bytes",
+    "import_max_rows",
+    "mark_criteria_clean",
+    "mark_submit",
+    "paper_check",
+    "paper_create",
+    "paper_draw",
+    "paper_items_set",
+    "paper_max_score",
+    "paper_pool_ids",
+    "paper_rules_set",
+    "paper_update",
+    "question_archive",
+    "question_bank_export",
+    "question_content_check",
+    "question_content_clean",
+    "question_create",
+    "question_import",
+    "question_import_parse",
+    "question_import_validate",
+    "question_template_csv",
+    "question_template_docx",
+    "question_template_xlsx",
+    "question_update",
+    "question_version_in_use",
+    "result_released",
+    "rule_candidates",
+    "score_objective",
+    "sitting_create",
+    "sitting_graders",
+    "sitting_item_statistics",
+    "sitting_question_exposure",
+    "sitting_release",
+    "sitting_update",
+    "sitting_user_is_candidate",
+    "sitting_user_may_grade",
+    "sittings_graded_by",
+]

@@ -1,8 +1,8 @@
 """Attempts: start or resume, save one answer, submit, close overdue attempts.
 
 The deadline is fixed on the server when an attempt starts: the earlier of start + the
-sitting's duration and the sitting's close. Saving an answer is one SQL statement (an
-``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE``) that
+sitting's duration and the sitting's close. Saving an answer is one SQL statement
+(``exams.sql.answer_upsert``: an ``INSERT ... SELECT ... ON CONFLICT DO UPDATE ... WHERE``) that
 
 - inserts only if the attempt is the caller's, in progress and before its deadline, and the
   item belongs to it (the attempt row is read ``FOR KEY SHARE`` on PostgreSQL, so a
@@ -24,9 +24,8 @@ import secrets
 from dataclasses import dataclass
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
-from django.db import IntegrityError, OperationalError, connection, transaction
+from django.db import IntegrityError, OperationalError, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -35,6 +34,8 @@ from django.utils.translation import gettext_lazy
 from academy.errors import ApplicationError
 from exams.models import Answer, Attempt, AttemptItem, Sitting
 
+from ..conf import exams_settings
+from ..sql import answer_upsert
 from .exposure import exposed_question_ids
 from .grading import attempt_grade_objective
 from .papers import paper_draw, sitting_user_is_candidate
@@ -42,8 +43,6 @@ from .release import attempt_grading_finish
 
 logger = logging.getLogger(__name__)
 
-#: Largest answer accepted, as JSON text (setting ``EXAMS_ANSWER_MAX_CHARS``).
-DEFAULT_ANSWER_MAX_CHARS = 20000
 _CODE_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"
 _MAX_CLIENT_TS = 2**62
 
@@ -143,39 +142,7 @@ def attempt_start(*, sitting: Sitting, user: Any) -> Attempt:
 
 
 def _answer_max_chars() -> int:
-    return getattr(settings, "EXAMS_ANSWER_MAX_CHARS", DEFAULT_ANSWER_MAX_CHARS)
-
-
-def _upsert_sql() -> str:
-    answer = Answer._meta.db_table
-    attempt = Attempt._meta.db_table
-    item = AttemptItem._meta.db_table
-    postgres = connection.vendor == "postgresql"
-    # Explicit types on PostgreSQL: parameters in a SELECT list have no column to infer from.
-    json_param, big, stamp = ("%s::jsonb", "%s::bigint", "%s::timestamptz") if postgres \
-        else ("%s", "%s", "%s")
-    lock = "FOR KEY SHARE OF a" if postgres else ""
-    # SQLite: an INSERT ... SELECT with an upsert clause needs a WHERE in the SELECT (it has
-    # one) so that "ON CONFLICT" is not read as a join constraint; a comma join avoids "ON".
-    # Only table names (from model metadata) are interpolated; values are parameters.
-    return f"""
-        INSERT INTO {answer} (attempt_id, item_id, value, client_ts, saved_at, first_saved_at,
-                              elapsed_ms, grading_status)
-        SELECT a.id, i.id, {json_param}, {big}, {stamp}, {stamp}, {big}, %s
-          FROM {attempt} a, {item} i
-         WHERE a.id = %s AND a.user_id = %s AND a.status = %s AND a.deadline > %s
-           AND i.id = %s AND i.attempt_id = a.id
-        {lock}
-        ON CONFLICT (attempt_id, item_id) DO UPDATE
-           SET value = EXCLUDED.value, client_ts = EXCLUDED.client_ts,
-               saved_at = EXCLUDED.saved_at,
-               elapsed_ms = COALESCE(EXCLUDED.elapsed_ms, {answer}.elapsed_ms)
-         WHERE {answer}.client_ts < EXCLUDED.client_ts
-        RETURNING 1
-    """  # noqa: S608
-
-
-_SQL_CACHE: dict[str, str] = {}
+    return exams_settings.ANSWER_MAX_CHARS
 
 
 def attempt_save_answer(*, attempt_id: int, user: Any, item_id: int, value: Any,
@@ -206,17 +173,8 @@ def attempt_save_answer(*, attempt_id: int, user: Any, item_id: int, value: Any,
         raise Http404
 
     now = timezone.now()
-    stamp = connection.ops.adapt_datetimefield_value(now)
-    sql = _SQL_CACHE.get(connection.vendor)
-    if sql is None:
-        sql = _SQL_CACHE[connection.vendor] = _upsert_sql()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [
-            encoded, client_ts, stamp, stamp, elapsed_ms, Answer.GradingStatus.NONE,
-            attempt_id, user_id, Attempt.Status.IN_PROGRESS, stamp, item_id,
-        ])
-        row = cursor.fetchone()
-    if row is not None:
+    if answer_upsert(attempt_id=attempt_id, user_id=user_id, item_id=item_id, encoded=encoded,
+                     client_ts=client_ts, elapsed_ms=elapsed_ms, now=now):
         return SaveResult(saved=True, stale=False, saved_at=now)
     return _save_refused(attempt_id=attempt_id, user_id=user_id, item_id=item_id,
                          encoded=encoded, client_ts=client_ts, now=now)

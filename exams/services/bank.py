@@ -9,7 +9,7 @@ version is edited in place. Old attempts always keep the version they were shown
 from __future__ import annotations
 
 import secrets
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -51,6 +51,10 @@ def _decimal(value: Any) -> Decimal | None:
     return number if number.is_finite() else None
 
 
+Fail = Callable[[str, str], None]
+"""``fail(field, message)``: record one problem with a question's content."""
+
+
 def question_content_check(
     *,
     type: str,
@@ -60,7 +64,7 @@ def question_content_check(
     scoring: str | None = None,
     explanation: str = "",
     rubric: Any = None,
-) -> tuple[QuestionContent | None, list[str]]:
+) -> tuple[QuestionContent | None, list[tuple[str, str]]]:
     """Check one question's content. Returns (clean content, []) or
     (None, [(field, message), ...]) where field is type, stem, scoring, options, answer or
     rubric. Every problem is reported, not just the first, so that an import can list them.
@@ -82,79 +86,105 @@ def question_content_check(
                               scoring=scoring)
 
     if type in QuestionType.with_options():
-        clean_options: list[dict[str, str]] = []
-        if not isinstance(options, list):
-            options = []
-        for option in options:
-            key = str((option or {}).get("key", "")).strip().upper() if isinstance(option, dict) \
-                else ""
-            text = str((option or {}).get("text", "")).strip() if isinstance(option, dict) else ""
-            if not key or not text:
-                fail("options", _("Every option needs a key and a text."))
-                continue
-            clean_options.append({"key": key, "text": text})
-        keys = [o["key"] for o in clean_options]
-        if len(clean_options) < 2:
-            fail("options", _("A choice question needs at least two options."))
-        if len(clean_options) > MAX_OPTIONS:
-            fail("options", _("A question has at most %(n)s options.") % {"n": MAX_OPTIONS})
-        if len(set(keys)) != len(keys):
-            fail("options", _("Two options have the same key."))
-        content.options = clean_options
+        content.options = _clean_options(options, fail)
+        keys = [o["key"] for o in content.options]
         if type == QuestionType.SINGLE:
-            if isinstance(answer, list) and len(answer) == 1:
-                answer = answer[0]
-            key = str(answer or "").strip().upper()
-            if not key:
-                fail("answer", _("Give the correct option."))
-            elif key not in keys:
-                fail("answer", _("The correct option “%(key)s” is not one of the options.")
-                              % {"key": key})
-            if isinstance(answer, list):
-                fail("answer", _("A single-choice question has exactly one correct option."))
-            content.answer = key
+            content.answer = _clean_single_answer(answer, keys, fail)
         else:
-            if isinstance(answer, str):
-                answer = [answer]
-            chosen = sorted({str(k).strip().upper() for k in (answer or []) if str(k).strip()})
-            if not chosen:
-                fail("answer", _("Give at least one correct option."))
-            missing = [k for k in chosen if k not in keys]
-            if missing:
-                fail("answer", _("The correct options %(keys)s are not among the options.")
-                              % {"keys": ", ".join(missing)})
-            content.answer = chosen
+            content.answer = _clean_multiple_answer(answer, keys, fail)
     elif type == QuestionType.TRUEFALSE:
         if not isinstance(answer, bool):
             fail("answer", _("A true/false question's answer is true or false."))
         content.answer = answer if isinstance(answer, bool) else None
         content.scoring = Scoring.ALL_OR_NOTHING
     elif type == QuestionType.FILLIN:
-        blanks = fillin_blanks(answer)
-        clean_blanks = [[str(a).strip() for a in blank if fillin_normalise(a)]
-                        for blank in blanks]
-        if not clean_blanks or any(not blank for blank in clean_blanks):
-            fail("answer", _("Give at least one accepted answer for every blank."))
-        content.answer = clean_blanks[0] if len(clean_blanks) == 1 else clean_blanks
+        content.answer = _clean_fillin_answer(answer, fail)
     else:  # short answer and case analysis: graded by people against the rubric
         content.answer = None
-        clean_rubric: list[dict[str, Any]] = []
-        for criterion in rubric or []:
-            name = str((criterion or {}).get("criterion", "")).strip() \
-                if isinstance(criterion, dict) else ""
-            points = _decimal(criterion.get("points")) if isinstance(criterion, dict) else None
-            if not name or points is None or points <= 0:
-                fail("rubric", _("Every rubric criterion needs a name and positive points."))
-                continue
-            clean_rubric.append({"criterion": name,
-                                 "points": int(points) if points == points.to_integral()
-                                 else float(points)})
-        if not clean_rubric:
-            fail("rubric", _("A short-answer or case question needs a rubric (criteria with "
-                            "points)."))
-        content.rubric = clean_rubric
+        content.rubric = _clean_rubric(rubric, fail)
         content.scoring = Scoring.ALL_OR_NOTHING
     return (None, errors) if errors else (content, [])
+
+
+def _clean_options(options: Any, fail: Fail) -> list[dict[str, str]]:
+    """A choice question's options as ``[{"key", "text"}]`` (keys upper-cased)."""
+    clean_options: list[dict[str, str]] = []
+    if not isinstance(options, list):
+        options = []
+    for option in options:
+        key = str((option or {}).get("key", "")).strip().upper() if isinstance(option, dict) \
+            else ""
+        text = str((option or {}).get("text", "")).strip() if isinstance(option, dict) else ""
+        if not key or not text:
+            fail("options", _("Every option needs a key and a text."))
+            continue
+        clean_options.append({"key": key, "text": text})
+    keys = [o["key"] for o in clean_options]
+    if len(clean_options) < 2:
+        fail("options", _("A choice question needs at least two options."))
+    if len(clean_options) > MAX_OPTIONS:
+        fail("options", _("A question has at most %(n)s options.") % {"n": MAX_OPTIONS})
+    if len(set(keys)) != len(keys):
+        fail("options", _("Two options have the same key."))
+    return clean_options
+
+
+def _clean_single_answer(answer: Any, keys: list[str], fail: Fail) -> str:
+    """The one correct option's key of a single-choice question."""
+    if isinstance(answer, list) and len(answer) == 1:
+        answer = answer[0]
+    key = str(answer or "").strip().upper()
+    if not key:
+        fail("answer", _("Give the correct option."))
+    elif key not in keys:
+        fail("answer", _("The correct option “%(key)s” is not one of the options.")
+             % {"key": key})
+    if isinstance(answer, list):
+        fail("answer", _("A single-choice question has exactly one correct option."))
+    return key
+
+
+def _clean_multiple_answer(answer: Any, keys: list[str], fail: Fail) -> list[str]:
+    """The sorted keys of a multiple-choice question's correct options."""
+    if isinstance(answer, str):
+        answer = [answer]
+    chosen = sorted({str(k).strip().upper() for k in (answer or []) if str(k).strip()})
+    if not chosen:
+        fail("answer", _("Give at least one correct option."))
+    missing = [k for k in chosen if k not in keys]
+    if missing:
+        fail("answer", _("The correct options %(keys)s are not among the options.")
+             % {"keys": ", ".join(missing)})
+    return chosen
+
+
+def _clean_fillin_answer(answer: Any, fail: Fail) -> list[Any]:
+    """The accepted answers of each blank (a flat list for a single blank)."""
+    blanks = fillin_blanks(answer)
+    clean_blanks = [[str(a).strip() for a in blank if fillin_normalise(a)]
+                    for blank in blanks]
+    if not clean_blanks or any(not blank for blank in clean_blanks):
+        fail("answer", _("Give at least one accepted answer for every blank."))
+    return clean_blanks[0] if len(clean_blanks) == 1 else clean_blanks
+
+
+def _clean_rubric(rubric: Any, fail: Fail) -> list[dict[str, Any]]:
+    """A short-answer or case question's criteria as ``[{"criterion", "points"}]``."""
+    clean_rubric: list[dict[str, Any]] = []
+    for criterion in rubric or []:
+        name = str((criterion or {}).get("criterion", "")).strip() \
+            if isinstance(criterion, dict) else ""
+        points = _decimal(criterion.get("points")) if isinstance(criterion, dict) else None
+        if not name or points is None or points <= 0:
+            fail("rubric", _("Every rubric criterion needs a name and positive points."))
+            continue
+        clean_rubric.append({"criterion": name,
+                             "points": int(points) if points == points.to_integral()
+                             else float(points)})
+    if not clean_rubric:
+        fail("rubric", _("A short-answer or case question needs a rubric (criteria with "
+                        "points)."))
+    return clean_rubric
 
 
 def question_content_clean(**kwargs: Any) -> tuple[QuestionContent | None, list[str]]:
@@ -176,7 +206,7 @@ def _check_difficulty(difficulty: int) -> None:
         raise ApplicationError(_("Difficulty is a whole number from 1 to 5."))
 
 
-def _check_points(points: Decimal) -> Decimal:
+def _check_points(points: Decimal | int | str) -> Decimal:
     value = _decimal(points)
     if value is None or value <= 0 or value >= Decimal("10000"):
         raise ApplicationError(_("Points must be a positive number."))

@@ -30,7 +30,6 @@ import datetime
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.http import Http404
@@ -50,6 +49,7 @@ from exams.models import (
     ScoreChange,
 )
 
+from ..conf import exams_settings
 from .papers import sitting_user_may_grade
 from .release import _send_released, attempt_grading_finish, attempt_score_refresh
 from .scoring import ZERO, answer_is_blank, quantize, score_objective
@@ -164,15 +164,12 @@ def _answer_for_grading(answer_id: int) -> Answer:
     return answer
 
 
-#: How long a claim holds an answer for its grader (setting ``EXAMS_GRADING_CLAIM_MINUTES``).
-DEFAULT_CLAIM_MINUTES = 30
 #: Most answers one call may claim.
 CLAIM_BATCH_MAX = 50
 
 
 def _claim_lease() -> datetime.timedelta:
-    return datetime.timedelta(minutes=getattr(settings, "EXAMS_GRADING_CLAIM_MINUTES",
-                                              DEFAULT_CLAIM_MINUTES))
+    return datetime.timedelta(minutes=exams_settings.GRADING_CLAIM_MINUTES)
 
 
 def _claim(answer_ids: list[int], *, grader: Any, now: datetime.datetime,

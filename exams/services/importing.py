@@ -27,7 +27,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from django.conf import settings
 from django.db import transaction
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
@@ -38,21 +37,22 @@ from academy.errors import ApplicationError
 from academy.people.spreadsheets import Column, spreadsheet_rows
 from exams.models import Question, QuestionType, Scoring, Tag
 
+from ..conf import exams_settings
 from .bank import QuestionContent, question_content_check, question_create
 
-DEFAULT_MAX_BYTES = 5 * 1024 * 1024
-DEFAULT_MAX_ROWS = 2000
 _HEADER_SEARCH_ROWS = 10
 _MAX_COLUMNS = 40
 OPTION_KEYS = "ABCDEFGH"
 
 
 def import_max_bytes() -> int:
-    return getattr(settings, "EXAMS_IMPORT_MAX_BYTES", DEFAULT_MAX_BYTES)
+    """The largest question file accepted (``EXAMS_IMPORT_MAX_BYTES``)."""
+    return exams_settings.IMPORT_MAX_BYTES
 
 
 def import_max_rows() -> int:
-    return getattr(settings, "EXAMS_IMPORT_MAX_ROWS", DEFAULT_MAX_ROWS)
+    """The most question rows one file may have (``EXAMS_IMPORT_MAX_ROWS``)."""
+    return exams_settings.IMPORT_MAX_ROWS
 
 
 COLUMNS: tuple[Column, ...] = (

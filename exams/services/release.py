@@ -4,7 +4,7 @@ An attempt is *graded* when every answer has a final score; its score, percentag
 are then fixed. A graded attempt is *released* to the broker either at once (sitting release
 policy ``immediate``: objective-only papers are released the moment they are submitted,
 others the moment their last mark is in) or when a trainer releases it (``after_grading``).
-Releasing writes an audit event and sends ``exams.signals.result_released`` after commit.
+Releasing writes an audit event and sends ``exams.services.result_released`` after commit.
 """
 
 from __future__ import annotations
@@ -21,9 +21,9 @@ from django.utils.translation import gettext as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from exams.models import Answer, Attempt, Sitting
-from exams.signals import result_released
 
 from .papers import sitting_user_may_grade
+from .signals import result_released
 
 
 def _send_released(attempt: Attempt, *, regraded: bool = False) -> None:

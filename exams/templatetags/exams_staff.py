@@ -7,7 +7,7 @@ from typing import Any
 
 from django import template
 
-from ..services.scoring import fillin_blanks
+from ..services import fillin_blanks
 
 register = template.Library()
 

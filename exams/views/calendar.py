@@ -9,8 +9,7 @@ from django.views.decorators.http import require_safe
 from academy.notifications.calendar import calendar_response
 from academy.people.roles import Role, user_has_role
 
-from ..calendar import sitting_event
-from ..selectors.taking import sittings_for_broker
+from ..selectors import sitting_event, sittings_for_broker
 from .staff_common import get_sitting
 
 

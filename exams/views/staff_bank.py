@@ -14,8 +14,8 @@ from academy.errors import ApplicationError
 
 from ..forms import QuestionFilterForm, QuestionForm, QuestionImportForm
 from ..models import Question, QuestionType, QuestionVersion, Tag
-from ..services import importing
-from ..services.bank import (
+from ..services import (
+    importing,
     question_archive,
     question_create,
     question_update,
@@ -216,7 +216,7 @@ def question_import_template(request):
     if fmt == "csv":
         content, content_type = importing.question_template_csv(), "text/csv; charset=utf-8"
     elif fmt == "docx":
-        from ..services.interchange import question_template_docx
+        from ..services import question_template_docx
 
         content = question_template_docx()
         content_type = ("application/vnd.openxmlformats-officedocument.wordprocessingml."
@@ -241,7 +241,7 @@ EXPORT_FORMATS = {
 def question_export(request):
     """The active questions as Moodle XML or GIFT: the page says what each format cannot
     carry; ``download=1`` downloads the file (audited)."""
-    from ..services.interchange import question_bank_export
+    from ..services import question_bank_export
 
     fmt = request.GET.get("format", "moodle")
     if fmt not in EXPORT_FORMATS:

@@ -22,7 +22,7 @@ from django.shortcuts import get_object_or_404
 from academy.people.roles import Role, role_required, user_roles
 
 from ..models import Sitting
-from ..services.papers import sitting_user_may_grade, sittings_graded_by
+from ..services import sitting_user_may_grade, sittings_graded_by
 
 AUTHORS = (Role.TRAINER, Role.ADMIN)
 VIEWERS = (Role.TRAINER, Role.ADMIN, Role.AUDITOR)

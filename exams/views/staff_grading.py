@@ -22,9 +22,15 @@ from academy.errors import ApplicationError
 from ..forms import MarkForm, RegradeForm
 from ..models import Answer, Attempt, QuestionType
 from ..selectors import grader_backlog, grading_entry, grading_queue
-from ..services.grading import answer_claim, answer_regrade, grading_claim_next, mark_submit
-from ..services.integrity import attempt_integrity_log, attempts_integrity
-from ..services.papers import sittings_graded_by
+from ..services import (
+    answer_claim,
+    answer_regrade,
+    attempt_integrity_log,
+    attempts_integrity,
+    grading_claim_next,
+    mark_submit,
+    sittings_graded_by,
+)
 from .staff_common import author_required, can_release_sitting, get_sitting, grader_required
 from .staff_sittings import identity_hidden
 

@@ -21,7 +21,7 @@ from ..forms import (
     QuestionFilterForm,
 )
 from ..models import Paper, PaperRule, Question, Tag
-from ..services.papers import (
+from ..services import (
     paper_check,
     paper_create,
     paper_draw,

@@ -20,10 +20,15 @@ from courses.models import Enrolment
 from ..forms import SittingForm
 from ..models import Answer, Attempt, Paper, QuestionType, Sitting
 from ..selectors import sitting_grading_progress
-from ..services.exposure import sitting_question_exposure
-from ..services.integrity import attempt_integrity_log, attempts_integrity
-from ..services.papers import SITTING_FIELDS, sitting_create, sitting_update
-from ..services.release import sitting_release
+from ..services import (
+    SITTING_FIELDS,
+    attempt_integrity_log,
+    attempts_integrity,
+    sitting_create,
+    sitting_question_exposure,
+    sitting_release,
+    sitting_update,
+)
 from .staff_common import (
     author_required,
     can_manage_sitting,
@@ -259,7 +264,7 @@ def attempt_detail(request, pk: int):
 @require_safe
 def sitting_statistics(request, pk: int):
     """Per question: facility, discrimination, average time, distractors; flags."""
-    from ..services.statistics import sitting_item_statistics
+    from ..services import sitting_item_statistics
 
     sitting = get_sitting(request, pk)
     rows = []

@@ -24,10 +24,8 @@ from exams.api.payload import attempt_items
 from exams.api.results import result_detail
 from exams.api.serializers import TEXT_MAX_LENGTH
 from exams.models import Attempt, Sitting
-from exams.selectors.results import attempts_for_user
-from exams.selectors.taking import attempt_for_user, sittings_for_broker
-from exams.services.attempts import attempt_start, attempt_submit
-from exams.services.integrity import attempt_session_touch
+from exams.selectors import attempt_for_user, attempts_for_user, sittings_for_broker
+from exams.services import attempt_session_touch, attempt_start, attempt_submit
 
 
 @dataclass

@@ -158,7 +158,7 @@ def test_a_released_exam_result_triggers_evaluation(
     enrolled, django_capture_on_commit_callbacks
 ):
     from exams.models import Attempt
-    from exams.signals import result_released
+    from exams.services import result_released
     from tests.certificates.test_readiness import released
     from tests.exams.factories import PaperFactory
 

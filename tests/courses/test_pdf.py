@@ -7,7 +7,7 @@ from decimal import Decimal
 
 import pytest
 
-from courses import pdf
+from courses.rendering import pdf
 from courses.selectors import transcript_for
 from tests.courses.factories import OfflineSessionFactory, attended, completed
 
@@ -60,11 +60,11 @@ def test_transcript_pdf_embeds_the_truetype_font(record, tmp_path):
 
 def test_missing_font_falls_back_to_cid_font_with_warning(record, settings, caplog, tmp_path):
     settings.ACADEMY_PDF_FONT_PATH = str(tmp_path / "no-such-font.ttf")
-    with caplog.at_level(logging.WARNING, logger="courses.pdf"):
+    with caplog.at_level(logging.WARNING, logger="courses.rendering.pdf"):
         content = pdf.transcript_pdf(transcript_for(user=record))
     assert content.startswith(b"%PDF")
     assert b"STSong-Light" in content
-    assert [r.levelno for r in caplog.records if r.name == "courses.pdf"] == [logging.WARNING]
+    assert [r.levelno for r in caplog.records if r.name == "courses.rendering.pdf"] == [logging.WARNING]
 
 
 def test_pdf_download_of_a_broker_by_staff_is_audited(client, record, mfa_enrolled, auditor):

@@ -10,9 +10,9 @@ from academy.audit.services import audit_chain_verify
 from academy.errors import ApplicationError
 from exams.models import Attempt, QuestionType, ScoreChange, Sitting
 from exams.selectors import attempt_breakdown, attempt_review, best_results, results_for_user
+from exams.services import result_released
 from exams.services.grading import answer_regrade, mark_submit
 from exams.services.release import attempt_release, sitting_release
-from exams.signals import result_released
 from tests.exams.factories import (
     QuestionFactory,
     SittingFactory,

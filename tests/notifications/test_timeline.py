@@ -26,7 +26,7 @@ from academy.notifications.models import NotificationPreference
 from academy.notifications.services import digests_send, reminders_send_due
 from academy.notifications.sweeps import sweeps_run_all
 from exams.models import Attempt
-from exams.signals import result_released
+from exams.services import result_released
 from tests.courses.factories import (
     CohortFactory,
     DeadlineFactory,

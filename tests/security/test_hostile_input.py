@@ -65,7 +65,7 @@ DANGER = re.compile(r"<\s*(script|iframe|svg|style|form|input|math|object|embed)
 
 @pytest.mark.parametrize("payload", XSS)
 def test_markdown_payloads_are_neutralised(payload):
-    from courses.markdown import render_markdown
+    from courses.rendering.markdown import render_markdown
 
     html = str(render_markdown(f"# 标题\n\n{payload}\n\n正文"))
     assert not DANGER.search(html), html

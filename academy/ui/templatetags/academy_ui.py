@@ -6,18 +6,11 @@ from django import forms, template
 from django.forms.boundfield import BoundField
 from django.utils.safestring import SafeString
 
+from academy.forms import widget_css_class
+
 register = template.Library()
 
 _CHECK_INPUTS = frozenset({"checkbox", "radio"})
-
-
-def _widget_css(bound_field: BoundField) -> str:
-    widget = bound_field.field.widget
-    if getattr(widget, "input_type", None) in _CHECK_INPUTS:
-        return "form-check-input"
-    if isinstance(widget, forms.Select | forms.SelectMultiple):
-        return "form-select"
-    return "form-control"
 
 
 @register.filter
@@ -41,7 +34,7 @@ def bs_widget(bound_field: BoundField, mode: str = "") -> SafeString:
     ``mode="floating"`` adds the placeholder a floating label needs.
     """
     widget = bound_field.field.widget
-    css = " ".join(filter(None, [widget.attrs.get("class", ""), _widget_css(bound_field)]))
+    css = " ".join(filter(None, [widget.attrs.get("class", ""), widget_css_class(widget)]))
     attrs: dict[str, str] = {}
     described_by = []
     if bound_field.errors:

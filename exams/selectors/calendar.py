@@ -14,13 +14,12 @@ from academy.notifications import conf as notify_conf
 from academy.notifications.calendar import (
     CalendarEvent,
     feed_since,
-    register_calendar_source,
 )
 from academy.notifications.rendering import url_or_home
 from academy.people.roles import Role, user_roles
 
-from .models import Sitting
-from .selectors.taking import sittings_for_broker
+from ..models import Sitting
+from .taking import sittings_for_broker
 
 
 def sitting_event(sitting: Sitting) -> CalendarEvent:
@@ -44,8 +43,8 @@ def grading_due(sitting: Sitting) -> datetime.date:
     return timezone.localdate(sitting.closes_at) + datetime.timedelta(days=days)
 
 
-@register_calendar_source
 def exam_events(user: Any) -> Iterable[CalendarEvent]:
+    """The calendar source of exams (registered in ``ExamsConfig.ready``)."""
     roles = user_roles(user)
     events: list[CalendarEvent] = []
     if Role.BROKER in roles:

@@ -1,7 +1,7 @@
 """Demo content of exams for `manage.py seed_demo` (runs after courses' seed).
 
 - An intermediate bank of 66 Chinese questions of every type over the four course areas
-  (``exams.demo_bank``), written by trainer1.
+  (``exams.demo.bank``), written by trainer1.
 - A rule-drawn final paper (100 points: objective items per area and type, two short
   answers, one case analysis) and a fixed objective practice quiz.
 - An open final sitting for the demo cohort (``courses.demo.COHORT_CODE``), anonymous and
@@ -34,11 +34,18 @@ from django.utils import timezone
 
 from academy.people.models import User
 
-from .demo_bank import QUESTIONS, TAGS
-from .models import Attempt, Paper, Question, QuestionType, Sitting, Tag
-from .services.attempts import attempt_save_answer, attempt_start, attempt_submit
-from .services.bank import question_create
-from .services.papers import paper_create, paper_items_set, paper_rules_set, sitting_create
+from ..models import Attempt, Paper, Question, QuestionType, Sitting, Tag
+from ..services import (
+    attempt_save_answer,
+    attempt_start,
+    attempt_submit,
+    paper_create,
+    paper_items_set,
+    paper_rules_set,
+    question_create,
+    sitting_create,
+)
+from .bank import QUESTIONS, TAGS
 
 FINAL_PAPER = "中级技术经纪人结业考试（规则抽题卷）"
 PRACTICE_PAPER = "政策法规与知识产权单元测验"

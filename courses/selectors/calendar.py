@@ -11,12 +11,11 @@ from django.utils.translation import gettext as _
 from academy.notifications.calendar import (
     CalendarEvent,
     feed_since,
-    register_calendar_source,
 )
 from academy.notifications.rendering import url_or_home
 from academy.people.roles import Role, user_roles
 
-from .models import Cohort, CohortCourseDeadline, Enrolment, OfflineSession
+from ..models import Cohort, CohortCourseDeadline, Enrolment, OfflineSession
 
 
 def session_event(session: OfflineSession) -> CalendarEvent:
@@ -39,8 +38,8 @@ def _cohorts_of(user: Any) -> tuple[set[int], set[int]]:
     return studying, teaching
 
 
-@register_calendar_source
 def course_events(user: Any) -> Iterable[CalendarEvent]:
+    """The calendar source of courses (registered in ``CoursesConfig.ready``)."""
     studying, teaching = _cohorts_of(user)
     if not studying and not teaching:
         return []

@@ -25,8 +25,7 @@ from django.utils import timezone
 
 from academy.people.models import Level, User
 
-from .demo_content import COURSES
-from .models import (
+from ..models import (
     Attendance,
     Cohort,
     CohortCourseDeadline,
@@ -40,11 +39,12 @@ from .models import (
     Programme,
     ProgrammeCourse,
 )
-from .services import enrolment_bulk_create
+from ..services import enrolment_bulk_create
+from .content import COURSES
 
 PROGRAMME_TITLE = "初级技术经纪人晋升中级培训项目"
 #: A short clip the academy hosts and plays itself: the first lesson is credited by watching it.
-DEMO_CLIP = Path(__file__).resolve().parent / "demo_media" / "lesson-clip-20s.webm"
+DEMO_CLIP = Path(__file__).resolve().parents[1] / "demo_media" / "lesson-clip-20s.webm"
 DEMO_CLIP_SECONDS = 20
 COHORT_CODE = "smx-2026-intermediate-1"
 _SEED = 2026_0303
@@ -165,7 +165,7 @@ def _video_lesson(*, courses: list[Course]) -> None:
     """The programme's first lesson plays the hosted clip and is credited by watching it."""
     from django.core.files import File
 
-    from .models import CreditMethod
+    from ..models import CreditMethod
 
     lesson = (Lesson.objects.filter(module__course=courses[0], is_published=True)
               .order_by("module__order", "order", "pk").first()) if courses else None
