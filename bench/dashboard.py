@@ -736,7 +736,7 @@ def count_queries(page: Page, session_key: str) -> int:
 
     from django.urls import reverse
 
-    from academy.talent import selectors
+    from talent import selectors
 
     # No Celery worker runs here: a dashboard whose figures were never computed asks for one,
     # and its page's poll computes them when none takes the task (selectors.figures_poll);

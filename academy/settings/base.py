@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "courses",
     "exams",
     "certificates",
-    "academy.talent",
+    "talent",
     "academy.ui",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -259,7 +259,7 @@ SPECTACULAR_SETTINGS = {
         "EnrolmentStatusEnum": "courses.models.programmes.Enrolment.Status",
         "PracticeRecordStatusEnum": "academy.people.models.PracticeRecord.Status",
         "ReminderStatusEnum": "academy.notifications.models.Reminder.Status",
-        "TalentExportStatusEnum": "academy.talent.models.TalentExport.Status",
+        "TalentExportStatusEnum": "talent.models.TalentExport.Status",
     },
 }
 

@@ -330,8 +330,8 @@ def _assert_inert_xlsx(body: bytes, label: str) -> int:
 
 
 def test_every_talent_export_neutralises_formulas():
-    from academy.talent import exports
-    from academy.talent.export_kinds import KINDS
+    from talent import exports
+    from talent.export_kinds import KINDS
     from courses.models import Cohort
     from tests.courses.factories import CohortFactory, enrol
 

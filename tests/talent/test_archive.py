@@ -19,8 +19,8 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from academy.audit.models import AuditEvent
-from academy.talent.archive import cohort_archive
-from academy.talent.models import TalentExport
+from talent.archive import cohort_archive
+from talent.models import TalentExport
 from courses.models import Enrolment
 from tests.courses.factories import (
     CourseFactory,
@@ -60,7 +60,7 @@ def archived(population):
 
 
 def _sheets(archive) -> list[list[tuple]]:
-    from academy.talent import exports
+    from talent import exports
 
     buffer = io.BytesIO()
     exports.write_xlsx(archive.tables(), buffer)

@@ -10,7 +10,7 @@ import pytest
 from django.core.cache import cache
 from kombu.exceptions import OperationalError
 
-from academy.talent import selectors, tasks
+from talent import selectors, tasks
 
 pytestmark = pytest.mark.django_db
 

@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 
 class TalentConfig(AppConfig):
-    name = "academy.talent"
+    name = "talent"
     label = "talent"
     verbose_name = _("Talent pool")
 

@@ -10,6 +10,10 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+# Every task keeps the name it had when the app lived in ``academy/talent/``: beat's rows in
+# django-celery-beat (``schedules.py``) and messages already queued carry that dotted path,
+# so an explicit ``name=`` keeps them running after the package moved to ``talent/``.
+
 RETRY = {
     "acks_late": True,
     "ignore_result": True,

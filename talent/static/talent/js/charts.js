@@ -2,7 +2,7 @@
 
    Markup: <figure data-chart="JSON-SCRIPT-ID"> holding a [data-chart-canvas] box and the
    figure's table in [data-chart-table]; a [data-chart-toggle] button switches between the
-   two. The JSON (academy/talent/charts.py) gives categories, series with values and the
+   two. The JSON (talent/charts.py) gives categories, series with values and the
    broker list behind each value: clicking a bar opens it, as the numbers in the table do.
    Without ECharts (or JavaScript) the table simply stays. */
 (function () {
