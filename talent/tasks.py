@@ -1,8 +1,8 @@
-"""Background work of the talent pool: thin wrappers around ``background``.
+"""Background work of the talent pool: thin wrappers around its services and selectors.
 
-Both tasks take primary keys only, are safe to run twice and to be killed at any line (see
-``background``'s docstring), and retry database operational errors a bounded number of times
-with backoff.
+The tasks take primary keys only, are safe to run twice and to be killed at any line (see
+``services.exports``' docstring), and retry database operational errors a bounded number of
+times with backoff.
 """
 
 from __future__ import annotations
@@ -27,13 +27,13 @@ RETRY = {
 
 @shared_task(name="academy.talent.tasks.talent_export_run", **RETRY)
 def talent_export_run(export_id: int) -> str | None:
-    """Write the file of background export ``export_id`` (``background.export_run``).
+    """Write the file of background export ``export_id`` (``services.export_run``).
 
     Twice is harmless: a finished export is left alone, and of two runs at once only the
     first to commit keeps its file. Killed half-way, the redelivered message starts over.
     Returns the export's status.
     """
-    from .background import export_run
+    from .services import export_run
 
     export = export_run(export_id=export_id)
     return export.status if export is not None else None
@@ -43,7 +43,7 @@ def talent_export_run(export_id: int) -> str | None:
 def talent_exports_cleanup() -> dict[str, int]:
     """Daily: delete export files past their download window; fail exports lost with their
     worker. Twice is harmless: what it cleaned is not selected again."""
-    from .background import exports_cleanup
+    from .services import exports_cleanup
 
     return exports_cleanup()
 
@@ -77,9 +77,10 @@ def talent_figures_precompute() -> list[str]:
     from django.core.cache import cache
     from django.utils import translation
 
+    from .conf import app_settings
     from .selectors import TalentFilters, figures_cache_key, figures_refresh
 
-    seconds = getattr(settings, "ACADEMY_TALENT_FIGURES_CACHE_SECONDS", 0)
+    seconds = app_settings.TALENT_FIGURES_CACHE_SECONDS
     if seconds <= 0:
         return []
     done = []

@@ -10,8 +10,8 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from talent.background import export_run
 from talent.models import TalentExport
+from talent.services.exports import export_run
 from tests.browser import log_in
 from tests.factories import UserFactory
 from tests.talent.conftest import population  # noqa: F401

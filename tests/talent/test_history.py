@@ -18,8 +18,7 @@ from django.urls import reverse
 
 from academy.audit.services import audit_record
 from talent import selectors
-from talent.history import level_history
-from talent.selectors import TalentFilters
+from talent.selectors import TalentFilters, level_history
 from tests.factories import level
 
 pytestmark = pytest.mark.django_db

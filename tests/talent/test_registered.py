@@ -27,8 +27,7 @@ from openpyxl import load_workbook
 from academy.audit.models import AuditEvent
 from talent import selectors
 from talent.models import RegisteredTotal
-from talent.registered import practice_comparison
-from talent.selectors import TalentFilters
+from talent.selectors import TalentFilters, practice_comparison
 from talent.services import registered_total_save
 
 pytestmark = pytest.mark.django_db

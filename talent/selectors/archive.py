@@ -24,10 +24,10 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from courses.models import Attendance, Cohort, Enrolment, OfflineSession, ProgrammeCourse
-from courses.selectors.hours import broker_hours
+from courses.selectors import broker_hours
 from exams.models import Attempt
 
-from .exports import Table
+from ..spreadsheets import Table
 
 CHUNK = 500
 ZERO = Decimal("0.00")

@@ -7,6 +7,7 @@ name, pinyin initials, e-mail or the tail of a phone or ID number, not by a user
 from __future__ import annotations
 
 import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
 from django.utils import timezone
@@ -15,7 +16,8 @@ from academy.audit.models import AuditEvent
 from academy.people.models import User
 from academy.people.search import person_q
 
-from .forms import AuditFilterForm
+if TYPE_CHECKING:  # the form is given by the views; it imports selectors itself
+    from ..forms import AuditFilterForm
 
 
 def audit_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:

@@ -1,6 +1,6 @@
-"""Certificates of the talent pool, for the bureau's list and API.
+"""Certificates of the talent pool: the dashboard's counts, and the bureau's list and API.
 
-The states are the dashboard's (``selectors.certificate_counts``): *valid* (status valid and
+The states are the dashboard's (``certificate_counts``): *valid* (status valid and
 in date), *expiring* (valid, ending within 90 days), *expired* (marked expired, or valid but
 past its end date before the daily task has marked it) and *revoked*; so a list asked for one
 state holds exactly the certificates its dashboard number counts. The period, when given,
@@ -11,13 +11,13 @@ from __future__ import annotations
 
 import datetime
 
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from certificates.models import Certificate
 
-from .selectors import TalentFilters, profiles
+from .population import TalentFilters, broker_ids, profiles
 
 STATES = (
     ("valid", _("Valid")),
@@ -73,3 +73,23 @@ def certificates_for(filters: TalentFilters, state: str | None = None) -> QueryS
         qs = qs.filter(certificate_state_q(state))
     return (qs.select_related("level", "broker", "broker__broker_profile__region")
             .order_by("-issued_at", "-pk"))
+
+
+def certificate_counts(filters: TalentFilters) -> dict[str, int]:
+    """Valid, expiring within 90 days, expired and revoked certificates, in one query.
+
+    A valid certificate whose ``valid_until`` has passed counts as expired even before the
+    daily expiry task has marked it so.
+    """
+    today = timezone.localdate()
+    soon = today + datetime.timedelta(days=90)
+    status = Certificate.Status
+    in_date = Q(valid_until__isnull=True) | Q(valid_until__gte=today)
+    valid = Q(status=status.VALID) & in_date
+    return Certificate.objects.filter(broker_id__in=broker_ids(filters)).aggregate(
+        valid=Count("pk", filter=valid),
+        expiring=Count("pk", filter=valid & Q(valid_until__lte=soon)),
+        expired=Count("pk", filter=Q(status=status.EXPIRED)
+                      | Q(status=status.VALID, valid_until__lt=today)),
+        revoked=Count("pk", filter=Q(status=status.REVOKED)),
+    )

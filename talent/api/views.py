@@ -7,20 +7,21 @@ from typing import Any
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import generics, serializers
+from rest_framework import generics
 from rest_framework.exceptions import ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.db import reads_from_replica
-from academy.people.models import BrokerProfile
 from academy.people.roles import HasRole, Role
-from certificates.models import Certificate
-from exams.models import Attempt
 
-from . import selectors
-from .certificates import STATES, certificate_state, certificates_for
-from .forms import TalentFilterForm
+from .. import selectors
+from ..forms import TalentFilterForm
+from .serializers import (
+    TalentBrokerSerializer,
+    TalentCertificateSerializer,
+    TalentResultSerializer,
+)
 
 BUREAU = HasRole.of(Role.AUDITOR, Role.ADMIN)
 
@@ -136,21 +137,6 @@ def _comparison(c) -> dict[str, Any]:
     }
 
 
-class TalentBrokerSerializer(serializers.ModelSerializer):
-    id = serializers.IntegerField(source="user_id")
-    full_name = serializers.CharField(source="user.full_name")
-    level = serializers.CharField(source="level.code")
-    region = serializers.CharField(source="region.code")
-    organisation = serializers.CharField(source="organisation.name", allow_null=True,
-                                         default=None)
-    phone = serializers.CharField(source="phone_masked")
-    national_id = serializers.CharField(source="national_id_masked")
-
-    class Meta:
-        model = BrokerProfile
-        fields = ["id", "full_name", "level", "level_since", "region", "organisation", "phone",
-                  "national_id"]
-
 
 @extend_schema(parameters=FILTER_PARAMETERS + DRILL_PARAMETERS)
 class BrokerListView(ReadsFromReplica, generics.ListAPIView):
@@ -174,18 +160,6 @@ def _filters_without_drill(request) -> selectors.TalentFilters:
     return form.filters()
 
 
-class TalentResultSerializer(serializers.ModelSerializer):
-    broker = serializers.IntegerField(source="user_id")
-    sitting = serializers.IntegerField(source="sitting_id")
-    sitting_title = serializers.CharField(source="sitting.title")
-    paper = serializers.CharField(source="sitting.paper.title")
-    percent = serializers.DecimalField(max_digits=6, decimal_places=2, allow_null=True)
-
-    class Meta:
-        model = Attempt
-        fields = ["id", "broker", "sitting", "sitting_title", "paper", "number",
-                  "submitted_at", "released_at", "score", "max_score", "percent", "passed"]
-
 
 @extend_schema(parameters=FILTER_PARAMETERS)
 class ResultListView(ReadsFromReplica, generics.ListAPIView):
@@ -195,35 +169,13 @@ class ResultListView(ReadsFromReplica, generics.ListAPIView):
     serializer_class = TalentResultSerializer
 
     def get_queryset(self):
-        return (selectors._attempts(_filters_without_drill(self.request))
+        return (selectors.released_attempts(_filters_without_drill(self.request))
                 .select_related("sitting", "sitting__paper").order_by("-released_at", "-pk"))
 
 
-class TalentCertificateSerializer(serializers.ModelSerializer):
-    broker = serializers.IntegerField(source="broker_id")
-    level = serializers.CharField(source="level.code")
-    level_name = serializers.CharField(source="level.display_name")
-    region = serializers.SerializerMethodField()
-    state = serializers.SerializerMethodField()
-
-    class Meta:
-        model = Certificate
-        fields = ["id", "serial", "torch_number", "broker", "holder_name", "level",
-                  "level_name", "region", "status", "state", "issued_at", "valid_from",
-                  "valid_until", "revoked_at", "revoked_reason"]
-
-    def get_region(self, obj: Certificate) -> str | None:
-        profile = getattr(obj.broker, "broker_profile", None)
-        return profile.region.code if profile is not None else None
-
-    def get_state(self, obj: Certificate) -> str:
-        """The dashboard's state: valid, expiring (within 90 days), expired or revoked (a
-        certificate renewed since is "superseded")."""
-        return certificate_state(obj)
-
 
 @extend_schema(parameters=FILTER_PARAMETERS + [
-    OpenApiParameter("state", str, enum=[k for k, _ in STATES],
+    OpenApiParameter("state", str, enum=[k for k, _ in selectors.STATES],
                      description="The dashboard's certificate figures: valid, expiring within "
                                  "90 days, expired, revoked"),
 ], summary="Certificates of the talent pool")
@@ -236,6 +188,6 @@ class CertificateListView(ReadsFromReplica, generics.ListAPIView):
 
     def get_queryset(self):
         state = self.request.query_params.get("state") or None
-        if state is not None and state not in dict(STATES):
+        if state is not None and state not in dict(selectors.STATES):
             raise ValidationError({"state": [f"Unknown state: {state}"]})
-        return certificates_for(_filters_without_drill(self.request), state)
+        return selectors.certificates_for(_filters_without_drill(self.request), state)

@@ -28,10 +28,10 @@ from django.utils.translation import gettext as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
-from . import conf, exports
-from .export_kinds import ExportKind, Spec, export_kind
-from .models import TalentExport
-from .services import export_record
+from .. import spreadsheets
+from ..conf import app_settings
+from ..models import TalentExport
+from ..selectors.export_kinds import ExportKind, Spec, export_kind
 
 logger = logging.getLogger(__name__)
 Status = TalentExport.Status
@@ -39,9 +39,21 @@ Status = TalentExport.Status
 MAX_UNFINISHED_PER_PERSON = 3
 
 
+def export_record(*, actor: Any, kind: str, file_format: str, filters: dict[str, Any],
+                  rows: int, personal: bool, export_id: int | None = None) -> None:
+    """Write an export to the audit trail (``talent.exported``): who, what, which filters,
+    how many rows, whether it held personal data, and the background export if any."""
+    after = {"kind": kind, "format": file_format, "filters": filters, "rows": rows,
+             "personal_data": personal}
+    if export_id is not None:
+        after["export"] = export_id
+    with transaction.atomic():
+        audit_record(action="talent.exported", actor=actor, after=after)
+
+
 def export_goes_to_background(*, kind: ExportKind, rows: int) -> bool:
     """Whether an export of ``rows`` rows runs in the background (else: downloaded at once)."""
-    return kind.always_background or rows > int(conf.get("ACADEMY_TALENT_EXPORT_BACKGROUND_ROWS"))
+    return kind.always_background or rows > int(app_settings.TALENT_EXPORT_BACKGROUND_ROWS)
 
 
 def export_request(*, user: Any, kind: ExportKind, file_format: str, spec: Spec,
@@ -62,7 +74,7 @@ def export_request(*, user: Any, kind: ExportKind, file_format: str, spec: Spec,
         )
 
         def queue() -> None:
-            from .tasks import talent_export_run
+            from ..tasks import talent_export_run
 
             try:
                 talent_export_run.delay(export.pk)
@@ -110,9 +122,9 @@ def _export_write(export: TalentExport) -> TalentExport:
     spec: Spec = dict(export.filters)
     total = kind.count(spec, user)
     TalentExport.objects.filter(pk=export.pk).update(total=total)
-    every = int(conf.get("ACADEMY_TALENT_EXPORT_CHUNK_ROWS"))
+    every = int(app_settings.TALENT_EXPORT_CHUNK_ROWS)
     with tempfile.TemporaryFile() as tmp:
-        rows = exports.write(kind.tables(spec, user), export.file_format, tmp,
+        rows = spreadsheets.write(kind.tables(spec, user), export.file_format, tmp,
                              progress=lambda n: _progress(export.pk, n, total), every=every)
         tmp.seek(0)
         name = f"{export.pk}-{secrets.token_urlsafe(18)}.{export.file_format}"
@@ -130,7 +142,7 @@ def _export_write(export: TalentExport) -> TalentExport:
                 Status.DONE, 100, rows, max(total, rows))
             locked.finished_at = now
             locked.expires_at = now + datetime.timedelta(
-                hours=int(conf.get("ACADEMY_TALENT_EXPORT_HOURS")))
+                hours=int(app_settings.TALENT_EXPORT_HOURS))
             locked.save(update_fields=["file", "status", "progress", "rows", "total",
                                        "finished_at", "expires_at"])
             export_record(actor=user, kind=kind.key, file_format=locked.file_format,
@@ -181,7 +193,8 @@ def exports_cleanup(*, now: datetime.datetime | None = None) -> dict[str, int]:
             export.file.delete(save=False)
         expired += TalentExport.objects.filter(pk=export.pk, status=Status.DONE).update(
             status=Status.EXPIRED, file="")
-    stale_before = now - datetime.timedelta(hours=int(conf.get("ACADEMY_TALENT_EXPORT_STALE_HOURS")))
+    stale_before = now - datetime.timedelta(
+        hours=int(app_settings.TALENT_EXPORT_STALE_HOURS))
     stale = TalentExport.objects.filter(
         status__in=[Status.PENDING, Status.RUNNING], created_at__lte=stale_before,
     ).update(status=Status.FAILED, error="interrupted: no worker finished it in time",

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import datetime
 from dataclasses import dataclass
-from typing import Any
 
 from django.db.models import (
     Count,
@@ -38,9 +37,58 @@ from django.utils import timezone
 from academy.audit.models import AuditEvent
 from academy.people.models import BrokerProfile, Level
 
-from .selectors import PromotionRow, TalentFilters, _promoted, _with_percent, profiles
+from .counts import with_percent
+from .population import TalentFilters, profiles
 
 LEVEL_CHANGED = "people.level_changed"
+
+
+@dataclass
+class PromotionRow:
+    month: datetime.date
+    level_code: str
+    level_label: str
+    count: int
+    percent: int = 0
+
+    @property
+    def drill(self) -> dict[str, str]:
+        return {"promoted": self.month.strftime("%Y-%m"), "promoted_level": self.level_code}
+
+
+def promoted_profiles(filters: TalentFilters) -> QuerySet[BrokerProfile]:
+    """Brokers above the first level, by the date they reached their level."""
+    first_rank = Level.objects.order_by("rank").values("rank")[:1]
+    return (profiles(filters).filter(level_since__isnull=False)
+            .filter(level__rank__gt=Subquery(first_rank))
+            .filter(filters._in_period("level_since")))
+
+
+def promotions_by_month(filters: TalentFilters) -> list[PromotionRow]:
+    """Promotions (to a level above the first) per month and level.
+
+    Each broker's current level by ``BrokerProfile.level_since``, plus the earlier steps the
+    ``people.level_changed`` events record (``history``). Two queries.
+    """
+    rows = (promoted_profiles(filters).annotate(month=TruncMonth("level_since"))
+            .values("month", "level__code", "level__name", "level__name_en")
+            .annotate(n=Count("pk")).order_by("month", "level__rank"))
+    result = []
+    for r in rows:
+        month = r["month"]
+        if isinstance(month, datetime.datetime):
+            month = month.date()
+        level = Level(code=r["level__code"], name=r["level__name"], name_en=r["level__name_en"])
+        result.append(PromotionRow(month, r["level__code"], level.display_name, r["n"]))
+    return promotions_with_history(filters, result)
+
+
+def promotions_by_year(rows: list[PromotionRow]) -> list[tuple[int, int]]:
+    """Totals per year from the monthly rows (loops over months, not brokers)."""
+    totals: dict[int, int] = {}
+    for row in rows:
+        totals[row.month.year] = totals.get(row.month.year, 0) + row.count
+    return sorted(totals.items())
 
 
 def _rank(code_expression) -> Subquery:
@@ -101,13 +149,13 @@ def promotions_with_history(filters: TalentFilters,
     rank = {code: lv.rank for code, lv in (levels or {}).items()}
     ordered = sorted(counts.values(), key=lambda p: (p.month, rank.get(p.level_code, 0),
                                                      p.level_code))
-    return _with_percent(ordered)  # type: ignore[arg-type]
+    return with_percent(ordered)  # type: ignore[arg-type]
 
 
 def promoted_brokers(filters: TalentFilters, month: datetime.date,
                      level_code: str | None) -> QuerySet[BrokerProfile]:
     """The brokers behind a promotions figure: promoted in ``month`` (to ``level_code``)."""
-    current = _promoted(filters).filter(level_since__year=month.year,
+    current = promoted_profiles(filters).filter(level_since__year=month.year,
                                         level_since__month=month.month)
     next_month = (month.replace(day=28) + datetime.timedelta(days=4)).replace(day=1)
     low, high = _local_day_bounds(month.replace(day=1), next_month)
@@ -118,44 +166,3 @@ def promoted_brokers(filters: TalentFilters, month: datetime.date,
     return profiles(filters).filter(Q(pk__in=current.values("pk"))
                                     | Q(user_id__in=past.values("person_id")))
 
-
-@dataclass
-class LevelStep:
-    date: datetime.date | None
-    from_label: str
-    to_label: str
-    certificate: str
-    actor: str
-    source: str  # "event" (recorded by the system) or "profile" (entered or imported)
-    seq: int | None = None
-
-
-def level_history(profile: BrokerProfile) -> list[LevelStep]:
-    """A broker's levels over time, newest first: each recorded level change, and the level
-    they were entered at (roster import or the admin) when no change event reached it.
-    Two queries."""
-    levels = {lv.code: lv.display_name for lv in Level.objects.all()}
-    events = list(AuditEvent.objects.filter(person_id=profile.user_id, action=LEVEL_CHANGED)
-                  .order_by("seq"))
-    steps: list[LevelStep] = []
-    reached = set()
-    for e in events:
-        before: dict[str, Any] = e.before or {}
-        after: dict[str, Any] = e.after or {}
-        to_code = after.get("level", "")
-        reached.add(to_code)
-        try:
-            date = datetime.date.fromisoformat(after["level_since"])
-        except (KeyError, TypeError, ValueError):
-            date = timezone.localtime(e.occurred_at).date()
-        steps.append(LevelStep(
-            date=date, from_label=levels.get(before.get("level", ""), before.get("level", "")),
-            to_label=levels.get(to_code, to_code), certificate=after.get("certificate", ""),
-            actor=e.actor_label, source="event", seq=e.seq,
-        ))
-    if profile.level.code not in reached:
-        steps.append(LevelStep(date=profile.level_since, from_label="",
-                               to_label=profile.level.display_name, certificate="", actor="",
-                               source="profile"))
-    steps.sort(key=lambda s: (s.date or datetime.date.min, s.seq or 0), reverse=True)
-    return steps

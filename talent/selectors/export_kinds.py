@@ -4,7 +4,8 @@ A kind turns the request's parameters into a *spec* (plain strings, validated, s
 ``TalentExport`` for a background run), tells how many rows the file will hold (to decide
 between an immediate download and a background export, and for the progress bar) and builds
 the tables, whose rows are produced lazily so that a background run streams them to disk.
-The same kind serves the immediate download (views) and the background run (``background``).
+The same kind serves the immediate download (views) and the background run
+(``services.exports``).
 """
 
 from __future__ import annotations
@@ -18,9 +19,18 @@ from django.utils.translation import gettext_lazy
 
 from academy.errors import ApplicationError
 from academy.people.roles import Role, user_has_role
+from courses.models import Cohort
 
-from . import exports, selectors
-from .forms import AuditFilterForm, TalentFilterForm
+from ..forms import AuditFilterForm, TalentFilterForm
+from ..spreadsheets import Table
+from .archive import CohortArchive, cohort_archive
+from .audit_trail import audit_events
+from .certificates import STATES, certificates_for
+from .drilldown import DRILL_KEYS, brokers_for
+from .export_tables import broker_table, dashboard_tables, registered_table
+from .figures import dashboard
+from .population import TalentFilters
+from .registered import registered_totals
 
 Spec = dict[str, str]
 
@@ -33,7 +43,7 @@ class ExportKind:
     personal: bool
     parse: Callable[[Mapping[str, str]], Spec]
     count: Callable[[Spec, Any], int]
-    tables: Callable[[Spec, Any], list[exports.Table]]
+    tables: Callable[[Spec, Any], list[Table]]
     formats: tuple[str, ...] = ("xlsx", "csv")
     always_background: bool = False
     describe_spec: Callable[[Spec], str] | None = None
@@ -60,8 +70,8 @@ def _filters_spec(data: Mapping[str, str]) -> Spec:
     return form.filters().as_query()
 
 
-def _filters(spec: Spec) -> selectors.TalentFilters:
-    return TalentFilterForm(spec).filters() if spec else selectors.TalentFilters()
+def _filters(spec: Spec) -> TalentFilters:
+    return TalentFilterForm(spec).filters() if spec else TalentFilters()
 
 
 def _pick(data: Mapping[str, str], keys) -> Spec:
@@ -71,8 +81,8 @@ def _pick(data: Mapping[str, str], keys) -> Spec:
 # --- The dashboard ------------------------------------------------------------------------------
 
 
-def _dashboard_tables(spec: Spec, user: Any) -> list[exports.Table]:
-    return exports.dashboard_tables(selectors.dashboard(_filters(spec)))
+def _dashboard_tables(spec: Spec, user: Any) -> list[Table]:
+    return dashboard_tables(dashboard(_filters(spec)))
 
 
 DASHBOARD = ExportKind(
@@ -85,18 +95,18 @@ DASHBOARD = ExportKind(
 
 
 def _brokers_spec(data: Mapping[str, str]) -> Spec:
-    return {**_filters_spec(data), **_pick(data, selectors.DRILL_KEYS)}
+    return {**_filters_spec(data), **_pick(data, DRILL_KEYS)}
 
 
 def _brokers_qs(spec: Spec):
-    return selectors.brokers_for(_filters(_pick(spec, TalentFilterForm.base_fields)),
-                                 _pick(spec, selectors.DRILL_KEYS))
+    return brokers_for(_filters(_pick(spec, TalentFilterForm.base_fields)),
+                                 _pick(spec, DRILL_KEYS))
 
 
 BROKERS = ExportKind(
     key="brokers", label=gettext_lazy("Brokers"), file_name="brokers", personal=True,
     parse=_brokers_spec, count=lambda spec, user: _brokers_qs(spec).count(),
-    tables=lambda spec, user: [exports.broker_table(_brokers_qs(spec).iterator(chunk_size=2000),
+    tables=lambda spec, user: [broker_table(_brokers_qs(spec).iterator(chunk_size=2000),
                                                     unmasked=_unmasked(user))],
 )
 
@@ -112,13 +122,11 @@ def _audit_spec(data: Mapping[str, str]) -> Spec:
 
 
 def _audit_qs(spec: Spec):
-    from .audit_trail import audit_events
-
     return audit_events(AuditFilterForm(spec))
 
 
-def _audit_tables(spec: Spec, user: Any) -> list[exports.Table]:
-    return [exports.Table(_("Audit trail"), [
+def _audit_tables(spec: Spec, user: Any) -> list[Table]:
+    return [Table(_("Audit trail"), [
         _("Sequence"), _("Time"), _("Actor"), _("Action"), _("Subject"), _("Person"),
         _("Before"), _("After"), _("Hash")],
         ([e.seq, e.occurred_at, e.actor_label, e.action, e.subject_label, e.person_id,
@@ -135,8 +143,6 @@ AUDIT = ExportKind(
 
 
 def _certificates_spec(data: Mapping[str, str]) -> Spec:
-    from .certificates import STATES
-
     spec = _filters_spec(data)
     state = data.get("state")
     if state:
@@ -147,13 +153,11 @@ def _certificates_spec(data: Mapping[str, str]) -> Spec:
 
 
 def _certificates_qs(spec: Spec):
-    from .certificates import certificates_for
-
     return certificates_for(_filters(_pick(spec, TalentFilterForm.base_fields)),
                             spec.get("state") or None)
 
 
-def _certificates_tables(spec: Spec, user: Any) -> list[exports.Table]:
+def _certificates_tables(spec: Spec, user: Any) -> list[Table]:
     def rows():
         for c in _certificates_qs(spec).iterator(chunk_size=2000):
             profile = getattr(c.broker, "broker_profile", None)
@@ -161,7 +165,7 @@ def _certificates_tables(spec: Spec, user: Any) -> list[exports.Table]:
                    profile.region.display_name if profile else "", c.get_status_display(),
                    c.issued_at, c.valid_from, c.valid_until, c.revoked_at, c.revoked_reason]
 
-    return [exports.Table(_("Certificates"), [
+    return [Table(_("Certificates"), [
         _("Serial number"), _("Holder"), _("E-mail"), _("Level"), _("Region"), _("Status"),
         _("Issued"), _("Valid from"), _("Valid until"), _("Revoked"),
         _("Reason for revocation")], rows())]
@@ -181,15 +185,11 @@ def _registered_spec(data: Mapping[str, str]) -> Spec:
     return _filters_spec(_pick(data, ("region", "date_from", "date_to")))
 
 
-def _registered_tables(spec: Spec, user: Any) -> list[exports.Table]:
-    from .registered import registered_table
-
+def _registered_tables(spec: Spec, user: Any) -> list[Table]:
     return [registered_table(_filters(spec))]
 
 
 def _registered_count(spec: Spec, user: Any) -> int:
-    from .registered import registered_totals
-
     return registered_totals(_filters(spec)).count()
 
 
@@ -203,27 +203,19 @@ REGISTERED = ExportKind(
 
 
 def _archive_spec(data: Mapping[str, str]) -> Spec:
-    from courses.models import Cohort
-
     code = data.get("cohort") or ""
     if not code or not Cohort.objects.filter(code=code).exists():
         raise ApplicationError(_("Choose a cohort to archive."))
     return {"cohort": code}
 
 
-def _archive(spec: Spec, user: Any):
-    from courses.models import Cohort
-
-    from .archive import cohort_archive
-
+def _archive(spec: Spec, user: Any) -> CohortArchive:
     cohort = Cohort.objects.select_related("programme", "programme__to_level").get(
         code=spec["cohort"])
     return cohort_archive(cohort, unmasked=_unmasked(user))
 
 
 def _archive_describe(spec: Spec) -> str:
-    from courses.models import Cohort
-
     name = Cohort.objects.filter(code=spec.get("cohort")).values_list("name", flat=True).first()
     return name or spec.get("cohort", "")
 

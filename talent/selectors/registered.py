@@ -2,7 +2,7 @@
 
 The bureau enters, per region and month, the technology contracts the city registered: their
 number, contract amount and certified technical income (``RegisteredTotal``). The dashboard
-sets the approved practice records its brokers logged (``selectors.practice_by_region_month``)
+sets the approved practice records its brokers logged (``practice.practice_by_region_month``)
 beside them, with the gap (registered minus recorded: deals of the region the academy has
 no record of) and the share recorded.
 
@@ -19,11 +19,10 @@ from decimal import Decimal
 from typing import Any
 
 from django.db.models import QuerySet
-from django.utils.translation import gettext as _
 
-from .exports import Table
-from .models import RegisteredTotal
-from .selectors import PracticeRow, TalentFilters
+from ..models import RegisteredTotal
+from .population import TalentFilters
+from .practice import PracticeRow
 
 ZERO = Decimal("0.00")
 
@@ -142,28 +141,3 @@ def practice_comparison(filters: TalentFilters, practice: list[PracticeRow]) -> 
     totals["count_share"] = _share(totals["records"], totals["registered_count"])
     totals["amount_share"] = _share(totals["amount"], totals["registered_amount"])
     return Comparison(comparable=True, rows=ordered, totals=totals)
-
-
-def comparison_table(comparison: Comparison) -> Table:
-    """The comparison as an export table (the dashboard's figures export)."""
-    return Table(_("Practice records against registered totals"), [
-        _("Month"), _("Region"), _("Records"), _("Registered contracts"),
-        _("Contracts not recorded"), _("Contract amount (yuan)"),
-        _("Registered contract amount (yuan)"), _("Contract amount not recorded (yuan)"),
-        _("Certified technical income (yuan)"),
-        _("Registered certified technical income (yuan)"),
-        _("Technical income not recorded (yuan)")],
-        [[r.month.strftime("%Y-%m"), r.region_label, r.records,
-          r.registered.deal_count if r.registered else None, r.gap_count, r.amount,
-          r.registered.contract_amount if r.registered else None, r.gap_amount, r.income,
-          r.registered.technical_income if r.registered else None, r.gap_income]
-         for r in comparison.rows])
-
-
-def registered_table(filters: TalentFilters) -> Table:
-    """The registered totals themselves (the list page's export)."""
-    return Table(_("Registered totals"), [
-        _("Month"), _("Region"), _("Registered contracts"), _("Contract amount (yuan)"),
-        _("Certified technical income (yuan)"), _("Source or note"), _("Updated")],
-        ([t.month.strftime("%Y-%m"), t.region.display_name, t.deal_count, t.contract_amount,
-          t.technical_income, t.note, t.updated_at] for t in registered_totals(filters)))

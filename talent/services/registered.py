@@ -1,5 +1,4 @@
-"""What the talent pool changes: the audit trail when someone exports, and the city's
-registered totals (administrators only)."""
+"""The city's registered totals, entered and corrected by administrators (audited)."""
 
 from __future__ import annotations
 
@@ -13,19 +12,7 @@ from django.utils.translation import gettext as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
-from .models import RegisteredTotal
-
-
-def export_record(*, actor: Any, kind: str, file_format: str, filters: dict[str, Any],
-                  rows: int, personal: bool, export_id: int | None = None) -> None:
-    """Write an export to the audit trail (``talent.exported``): who, what, which filters,
-    how many rows, whether it held personal data, and the background export if any."""
-    after = {"kind": kind, "format": file_format, "filters": filters, "rows": rows,
-             "personal_data": personal}
-    if export_id is not None:
-        after["export"] = export_id
-    with transaction.atomic():
-        audit_record(action="talent.exported", actor=actor, after=after)
+from ..models import RegisteredTotal
 
 
 def _total_summary(total: RegisteredTotal) -> dict[str, Any]:

@@ -31,6 +31,8 @@ from django.utils.translation import gettext_lazy as _
 from academy.audit.models import AuditEvent
 from academy.people.models import Level, User
 
+from .export_kinds import KINDS
+
 # What each action did, as a verb phrase; "%(subject)s" is the event's subject, "%(detail)s"
 # a short figure taken from the event (rows exported, score, reason) when there is one.
 ACTION_PHRASES: dict[str, Promise] = {
@@ -269,8 +271,6 @@ def _detail(event: AuditEvent) -> str:
 
 def _export_subject(event: AuditEvent) -> str:
     """What an export event exported, by the kind's own label."""
-    from .export_kinds import KINDS
-
     after = event.after if isinstance(event.after, dict) else {}
     kind = KINDS.get(str(after.get("kind", "")))
     return str(kind.label) if kind else gettext("a list")
