@@ -142,7 +142,7 @@ class CohortArchive:
                 for e in chunk:
                     a = present.get(e.user_id)
                     yield [
-                        session.title, session.course.title if session.course_id else "",
+                        session.title, session.course.title if session.course is not None else "",
                         session.starts_at, session.place, session.class_hours,
                         e.user.full_name, e.user.email, a is not None,
                         a.get_method_display() if a else "", a.checked_in_at if a else None,
@@ -178,9 +178,9 @@ class CohortArchive:
 
                 readiness = {r.broker_id: r for r in BrokerReadiness.objects.filter(
                     broker_id__in=ids, level=level)}
-                for c in (Certificate.objects.filter(broker_id__in=ids, level=level)
-                          .order_by("broker_id", "issued_at", "pk")):
-                    certificates[c.broker_id] = c  # the latest one wins
+                for certificate in (Certificate.objects.filter(broker_id__in=ids, level=level)
+                                    .order_by("broker_id", "issued_at", "pk")):
+                    certificates[certificate.broker_id] = certificate  # the latest one wins
             for e in chunk:
                 r, c = readiness.get(e.user_id), certificates.get(e.user_id)
                 yield [

@@ -40,10 +40,10 @@ def audit_events(form: AuditFilterForm) -> QuerySet[AuditEvent]:
                        | Q(subject_id=term))
     if data.get("person"):
         term = data["person"].strip()
-        people = User.objects.filter(person_q(term))
-        if term.isdigit():
-            people = User.objects.filter(person_q(term) | Q(pk=int(term)))
-        qs = qs.filter(person_id__in=people.values("pk"))
+        people = person_q(term)
+        if people is not None and term.isdigit():
+            people |= Q(pk=int(term))
+        qs = qs.filter(person_id__in=User.objects.filter(people).values("pk"))
     tz = timezone.get_current_timezone()
     if data.get("date_from"):
         qs = qs.filter(occurred_at__gte=datetime.datetime.combine(

@@ -4,6 +4,7 @@ apply)."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Protocol, TypeVar
 
 from django.db.models import Count
 
@@ -21,7 +22,16 @@ class CountRow:
     drill: dict[str, str] = field(default_factory=dict)
 
 
-def with_percent(rows: list[CountRow]) -> list[CountRow]:
+class _Counted(Protocol):
+    count: int
+    percent: int
+
+
+Counted = TypeVar("Counted", bound=_Counted)
+
+
+def with_percent(rows: list[Counted]) -> list[Counted]:
+    """The rows with ``percent`` set: each count as a share of the largest (for the bars)."""
     top = max((r.count for r in rows), default=0)
     for row in rows:
         row.percent = round(row.count * 100 / top) if top else 0

@@ -136,7 +136,7 @@ FIELD_LABELS: dict[str, Promise] = {
 }
 
 # Values that are codes of a state, shown by their name.
-VALUE_LABELS: dict[str, Promise] = {
+VALUE_LABELS: dict[str, Promise | str] = {
     "valid": _("Valid"), "revoked": _("Revoked"), "expired": _("Expired"),
     "draft": _("Draft"), "submitted": _("Submitted"), "approved": _("Approved"),
     "rejected": _("Returned"), "pending": _("Waiting to be sent"), "sent": _("Sent"),

@@ -15,7 +15,7 @@ from academy.people.models import PracticeRecord, Region
 from .population import TalentFilters, broker_ids
 
 ZERO = Decimal("0")
-MONEY_FIELD = DecimalField(max_digits=16, decimal_places=2)
+MONEY_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=16, decimal_places=2)
 
 
 @dataclass

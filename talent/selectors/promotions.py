@@ -149,7 +149,7 @@ def promotions_with_history(filters: TalentFilters,
     rank = {code: lv.rank for code, lv in (levels or {}).items()}
     ordered = sorted(counts.values(), key=lambda p: (p.month, rank.get(p.level_code, 0),
                                                      p.level_code))
-    return with_percent(ordered)  # type: ignore[arg-type]
+    return with_percent(ordered)
 
 
 def promoted_brokers(filters: TalentFilters, month: datetime.date,

@@ -122,22 +122,28 @@ def practice_comparison(filters: TalentFilters, practice: list[PracticeRow]) -> 
                                             total.region.display_name)
         row.registered = total
     ordered = [rows[k] for k in sorted(rows)]
-    matched = [r for r in ordered if r.registered is not None]
-    reg_income = [r.registered.technical_income for r in matched
-                  if r.registered.technical_income is not None]
-    totals = {
-        "records": sum(r.records for r in matched),
-        "amount": sum((r.amount for r in matched), ZERO),
-        "income": sum((r.income for r in matched
-                       if r.registered.technical_income is not None), ZERO),
-        "registered_count": sum(r.registered.deal_count for r in matched),
-        "registered_amount": sum((r.registered.contract_amount for r in matched), ZERO),
-        "registered_income": sum(reg_income, ZERO) if reg_income else None,
+    return Comparison(comparable=True, rows=ordered, totals=_matched_totals(ordered))
+
+
+def _matched_totals(rows: list[ComparisonRow]) -> dict[str, Any]:
+    """The totals over the rows with registered totals, recorded and registered, with the gaps
+    and shares."""
+    matched = [(r, r.registered) for r in rows if r.registered is not None]
+    reg_income = [total.technical_income for _r, total in matched
+                  if total.technical_income is not None]
+    records = sum(r.records for r, _total in matched)
+    amount = sum((r.amount for r, _total in matched), ZERO)
+    income = sum((r.income for r, total in matched if total.technical_income is not None), ZERO)
+    registered_count = sum(total.deal_count for _r, total in matched)
+    registered_amount = sum((total.contract_amount for _r, total in matched), ZERO)
+    registered_income = sum(reg_income, ZERO) if reg_income else None
+    return {
+        "records": records, "amount": amount, "income": income,
+        "registered_count": registered_count, "registered_amount": registered_amount,
+        "registered_income": registered_income,
+        "gap_count": registered_count - records,
+        "gap_amount": registered_amount - amount,
+        "gap_income": None if registered_income is None else registered_income - income,
+        "count_share": _share(records, registered_count),
+        "amount_share": _share(amount, registered_amount),
     }
-    totals["gap_count"] = totals["registered_count"] - totals["records"]
-    totals["gap_amount"] = totals["registered_amount"] - totals["amount"]
-    totals["gap_income"] = (None if totals["registered_income"] is None
-                            else totals["registered_income"] - totals["income"])
-    totals["count_share"] = _share(totals["records"], totals["registered_count"])
-    totals["amount_share"] = _share(totals["amount"], totals["registered_amount"])
-    return Comparison(comparable=True, rows=ordered, totals=totals)

@@ -26,7 +26,7 @@ from exams.models import Attempt, Mark
 
 from .population import TalentFilters, broker_ids
 
-PERCENT_FIELD = DecimalField(max_digits=9, decimal_places=2)
+PERCENT_FIELD: DecimalField[Decimal, Decimal] = DecimalField(max_digits=9, decimal_places=2)
 
 
 BUCKETS = tuple(range(0, 100, 10))  # 0-9, 10-19, ... 90-100
