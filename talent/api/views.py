@@ -118,7 +118,7 @@ def _money(value) -> str | None:
 
 
 def _comparison(c) -> dict[str, Any]:
-    """Recorded practice against the city's registered totals (``registered.py``)."""
+    """Recorded practice against the city's registered totals (``selectors.registered``)."""
     if not c.comparable:
         return {"comparable": False, "rows": [], "totals": None}
     return {

@@ -68,7 +68,7 @@ def promotions_by_month(filters: TalentFilters) -> list[PromotionRow]:
     """Promotions (to a level above the first) per month and level.
 
     Each broker's current level by ``BrokerProfile.level_since``, plus the earlier steps the
-    ``people.level_changed`` events record (``history``). Two queries.
+    ``people.level_changed`` events record (``promotions_with_history``). Two queries.
     """
     rows = (promoted_profiles(filters).annotate(month=TruncMonth("level_since"))
             .values("month", "level__code", "level__name", "level__name_en")
