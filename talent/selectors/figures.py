@@ -45,11 +45,12 @@ def dashboard(filters: TalentFilters) -> dict[str, Any]:
     """Every figure of the dashboard (``dashboard_compute``) and ``as_of``, when they were
     computed: for the page, the API and the exports.
 
-    ``ACADEMY_TALENT_FIGURES_CACHE_SECONDS`` (``conf.py``; 0: computed on every request) keeps the figures
-    of each filter set and language that long in the shared cache: at a province's scale
-    computing them takes seconds (bench/dashboard.py), and the page says "as of HH:MM".
-    Past that time the previous figures are served, with their own time, while one Celery
-    task (``figures_refresh``) recomputes them; beat keeps the unfiltered figures fresh.
+    ``ACADEMY_TALENT_FIGURES_CACHE_SECONDS`` (``conf.py``; 0: computed on every request) keeps
+    the figures of each filter set and language that long in the shared cache: at a province's
+    scale computing them takes seconds (bench/dashboard.py), and the page says "as of
+    HH:MM". Past that time the previous figures are served, with their own time, while one
+    Celery task (``figures_refresh``) recomputes them; beat keeps the unfiltered figures
+    fresh.
     Only the very first request of a filter set computes them itself (the others asking
     meanwhile wait for it).
     """
