@@ -10,6 +10,6 @@ urlpatterns = [
     path("", include("certificates.api_urls")),
     path("", include("academy.people.practice_api_urls")),
     path("", include("exams.api_urls")),
-    path("", include("academy.talent.api_urls")),
+    path("", include("talent.api_urls")),
     path("", include("academy.notifications.api_urls")),
 ]

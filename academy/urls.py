@@ -45,7 +45,7 @@ urlpatterns += i18n_patterns(
     path("exams/", include("exams.urls")),
     path("certificates/", include("certificates.urls")),
     path("verify/", include("certificates.verify_urls")),
-    path("talent/", include("academy.talent.urls")),
+    path("talent/", include("talent.urls")),
     path("notifications/", include("academy.notifications.urls")),
     path("glossary/", ui_views.glossary, name="glossary"),
     path("", ui_views.home, name="home"),

@@ -736,12 +736,12 @@ def count_queries(page: Page, session_key: str) -> int:
 
     from django.urls import reverse
 
-    from academy.talent import selectors
+    from talent.selectors import figures
 
     # No Celery worker runs here: a dashboard whose figures were never computed asks for one,
     # and its page's poll computes them when none takes the task (selectors.figures_poll);
     # this process polls at once. cold_ms and the queries then include computing them.
-    selectors.FIGURES_WORKER_WAIT_SECONDS = 0
+    figures.FIGURES_WORKER_WAIT_SECONDS = 0
     client = Client(HTTP_HOST="127.0.0.1")
     client.cookies["sessionid"] = session_key
     accept = "application/json" if page.api else "text/html"

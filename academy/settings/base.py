@@ -29,7 +29,7 @@ INSTALLED_APPS = [
     "courses",
     "exams",
     "certificates",
-    "academy.talent",
+    "talent",
     "academy.ui",
     "django.contrib.admin",
     "django.contrib.auth",
@@ -259,7 +259,7 @@ SPECTACULAR_SETTINGS = {
         "EnrolmentStatusEnum": "courses.models.programmes.Enrolment.Status",
         "PracticeRecordStatusEnum": "academy.people.models.PracticeRecord.Status",
         "ReminderStatusEnum": "academy.notifications.models.Reminder.Status",
-        "TalentExportStatusEnum": "academy.talent.models.TalentExport.Status",
+        "TalentExportStatusEnum": "talent.models.TalentExport.Status",
     },
 }
 
@@ -306,10 +306,6 @@ LOGGING = {
 # Staff (trainer, auditor, admin) must enrol a second factor before any staff page works.
 # Only the `make run` demo turns this off.
 ACADEMY_STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
-# The talent-pool dashboard's figures are kept this long (seconds) per filter set in the cache
-# and shown "as of" their time: computing them over a province's brokers takes seconds.
-# 0 computes them on every request.
-ACADEMY_TALENT_FIGURES_CACHE_SECONDS = env.int("TALENT_FIGURES_CACHE_SECONDS", default=60)
 # Accounts come from roster import or the admin; public sign-up is closed unless opened here.
 ACADEMY_SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=False)
 # How long an invitation link stays valid.

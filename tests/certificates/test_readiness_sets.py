@@ -94,8 +94,8 @@ def test_the_sql_form_equals_the_single_broker_engine(db, sets, brokers, extras)
        extras=st.lists(extra_strategy, min_size=6, max_size=6))
 def test_the_funnel_and_every_drill_down_equal_the_engine_broker_by_broker(
         db, sets, brokers, extras):
-    from academy.talent import selectors
-    from academy.talent.selectors import TalentFilters
+    from talent import selectors
+    from talent.selectors import TalentFilters
 
     with transaction.atomic():
         ids = build_population(sets, brokers)

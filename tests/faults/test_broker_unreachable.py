@@ -78,9 +78,9 @@ def test_a_review_is_saved_and_readiness_scheduled_when_the_email_cannot_be_queu
 
 def test_an_export_that_cannot_be_queued_is_marked_failed_not_a_500(
         broker_down, django_capture_on_commit_callbacks, caplog):
-    from academy.talent.background import export_request
-    from academy.talent.export_kinds import export_kind
-    from academy.talent.models import TalentExport
+    from talent.models import TalentExport
+    from talent.selectors.export_kinds import export_kind
+    from talent.services.exports import export_request
 
     auditor = UserFactory(roles=["auditor"])
     with caplog.at_level(logging.ERROR), django_capture_on_commit_callbacks(execute=True):
@@ -90,4 +90,4 @@ def test_an_export_that_cannot_be_queued_is_marked_failed_not_a_500(
     export.refresh_from_db()
     assert export.status == TalentExport.Status.FAILED  # the page says so; no endless wait
     assert "broker was unreachable" in export.error
-    assert len(_errors(caplog, "academy.talent.background")) == 1
+    assert len(_errors(caplog, "talent.services.exports")) == 1

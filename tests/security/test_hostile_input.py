@@ -330,9 +330,9 @@ def _assert_inert_xlsx(body: bytes, label: str) -> int:
 
 
 def test_every_talent_export_neutralises_formulas():
-    from academy.talent import exports
-    from academy.talent.export_kinds import KINDS
     from courses.models import Cohort
+    from talent import spreadsheets
+    from talent.selectors.export_kinds import KINDS
     from tests.courses.factories import CohortFactory, enrol
 
     brokers = _hostile_world()
@@ -347,7 +347,7 @@ def test_every_talent_export_neutralises_formulas():
             spec = kind.parse(params.get(key, {}))
             tables = kind.tables(spec, user)
             for file_format in kind.formats:
-                body, _type = exports.render(tables, file_format)
+                body, _type = spreadsheets.render(tables, file_format)
                 check = _assert_inert_csv if file_format == "csv" else _assert_inert_xlsx
                 hits = check(body, f"{key}.{file_format}")
                 if key in ("brokers", "archive"):

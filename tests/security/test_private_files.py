@@ -23,7 +23,7 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def stored_files(db):
     """One of each kind of private file, stored as the services store them."""
-    from academy.talent.models import TalentExport
+    from talent.models import TalentExport
 
     broker = BrokerFactory(user__full_name="王晓明")
     record = PracticeRecordFactory(broker=broker)

@@ -29,7 +29,7 @@ NOT_THEIRS = {"other_auditor": REFUSED, "other_admin": REFUSED}
 def _export(user):
     """An export asked for by ``user`` when they may ask (the bureau), else by an auditor."""
     from academy.people.roles import Role, user_has_role
-    from academy.talent.models import TalentExport
+    from talent.models import TalentExport
     from tests.factories import UserFactory
 
     owner = user if user_has_role(user, Role.AUDITOR, Role.ADMIN) else UserFactory(
@@ -41,7 +41,7 @@ def _registered():
     from decimal import Decimal
 
     from academy.people.models import Region
-    from academy.talent.models import RegisteredTotal
+    from talent.models import RegisteredTotal
 
     region = Region.objects.order_by("code").first()
     total, _ = RegisteredTotal.objects.get_or_create(

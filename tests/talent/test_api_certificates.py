@@ -13,8 +13,8 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from academy.talent import selectors
-from academy.talent.selectors import TalentFilters
+from talent import selectors
+from talent.selectors import TalentFilters
 from tests.talent.conftest import certificate_for
 
 pytestmark = pytest.mark.django_db

@@ -19,9 +19,9 @@ from django.utils.translation import gettext as _
 from openpyxl import load_workbook
 
 from academy.audit.models import AuditEvent
-from academy.talent.archive import cohort_archive
-from academy.talent.models import TalentExport
 from courses.models import Enrolment
+from talent.models import TalentExport
+from talent.selectors import cohort_archive
 from tests.courses.factories import (
     CourseFactory,
     LessonFactory,
@@ -60,10 +60,10 @@ def archived(population):
 
 
 def _sheets(archive) -> list[list[tuple]]:
-    from academy.talent import exports
+    from talent import spreadsheets
 
     buffer = io.BytesIO()
-    exports.write_xlsx(archive.tables(), buffer)
+    spreadsheets.write_xlsx(archive.tables(), buffer)
     book = load_workbook(io.BytesIO(buffer.getvalue()))
     return [list(ws.iter_rows(values_only=True)) for ws in book.worksheets]
 

@@ -16,9 +16,9 @@ from django.utils import timezone
 from openpyxl import load_workbook
 
 from academy.audit.models import AuditEvent
-from academy.talent import exports
-from academy.talent.background import export_run, exports_cleanup
-from academy.talent.models import TalentExport
+from talent import spreadsheets
+from talent.models import TalentExport
+from talent.services.exports import export_run, exports_cleanup
 from tests.factories import BrokerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -108,22 +108,22 @@ def test_a_waiting_export_shows_a_progress_poller(bureau_client, population, sma
 
 def test_progress_is_reported_in_chunks(population, small_threshold, auditor):
     seen = []
-    table = exports.Table("t", ["n"], ([i] for i in range(7)))
-    written = exports.write_csv([table], io.BytesIO(), progress=seen.append, every=2)
+    table = spreadsheets.Table("t", ["n"], ([i] for i in range(7)))
+    written = spreadsheets.write_csv([table], io.BytesIO(), progress=seen.append, every=2)
     assert written == 7 and seen == [2, 4, 6]
 
     export = TalentExport.objects.create(requested_by=auditor, kind="audit",
                                          file_format="csv", filters={})
-    from academy.talent import background
+    from talent.services import exports as export_services
 
     calls = []
-    original = background._progress
-    background._progress = lambda pk, n, total: calls.append((n, total)) or original(pk, n,
+    original = export_services._progress
+    export_services._progress = lambda pk, n, total: calls.append((n, total)) or original(pk, n,
                                                                                     total)
     try:
         export_run(export_id=export.pk)
     finally:
-        background._progress = original
+        export_services._progress = original
     export.refresh_from_db()
     assert export.status == "done" and export.rows == export.total > 2
     assert calls and all(total == export.total for _n, total in calls)
@@ -183,7 +183,7 @@ def test_the_cleanup_fails_exports_lost_with_their_worker(auditor):
 
 def test_running_the_task_twice_writes_one_file_and_one_audit_event(
         bureau_client, population, small_threshold, django_capture_on_commit_callbacks):
-    from academy.talent.tasks import talent_export_run
+    from talent.tasks import talent_export_run
 
     with django_capture_on_commit_callbacks(execute=True):
         _start(bureau_client)
@@ -208,7 +208,7 @@ def test_an_interrupted_run_starts_over(population, auditor):
 
 
 def test_a_failing_export_is_marked_failed(auditor, monkeypatch):
-    from academy.talent import export_kinds
+    from talent.selectors import export_kinds
 
     def broken(spec, user):
         raise RuntimeError("disk full")
@@ -293,7 +293,7 @@ def test_an_auditors_export_request_changes_nothing_but_their_own_request_log(
 def test_the_daily_cleanup_is_scheduled_once_and_an_admins_change_is_kept():
     from django_celery_beat.models import PeriodicTask
 
-    from academy.talent.schedules import CLEANUP_NAME, CLEANUP_TASK, schedules_install
+    from talent.schedules import CLEANUP_NAME, CLEANUP_TASK, schedules_install
 
     entry = PeriodicTask.objects.get(name=CLEANUP_NAME)  # installed by migrate
     assert entry.task == CLEANUP_TASK and entry.crontab.hour == "3"

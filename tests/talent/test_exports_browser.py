@@ -10,8 +10,8 @@ import re
 import pytest
 from openpyxl import load_workbook
 
-from academy.talent.background import export_run
-from academy.talent.models import TalentExport
+from talent.models import TalentExport
+from talent.services.exports import export_run
 from tests.browser import log_in
 from tests.factories import UserFactory
 from tests.talent.conftest import population  # noqa: F401
@@ -21,7 +21,7 @@ pytestmark = [pytest.mark.e2e, pytest.mark.django_db(transaction=True)]
 
 def test_a_large_export_shows_its_progress_then_its_download_link(
         live_server, page, screenshot, settings, population, monkeypatch):  # noqa: F811
-    from academy.talent import tasks
+    from talent import tasks
 
     settings.ACADEMY_STAFF_MFA_REQUIRED = False
     settings.ACADEMY_TALENT_EXPORT_BACKGROUND_ROWS = 2

@@ -12,8 +12,8 @@ import pytest
 from django.urls import reverse
 
 from academy.audit.models import AuditEvent
-from academy.talent.models import TalentExport
-from academy.talent.tasks import talent_export_run
+from talent.models import TalentExport
+from talent.tasks import talent_export_run
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
 from tests.flows.conftest import (  # noqa: F401 - fixtures
     _worker_process,

@@ -12,8 +12,8 @@ from django.core.cache import cache
 from django.urls import reverse
 from django.utils import timezone, translation
 
-from academy.talent import selectors
-from academy.talent.selectors import TalentFilters
+from talent import selectors
+from talent.selectors import TalentFilters
 from tests.factories import BrokerFactory, OrganisationFactory
 
 pytestmark = pytest.mark.django_db
@@ -75,7 +75,7 @@ def test_the_page_and_the_api_say_when_the_figures_were_computed(bureau_client, 
 
 def test_a_refresh_is_queued_once_and_skipped_while_another_computes(
         population, cached_figures, monkeypatch):
-    from academy.talent import tasks
+    from talent import tasks
 
     first = selectors.dashboard(TalentFilters())
     key = selectors.figures_cache_key(TalentFilters())
@@ -100,7 +100,7 @@ def test_a_refresh_is_queued_once_and_skipped_while_another_computes(
 
 
 def test_the_refresh_task_rebuilds_the_filters_from_their_query(population, cached_figures):
-    from academy.talent import tasks
+    from talent import tasks
 
     filters = TalentFilters(region=population.region_a, organisation=population.o1,
                             date_from=datetime.date(2020, 1, 1))
@@ -115,8 +115,8 @@ def test_beat_precomputes_the_unfiltered_figures_every_minute(population, cached
                                                               monkeypatch):
     from django_celery_beat.models import PeriodicTask
 
-    from academy.talent import tasks
-    from academy.talent.schedules import FIGURES_NAME, FIGURES_TASK
+    from talent import tasks
+    from talent.schedules import FIGURES_NAME, FIGURES_TASK
 
     entry = PeriodicTask.objects.get(name=FIGURES_NAME)  # installed by migrate
     assert entry.task == FIGURES_TASK and (entry.interval.every, entry.interval.period) == (

@@ -10,7 +10,8 @@ import pytest
 from django.core.cache import cache
 from kombu.exceptions import OperationalError
 
-from academy.talent import selectors, tasks
+from talent import selectors, tasks
+from talent.selectors import figures
 
 pytestmark = pytest.mark.django_db
 
@@ -72,7 +73,7 @@ def test_a_poll_computes_them_when_no_worker_took_the_task(
     bureau_client.get("/talent/", {"region": region})
     assert bureau_client.get("/talent/figures/progress/", {"region": region}).json()[
         "done"] is False
-    monkeypatch.setattr(selectors, "FIGURES_WORKER_WAIT_SECONDS", 0)  # the wait is over
+    monkeypatch.setattr(figures, "FIGURES_WORKER_WAIT_SECONDS", 0)  # the wait is over
     assert bureau_client.get("/talent/figures/progress/", {"region": region}).json()["done"]
     assert _total(bureau_client.get("/talent/", {"region": region})) == "3"
     assert len(queued) == 1

@@ -7,7 +7,7 @@ from __future__ import annotations
 import pytest
 from django.core.cache import cache
 
-from academy.talent import tasks
+from talent import tasks
 from tests.browser import log_in
 from tests.factories import UserFactory
 

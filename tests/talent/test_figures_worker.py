@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.utils import timezone
 
-from academy.talent import selectors
-from academy.talent.selectors import TalentFilters
+from talent import selectors
+from talent.selectors import TalentFilters
 from tests.factories import BrokerFactory
 from tests.flows.conftest import _worker_process, celery_worker, wait_for  # noqa: F401
 

@@ -17,9 +17,8 @@ import time_machine
 from django.urls import reverse
 
 from academy.audit.services import audit_record
-from academy.talent import selectors
-from academy.talent.history import level_history
-from academy.talent.selectors import TalentFilters
+from talent import selectors
+from talent.selectors import TalentFilters, level_history
 from tests.factories import level
 
 pytestmark = pytest.mark.django_db

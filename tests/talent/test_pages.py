@@ -14,7 +14,7 @@ from openpyxl import load_workbook
 
 from academy.audit.models import AuditEvent
 from academy.audit.services import audit_record
-from academy.talent.exports import safe_cell
+from talent.spreadsheets import safe_cell
 from tests.audit.tamper import audit_tamper
 from tests.factories import BrokerFactory
 from tests.talent.conftest import certificate_for

@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 
 from academy.audit.models import AuditEvent
 from academy.audit.services import audit_record
-from academy.talent.event_text import ACTION_PHRASES, describe_events
+from talent.selectors.event_text import ACTION_PHRASES, describe_events
 from tests.factories import BrokerFactory, UserFactory
 from tests.ui.test_translations import visible_text
 

@@ -25,11 +25,10 @@ from django.urls import reverse
 from openpyxl import load_workbook
 
 from academy.audit.models import AuditEvent
-from academy.talent import selectors
-from academy.talent.models import RegisteredTotal
-from academy.talent.registered import practice_comparison
-from academy.talent.selectors import TalentFilters
-from academy.talent.services import registered_total_save
+from talent import selectors
+from talent.models import RegisteredTotal
+from talent.selectors import TalentFilters, practice_comparison
+from talent.services import registered_total_save
 
 pytestmark = pytest.mark.django_db
 

@@ -9,8 +9,8 @@ from decimal import Decimal
 import pytest
 from django.utils import timezone
 
-from academy.talent import selectors
-from academy.talent.selectors import TalentFilters
+from talent import selectors
+from talent.selectors import TalentFilters
 from tests.factories import level
 
 pytestmark = pytest.mark.django_db

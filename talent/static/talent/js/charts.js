@@ -1,0 +1,117 @@
+/* The dashboard's charts (Apache ECharts, served from /static/echarts/).
+
+   Markup: <figure data-chart="JSON-SCRIPT-ID"> holding a [data-chart-canvas] box and the
+   figure's table in [data-chart-table]; a [data-chart-toggle] button switches between the
+   two. The JSON (talent/charts.py) gives categories, series with values and the
+   broker list behind each value: clicking a bar opens it, as the numbers in the table do.
+   Without ECharts (or JavaScript) the table simply stays. */
+(function () {
+  "use strict";
+
+  function readSpec(figure) {
+    var node = document.getElementById(figure.getAttribute("data-chart"));
+    if (!node) { return null; }
+    try { return JSON.parse(node.textContent); } catch (e) { return null; }
+  }
+
+  function option(spec) {
+    var horizontal = !!spec.horizontal;
+    var categoryAxis = {
+      type: "category",
+      data: spec.categories,
+      inverse: horizontal,
+      axisTick: { alignWithLabel: true },
+      axisLabel: horizontal
+        ? { width: 200, overflow: "truncate", color: "#212529", fontSize: 12 }
+        : { color: "#212529", fontSize: 12, hideOverlap: true, rotate: spec.categories.length > 8 ? 40 : 0 }
+    };
+    var valueAxis = {
+      type: "value",
+      minInterval: 1,
+      name: spec.value_name,
+      nameLocation: "middle",
+      nameGap: horizontal ? 28 : 40,
+      nameTextStyle: { color: "#495057" },
+      max: spec.percent ? 100 : null,
+      axisLabel: { color: "#495057", formatter: spec.percent ? "{value}%" : "{value}" },
+      splitLine: { lineStyle: { color: "#dee2e6" } }
+    };
+    var many = spec.series.length > 1;
+    return {
+      color: spec.palette,
+      animation: false,
+      textStyle: { fontFamily: "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif" },
+      aria: { enabled: true, decal: { show: many } },
+      grid: { left: horizontal ? 8 : 28, right: 40, top: many ? 36 : 12, bottom: horizontal ? 40 : 56, containLabel: true },
+      legend: many ? { top: 0, type: "scroll" } : undefined,
+      tooltip: {
+        trigger: "axis",
+        axisPointer: { type: "shadow" },
+        valueFormatter: spec.percent ? function (v) { return v + "%"; } : undefined
+      },
+      xAxis: horizontal ? valueAxis : categoryAxis,
+      yAxis: horizontal ? categoryAxis : valueAxis,
+      series: spec.series.map(function (s) {
+        return {
+          name: s.name,
+          type: "bar",
+          stack: spec.stacked ? "total" : undefined,
+          barMaxWidth: 36,
+          cursor: "pointer",
+          label: {
+            show: !spec.stacked,
+            position: horizontal ? "right" : "top",
+            color: "#212529",
+            formatter: spec.percent ? "{c}%" : "{c}"
+          },
+          data: s.values
+        };
+      })
+    };
+  }
+
+  function draw(figure, spec) {
+    var canvas = figure.querySelector("[data-chart-canvas]");
+    var rows = spec.horizontal ? spec.categories.length : 10;
+    canvas.classList.add("talent-echart");
+    canvas.style.height = Math.max(220, Math.min(640, rows * 32 + 80)) + "px";
+    var chart = window.echarts.init(canvas, null, { renderer: "svg" });
+    chart.setOption(option(spec));
+    chart.on("click", function (params) {
+      var series = spec.series[params.seriesIndex];
+      var url = series && series.urls ? series.urls[params.dataIndex] : "";
+      if (url) { window.location.href = url; }
+    });
+    window.addEventListener("resize", function () { chart.resize(); });
+    figure.setAttribute("data-chart-ready", "1");
+    return chart;
+  }
+
+  function setup(figure) {
+    var spec = readSpec(figure);
+    var table = figure.querySelector("[data-chart-table]");
+    var toggle = figure.querySelector("[data-chart-toggle]");
+    var canvas = figure.querySelector("[data-chart-canvas]");
+    if (!spec || !spec.series || !window.echarts || !canvas) {
+      if (toggle) { toggle.hidden = true; }
+      return;
+    }
+    var chart = draw(figure, spec);
+    if (table) { table.hidden = true; }
+    if (!toggle) { return; }
+    toggle.hidden = false;
+    toggle.addEventListener("click", function () {
+      var showTable = table.hidden;
+      table.hidden = !showTable;
+      canvas.hidden = showTable;
+      toggle.setAttribute("aria-pressed", showTable ? "true" : "false");
+      toggle.textContent = showTable ? toggle.getAttribute("data-label-chart")
+                                     : toggle.getAttribute("data-label-table");
+      if (!showTable) { chart.resize(); }
+    });
+  }
+
+  document.addEventListener("DOMContentLoaded", function () {
+    document.querySelectorAll("figure[data-chart]").forEach(setup);
+  });
+})();
