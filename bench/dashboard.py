@@ -35,7 +35,7 @@ What it does:
    (counted in-process once per size: it must not grow with the data).
 
 Results are printed as a table and written to var/bench/dashboard-<time>.json.
-Target (issue 8): p95 under 300 ms at 100,000 brokers.
+Target: p95 under 300 ms at 100,000 brokers.
 """
 
 from __future__ import annotations

@@ -14,7 +14,7 @@ What it does, in one run (about 4 minutes on a 2-core machine):
 2. Starts gunicorn on ``academy.wsgi`` with ``bench.settings`` (the production settings: every
    middleware, session authentication, CSRF, the role check, the service's upsert, Redis as
    the cache of sessions and access facts when one answers (``--redis-url``); only TLS
-   redirects off), warms every worker up, and replays the issue's load shape: every examinee
+   redirects off), warms every worker up, and replays the exam morning's load shape: every examinee
    starts within the first minute (``--ramp``) and then saves an answer every 15 s on average
    (exponential gaps, ``--think``), for ``--steady`` seconds more. The load is open-loop and
    comes from ``--client-processes`` processes: send times are drawn in advance and latency

@@ -386,6 +386,9 @@ def main() -> int:
         # Beat's sweeps far more often than in production, so that the worker has steady
         # work to leak memory on: every broker's readiness, issuance, the auto-submit.
         env.update({"READINESS_SWEEP_SECONDS": "30", "CERT_ISSUE_SWEEP_SECONDS": "60"})
+        # Beat reads its schedule from the database: the installer puts these intervals there.
+        subprocess.run([PYTHON, "manage.py", "schedules_install"], cwd=ROOT, env=env,
+                       check=True, stdout=subprocess.DEVNULL)
         worker = Background("worker", [PYTHON, "-m", "celery", "-A", "academy", "worker",
                                        "--beat", "--concurrency", "2", "--loglevel", "INFO",
                                        "--without-gossip", "--without-mingle"],

@@ -1,5 +1,4 @@
 from django.apps import AppConfig
-from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
 
@@ -11,14 +10,11 @@ class CertificatesConfig(AppConfig):
         from . import receivers
 
         receivers.connect()
-        from . import expiry_reminders  # noqa: F401  (registers the expiry reminder sweep)
-
-        post_migrate.connect(_install_bulk_schedule, sender=self)
-
         from celery.signals import worker_init
 
         from academy.health import health_check_register
 
+        from . import expiry_reminders  # noqa: F401  (registers the expiry reminder sweep)
         from .credentials import signing_key_health
 
         health_check_register("signing_key", signing_key_health)
@@ -38,9 +34,3 @@ def _signing_key_required(**kwargs) -> None:
     except SigningKeyMissing as exc:
         logging.getLogger(__name__).critical("%s", exc)
         raise SystemExit(f"certificates: {exc}") from exc
-
-
-def _install_bulk_schedule(sender, using="default", **kwargs) -> None:
-    from .bulk_schedule import bulk_schedule_install
-
-    bulk_schedule_install(using=using)

@@ -5,11 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from academy.tasks import DURABLE
+
 
 @shared_task(
     name="certificates.tasks.readiness_evaluate",
-    acks_late=True,
-    ignore_result=True,
+    **DURABLE,
     autoretry_for=(OperationalError,),
     max_retries=5,
     retry_backoff=10,
@@ -33,8 +34,7 @@ def readiness_evaluate(broker_ids: list[int]) -> None:
 
 @shared_task(
     name="certificates.tasks.readiness_sweep",
-    acks_late=True,
-    ignore_result=True,
+    **DURABLE,
     autoretry_for=(OperationalError,),
     max_retries=5,
     retry_backoff=30,

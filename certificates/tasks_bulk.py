@@ -5,11 +5,12 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
+from academy.tasks import DURABLE
+
 
 @shared_task(
     name="certificates.tasks_bulk.bulk_run_process",
-    acks_late=True,
-    ignore_result=True,
+    **DURABLE,
     autoretry_for=(OperationalError, InterfaceError),
     max_retries=8,
     retry_backoff=5,
@@ -38,8 +39,7 @@ def bulk_run_process(run_id: int) -> str:
 
 @shared_task(
     name="certificates.tasks_bulk.bulk_runs_resume_stalled",
-    acks_late=True,
-    ignore_result=True,
+    **DURABLE,
     autoretry_for=(OperationalError, InterfaceError),
     max_retries=3,
     retry_backoff=30,
@@ -47,7 +47,7 @@ def bulk_run_process(run_id: int) -> str:
 )
 def bulk_runs_resume_stalled() -> int:
     """Queue again the unfinished bulk runs nobody has worked on for minutes (beat, every five
-    minutes; ``bulk_schedule.py``). Running it twice only queues a run twice, which its lease
+    minutes; ``schedules.py``). Running it twice only queues a run twice, which its lease
     makes harmless. Retried on database operational errors; the next beat tries again anyway.
     """
     from .bulk_services import bulk_runs_stalled

@@ -9,20 +9,11 @@ errors a bounded number of times with backoff.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
 
-RETRY = {
-    "acks_late": True,
-    "ignore_result": True,
-    "autoretry_for": (OperationalError,),
-    "max_retries": 5,
-    "retry_backoff": 5,
-    "retry_backoff_max": 5 * 60,
-    "retry_jitter": True,
-}
+from academy.tasks import RETRY_DATABASE
 
 
-@shared_task(name="certificates.tasks_issued.certificate_issue_for_ready", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificate_issue_for_ready", **RETRY_DATABASE)
 def certificate_issue_for_ready(broker_id: int) -> int | None:
     """Issue the certificate ``broker_id`` is recorded as ready for (``broker_became_ready``).
 
@@ -41,7 +32,7 @@ def certificate_issue_for_ready(broker_id: int) -> int | None:
     return certificate.pk if certificate is not None else None
 
 
-@shared_task(name="certificates.tasks_issued.certificates_issue_batch", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificates_issue_batch", **RETRY_DATABASE)
 def certificates_issue_batch(broker_ids: list[int]) -> int:
     """Issue the certificates ``broker_ids`` are recorded as ready for, in one transaction
     (``batch.certificates_issue_ready``). Idempotent like the single-broker task: killed
@@ -56,7 +47,7 @@ def certificates_issue_batch(broker_ids: list[int]) -> int:
 SWEEP_PAGE = 2000
 
 
-@shared_task(name="certificates.tasks_issued.certificates_issue_for_promotion", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificates_issue_for_promotion", **RETRY_DATABASE)
 def certificates_issue_for_promotion(broker_ids: list[int], actor_id: int) -> int:
     """Issue, for an administrator, the certificates of ready brokers from the
     ready-for-promotion list (``issuance.certificates_issue_for_promotion``).
@@ -77,7 +68,7 @@ def certificates_issue_for_promotion(broker_ids: list[int], actor_id: int) -> in
     return sum(1 for c in result.values() if getattr(c, "issued_now", False))
 
 
-@shared_task(name="certificates.tasks_issued.certificates_issue_sweep", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificates_issue_sweep", **RETRY_DATABASE)
 def certificates_issue_sweep(after_id: int = 0) -> int:
     """Queue issuance, in batches, for brokers who are ready but hold no certificate (a lost
     message, a cohort found ready at once). One page of brokers per run; a full page re-queues
@@ -94,7 +85,7 @@ def certificates_issue_sweep(after_id: int = 0) -> int:
     return len(broker_ids)
 
 
-@shared_task(name="certificates.tasks_issued.certificate_render_pdf", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificate_render_pdf", **RETRY_DATABASE)
 def certificate_render_pdf(certificate_id: int) -> None:
     """Render and store the certificate's PDF (replacing any earlier rendering)."""
     from .pdf import certificate_pdf_store
@@ -102,7 +93,7 @@ def certificate_render_pdf(certificate_id: int) -> None:
     certificate_pdf_store(certificate_id=certificate_id)
 
 
-@shared_task(name="certificates.tasks_issued.certificates_render_pdfs", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificates_render_pdfs", **RETRY_DATABASE)
 def certificates_render_pdfs(certificate_ids: list[int]) -> None:
     """Render and store the PDFs of a batch of newly issued certificates, one after another
     (each replaces any earlier rendering of its own, so a redelivered run only redoes work)."""
@@ -112,7 +103,7 @@ def certificates_render_pdfs(certificate_ids: list[int]) -> None:
         certificate_pdf_store(certificate_id=certificate_id)
 
 
-@shared_task(name="certificates.tasks_issued.certificate_credential_sign", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificate_credential_sign", **RETRY_DATABASE)
 def certificate_credential_sign(certificate_id: int) -> None:
     """Sign the certificate's Open Badges credential (again, if it was signed before)."""
     from .credentials import credential_sign_store
@@ -123,7 +114,7 @@ def certificate_credential_sign(certificate_id: int) -> None:
 RENEW_BATCH = 500
 
 
-@shared_task(name="certificates.tasks_issued.certificates_renew_due", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificates_renew_due", **RETRY_DATABASE)
 def certificates_renew_due() -> int:
     """Renew every certificate in its renewal window whose holder earned the level's renewal
     hours (see ``certificates/renewal.py`` for why this is automatic). Each renewal is its own
@@ -137,7 +128,7 @@ def certificates_renew_due() -> int:
     return done
 
 
-@shared_task(name="certificates.tasks_issued.certificates_expire_due", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificates_expire_due", **RETRY_DATABASE)
 def certificates_expire_due() -> int:
     """The daily certificate task: first renew what is due (so that a holder who did the hours
     never sees their certificate expire), then mark certificates past their last valid day as
@@ -152,7 +143,7 @@ def certificates_expire_due() -> int:
     return done
 
 
-@shared_task(name="certificates.tasks_issued.certificates_rerender", **RETRY)
+@shared_task(name="certificates.tasks_issued.certificates_rerender", **RETRY_DATABASE)
 def certificates_rerender(after_id: int = 0, batch: int = 200) -> None:
     """Re-render every certificate's PDF (after a design change), one batch per run."""
     from .issued import Certificate

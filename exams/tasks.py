@@ -3,15 +3,13 @@
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+
+from academy.tasks import RETRY_PERIODIC
 
 
 @shared_task(
     name="exams.tasks.attempts_close_overdue",
-    acks_late=True,
-    autoretry_for=(OperationalError,),
-    retry_backoff=True,
-    max_retries=3,
+    **RETRY_PERIODIC,
     expires=120,
 )
 def attempts_close_overdue() -> int:

@@ -9,17 +9,10 @@ class TalentConfig(AppConfig):
     verbose_name = _("Talent pool")
 
     def ready(self) -> None:
-        post_migrate.connect(_install_schedules, sender=self)
         # After people's handler, which resets the role groups' permissions on every
         # post_migrate: administrators keep the registered totals in the admin, auditors
         # may look at them.
         post_migrate.connect(_grant_permissions, dispatch_uid="talent-role-perms")
-
-
-def _install_schedules(sender, using="default", **kwargs) -> None:
-    from .schedules import schedules_install
-
-    schedules_install(using=using)
 
 
 def _grant_permissions(sender, using="default", **kwargs) -> None:

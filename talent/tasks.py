@@ -8,24 +8,15 @@ times with backoff.
 from __future__ import annotations
 
 from celery import shared_task
-from django.db import OperationalError
+
+from academy.tasks import RETRY_DATABASE
 
 # Every task keeps the name it had when the app lived in ``academy/talent/``: beat's rows in
 # django-celery-beat (``schedules.py``) and messages already queued carry that dotted path,
 # so an explicit ``name=`` keeps them running after the package moved to ``talent/``.
 
-RETRY = {
-    "acks_late": True,
-    "ignore_result": True,
-    "autoretry_for": (OperationalError,),
-    "max_retries": 5,
-    "retry_backoff": 5,
-    "retry_backoff_max": 5 * 60,
-    "retry_jitter": True,
-}
 
-
-@shared_task(name="academy.talent.tasks.talent_export_run", **RETRY)
+@shared_task(name="academy.talent.tasks.talent_export_run", **RETRY_DATABASE)
 def talent_export_run(export_id: int) -> str | None:
     """Write the file of background export ``export_id`` (``services.export_run``).
 
@@ -39,7 +30,7 @@ def talent_export_run(export_id: int) -> str | None:
     return export.status if export is not None else None
 
 
-@shared_task(name="academy.talent.tasks.talent_exports_cleanup", **RETRY)
+@shared_task(name="academy.talent.tasks.talent_exports_cleanup", **RETRY_DATABASE)
 def talent_exports_cleanup() -> dict[str, int]:
     """Daily: delete export files past their download window; fail exports lost with their
     worker. Twice is harmless: what it cleaned is not selected again."""
@@ -48,7 +39,7 @@ def talent_exports_cleanup() -> dict[str, int]:
     return exports_cleanup()
 
 
-@shared_task(name="academy.talent.tasks.talent_figures_refresh", **RETRY)
+@shared_task(name="academy.talent.tasks.talent_figures_refresh", **RETRY_DATABASE)
 def talent_figures_refresh(query: dict[str, str], language: str, *,
                            older_than: float = 0) -> bool:
     """Recompute the dashboard's figures of one filter set (``query``: the filters'
@@ -67,7 +58,7 @@ def talent_figures_refresh(query: dict[str, str], language: str, *,
         return figures_refresh(filters_from_query(query), older_than=older_than) is not None
 
 
-@shared_task(name="academy.talent.tasks.talent_figures_precompute", **RETRY)
+@shared_task(name="academy.talent.tasks.talent_figures_precompute", **RETRY_DATABASE)
 def talent_figures_precompute() -> list[str]:
     """Every minute (beat): recompute the unfiltered dashboard's figures before they expire,
     in the default language and in any other language whose figures are in the cache, so

@@ -16,16 +16,9 @@ class NotificationsConfig(AppConfig):
         autodiscover_modules("reminders")
         # Each app's calendar.py registers the dated events people see in their feed.
         autodiscover_modules("calendar")
-        post_migrate.connect(_install_schedules, sender=self)
         # After people's handler, which resets the role groups' permissions on every
         # post_migrate: give administrators this app's (the reminder log in the admin).
         post_migrate.connect(_grant_admin_permissions, dispatch_uid="notifications-admin-perms")
-
-
-def _install_schedules(sender, using="default", **kwargs) -> None:
-    from .schedules import schedules_install
-
-    schedules_install(using=using)
 
 
 def _grant_admin_permissions(sender, using="default", **kwargs) -> None:

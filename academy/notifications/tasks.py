@@ -5,12 +5,13 @@ from __future__ import annotations
 from celery import shared_task
 from django.db import OperationalError
 
+from academy.tasks import DURABLE, RETRY_DATABASE, RETRY_PERIODIC
+
 
 @shared_task(
     name="academy.notifications.tasks.reminder_send",
     bind=True,
-    acks_late=True,
-    ignore_result=True,
+    **DURABLE,
     # The service counts delivery attempts and records the last one as failed; this bound is
     # for database outages.
     autoretry_for=(OperationalError,),
@@ -36,9 +37,7 @@ def reminder_send(self, reminder_id: int) -> str:
         raise self.retry(countdown=deferred.countdown, exc=deferred) from None
 
 
-@shared_task(name="academy.notifications.tasks.reminders_send_many", acks_late=True,
-             ignore_result=True, autoretry_for=(OperationalError,), max_retries=5,
-             retry_backoff=5, retry_backoff_max=300)
+@shared_task(name="academy.notifications.tasks.reminders_send_many", **RETRY_DATABASE)
 def reminders_send_many(reminder_ids: list[int]) -> dict:
     """E-mail up to a hundred reminders over one mail connection (what a sweep queues).
 
@@ -55,9 +54,7 @@ def reminders_send_many(reminder_ids: list[int]) -> dict:
     return report["outcomes"]
 
 
-@shared_task(name="academy.notifications.tasks.reminders_send_due", acks_late=True,
-             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
-             retry_backoff=True)
+@shared_task(name="academy.notifications.tasks.reminders_send_due", **RETRY_PERIODIC)
 def reminders_send_due() -> int:
     """Queue the e-mail reminders that are due and not with a task (beat, every minute).
 
@@ -68,9 +65,7 @@ def reminders_send_due() -> int:
     return send_due()
 
 
-@shared_task(name="academy.notifications.tasks.reminders_send_digests", acks_late=True,
-             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
-             retry_backoff=True)
+@shared_task(name="academy.notifications.tasks.reminders_send_digests", **RETRY_PERIODIC)
 def reminders_send_digests() -> int:
     """Gather due digest items into one e-mail per person (beat, every 15 minutes).
 
@@ -82,9 +77,7 @@ def reminders_send_digests() -> int:
     return digests_send()
 
 
-@shared_task(name="academy.notifications.tasks.reminders_sweep", acks_late=True,
-             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
-             retry_backoff=True)
+@shared_task(name="academy.notifications.tasks.reminders_sweep", **RETRY_PERIODIC)
 def reminders_sweep(name: str) -> int:
     """Run the registered sweep ``name`` (beat, on its own schedule).
 
@@ -98,9 +91,7 @@ def reminders_sweep(name: str) -> int:
     return sweep_run(name).created
 
 
-@shared_task(name="academy.notifications.tasks.reminders_sweep_all", acks_late=True,
-             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
-             retry_backoff=True)
+@shared_task(name="academy.notifications.tasks.reminders_sweep_all", **RETRY_PERIODIC)
 def reminders_sweep_all() -> int:
     """Run every registered sweep once (as ``reminders_sweep`` does one). Same guarantees."""
     from .sweeps import sweeps_run_all
@@ -108,9 +99,7 @@ def reminders_sweep_all() -> int:
     return sum(report.created for report in sweeps_run_all())
 
 
-@shared_task(name="academy.notifications.tasks.reminders_poll_receipts", acks_late=True,
-             ignore_result=True, autoretry_for=(OperationalError,), max_retries=3,
-             retry_backoff=True)
+@shared_task(name="academy.notifications.tasks.reminders_poll_receipts", **RETRY_PERIODIC)
 def reminders_poll_receipts() -> int:
     """Fetch SMS delivery receipts and record them (beat, every five minutes); an SMS the
     provider could not deliver is delivered on another channel.

@@ -2,26 +2,12 @@
 
 from __future__ import annotations
 
-import smtplib
-
 from celery import shared_task
-from django.db import OperationalError
 
-# E-mail tasks: late acknowledgement (a killed worker's task is redelivered) and bounded
-# retries with backoff for temporary failures. A refused recipient will be refused again:
-# retrying only delays the admin noticing it.
-MAIL_TASK_OPTIONS = {
-    "acks_late": True,
-    "ignore_result": True,
-    "autoretry_for": (smtplib.SMTPException, ConnectionError, TimeoutError, OperationalError),
-    "dont_autoretry_for": (smtplib.SMTPRecipientsRefused,),
-    "max_retries": 6,
-    "retry_backoff": 30,
-    "retry_backoff_max": 30 * 60,
-    "retry_jitter": True,
-}
+from academy.tasks import RETRY_MAIL
 
-@shared_task(name="academy.people.tasks.invitation_send", **MAIL_TASK_OPTIONS)
+
+@shared_task(name="academy.people.tasks.invitation_send", **RETRY_MAIL)
 def invitation_send(invitation_id: int) -> None:
     """E-mail the invitation ``invitation_id`` (see ``people.invitations.invitation_send``).
 
@@ -39,7 +25,7 @@ def invitation_send(invitation_id: int) -> None:
 # --- Practice records (certification rules) ----------------------------------------------------
 
 
-@shared_task(name="academy.people.tasks.practice_review_notify", **MAIL_TASK_OPTIONS)
+@shared_task(name="academy.people.tasks.practice_review_notify", **RETRY_MAIL)
 def practice_review_notify(record_id: int) -> None:
     """E-mail the broker the outcome of the review of practice record ``record_id``.
 

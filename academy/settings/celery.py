@@ -39,30 +39,7 @@ else:
         "control_folder": str(_control),
     }
 
-CELERY_BEAT_SCHEDULE = {
-    "worker-heartbeat": {
-        "task": "academy.tasks.worker_heartbeat",
-        "schedule": float(env.int("HEARTBEAT_SECONDS", default=30)),
-        "options": {"expires": 60},
-    },
-    "exams-attempts-close-overdue": {
-        "task": "exams.tasks.attempts_close_overdue",
-        "schedule": 60.0,
-        "options": {"expires": 60},
-    },
-    "certificates-readiness-sweep": {
-        "task": "certificates.tasks.readiness_sweep",
-        "schedule": float(env.int("READINESS_SWEEP_SECONDS", default=3600)),
-        "options": {"expires": 3000},
-    },
-    "certificates-issue-sweep": {
-        "task": "certificates.tasks_issued.certificates_issue_sweep",
-        "schedule": float(env.int("CERT_ISSUE_SWEEP_SECONDS", default=900)),
-        "options": {"expires": 800},
-    },
-    "certificates-expire-due": {
-        "task": "certificates.tasks_issued.certificates_expire_due",
-        "schedule": 24 * 3600.0,
-        "options": {"expires": 3600},
-    },
-}
+# The beat schedule is not here but in django-celery-beat's tables, where administrators change
+# it: each app registers its periodic tasks in its schedules.py and academy/schedules.py installs
+# them after migrate (django-celery-beat would write a CELERY_BEAT_SCHEDULE back over the
+# tables every time beat starts).

@@ -97,7 +97,7 @@ def _brokers_by_region(total: int) -> list[dict[str, Any]]:
     ]
 
 
-# --- Broker and trainer homes (owned by the courses app's engineer) ---------------------------
+# --- Broker and trainer homes -----------------------------------------------------------------
 
 
 def _broker_learning(user: User) -> dict[str, Any]:

@@ -106,13 +106,14 @@ ROWS = {
                                       method="post", note="no decision: 400"),
 }
 
-# Certificates (issue 6) keep their rows in permission_rows_issuance.py.
+# Issued certificates, their verification and credentials keep their rows in
+# permission_rows_issuance.py.
 from tests.certificates.permission_rows_issuance import ROWS as _ISSUANCE_ROWS  # noqa: E402
 
 assert not ROWS.keys() & _ISSUANCE_ROWS.keys(), "certificate rows listed twice"
 ROWS.update(_ISSUANCE_ROWS)
 
-# The certificate design and the bulk runs (issue 6) keep theirs in permission_rows_design.py.
+# The certificate design and the bulk runs keep theirs in permission_rows_design.py.
 from tests.certificates.permission_rows_design import ROWS as _DESIGN_ROWS  # noqa: E402
 
 assert not ROWS.keys() & _DESIGN_ROWS.keys(), "design rows listed twice"

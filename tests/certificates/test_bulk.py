@@ -363,12 +363,13 @@ def test_a_run_whose_message_was_lost_is_queued_again_by_the_periodic_task(
 def test_the_resume_schedule_is_installed_once_and_kept(db):
     from django_celery_beat.models import PeriodicTask
 
-    from certificates.bulk_schedule import RESUME_NAME, RESUME_TASK, bulk_schedule_install
+    from academy.schedules import schedules_install
+    from certificates.schedules import RESUME_NAME, RESUME_TASK
 
     task = PeriodicTask.objects.get(name=RESUME_NAME)  # installed after migrate
     assert task.task == RESUME_TASK and task.interval.every == 5 and task.enabled
     PeriodicTask.objects.filter(pk=task.pk).update(enabled=False)  # an administrator's choice
-    assert bulk_schedule_install() is False
+    assert RESUME_NAME not in schedules_install()
     assert not PeriodicTask.objects.get(name=RESUME_NAME).enabled
-    assert bulk_schedule_install(reset=True) is True
+    assert RESUME_NAME in schedules_install(reset=True)
     assert PeriodicTask.objects.get(name=RESUME_NAME).enabled

@@ -1,22 +1,15 @@
 """Who may open each exams page (read by tests/ui/test_permission_matrix.py).
 
-Two engineers add exams routes, so the rows live in two modules merged here: the broker
-pages and the API (``permission_rows_web``, if present) and the trainers' and admins' pages
-(``permission_rows_staff``). Add rows to those modules, not here.
+The rows live in two modules, merged here: the broker pages and the API
+(``permission_rows_web``) and the trainers' and admins' pages (``permission_rows_staff``). Add
+rows to those modules, not here.
 """
 
 from __future__ import annotations
 
-import importlib
+from tests.exams.permission_rows_staff import ROWS as _STAFF_ROWS
+from tests.exams.permission_rows_web import ROWS as _WEB_ROWS
 
-ROWS: dict = {}
-for _name in ("permission_rows_staff", "permission_rows_web"):
-    try:
-        _module = importlib.import_module(f"tests.exams.{_name}")
-    except ModuleNotFoundError as exc:
-        if exc.name != f"tests.exams.{_name}":
-            raise
-        continue
-    _duplicated = ROWS.keys() & _module.ROWS.keys()
-    assert not _duplicated, f"exams rows listed twice: {sorted(_duplicated)}"
-    ROWS.update(_module.ROWS)
+_duplicated = _STAFF_ROWS.keys() & _WEB_ROWS.keys()
+assert not _duplicated, f"exams rows listed twice: {sorted(_duplicated)}"
+ROWS: dict = {**_STAFF_ROWS, **_WEB_ROWS}

@@ -84,7 +84,9 @@ def test_time_zone_is_asia_shanghai_and_chinese_is_the_default_language():
 
 
 def test_the_beat_schedule_refreshes_the_worker_heartbeat():
-    entry = settings.CELERY_BEAT_SCHEDULE["worker-heartbeat"]
+    from academy.schedules import schedules_registered
 
-    assert entry["task"] == "academy.tasks.worker_heartbeat"
-    assert entry["schedule"] == settings.ACADEMY_HEARTBEAT_SECONDS
+    entry = schedules_registered()["worker-heartbeat"]
+
+    assert entry.task == "academy.tasks.worker_heartbeat"
+    assert entry.interval() == settings.ACADEMY_HEARTBEAT_SECONDS
