@@ -64,9 +64,9 @@ from academy.people.models import (
     Region,
     User,
 )
-from certificates import readiness_sets
+from certificates import selectors as readiness_sets
 from certificates.models import Certificate
-from certificates.readiness import broker_readiness
+from certificates.selectors import broker_readiness
 from courses.models import Attendance, Cohort, Enrolment, LessonProgress
 from courses.selectors import transcript_for
 from exams.models import Attempt, Mark

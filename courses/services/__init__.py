@@ -1,5 +1,6 @@
 """Changing courses: progress, enrolment, attendance, authoring. Import from here."""
 
+from ..pdf import pdf_font as pdf_font  # the CJK font, shared with certificates' PDF
 from .attendance import (
     CheckinToken,
     attendance_checkin,
