@@ -68,8 +68,8 @@ def main() -> None:
     from django.utils import timezone
 
     from academy.people.models import Level, User
-    from certificates.credentials.data_integrity import proof_verify
     from certificates.credentials import signing as credentials
+    from certificates.credentials.data_integrity import proof_verify
     from certificates.models.issued import Certificate
 
     level = Level(code="intermediate", name="中级技术经纪人", name_en="Intermediate", rank=2)

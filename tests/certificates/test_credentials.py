@@ -12,12 +12,12 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
+from certificates.credentials import signing as credentials
 from certificates.credentials.signing import (
     b64url_decode,
     credential_verify,
     signing_key_generate,
 )
-from certificates.credentials import signing as credentials
 from certificates.credentials.status_list import bit_is_set, decode
 from certificates.models.issued import Certificate
 from certificates.services.issuance import certificate_revoke

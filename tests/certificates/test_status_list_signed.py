@@ -12,8 +12,8 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from certificates.credentials.signing import b64url, b64url_decode, credential_verify, jws_verify
 from certificates.credentials import signing as credentials
+from certificates.credentials.signing import b64url, b64url_decode, credential_verify, jws_verify
 from certificates.credentials.status_list import (
     bit_is_set,
     bitstring,
