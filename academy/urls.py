@@ -7,8 +7,8 @@ from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitVie
 
 from academy.notifications import views as notification_views
 from academy.ui import views as ui_views
-from certificates import views_issued as certificate_views
-from certificates import views_oid4vci as certificate_oid4vci
+from certificates.views import issued as certificate_views
+from certificates.views import oid4vci as certificate_oid4vci
 
 admin.site.site_header = _("Broker Academy back office")
 admin.site.site_title = _("Broker Academy")

@@ -18,7 +18,7 @@ What it does:
    every e-mail is sent at once (the most work).
 3. Hands the brokers to the worker and waits. ``--mode batch`` (the default) queues them as the
    sweeps and the readiness tasks do when many brokers are ready at once
-   (``certificates.batch.certificate_issue_queue``: ``certificates_issue_batch`` tasks of
+   (``certificates.services.batch.certificate_issue_queue``: ``certificates_issue_batch`` tasks of
    ``ACADEMY_CERT_ISSUE_BATCH`` brokers, each one transaction); ``--mode single`` sends
    ``certificate_issue_for_ready`` for every broker, as the readiness event of one broker does.
    A certificate counts as *issued* when its record, the level change and its signed
@@ -221,7 +221,7 @@ def verify(count: int) -> dict[str, bool]:
     from academy.audit.services import audit_chain_verify
     from academy.notifications.models import Notification
     from academy.people.models import BrokerProfile
-    from certificates.issued import Certificate, SerialCounter
+    from certificates.models.issued import Certificate, SerialCounter
 
     per_broker = (Certificate.objects.values("broker_id").annotate(n=Count("pk"))
                   .filter(n__gt=1).count())
@@ -240,10 +240,10 @@ def verify(count: int) -> dict[str, bool]:
 
 
 def render_times(sample: int) -> list[float]:
-    """Drawing the PDF (``certificates.pdf.certificate_pdf``, what the render task does before
+    """Drawing the PDF (``certificates.services.pdf.certificate_pdf``, what the render task does before
     storing the file), in ms, for ``sample`` of the issued certificates, in this process."""
-    from certificates.issued import Certificate
-    from certificates.pdf import certificate_pdf
+    from certificates.models.issued import Certificate
+    from certificates.services.pdf import certificate_pdf
 
     certificates = list(Certificate.objects.select_related("level").order_by("pk")[:sample])
     certificate_pdf(certificates[0])  # the font is loaded once per process
@@ -267,10 +267,10 @@ def in_process(*, profile: bool) -> dict[str, dict[str, float]]:
 
     from academy.celery import app
     from academy.people.models import User
-    from certificates.batch import certificates_issue_ready
-    from certificates.credentials import credential_sign_store
-    from certificates.issuance import certificate_issue_for_ready
-    from certificates.pdf import certificate_pdf_store
+    from certificates.credentials.signing import credential_sign_store
+    from certificates.services.batch import certificates_issue_ready
+    from certificates.services.issuance import certificate_issue_for_ready
+    from certificates.services.pdf import certificate_pdf_store
 
     # What the services queue on commit goes nowhere (the worker and its Redis are gone).
     app.conf.broker_url = "memory://"
@@ -397,8 +397,8 @@ def main() -> int:
         idle_rss = sum(idle_sizes)
 
         from academy.people.models import User
-        from certificates.batch import batch_size, certificate_issue_queue
-        from certificates.tasks_issued import certificate_issue_for_ready
+        from certificates.services.batch import batch_size, certificate_issue_queue
+        from certificates.tasks import certificate_issue_for_ready
 
         broker_ids = list(User.objects.filter(email__endswith="@bench.local")
                           .order_by("pk").values_list("pk", flat=True)[:args.count])

@@ -68,9 +68,9 @@ def main() -> None:
     from django.utils import timezone
 
     from academy.people.models import Level, User
-    from certificates import credentials
-    from certificates.data_integrity import proof_verify
-    from certificates.issued import Certificate
+    from certificates.credentials import signing as credentials
+    from certificates.credentials.data_integrity import proof_verify
+    from certificates.models.issued import Certificate
 
     level = Level(code="intermediate", name="中级技术经纪人", name_en="Intermediate", rank=2)
     broker = User(email="zhang.ming@example.cn")

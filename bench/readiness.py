@@ -14,9 +14,9 @@ What it does:
    promotions). The intermediate requirement set in force is made to ask for every kind of
    requirement: 40 class hours in total, hours in two course areas and in one course, the final
    exam, one approved practice record, a contract amount, and 12 months at junior level.
-2. Runs the set-based form (``certificates.readiness_sets.brokers_readiness_flags``) over every
+2. Runs the set-based form (``certificates.selectors.readiness_sets.brokers_readiness_flags``) over every
    broker ``--repeat`` times: wall time (median) and the number of SQL statements.
-3. Runs the single-broker form (``certificates.readiness.broker_readiness``) for a sample of
+3. Runs the single-broker form (``certificates.selectors.readiness.broker_readiness``) for a sample of
    ``--sample`` brokers spread over the pool: time and statements per broker, and the total
    extrapolated to the whole pool (what a loop over every broker would cost).
 4. Checks that the two forms agree on every broker of the sample (groups of requirement kinds
@@ -119,8 +119,8 @@ def main() -> int:
     from django.db import connection
 
     from academy.people.models import BrokerProfile
-    from certificates.readiness import broker_readiness
-    from certificates.readiness_sets import brokers_readiness_flags
+    from certificates.selectors.readiness import broker_readiness
+    from certificates.selectors.readiness_sets import brokers_readiness_flags
 
     pool = BrokerProfile.objects.count()
 

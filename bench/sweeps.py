@@ -94,7 +94,7 @@ def _reset_sequences() -> None:
 
     from academy.notifications.models import Reminder  # noqa: F401
     from academy.people.models import Invitation, PracticeRecord, User
-    from certificates.issued import Certificate
+    from certificates.models.issued import Certificate
     from courses.models import Enrolment, LessonProgress
     from exams.models import Answer, Attempt, AttemptItem
 
@@ -299,7 +299,7 @@ def seed(enrolments: int) -> dict[str, int]:
              "review_comment", "created_at", "updated_at"], practice())
         # Certificates: a tenth of the brokers hold one, expiring over the next year; the
         # level asks for 20 renewal hours.
-        from certificates.issued import CertificatePolicy
+        from certificates.models.issued import CertificatePolicy
 
         CertificatePolicy.objects.update_or_create(
             level=junior, defaults={"validity_months": 36, "renewal_hours": Decimal("20")})

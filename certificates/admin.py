@@ -14,8 +14,6 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
 
-from .ecert import EcertIdentifier, EcertSettings
-from .holders import HolderDid
 from .models import (
     AreaHoursRequirement,
     BrokerReadiness,
@@ -27,6 +25,8 @@ from .models import (
     ExamRequirement,
     RequirementSet,
 )
+from .models.ecert import EcertIdentifier, EcertSettings
+from .models.holders import HolderDid
 from .services import (
     requirement_set_changed,
     requirement_set_new_version,
@@ -149,7 +149,7 @@ class BrokerReadinessAdmin(admin.ModelAdmin):
         return False
 
 
-# --- Certificate design and bulk runs (issue 6): read-only here --------------------------------
+# --- Certificate design and bulk runs: read-only here ---------------------------------------
 # Designs are edited, previewed and put in use on the app's own page (/certificates/design/),
 # which keeps the history and writes the audit trail; bulk runs are started and watched on
 # /certificates/bulk/. The back office shows both for the record.

@@ -15,7 +15,7 @@ class CertificatesConfig(AppConfig):
         from academy.health import health_check_register
 
         from . import expiry_reminders  # noqa: F401  (registers the expiry reminder sweep)
-        from .credentials import signing_key_health
+        from .credentials.signing import signing_key_health
 
         health_check_register("signing_key", signing_key_health)
         worker_init.connect(_signing_key_required, weak=False)
@@ -27,7 +27,7 @@ def _signing_key_required(**kwargs) -> None:
     other exception of a signal handler."""
     import logging
 
-    from .credentials import SigningKeyMissing, signing_key_require
+    from .credentials.signing import SigningKeyMissing, signing_key_require
 
     try:
         signing_key_require()

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from academy.notifications.calendar import CalendarEvent, register_calendar_source
 from academy.notifications.rendering import url_or_home
 
-from .issued import Certificate
+from .models.issued import Certificate
 
 
 @register_calendar_source

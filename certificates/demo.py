@@ -8,6 +8,8 @@ courses and exams).
 - Practice records of some junior demo brokers: approved, awaiting review, rejected with a
   comment, a draft — each with a small PDF as evidence.
 - Everyone's readiness evaluated once, so that the dashboard and the path pages have figures.
+- The intermediate demo brokers' intermediate certificates, issued through the same service as
+  everyone's (with the PDF and the signed credential).
 
 Deterministic and idempotent: a second run finds every row and changes nothing.
 """
@@ -26,8 +28,15 @@ from django.utils import timezone
 
 from academy.people.models import BrokerProfile, Level, PracticeEvidence, PracticeRecord, User
 
-from .models import AreaHoursRequirement, CourseHoursRequirement, ExamRequirement, RequirementSet
-from .services import readiness_evaluate
+from .credentials.signing import credential_ld, credential_sign_store
+from .models import (
+    AreaHoursRequirement,
+    Certificate,
+    CourseHoursRequirement,
+    ExamRequirement,
+    RequirementSet,
+)
+from .services import certificate_issue, certificate_pdf_store, readiness_evaluate
 
 EXAMPLE_NOTE = (
     "示例值（example values）：国家《技术转移专业人员能力等级培训大纲（试行）》未规定各等级最低学时，"
@@ -390,7 +399,29 @@ def seed(stdout: TextIO) -> None:
         f"evaluated, {ready} ready for the next level.\n"
     )
 
-    # Issue 6: the intermediate brokers' certificates, through the issuance service.
-    from .demo_issued import seed_issued
-
     seed_issued(stdout)
+
+
+def seed_issued(stdout: TextIO) -> None:
+    """The intermediate brokers' certificates (idempotent: the service returns a certificate
+    that exists; files are made only where missing)."""
+    level = Level.objects.filter(code="intermediate").first()
+    if level is None:
+        return
+    holders = list(BrokerProfile.objects.filter(level=level).order_by("user_id")
+                   .values_list("user_id", "level_since"))
+    created = 0
+    for user_id, since in holders:
+        moment = None
+        if since is not None:
+            moment = timezone.make_aware(datetime.datetime.combine(since, datetime.time(10)))
+        certificate = certificate_issue(
+            broker_id=user_id, level_id=level.pk, source=Certificate.Source.DEMO,
+            reason="demo data", now=moment)
+        created += certificate.issued_now
+        if not certificate.pdf:
+            certificate_pdf_store(certificate_id=certificate.pk)
+        if credential_ld(certificate.credential) is None:  # unsigned, or signed without proof
+            credential_sign_store(certificate_id=certificate.pk)
+    stdout.write(f"certificates: {created} intermediate certificates issued "
+                 f"({len(holders)} intermediate brokers hold one).\n")

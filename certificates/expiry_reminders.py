@@ -25,7 +25,7 @@ from academy.notifications.sweeps import band, register_sweep
 from academy.people.roles import Role
 
 from .models import Certificate
-from .renewal import hours_since_issue
+from .services import hours_since_issue
 
 CERTIFICATE_EXPIRING = register_kind(Kind(
     code="certificate_expiring", label=_("Certificate expiring"),

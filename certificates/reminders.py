@@ -12,8 +12,13 @@ from django.utils.translation import gettext_lazy as _
 from academy.notifications.kinds import Kind, register_kind
 from academy.people.roles import Role
 
-from . import tasks_issued  # noqa: F401  (registers the issuance tasks with Celery)
-from .issuance import ISSUED_KIND, REINSTATED_KIND, REVOKED_KIND, certificate_issue_schedule
+from . import tasks  # noqa: F401  (registers the tasks with Celery)
+from .services import (
+    ISSUED_KIND,
+    REINSTATED_KIND,
+    REVOKED_KIND,
+    certificate_issue_schedule,
+)
 from .signals import broker_became_ready
 
 BROKERS = frozenset({Role.BROKER})

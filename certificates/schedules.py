@@ -8,7 +8,7 @@ change or disable an entry in the admin (Periodic tasks).
   ``CERT_ISSUE_SWEEP_SECONDS``);
 - certificates past their last valid day expired (daily);
 - the bulk runs nobody works on queued again (every five minutes,
-  ``tasks_bulk.bulk_runs_resume_stalled``).
+  ``tasks.bulk_runs_resume_stalled``).
 """
 
 from __future__ import annotations

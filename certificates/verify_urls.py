@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import views_issued as views
+from .views import issued as views
 
 app_name = "verify"
 

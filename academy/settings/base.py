@@ -255,7 +255,7 @@ SPECTACULAR_SETTINGS = {
     # Several models have a field called "status"; name each choice set after its model.
     "ENUM_NAME_OVERRIDES": {
         "AttemptStatusEnum": "exams.models.attempts.Attempt.Status",
-        "CertificateStatusEnum": "certificates.issued.Certificate.Status",
+        "CertificateStatusEnum": "certificates.models.Certificate.Status",
         "EnrolmentStatusEnum": "courses.models.programmes.Enrolment.Status",
         "PracticeRecordStatusEnum": "academy.people.models.PracticeRecord.Status",
         "ReminderStatusEnum": "academy.notifications.models.Reminder.Status",
@@ -346,19 +346,3 @@ ACADEMY_NOTIFY_TENCENT_REGION = env("NOTIFY_TENCENT_REGION", default="ap-guangzh
 ACADEMY_NOTIFY_WECOM_CORP_ID = env("NOTIFY_WECOM_CORP_ID", default="")
 ACADEMY_NOTIFY_WECOM_SECRET = env("NOTIFY_WECOM_SECRET", default="")
 ACADEMY_NOTIFY_WECOM_AGENT_ID = env.int("NOTIFY_WECOM_AGENT_ID", default=0)
-# Certificates (certificates/serials.py, issuance.py, credentials.py document each).
-ACADEMY_CERT_SERIAL_FORMAT = env("CERT_SERIAL_FORMAT", default="{city}-{level}-{year}-{seq:05d}{check}")
-ACADEMY_CERT_CITY_CODE = env("CERT_CITY_CODE", default="4112")
-ACADEMY_CERT_ISSUING_BODY = env("CERT_ISSUING_BODY", default="三门峡市科学技术局")
-ACADEMY_CERT_ISSUING_BODY_EN = env("CERT_ISSUING_BODY_EN", default="Sanmenxia Science and Technology Bureau")
-ACADEMY_CERT_TITLE = env("CERT_TITLE", default="国家技术转移专业人员能力证书")
-ACADEMY_CERT_TITLE_EN = env("CERT_TITLE_EN", default="Certificate of Competence in Technology Transfer")
-# Public verification lookups allowed per client IP and minute (HTML and JSON together).
-ACADEMY_CERT_VERIFY_RATE = env.int("CERT_VERIFY_RATE", default=30)
-# A certificate can be renewed from this many days before it expires (and after).
-ACADEMY_CERT_RENEWAL_WINDOW_DAYS = env.int("CERT_RENEWAL_WINDOW_DAYS", default=90)
-# Ed25519 key that signs the Open Badges credentials: a file, never in the database or the
-# repository (`manage.py signing_key_generate`, `--rotate`). Created on first use when missing
-# and SIGNING_KEY_AUTOCREATE is on (turn it off in production and generate the key yourself).
-ACADEMY_SIGNING_KEY_PATH = env("SIGNING_KEY_PATH", default=str(VAR_DIR / "keys" / "signing-ed25519.pem"))
-ACADEMY_SIGNING_KEY_AUTOCREATE = env.bool("SIGNING_KEY_AUTOCREATE", default=True)

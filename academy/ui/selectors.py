@@ -22,7 +22,7 @@ def home_context(*, user: User, role: str) -> dict[str, Any]:
         next_level = profile.level.next_level() if profile else None
         readiness = None
         if next_level is not None:
-            from certificates.readiness import broker_readiness
+            from certificates.selectors import broker_readiness
 
             readiness = broker_readiness(user)
         return {"profile": profile, "next_level": next_level, "readiness": readiness,

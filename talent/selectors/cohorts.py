@@ -10,7 +10,7 @@ from django.db import connections
 from django.db.models import QuerySet, Sum
 
 from academy.db import read_alias
-from certificates import readiness_sets
+from certificates import selectors as readiness_sets
 from courses.models import Attendance, Cohort, Enrolment, LessonProgress
 
 from .population import TalentFilters, broker_ids, compiled_sql, narrowed, profiles

@@ -12,7 +12,7 @@ from academy.audit.models import AuditEvent
 from academy.notifications.models import Reminder
 from academy.people.models import BrokerProfile, Level, PracticeRecord
 from certificates.models import Certificate
-from certificates.readiness import broker_readiness
+from certificates.selectors import broker_readiness
 from courses.models import Enrolment
 from courses.selectors import transcript_for
 from exams.models import Attempt

@@ -15,7 +15,7 @@ from django.db.models.expressions import RawSQL
 
 from academy.db import read_alias
 from academy.people.models import Level
-from certificates import readiness_sets
+from certificates import selectors as readiness_sets
 from courses.models import Enrolment
 
 from .population import TalentFilters, compiled_sql, narrowed, profiles

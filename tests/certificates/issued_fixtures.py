@@ -10,7 +10,7 @@ from academy.people.models import Level
 @pytest.fixture(autouse=True)
 def signing_key_tmp(settings, tmp_path):
     """Each test signs with a key of its own, in a temporary directory."""
-    from certificates import credentials
+    from certificates.credentials import signing as credentials
 
     settings.ACADEMY_SIGNING_KEY_PATH = str(tmp_path / "keys" / "signing-ed25519.pem")
     settings.ACADEMY_SIGNING_KEY_AUTOCREATE = True
@@ -24,6 +24,6 @@ def level(code: str) -> Level:
 
 
 def issue(broker, code: str = "intermediate", **kwargs):
-    from certificates.issuance import certificate_issue
+    from certificates.services.issuance import certificate_issue
 
     return certificate_issue(broker_id=broker.pk, level_id=level(code).pk, **kwargs)

@@ -12,7 +12,7 @@ from tests.ui.matrix import NOT_FOUND, OK, REDIRECT, Row, logged_in
 
 
 def _design():
-    from certificates.designs import CertificateDesign
+    from certificates.models.designs import CertificateDesign
 
     values = CertificateDesign.builtin().values()
     design = CertificateDesign.objects.create(
@@ -22,7 +22,7 @@ def _design():
 
 
 def _run():
-    from certificates.bulk import BulkRun
+    from certificates.models.bulk import BulkRun
 
     run = BulkRun.objects.create(kind=BulkRun.Kind.RERENDER, active_key="rerender", total=10,
                                  done=3, status=BulkRun.Status.RUNNING)

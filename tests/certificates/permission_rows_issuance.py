@@ -16,17 +16,17 @@ from tests.ui.matrix import API_ANON, DENIED, NOT_FOUND, OK, REDIRECT, Row, ever
 
 def _certificate(user: Any, *, pdf: bool = False, credential: bool = False):
     from academy.people.models import Level
-    from certificates.issuance import certificate_issue
+    from certificates.services.issuance import certificate_issue
 
     holder = user if user is not None and user_has_role(user, "broker") else BrokerFactory()
     certificate = certificate_issue(broker_id=holder.pk,
                                     level_id=Level.objects.get(code="intermediate").pk)
     if pdf:
-        from certificates.pdf import certificate_pdf_store
+        from certificates.services.pdf import certificate_pdf_store
 
         certificate_pdf_store(certificate_id=certificate.pk)
     if credential:
-        from certificates.credentials import credential_sign_store
+        from certificates.credentials.signing import credential_sign_store
 
         credential_sign_store(certificate_id=certificate.pk)
     return certificate

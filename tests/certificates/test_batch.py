@@ -13,13 +13,13 @@ from academy.audit.models import AuditEvent
 from academy.audit.services import audit_chain_verify
 from academy.notifications.models import Notification, Reminder
 from academy.people.models import BrokerProfile
-from certificates import batch
-from certificates.batch import certificates_issue_collected, certificates_issue_ready
-from certificates.credentials import credential_verify, published_jwks
-from certificates.issuance import certificate_revoke, certificates_ready_uncertified
-from certificates.issued import Certificate, CertificatePolicy, SerialCounter
+from certificates.credentials.signing import credential_verify, published_jwks
 from certificates.models import BrokerReadiness
-from certificates.serials import serial_format
+from certificates.models.issued import Certificate, CertificatePolicy, SerialCounter
+from certificates.services import batch
+from certificates.services.batch import certificates_issue_collected, certificates_issue_ready
+from certificates.services.issuance import certificate_revoke, certificates_ready_uncertified
+from certificates.services.serials import serial_format
 from tests.certificates.factories import requirement_set
 from tests.certificates.issued_fixtures import issue, level, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory
@@ -154,7 +154,7 @@ def test_a_batch_costs_the_same_queries_for_3_brokers_as_for_12():
 
 
 def test_the_sweep_queues_ready_brokers_in_batches(settings, monkeypatch):
-    from certificates import tasks_issued
+    from certificates import tasks as tasks_issued
 
     settings.ACADEMY_CERT_ISSUE_BATCH = 2
     brokers = _ready(5)
@@ -178,7 +178,7 @@ def test_the_sweep_queues_ready_brokers_in_batches(settings, monkeypatch):
 
 @pytest.mark.django_db(transaction=True)  # "ready" is announced when the evaluation commits
 def test_brokers_found_ready_by_a_readiness_task_are_issued_in_one_batch(monkeypatch):
-    from certificates import tasks_issued
+    from certificates import tasks as tasks_issued
     from certificates.tasks import readiness_evaluate
     from tests.certificates.factories import approved_record
 

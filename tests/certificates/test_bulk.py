@@ -13,9 +13,11 @@ from django.utils import timezone
 
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
-from certificates import bulk_services
-from certificates.bulk import BulkRun, BulkRunItem
-from certificates.bulk_services import (
+from certificates.models.bulk import BulkRun, BulkRunItem
+from certificates.models.designs import CertificateRendering
+from certificates.models.issued import Certificate
+from certificates.services import bulk as bulk_services
+from certificates.services.bulk import (
     BUSY,
     DONE,
     MORE,
@@ -24,13 +26,11 @@ from certificates.bulk_services import (
     bulk_run_resume,
     bulk_run_step,
 )
-from certificates.design_services import (
+from certificates.services.designs import (
     design_activate,
     design_draft_save,
     design_pdfs_behind,
 )
-from certificates.designs import CertificateRendering
-from certificates.issued import Certificate
 from tests.certificates.factories import approved_record, requirement_set
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.certificates.test_design import form_data
@@ -117,7 +117,7 @@ def test_running_a_cohort_again_issues_nothing_twice(admin, cohort_story):
 
 
 def test_a_revoked_certificate_is_not_issued_again_in_bulk(admin, cohort_story):
-    from certificates.issuance import certificate_revoke
+    from certificates.services.issuance import certificate_revoke
 
     certificate_revoke(certificate_id=cohort_story["held"].pk, actor=admin, reason="错误")
     run = bulk_cohort_issue_start(actor=admin, cohort_id=cohort_story["cohort"].pk)
@@ -194,8 +194,8 @@ def test_only_administrators_start_runs(role, cohort_story):
 
 
 def test_rerendering_puts_every_active_certificate_on_the_design_in_use(admin):
-    from certificates.issuance import certificate_revoke
-    from certificates.pdf import certificate_pdf_store
+    from certificates.services.issuance import certificate_revoke
+    from certificates.services.pdf import certificate_pdf_store
 
     certificates = [issue(BrokerFactory()) for _ in range(5)]
     for certificate in certificates:
@@ -221,7 +221,7 @@ def test_rerendering_puts_every_active_certificate_on_the_design_in_use(admin):
 
 def test_a_certificate_that_fails_to_render_is_reported_and_the_run_goes_on(
         admin, monkeypatch):
-    from certificates import pdf
+    from certificates.services import pdf
 
     certificates = [issue(BrokerFactory()) for _ in range(3)]
     original = pdf.certificate_pdf_store
@@ -340,8 +340,8 @@ def test_more_means_queue_again(admin, cohort_story):
 
 def test_a_run_whose_message_was_lost_is_queued_again_by_the_periodic_task(
         admin, cohort_story):
-    from certificates.bulk_services import bulk_runs_stalled
-    from certificates.tasks_bulk import bulk_runs_resume_stalled
+    from certificates.services.bulk import bulk_runs_stalled
+    from certificates.tasks import bulk_runs_resume_stalled
 
     run = bulk_cohort_issue_start(actor=admin, cohort_id=cohort_story["cohort"].pk)
     # (Its task was never sent: on_commit callbacks do not run in this test.)

@@ -10,9 +10,9 @@ import time
 
 import pytest
 
-from certificates.bulk import BulkRun
-from certificates.designs import design_active
-from certificates.issued import Certificate
+from certificates.models.bulk import BulkRun
+from certificates.models.designs import design_active
+from certificates.models.issued import Certificate
 from tests.browser import click_menu_item, log_in
 from tests.certificates.factories import approved_record, requirement_set
 from tests.certificates.issued_fixtures import signing_key_tmp  # noqa: F401

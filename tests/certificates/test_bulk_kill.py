@@ -21,9 +21,9 @@ from django.utils import timezone
 from academy.audit.models import AuditEvent
 from academy.notifications.models import Notification
 from academy.people.models import BrokerProfile
-from certificates.bulk import BulkRun, BulkRunItem
-from certificates.bulk_services import bulk_cohort_issue_start
-from certificates.issued import Certificate
+from certificates.models.bulk import BulkRun, BulkRunItem
+from certificates.models.issued import Certificate
+from certificates.services.bulk import bulk_cohort_issue_start
 from tests.certificates.factories import approved_record, requirement_set
 from tests.courses.factories import CohortFactory, enrol
 from tests.factories import BrokerFactory, UserFactory

@@ -8,11 +8,11 @@ import time
 
 import pytest
 
-from certificates.bulk import BulkRun, BulkRunItem
-from certificates.bulk_services import bulk_cohort_issue_start, bulk_rerender_start
-from certificates.design_services import design_activate, design_draft_save
-from certificates.designs import CertificateRendering
-from certificates.issued import Certificate
+from certificates.models.bulk import BulkRun, BulkRunItem
+from certificates.models.designs import CertificateRendering
+from certificates.models.issued import Certificate
+from certificates.services.bulk import bulk_cohort_issue_start, bulk_rerender_start
+from certificates.services.designs import design_activate, design_draft_save
 from tests.certificates.factories import approved_record, requirement_set
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.certificates.test_design import form_data

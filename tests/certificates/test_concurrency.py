@@ -89,7 +89,7 @@ def test_concurrent_approvals_of_one_registration_number_approve_one(postgres):
 
 def test_the_set_based_aggregates_agree_on_postgres(postgres):
     """FILTER aggregates and the UNION of hours behave as on SQLite."""
-    from certificates.readiness import broker_readiness, brokers_readiness
+    from certificates.selectors.readiness import broker_readiness, brokers_readiness
 
     requirement_set(practice_records=2, practice_min_contract_amount=Decimal("1"))
     brokers = [BrokerFactory() for _ in range(3)]

@@ -14,10 +14,10 @@ import jwt
 import pytest
 from django.core.management import call_command
 
-from certificates import credentials
-from certificates.issuance import certificate_revoke
-from certificates.issued import Certificate
-from certificates.status_list import bit_is_set
+from certificates.credentials import signing as credentials
+from certificates.credentials.status_list import bit_is_set
+from certificates.models.issued import Certificate
+from certificates.services.issuance import certificate_revoke
 from tests.certificates.independent import node_verify, pyjwt_decode, schema_errors
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
@@ -160,7 +160,7 @@ def test_rotation_keeps_old_credentials_verifiable_with_the_did_document(client)
 
 
 def test_a_holders_did_is_the_subject_id_and_the_jwt_sub(client):
-    from certificates.holders import HolderDid
+    from certificates.models.holders import HolderDid
 
     broker = BrokerFactory()
     holder = "did:key:z6MkhaXgBZDvotDkL5257faiztiGiC2QtKLGpbnnEGta2doK"
@@ -185,7 +185,7 @@ def test_the_credential_endpoint_refuses_a_type_it_cannot_serve(client):
 
 
 def test_credentials_signed_without_a_proof_are_signed_again(client):
-    from certificates.credentials import credential_ld, jws_sign, signing_key
+    from certificates.credentials.signing import credential_ld, jws_sign, signing_key
 
     certificate = issue(BrokerFactory())
     private, kid = signing_key()

@@ -12,15 +12,15 @@ from django.core.management import call_command
 from django.urls import reverse
 from django.utils import translation
 
-from certificates import credentials
-from certificates.credentials import (
+from certificates.credentials import signing as credentials
+from certificates.credentials.signing import (
     b64url_decode,
     credential_verify,
     signing_key_generate,
 )
-from certificates.issuance import certificate_revoke
-from certificates.issued import Certificate
-from certificates.status_list import bit_is_set, decode
+from certificates.credentials.status_list import bit_is_set, decode
+from certificates.models.issued import Certificate
+from certificates.services.issuance import certificate_revoke
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory
 

@@ -8,7 +8,7 @@ from django.core.management import call_command
 
 from academy.people.models import PracticeRecord
 from certificates.models import BrokerReadiness, RequirementSet
-from certificates.readiness import broker_readiness
+from certificates.selectors.readiness import broker_readiness
 
 pytestmark = pytest.mark.django_db
 

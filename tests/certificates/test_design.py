@@ -12,18 +12,18 @@ from PIL import Image
 
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
-from certificates.design_services import (
-    design_activate,
-    design_copy_to_draft,
-    design_draft_discard,
-    design_draft_save,
-)
-from certificates.designs import (
+from certificates.models.designs import (
     CertificateDesign,
     design_active,
     design_image_validate,
     placeholders_check,
     text_fill,
+)
+from certificates.services.designs import (
+    design_activate,
+    design_copy_to_draft,
+    design_draft_discard,
+    design_draft_save,
 )
 from tests.certificates.issued_fixtures import signing_key_tmp  # noqa: F401
 from tests.factories import UserFactory, totp_enrol
@@ -119,11 +119,13 @@ def test_an_image_over_one_megabyte_is_refused(english):
 # --- Versions ------------------------------------------------------------------------------
 
 
-def test_without_any_version_the_built_in_design_is_used(settings):
+def test_without_any_version_the_built_in_design_is_used():
+    from certificates.conf import app_settings
+
     design = design_active()
     assert design.pk is None
-    assert design.title_zh == settings.ACADEMY_CERT_TITLE
-    assert design.issuing_body_zh == settings.ACADEMY_CERT_ISSUING_BODY
+    assert design.title_zh == app_settings.CERT_TITLE
+    assert design.issuing_body_zh == app_settings.CERT_ISSUING_BODY
 
 
 def test_saving_edits_the_draft_and_putting_it_in_use_retires_the_previous(admin_user):

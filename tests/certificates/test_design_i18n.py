@@ -6,7 +6,7 @@ from __future__ import annotations
 import pytest
 from django.utils import translation
 
-from certificates.bulk_services import bulk_cohort_issue_start, bulk_run_step
+from certificates.services.bulk import bulk_cohort_issue_start, bulk_run_step
 from tests.certificates.factories import requirement_set
 from tests.certificates.issued_fixtures import signing_key_tmp  # noqa: F401
 from tests.courses.factories import CohortFactory, enrol

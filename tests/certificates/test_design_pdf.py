@@ -8,14 +8,14 @@ import subprocess
 
 import pytest
 
-from certificates.design_services import (
+from certificates.models.designs import CertificateDesign, CertificateRendering
+from certificates.services.designs import (
     design_activate,
     design_draft_save,
     design_preview_pdf,
     design_preview_png,
 )
-from certificates.designs import CertificateDesign, CertificateRendering
-from certificates.pdf import certificate_pdf, certificate_pdf_store
+from certificates.services.pdf import certificate_pdf, certificate_pdf_store
 from tests import services
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.certificates.test_design import form_data, image_bytes, upload
@@ -163,7 +163,7 @@ def test_a_design_s_images_are_prepared_once_and_embedded_as_jpeg(admin, monkeyp
         return original_open(name, *args, **kwargs)
 
     monkeypatch.setattr(storage, "open", counting_open)
-    monkeypatch.setattr("certificates.pdf._images", {})  # nothing of an earlier test's
+    monkeypatch.setattr("certificates.services.pdf._images", {})  # nothing of an earlier test's
     certificate = issue(BrokerFactory())
     contents = [certificate_pdf(certificate, design=design) for _ in range(3)]
 

@@ -10,7 +10,7 @@ import pytest
 from openpyxl import load_workbook
 
 from academy.audit.models import AuditEvent
-from certificates.ecert import EcertIdentifier, EcertSettings
+from certificates.models.ecert import EcertIdentifier, EcertSettings
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
 

@@ -13,16 +13,16 @@ from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
 from academy.notifications.models import Notification, Reminder
 from academy.people.models import BrokerProfile
-from certificates.issuance import (
+from certificates.models import BrokerReadiness
+from certificates.models.issued import Certificate, CertificatePolicy
+from certificates.services.issuance import (
     certificate_issue_for_ready,
     certificate_reinstate,
     certificate_revoke,
     certificates_expire_due,
     certificates_ready_uncertified,
 )
-from certificates.issued import Certificate, CertificatePolicy
-from certificates.models import BrokerReadiness
-from certificates.serials import serial_valid
+from certificates.services.serials import serial_valid
 from tests.certificates.factories import approved_record, requirement_set, submitted_record
 from tests.certificates.issued_fixtures import issue, level, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory
@@ -101,7 +101,7 @@ def test_serials_are_sequential_per_level_and_year():
 
 def test_a_failure_inside_issuance_leaves_nothing_and_gives_the_serial_back(monkeypatch):
     broker = BrokerFactory()
-    import certificates.batch as batch
+    import certificates.services.batch as batch
 
     def boom(*args, **kwargs):
         raise RuntimeError("audit down")
@@ -198,7 +198,7 @@ def test_the_sweep_finds_ready_brokers_whose_message_was_lost():
         readiness_evaluate(broker_ids=[broker.pk])
     assert not Certificate.objects.exists()
     assert certificates_ready_uncertified() == [broker.pk]
-    from certificates.tasks_issued import certificates_issue_sweep
+    from certificates.tasks import certificates_issue_sweep
 
     assert certificates_issue_sweep.delay().get() == 1
     assert Certificate.objects.filter(broker=broker).count() == 1

@@ -7,7 +7,7 @@ import pytest
 from django.core.management import call_command
 
 from academy.people.models import BrokerProfile
-from certificates.issued import Certificate
+from certificates.models.issued import Certificate
 from tests.certificates.issued_fixtures import signing_key_tmp  # noqa: F401
 
 pytestmark = pytest.mark.django_db

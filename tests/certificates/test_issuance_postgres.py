@@ -10,8 +10,8 @@ from django.db import connection
 
 from academy.audit.models import AuditEvent
 from academy.notifications.models import Notification, Reminder
-from certificates.issuance import certificate_issue
-from certificates.issued import Certificate
+from certificates.models.issued import Certificate
+from certificates.services.issuance import certificate_issue
 from tests.certificates.issued_fixtures import level, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory
 

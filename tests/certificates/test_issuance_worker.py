@@ -8,9 +8,9 @@ from django.utils import timezone
 
 from academy.audit.models import AuditEvent
 from academy.notifications.models import Notification
-from certificates.issued import Certificate
 from certificates.models import BrokerReadiness
-from certificates.tasks_issued import certificate_issue_for_ready
+from certificates.models.issued import Certificate
+from certificates.tasks import certificate_issue_for_ready
 from tests.certificates.factories import approved_record, requirement_set, submitted_record
 from tests.certificates.issued_fixtures import level
 from tests.factories import BrokerFactory, UserFactory

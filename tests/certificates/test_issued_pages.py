@@ -5,9 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from certificates.credentials import credential_sign_store
-from certificates.issued import Certificate
-from certificates.pdf import certificate_pdf_store
+from certificates.credentials.signing import credential_sign_store
+from certificates.models.issued import Certificate
+from certificates.services.pdf import certificate_pdf_store
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
 

@@ -7,8 +7,8 @@ import subprocess
 
 import pytest
 
-from certificates.issued import Certificate
-from certificates.pdf import certificate_pdf, certificate_pdf_store, verify_url
+from certificates.models.issued import Certificate
+from certificates.services.pdf import certificate_pdf, certificate_pdf_store, verify_url
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory
 

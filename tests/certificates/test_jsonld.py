@@ -8,9 +8,9 @@ import copy
 import pytest
 from pyld import jsonld as pyld
 
-from certificates.credentials import credential_ld
-from certificates.jsonld import ContextNotBundled, canonize, document_loader
-from certificates.status_list import status_list_credential
+from certificates.credentials.jsonld import ContextNotBundled, canonize, document_loader
+from certificates.credentials.signing import credential_ld
+from certificates.credentials.status_list import status_list_credential
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory
 

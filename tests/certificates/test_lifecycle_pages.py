@@ -12,8 +12,8 @@ from django.utils import timezone
 
 from academy.audit.models import AuditEvent
 from academy.people.models import BrokerProfile
-from certificates.issuance import certificate_revoke
-from certificates.issued import Certificate, CertificatePolicy
+from certificates.models.issued import Certificate, CertificatePolicy
+from certificates.services.issuance import certificate_revoke
 from tests.certificates.conftest import earn
 from tests.certificates.issued_fixtures import issue, level, signing_key_tmp  # noqa: F401
 from tests.certificates.test_renewal import held
@@ -273,7 +273,7 @@ def test_an_admin_may_ask_for_full_ids_and_filter(client, admin):
     assert sorted(ids) == ["41120219800101123X", "411202198001011272"]
     assert AuditEvent.objects.get(action="certificates.filing_exported").after[
         "full_national_id"] is True
-    from certificates.issuance import certificate_torch_number_set
+    from certificates.services.issuance import certificate_torch_number_set
 
     certificate_torch_number_set(certificate_id=other.pk, actor=admin, number="TJ-9")
     sheet = _workbook(client.post("/en/certificates/filing/", {"missing_number_only": "on"}))

@@ -18,8 +18,8 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from certificates.data_integrity import multikey_encode
-from certificates.holders import CredentialOffer, HolderDid
+from certificates.credentials.data_integrity import multikey_encode
+from certificates.models.holders import CredentialOffer, HolderDid
 from tests.certificates.independent import node_verify, pyjwt_decode
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory
@@ -170,8 +170,8 @@ def test_only_the_holder_can_make_an_offer(client):
 def test_the_holder_gives_a_did_and_their_credentials_are_signed_again_with_it(
         client, django_capture_on_commit_callbacks):
     from academy.audit.models import AuditEvent
-    from certificates.credentials import credential_ld
-    from certificates.issued import Certificate
+    from certificates.credentials.signing import credential_ld
+    from certificates.models.issued import Certificate
 
     certificate = issue(BrokerFactory())
     client.force_login(certificate.broker)

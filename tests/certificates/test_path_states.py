@@ -12,7 +12,7 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
-from certificates.readiness import broker_readiness
+from certificates.selectors.readiness import broker_readiness
 from tests.certificates.conftest import course_of, earn
 from tests.certificates.factories import requirement_set
 from tests.exams.factories import SittingFactory

@@ -16,7 +16,7 @@ from hypothesis import strategies as st
 
 from academy.people.models import Level, PracticeRecord
 from certificates.models import BrokerRequirementSet
-from certificates.readiness import broker_readiness, brokers_readiness
+from certificates.selectors.readiness import broker_readiness, brokers_readiness
 from tests.certificates.conftest import earn
 from tests.certificates.factories import PracticeRecordFactory, requirement_set
 from tests.courses.factories import (

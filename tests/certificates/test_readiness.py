@@ -11,8 +11,8 @@ from django.urls import reverse
 from django.utils import timezone
 
 from academy.people.models import Level, PracticeRecord
-from certificates import readiness as engine
-from certificates.readiness import (
+from certificates.selectors import readiness as engine
+from certificates.selectors.readiness import (
     AREA_HOURS,
     COURSE_HOURS,
     EXAM,

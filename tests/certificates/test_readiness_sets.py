@@ -14,8 +14,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from academy.people.models import BrokerProfile, Level
-from certificates.readiness import add_months, broker_readiness, months_between
-from certificates.readiness_sets import (
+from certificates.selectors.readiness import add_months, broker_readiness, months_between
+from certificates.selectors.readiness_sets import (
     STEP_KEYS,
     brokers_readiness_flags,
     funnel_steps_reached,

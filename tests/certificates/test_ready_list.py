@@ -10,9 +10,9 @@ import pytest
 from django.urls import reverse
 
 from academy.audit.models import AuditEvent
-from certificates.issued import Certificate
-from certificates.readiness import broker_readiness
-from certificates.readiness_sets import ready_for_promotion
+from certificates.models.issued import Certificate
+from certificates.selectors.readiness import broker_readiness
+from certificates.selectors.readiness_sets import ready_for_promotion
 from tests.certificates.conftest import course_of, earn
 from tests.certificates.factories import approved_record, requirement_set
 from tests.courses.factories import enrol
@@ -84,7 +84,7 @@ def test_the_auditor_reads_the_list_but_cannot_issue(client, auditor, mfa_enroll
 
 
 def test_bulk_reasons_name_the_requirement_its_state_and_figure(ready_brokers):
-    from certificates.bulk_services import _requirement_gaps
+    from certificates.services.bulk import _requirement_gaps
 
     text = _requirement_gaps(broker_readiness(ready_brokers[2]))
     assert text == "Class hours in total (In progress): 2 of 8 class hours"

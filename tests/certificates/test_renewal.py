@@ -14,11 +14,11 @@ from django.utils import timezone
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
 from academy.notifications.models import Notification
-from certificates import tasks_issued
-from certificates.issuance import certificate_revoke, certificate_torch_number_set
-from certificates.issued import Certificate, CertificatePolicy
-from certificates.readiness import add_months
-from certificates.renewal import (
+from certificates import tasks as tasks_issued
+from certificates.models.issued import Certificate, CertificatePolicy
+from certificates.selectors.readiness import add_months
+from certificates.services.issuance import certificate_revoke, certificate_torch_number_set
+from certificates.services.renewal import (
     certificate_renew,
     certificate_renewal_hours,
     certificate_renewal_state,

@@ -10,7 +10,7 @@ from decimal import Decimal
 
 import pytest
 
-from certificates.issued import Certificate, CertificatePolicy
+from certificates.models.issued import Certificate, CertificatePolicy
 from tests.browser import DESKTOP, click_menu_item, fresh_totp_code
 from tests.certificates.conftest import earn
 from tests.certificates.issued_fixtures import level, signing_key_tmp  # noqa: F401

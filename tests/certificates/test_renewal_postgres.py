@@ -9,8 +9,8 @@ import pytest
 
 from academy.audit.models import AuditEvent
 from academy.notifications.models import Notification
-from certificates.issued import Certificate, CertificatePolicy
-from certificates.renewal import certificate_renew, certificates_renew_due
+from certificates.models.issued import Certificate, CertificatePolicy
+from certificates.services.renewal import certificate_renew, certificates_renew_due
 from tests.certificates.conftest import earn
 from tests.certificates.issued_fixtures import level, signing_key_tmp  # noqa: F401
 from tests.certificates.test_issuance_postgres import _race

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from academy.errors import ApplicationError
-from certificates.serials import (
+from certificates.services.serials import (
     ALPHABET,
     compact,
     mod37_2_check,

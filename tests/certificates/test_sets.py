@@ -10,7 +10,7 @@ from django.core.exceptions import PermissionDenied
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
 from certificates.models import BrokerRequirementSet, RequirementSet
-from certificates.readiness import (
+from certificates.selectors.readiness import (
     SOURCE_ASSIGNED,
     SOURCE_CURRENT,
     SOURCE_ENROLMENT,

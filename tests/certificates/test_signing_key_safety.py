@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from certificates import credentials
+from certificates.credentials import signing as credentials
 from tests.certificates.issued_fixtures import signing_key_tmp  # noqa: F401
 
 ROOT = Path(__file__).resolve().parents[2]

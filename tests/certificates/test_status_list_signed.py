@@ -12,11 +12,9 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
-from certificates import credentials
-from certificates.credentials import b64url, b64url_decode, credential_verify, jws_verify
-from certificates.issuance import certificate_reinstate, certificate_revoke
-from certificates.issued import Certificate
-from certificates.status_list import (
+from certificates.credentials import signing as credentials
+from certificates.credentials.signing import b64url, b64url_decode, credential_verify, jws_verify
+from certificates.credentials.status_list import (
     bit_is_set,
     bitstring,
     encode,
@@ -24,6 +22,8 @@ from certificates.status_list import (
     status_list_token_verify,
     status_list_url,
 )
+from certificates.models.issued import Certificate
+from certificates.services.issuance import certificate_reinstate, certificate_revoke
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory
 

@@ -9,8 +9,8 @@ import pytest
 from django.core.cache import cache
 from django.urls import reverse
 
-from certificates.issuance import certificate_revoke
-from certificates.selectors_issued import mask_name
+from certificates.selectors.issued import mask_name
+from certificates.services.issuance import certificate_revoke
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory
 
@@ -100,7 +100,7 @@ def test_the_lookup_form_leads_to_the_certificate(client):
 
 
 def test_an_unknown_but_well_formed_serial_is_not_found(client):
-    from certificates.serials import serial_format
+    from certificates.services.serials import serial_format
 
     serial = serial_format(level_code="senior", year=2001, seq=4)
     assert client.get(f"/verify/{serial}/").status_code == 404

@@ -9,8 +9,8 @@ import json
 import pytest
 from django.urls import reverse
 
-from certificates.credentials import credential_ld
-from certificates.issuance import certificate_revoke
+from certificates.credentials.signing import credential_ld
+from certificates.services.issuance import certificate_revoke
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory, UserFactory
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from certificates.credentials import credential_ld
+from certificates.credentials.signing import credential_ld
 from tests.certificates.issued_fixtures import issue, signing_key_tmp  # noqa: F401
 from tests.factories import BrokerFactory
 

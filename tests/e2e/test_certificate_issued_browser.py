@@ -16,8 +16,8 @@ from pathlib import Path
 
 import pytest
 
-from certificates.issued import Certificate
-from certificates.pdf import verify_url
+from certificates.models.issued import Certificate
+from certificates.services.pdf import verify_url
 from tests.browser import DESKTOP, click_menu_item, fresh_totp_code
 from tests.certificates.factories import requirement_set, submitted_record
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol

@@ -10,7 +10,7 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from certificates.readiness_sets import STEP_KEYS
+from certificates.selectors.readiness_sets import STEP_KEYS
 from tests.browser import log_in, show_chart_table
 from tests.factories import UserFactory
 

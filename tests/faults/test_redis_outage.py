@@ -26,7 +26,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from academy.notifications.models import Notification
-from certificates.issued import Certificate
+from certificates.models.issued import Certificate
 from exams.models import Answer, Attempt, QuestionType, Sitting
 from tests import services
 from tests.certificates.factories import requirement_set

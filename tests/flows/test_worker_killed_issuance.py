@@ -25,10 +25,10 @@ from academy.audit.models import AuditChainHead, AuditEvent
 from academy.audit.services import audit_chain_verify
 from academy.notifications.models import Notification, Reminder
 from academy.people.models import BrokerProfile
-from certificates.issued import Certificate, SerialCounter
 from certificates.models import BrokerReadiness
-from certificates.serials import serial_format
-from certificates.tasks_issued import certificate_issue_for_ready
+from certificates.models.issued import Certificate, SerialCounter
+from certificates.services.serials import serial_format
+from certificates.tasks import certificate_issue_for_ready
 from tests.certificates.factories import approved_record, requirement_set
 from tests.factories import BrokerFactory, level
 from tests.flows.conftest import wait_for

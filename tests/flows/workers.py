@@ -194,7 +194,7 @@ def killable_workers(django_db_setup, django_db_blocker, settings, tmp_path) -> 
     if vendor != "postgresql":
         services.missing("PostgreSQL not configured (set DATABASE_URL=postgres://...): the "
                          "workers must reach the test database, and the tests use its locks")
-    from certificates import credentials
+    from certificates.credentials import signing as credentials
 
     redis = PrivateRedis()
     redis.start()

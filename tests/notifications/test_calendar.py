@@ -63,7 +63,7 @@ def test_a_trainer_feed_holds_their_sessions_and_grading_deadlines(client):
 
 
 def test_certificate_expiry_is_in_the_holders_feed(client):
-    from certificates.issued import Certificate
+    from certificates.models.issued import Certificate
     from tests.factories import level
 
     broker = BrokerFactory()

@@ -86,7 +86,7 @@ def test_certificate_expiry_reminds_at_each_band_only_while_hours_are_missing(cl
     import datetime
     from decimal import Decimal
 
-    from certificates.issued import Certificate, CertificatePolicy
+    from certificates.models.issued import Certificate, CertificatePolicy
     from tests.courses.factories import LessonFactory, completed
     from tests.factories import BrokerFactory, level
 

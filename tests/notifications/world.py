@@ -105,7 +105,7 @@ def build(n: int) -> World:
     # Every broker holds a certificate expiring in 20 days (the 30-day band): junior ones
     # need 10 renewal hours (none earned); the first broker's is senior, whose level asks for
     # none (so they are simply told that it expires).
-    from certificates.issued import Certificate, CertificatePolicy
+    from certificates.models.issued import Certificate, CertificatePolicy
     from tests.factories import level
 
     CertificatePolicy.objects.get_or_create(level=level("junior"),

@@ -59,7 +59,7 @@ def _world(user) -> dict[str, list[int]]:
     """Objects the fuzzer's ids are steered to, by path parameter: the caller's own where the
     role can own one, and someone else's."""
     from academy.people.models import Level
-    from certificates.issuance import certificate_issue
+    from certificates.services.issuance import certificate_issue
     from tests.exams.permission_rows_staff import world as exam_world
 
     is_broker = user is not None and user.groups.filter(name="broker").exists()

@@ -290,7 +290,7 @@ def test_an_oversized_question_file_is_refused(english, settings):
 def _hostile_world():
     """Brokers, an organisation, a certificate and an audit entry carrying formulas."""
     from academy.people.models import Level, Organisation
-    from certificates.issuance import certificate_issue
+    from certificates.services.issuance import certificate_issue
 
     organisation = Organisation.objects.create(name="+cmd|' /C calc'!A0")
     brokers = [BrokerFactory(user__full_name=name)
@@ -358,7 +358,7 @@ def test_every_talent_export_neutralises_formulas():
 
 
 def test_the_torch_filing_workbook_neutralises_formulas():
-    from certificates.filing import FilingFilters, filing_export
+    from certificates.services.filing import FilingFilters, filing_export
 
     _hostile_world()
     body, rows = filing_export(actor=_staff("admin"), filters=FilingFilters(), full_id=True)

@@ -12,8 +12,8 @@ from django.test import override_settings
 from django.urls import clear_url_caches, resolve, reverse
 
 from academy.people.models import Level
-from certificates.issuance import certificate_issue
-from certificates.pdf import certificate_pdf_store
+from certificates.services.issuance import certificate_issue
+from certificates.services.pdf import certificate_pdf_store
 from tests.certificates.factories import PracticeRecordFactory, evidence_for
 from tests.factories import BrokerFactory
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
-from certificates.serials import (
+from certificates.services.serials import (
     ALPHABET,
     compact,
     mod37_2_check,
@@ -195,7 +195,7 @@ money = st.decimals(min_value=Decimal("0"), max_value=Decimal("1000000"), places
 def judged(db):
     """A requirement set with one of each kind of requirement, loaded as the engine loads it,
     and a broker's profile at the level before."""
-    from certificates.readiness import _sets_with_rows
+    from certificates.selectors.readiness import _sets_with_rows
     from tests.certificates.factories import requirement_set
     from tests.courses.factories import CourseFactory
     from tests.exams.factories import QuestionFactory, fixed_paper
@@ -231,7 +231,7 @@ def judged(db):
     "days": st.integers(0, 400),
 }))
 def test_more_hours_results_records_or_time_never_unmeet_a_requirement(judged, before, gain):
-    from certificates.readiness import ExamResult, PracticeTotals, _evaluate, _Inputs
+    from certificates.selectors.readiness import ExamResult, PracticeTotals, _evaluate, _Inputs
     from courses.selectors.hours import BrokerHours
 
     today = datetime.date(2026, 11, 26)

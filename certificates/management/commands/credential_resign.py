@@ -13,9 +13,9 @@ class Command(BaseCommand):
                             help="Re-sign every credential, not only those without a proof.")
 
     def handle(self, *args, all=False, **options):  # noqa: A002 - the option's name
-        from certificates.credentials import credential_ld
-        from certificates.issued import Certificate
-        from certificates.tasks_issued import certificate_credential_sign
+        from certificates.credentials.signing import credential_ld
+        from certificates.models.issued import Certificate
+        from certificates.tasks import certificate_credential_sign
 
         queued = 0
         rows = Certificate.objects.values_list("pk", "credential").iterator(chunk_size=2000)

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.verification import (
+from certificates.selectors import (
     FAIL,
     PASS,
     credential_check,
@@ -28,8 +28,8 @@ def did_document_of_jwks(jwks: dict[str, Any]) -> dict[str, Any]:
     """A DID document made of a JWK Set whose ``kid`` are key URLs (``<DID>#<label>``)."""
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
-    from certificates.credentials import b64url_decode
-    from certificates.data_integrity import multikey_encode
+    from certificates.credentials.data_integrity import multikey_encode
+    from certificates.credentials.signing import b64url_decode
 
     methods = []
     for key in jwks.get("keys", []):
@@ -65,8 +65,8 @@ class Command(BaseCommand):
                             help="Do not fetch anything over the network.")
 
     def _status_list(self, source: str, document: dict[str, Any]) -> dict[str, Any] | None:
-        from certificates.credentials import jws_verify
-        from certificates.verification import _jwks_of
+        from certificates.credentials.signing import jws_verify
+        from certificates.selectors.verification import _jwks_of
 
         text = _read(source, accept="application/ld+json, application/vc+jwt;q=0.9").strip()
         if text.startswith("{"):
@@ -82,8 +82,8 @@ class Command(BaseCommand):
 
     def handle(self, *args, file, did_document=None, jwks=None, status_list=None,
                offline=False, **options):
-        from certificates.credentials import did_document as own_did_document
-        from certificates.status_list import status_list_url
+        from certificates.credentials.signing import did_document as own_did_document
+        from certificates.credentials.status_list import status_list_url
 
         try:
             text = Path(file).read_text(encoding="utf-8").strip()

@@ -2,7 +2,7 @@
 
 from django.core.management.base import BaseCommand, CommandError
 
-from certificates.credentials import jwks_path, key_path, signing_key_generate
+from certificates.credentials.signing import jwks_path, key_path, signing_key_generate
 
 
 class Command(BaseCommand):
@@ -26,8 +26,8 @@ class Command(BaseCommand):
         self.stdout.write(f"Signing key {kid} written to {key_path()} (mode 600); public keys "
                           f"in {jwks_path()}, published at /.well-known/jwks.json.")
         if resign:
-            from certificates.issued import Certificate
-            from certificates.tasks_issued import certificate_credential_sign
+            from certificates.models.issued import Certificate
+            from certificates.tasks import certificate_credential_sign
 
             ids = list(Certificate.objects.values_list("pk", flat=True))
             for pk in ids:
