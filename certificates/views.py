@@ -14,9 +14,9 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from academy.errors import ApplicationError
 from academy.people.models import User
-from academy.people.practice import practice_records_of
-from academy.people.practice_forms import PracticeRecordForm
 from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import practice_records_of
+from academy.people.services import PracticeRecordForm
 
 from .forms import AssignRequirementSetForm
 from .readiness import SOURCE_ASSIGNED, SOURCE_CURRENT, SOURCE_ENROLMENT, broker_readiness

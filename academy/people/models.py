@@ -333,7 +333,7 @@ INVITATION_STATUS_LABELS = {
 
 
 # --- Practice records (technology deals a broker facilitated) ------------------------------------
-# Owned by the certification-rules issue: services in practice.py, pages in practice_views.py.
+# Practice records: services, selectors and pages in academy/people/practice/
 
 
 class PracticeRecord(models.Model):

@@ -28,3 +28,5 @@ def broker_profile_list(
         qs = qs.filter(Q(user__in=User.objects.filter(people).values("pk"))
                        | Q(organisation__name__icontains=search))
     return qs.order_by("level__rank", "region__sort_order", "user__name_pinyin")
+
+

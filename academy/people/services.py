@@ -113,3 +113,6 @@ def brokers_promote(*, promotions: Sequence[Promotion], now: datetime.datetime,
         else:
             audit.extend(entries)
     return [p for group in raised.values() for p in group]
+
+
+# Practice records (academy/people/practice/): what other apps use.

@@ -47,6 +47,6 @@ def practice_review_notify(record_id: int) -> None:
     ``review_notified_at`` is set, which is committed only after the mail server took the
     message. Temporary failures are retried up to 6 times with backoff (30 s to 30 min).
     """
-    from .practice import practice_review_notify as notify
+    from .practice.services import practice_review_notify as notify
 
     notify(record_id)
