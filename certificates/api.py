@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.people.models import User
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role
 
 from .readiness import STATES, Readiness, broker_readiness
 from .selectors import can_view_broker_path, readiness_state

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from academy.people.middleware import mfa_exempt
+from academy.people.selectors import mfa_exempt
 
 from . import api_issued as api
 from . import views_oid4vci

@@ -22,7 +22,7 @@ from academy.notifications.kinds import Kind, register_kind
 from academy.notifications.rendering import url_or_home
 from academy.notifications.services import Notice, notices_deliver
 from academy.notifications.sweeps import band, register_sweep
-from academy.people.roles import Role
+from academy.people.selectors import Role
 
 from .models import Certificate
 from .renewal import hours_since_issue

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile, Level
-from academy.people.search import person_search
+from academy.people.selectors import person_search
 
 from .serials import serial_clean
 

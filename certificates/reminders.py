@@ -10,7 +10,7 @@ from __future__ import annotations
 from django.utils.translation import gettext_lazy as _
 
 from academy.notifications.kinds import Kind, register_kind
-from academy.people.roles import Role
+from academy.people.selectors import Role
 
 from . import tasks_issued  # noqa: F401  (registers the issuance tasks with Celery)
 from .issuance import ISSUED_KIND, REINSTATED_KIND, REVOKED_KIND, certificate_issue_schedule

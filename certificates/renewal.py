@@ -62,7 +62,7 @@ from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from academy.notifications.kinds import Kind, register_kind
 from academy.people.models import BrokerProfile
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 from courses.models import Attendance, LessonProgress
 
 from .issuance import RENEWED_KIND, certificate_issue, certificate_summary

@@ -13,6 +13,6 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
-        from academy.people.scoping import register_trainer_scope
+        from academy.people.services import register_trainer_scope
 
         register_trainer_scope(trainer_sees_cohort_brokers)

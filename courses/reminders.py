@@ -31,7 +31,7 @@ from academy.notifications.sweeps import (
     register_manual,
     register_sweep,
 )
-from academy.people.roles import Role, user_roles
+from academy.people.selectors import Role, user_roles
 
 from .models import Cohort, Enrolment
 

@@ -10,7 +10,7 @@ class ExamsConfig(AppConfig):
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
-        from academy.people.ratelimits import register_exam_room_check
+        from academy.people.services import register_exam_room_check
 
         from .models import Sitting
         from .selectors.rooms import address_in_exam_room, exam_room_forget

@@ -17,7 +17,7 @@ from academy.notifications.calendar import (
     register_calendar_source,
 )
 from academy.notifications.rendering import url_or_home
-from academy.people.roles import Role, user_roles
+from academy.people.selectors import Role, user_roles
 
 from .models import Sitting
 from .selectors.taking import sittings_for_broker

@@ -25,7 +25,7 @@ from academy.notifications.kinds import Kind, register_kind
 from academy.notifications.rendering import url_maker, url_or_home
 from academy.notifications.services import Notice, notices_deliver
 from academy.notifications.sweeps import register_sweep
-from academy.people.roles import Role
+from academy.people.selectors import Role
 from courses.models import Enrolment
 
 from .models import Answer, Attempt, Sitting

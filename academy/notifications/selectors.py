@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from academy.people.roles import user_roles
+from academy.people.selectors import user_roles
 
 from .kinds import Kind, kinds_for_roles
 from .models import Notification, NotificationPreference, UserSettings

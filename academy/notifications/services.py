@@ -982,7 +982,7 @@ def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | 
     from django.utils.translation import gettext as _
 
     from academy.errors import ApplicationError
-    from academy.people.validators import phone_normalise, validate_phone
+    from academy.people.selectors import phone_normalise, validate_phone
 
     from .channels import ChannelFailure, sms_backend
     from .models import PhoneVerification, SmsTemplate

@@ -23,7 +23,7 @@ MAIL_TASK_OPTIONS = {
 
 @shared_task(name="academy.people.tasks.invitation_send", **MAIL_TASK_OPTIONS)
 def invitation_send(invitation_id: int) -> None:
-    """E-mail the invitation ``invitation_id`` (see ``people.invitations.invitation_send``).
+    """E-mail the invitation ``invitation_id`` (see ``academy.people.services.invitations.invitation_send``).
 
     Safe to run twice: the service locks the invitation row and does nothing once it is
     marked sent, and that mark is committed only after the mail server took the message. A
@@ -31,7 +31,7 @@ def invitation_send(invitation_id: int) -> None:
     Temporary failures (SMTP errors, refused or timed-out connections, database operational
     errors) are retried up to 6 times with exponential backoff from 30 seconds to 30 minutes.
     """
-    from .invitations import invitation_send as send
+    from .services.invitations import invitation_send as send
 
     send(invitation_id)
 

@@ -14,7 +14,7 @@ from rest_framework.views import APIView
 
 from academy.db import reads_from_replica
 from academy.people.models import BrokerProfile
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role
 from certificates.models import Certificate
 from exams.models import Attempt
 

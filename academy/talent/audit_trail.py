@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from academy.audit.models import AuditEvent
 from academy.people.models import User
-from academy.people.search import person_q
+from academy.people.selectors import person_q
 
 from .forms import AuditFilterForm
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 
 from . import exports, selectors
 from .forms import AuditFilterForm, TalentFilterForm

@@ -25,9 +25,13 @@ from django.views.decorators.http import require_http_methods, require_POST, req
 from academy.db import reads_from_replica
 from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile
-from academy.people.roles import Role, role_required, user_has_role
-from academy.people.scoping import can_see_personal_data
-from academy.people.search import person_search
+from academy.people.selectors import (
+    Role,
+    can_see_personal_data,
+    person_search,
+    role_required,
+    user_has_role,
+)
 
 from . import background, exports, selectors, services
 from .audit_trail import audit_events

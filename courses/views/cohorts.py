@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from academy.errors import ApplicationError
 from academy.links import absolute_url
 from academy.people.models import User
-from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import Role, role_required, user_has_role
 
 from ..conf import app_settings
 from ..forms import CohortFilterForm, EnrolBulkForm, EnrolOneForm, OfflineSessionForm

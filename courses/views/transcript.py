@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from academy.audit.services import audit_record
 from academy.people.models import User
-from academy.people.roles import Role, role_required
+from academy.people.selectors import Role, role_required
 
 from ..pdf import transcript_pdf
 from ..selectors import can_view_broker_record, transcript_for

@@ -7,7 +7,7 @@ from django.http import Http404
 from django.views.decorators.http import require_safe
 
 from academy.notifications.calendar import calendar_response
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 
 from ..calendar import sitting_event
 from ..selectors.taking import sittings_for_broker

@@ -35,7 +35,7 @@ def _errors(caplog, logger: str) -> list[logging.LogRecord]:
 
 def test_invitations_are_created_when_their_emails_cannot_be_queued(
         broker_down, django_capture_on_commit_callbacks, caplog):
-    from academy.people.invitations import invitation_create_many
+    from academy.people.services.invitations import invitation_create_many
 
     admin = UserFactory(roles=["admin"])
     users = [UserFactory() for _ in range(3)]

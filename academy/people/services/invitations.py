@@ -29,9 +29,10 @@ from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from academy.links import absolute_url, site_url
 
-from .models import Invitation, RosterImport, User
+from ..models import Invitation, RosterImport, User
 
-logger = logging.getLogger(__name__)
+# Named as before the services package existed: operators filter logs on it.
+logger = logging.getLogger("academy.people.invitations")
 
 TOKEN_BYTES = 32
 
@@ -114,7 +115,7 @@ def _queue_send(*invitation_ids: int) -> None:
     ids = list(invitation_ids)
 
     def enqueue() -> None:
-        from .tasks import invitation_send as invitation_send_task
+        from ..tasks import invitation_send as invitation_send_task
 
         for done, invitation_id in enumerate(ids):
             try:

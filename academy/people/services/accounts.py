@@ -12,8 +12,8 @@ from django.db import transaction
 
 from academy.audit.services import AuditEntry, audit_record_many
 
-from .models import BrokerProfile, Level, User
-from .roles import Role, user_roles_forget
+from ..models import BrokerProfile, Level, User
+from ..roles import Role, user_roles_forget
 
 # Apps whose models an admin manages in the Django admin; auditors get their view permissions.
 PROJECT_APP_LABELS = ("people", "audit", "courses", "exams", "certificates")

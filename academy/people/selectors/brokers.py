@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import BrokerProfile, User
-from .scoping import broker_users_visible_to
-from .search import person_q
+from ..models import BrokerProfile, User
+from ..scoping import broker_users_visible_to
+from ..search import person_q
 
 
 def broker_profile_list(
