@@ -58,7 +58,7 @@ def certificate_summary(certificate: Certificate) -> dict[str, Any]:
 
 
 def _notify(certificate: Certificate, kind: str, window: str, **context: Any) -> None:
-    from academy.notifications.rendering import url_or_home
+    from academy.notifications.selectors import url_or_home
     from academy.notifications.services import notify
 
     notify(

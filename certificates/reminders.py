@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from academy.notifications.kinds import Kind, register_kind
+from academy.notifications.services import Kind, register_kind
 from academy.people.selectors import Role
 
 from . import tasks_issued  # noqa: F401  (registers the issuance tasks with Celery)

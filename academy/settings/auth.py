@@ -15,9 +15,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-ACADEMY_ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19 * 1024)
-ACADEMY_ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
-ACADEMY_ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
 
 ACCOUNT_ADAPTER = "academy.people.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -65,7 +62,6 @@ ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
 # A sitting can name its venue's network (CIDR) as an exam room: from this many minutes before
 # it opens until it closes, limits keyed on a client address are multiplied by the factor for
 # clients inside it (failed logins per address, certificate lookups, anonymous API calls).
-ACADEMY_EXAM_ROOM_RATE_FACTOR = env.int("EXAM_ROOM_RATE_FACTOR", default=10)
 ACADEMY_EXAM_ROOM_LEAD_MINUTES = env.int("EXAM_ROOM_LEAD_MINUTES", default=60)
 
 # --- API throttles (academy/api.py): requests per minute --------------------------------------

@@ -230,7 +230,7 @@ def session_detail(request, pk: int):
 @login_required
 def session_ics(request, pk: int):
     """The session as an .ics download: for the cohort's brokers and its staff."""
-    from academy.notifications.calendar import calendar_response
+    from academy.notifications.selectors import calendar_response
 
     from ..calendar import session_event
 

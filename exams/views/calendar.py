@@ -6,7 +6,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.views.decorators.http import require_safe
 
-from academy.notifications.calendar import calendar_response
+from academy.notifications.selectors import calendar_response
 from academy.people.selectors import Role, user_has_role
 
 from ..calendar import sitting_event

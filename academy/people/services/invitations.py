@@ -29,6 +29,7 @@ from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from academy.links import absolute_url, site_url
 
+from ..conf import app_settings
 from ..models import Invitation, RosterImport, User
 
 # Named as before the services package existed: operators filter logs on it.
@@ -51,7 +52,7 @@ def token_hash(token: str) -> str:
 
 
 def _valid_days() -> datetime.timedelta:
-    return datetime.timedelta(days=settings.ACADEMY_INVITATION_DAYS)
+    return datetime.timedelta(days=app_settings.INVITATION_DAYS)
 
 
 def invitation_accept_url(token: str) -> str:
@@ -168,7 +169,7 @@ def _invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternati
             "accept_url": invitation_accept_url(token),
             "site_url": site_url(),
             "expires_at": invitation.expires_at,
-            "days": settings.ACADEMY_INVITATION_DAYS,
+            "days": app_settings.INVITATION_DAYS,
         }
         subject = " ".join(
             render_to_string("people/email/invitation_subject.txt", context).split()
