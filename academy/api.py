@@ -10,7 +10,7 @@ from rest_framework.throttling import BaseThrottle
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from academy.errors import ApplicationError
-from academy.people.ratelimits import address_limit_allows, client_ip, window_count
+from academy.people.selectors import address_limit_allows, client_ip, window_count
 
 
 def exception_handler(exc: Exception, context: dict[str, Any]) -> Response | None:

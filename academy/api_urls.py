@@ -8,7 +8,7 @@ urlpatterns = [
     path("me/", people_api.MeView.as_view(), name="api-me"),
     path("", include("courses.api_urls")),
     path("", include("certificates.api_urls")),
-    path("", include("academy.people.practice_api_urls")),
+    path("", include("academy.people.practice.api_urls")),
     path("", include("exams.api_urls")),
     path("", include("talent.api_urls")),
     path("", include("academy.notifications.api_urls")),

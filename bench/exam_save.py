@@ -181,7 +181,7 @@ def seed(url: str, brokers: int, questions: int) -> list[Examinee]:
     from django.utils import timezone
 
     from academy.people.models import User
-    from academy.people.roles import Role
+    from academy.people.selectors import Role
     from exams.models import (
         Attempt,
         AttemptItem,

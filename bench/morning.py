@@ -95,7 +95,7 @@ def seed(url: str, brokers: int, questions: int) -> dict:
     from django.utils import timezone
 
     from academy.people.models import User
-    from academy.people.roles import Role
+    from academy.people.selectors import Role
 
     now = timezone.now()
     encoded = make_password(PASSWORD)

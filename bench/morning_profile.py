@@ -55,7 +55,7 @@ def main() -> int:
     from django.test.utils import CaptureQueriesContext
 
     from academy.people.models import User
-    from academy.people.roles import Role
+    from academy.people.selectors import Role
     from exams.models import Sitting
 
     sitting = Sitting.objects.order_by("-pk").first()

@@ -3,7 +3,7 @@ issued certificates, public verification, the issuer's profile and keys, OpenID4
 
 from django.urls import path
 
-from academy.people.middleware import mfa_exempt
+from academy.people.selectors import mfa_exempt
 
 from .api import issued as api
 from .api import readiness

@@ -7,8 +7,8 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from academy.notifications.calendar import CalendarEvent, register_calendar_source
-from academy.notifications.rendering import url_or_home
+from academy.notifications.selectors import url_or_home
+from academy.notifications.services import CalendarEvent, register_calendar_source
 
 from .models.issued import Certificate
 

@@ -281,7 +281,7 @@ def _passed_earlier(brokers: list[User], cohort, now: datetime.datetime) -> None
 def _approved_deals(brokers: list[User], now: datetime.datetime) -> None:
     """Two approved deals each (frozen revisions, the approval naming the one approved)."""
     from academy.people.models import PracticeRecordRevision
-    from academy.people.practice import revision_content
+    from academy.people.selectors import revision_content
 
     admin = User.objects.filter(email="admin@demo.local").first()
     for index, broker in enumerate(brokers):

@@ -17,12 +17,16 @@ from decimal import Decimal
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from academy.notifications import conf
-from academy.notifications.kinds import Kind, register_kind
-from academy.notifications.rendering import url_or_home
-from academy.notifications.services import Notice, notices_deliver
-from academy.notifications.sweeps import band, register_sweep
-from academy.people.roles import Role
+from academy.notifications.selectors import band, url_or_home
+from academy.notifications.selectors import notify_conf as conf
+from academy.notifications.services import (
+    Kind,
+    Notice,
+    notices_deliver,
+    register_kind,
+    register_sweep,
+)
+from academy.people.selectors import Role
 
 from .models import Certificate
 from .services import hours_since_issue

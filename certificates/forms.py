@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from academy.errors import ApplicationError
 from academy.forms import BootstrapFormMixin
 from academy.people.models import BrokerProfile, Level
-from academy.people.search import person_search
+from academy.people.selectors import person_search
 
 from .models import RequirementSet
 from .models.designs import EDITABLE_FIELDS, CertificateDesign

@@ -11,7 +11,7 @@ from __future__ import annotations
 from django.db.models.signals import post_delete, post_save
 
 from academy.people.models import BrokerProfile
-from academy.people.signals import practice_record_reviewed
+from academy.people.services import practice_record_reviewed
 from courses.models import Attendance, Enrolment, LessonProgress
 
 from .services import readiness_schedule

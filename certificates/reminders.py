@@ -9,8 +9,8 @@ from __future__ import annotations
 
 from django.utils.translation import gettext_lazy as _
 
-from academy.notifications.kinds import Kind, register_kind
-from academy.people.roles import Role
+from academy.notifications.services import Kind, register_kind
+from academy.people.selectors import Role
 
 from . import tasks  # noqa: F401  (registers the tasks with Celery)
 from .services import (

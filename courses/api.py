@@ -12,7 +12,7 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role
 
 from .models import Cohort, Lesson
 from .selectors import (

@@ -13,8 +13,8 @@ class CoursesConfig(AppConfig):
     verbose_name = _("Courses")
 
     def ready(self) -> None:
-        from academy.notifications.calendar import register_calendar_source
-        from academy.people.scoping import register_trainer_scope
+        from academy.notifications.services import register_calendar_source
+        from academy.people.services import register_trainer_scope
 
         from .selectors import course_events
 

@@ -21,17 +21,18 @@ from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 from django.utils.translation import gettext_lazy as _
 
-from academy.notifications import conf
-from academy.notifications.kinds import Kind, register_kind
-from academy.notifications.rendering import url_maker, url_or_home
-from academy.notifications.services import Notice, notices_deliver
-from academy.notifications.sweeps import (
+from academy.notifications.selectors import band, url_maker, url_or_home
+from academy.notifications.selectors import notify_conf as conf
+from academy.notifications.services import (
+    Kind,
     ManualReminder,
-    band,
+    Notice,
+    notices_deliver,
+    register_kind,
     register_manual,
     register_sweep,
 )
-from academy.people.roles import Role, user_roles
+from academy.people.selectors import Role, user_roles
 
 from .models import Cohort, Enrolment
 

@@ -10,8 +10,8 @@ class ExamsConfig(AppConfig):
         from django.db import transaction
         from django.db.models.signals import post_delete, post_save
 
-        from academy.notifications.calendar import register_calendar_source
-        from academy.people.ratelimits import register_exam_room_check
+        from academy.notifications.services import register_calendar_source
+        from academy.people.services import register_exam_room_check
 
         from .models import Sitting
         from .selectors import address_in_exam_room, exam_events, exam_room_forget

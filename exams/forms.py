@@ -19,8 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.forms import BootstrapFormMixin
 from academy.people.models import User
-from academy.people.roles import Role
-from academy.people.scoping import broker_users_visible_to
+from academy.people.selectors import Role, broker_users_visible_to
 from courses.models import Cohort
 from courses.selectors import cohorts_visible_to
 

@@ -20,12 +20,16 @@ from django.db.models import Count, Exists, F, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from academy.notifications import conf
-from academy.notifications.kinds import Kind, register_kind
-from academy.notifications.rendering import url_maker, url_or_home
-from academy.notifications.services import Notice, notices_deliver
-from academy.notifications.sweeps import register_sweep
-from academy.people.roles import Role
+from academy.notifications.selectors import notify_conf as conf
+from academy.notifications.selectors import url_maker, url_or_home
+from academy.notifications.services import (
+    Kind,
+    Notice,
+    notices_deliver,
+    register_kind,
+    register_sweep,
+)
+from academy.people.selectors import Role
 from courses.models import Enrolment
 
 from .models import Answer, Attempt, Sitting

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextvars
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -35,3 +36,23 @@ def activate(ctx: RequestContext) -> contextvars.Token:
 
 def deactivate(token: contextvars.Token) -> None:
     _current.reset(token)
+
+
+# The audit trail sits below the app that knows how to find the client's address behind
+# trusted proxies (people, with allauth's rules): people registers that function here.
+_client_address: Callable[[Any], str] | None = None
+
+
+def register_client_address(resolver: Callable[[Any], str]) -> Callable[[Any], str]:
+    """Set the function ``request -> address`` (``"unknown"`` if none) the audit trail uses."""
+    global _client_address
+    _client_address = resolver
+    return resolver
+
+
+def client_address(request: Any) -> str:
+    """The client's address of ``request`` as the registered resolver finds it (the socket's
+    address until one is registered)."""
+    if _client_address is not None:
+        return _client_address(request)
+    return request.META.get("REMOTE_ADDR") or "unknown"

@@ -3,16 +3,15 @@
 import re
 import uuid
 
-from academy.people.ratelimits import client_ip
-
 from . import context
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._-]{8,64}$")
 
 
 def _address(request) -> str | None:
-    """The client's address behind trusted proxies (the one the rate limits use)."""
-    ip = client_ip(request)
+    """The client's address behind trusted proxies (the one the rate limits use: people
+    registers its resolver with ``context.register_client_address``)."""
+    ip = context.client_address(request)
     return None if ip == "unknown" else ip
 
 

@@ -13,6 +13,7 @@ from django.db import models, transaction
 from django.utils import timezone
 
 from . import context
+from .context import register_client_address  # noqa: F401 - the face of the hook
 from .models import GENESIS_HASH, AuditChainHead, AuditEvent
 
 

@@ -1,4 +1,5 @@
-"""This app's own sweep: administrators hear of e-mails that failed for good."""
+"""This app's own sweep (administrators hear of e-mails that failed for good), and the
+reminders about people's subjects, which people, below this app, cannot register itself."""
 
 from __future__ import annotations
 
@@ -8,6 +9,7 @@ from django.contrib.auth import get_user_model
 from django.db.models import Q
 from django.utils import timezone
 
+from . import people_reminders  # noqa: F401 - registers people's kinds and sweeps
 from .kinds import DELIVERY_FAILED
 from .models import Reminder
 from .rendering import url_or_home

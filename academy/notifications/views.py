@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import Role, role_required, user_has_role
 
 from . import manual, previews
 from .forms import ManualReminderForm, PhoneCodeForm, PhoneForm, PreferencesForm

@@ -35,6 +35,8 @@ from django.db import transaction
 from django.db.models.signals import m2m_changed, post_delete, post_save, pre_delete
 from django.utils.crypto import constant_time_compare
 
+from .conf import app_settings
+
 #: How long an entry lives at most (setting ``ACADEMY_ACCESS_CACHE_SECONDS``).
 DEFAULT_TIMEOUT = 300
 _KEY = "people:access:{}"
@@ -64,12 +66,12 @@ class Access:
         """Staff (trainer, auditor, admin) without a second factor, while that is required."""
         from .roles import STAFF_ROLES
 
-        return (settings.ACADEMY_STAFF_MFA_REQUIRED and not self.mfa_enrolled
+        return (app_settings.STAFF_MFA_REQUIRED and not self.mfa_enrolled
                 and bool(self.roles & STAFF_ROLES))
 
 
 def _timeout() -> int:
-    return getattr(settings, "ACADEMY_ACCESS_CACHE_SECONDS", DEFAULT_TIMEOUT)
+    return app_settings.ACCESS_CACHE_SECONDS
 
 
 def _key(user_id: Any) -> str:

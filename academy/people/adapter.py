@@ -11,10 +11,10 @@ from allauth.core import context
 from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import reverse
 
+from .conf import app_settings
 from .ratelimits import client_rate_factor, scaled_rate
 from .roles import user_is_staff_role
 
@@ -22,7 +22,7 @@ from .roles import user_is_staff_role
 class AccountAdapter(DefaultAccountAdapter):
     def is_open_for_signup(self, request) -> bool:
         """Accounts come from roster import or the admin unless sign-up is opened."""
-        return settings.ACADEMY_SIGNUP_OPEN
+        return app_settings.SIGNUP_OPEN
 
     def get_login_redirect_url(self, request) -> str:
         """Everybody lands on their role's home page (unless a ``next`` URL was given)."""
@@ -85,7 +85,7 @@ class MFAAdapter(DefaultMFAAdapter):
         can still remove an authenticator in the Django admin (lost phone).
         """
         if (
-            settings.ACADEMY_STAFF_MFA_REQUIRED
+            app_settings.STAFF_MFA_REQUIRED
             and authenticator.type == Authenticator.Type.TOTP
             and user_is_staff_role(authenticator.user)
         ):

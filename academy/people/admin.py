@@ -6,8 +6,8 @@ from django.utils.translation import ngettext
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
-from .invitations import invitation_resend
 from .models import BrokerProfile, Invitation, Level, Organisation, Region, RosterImport, User
+from .services.invitations import invitation_resend
 
 
 def _level_change_record(request, profile: BrokerProfile, form) -> None:

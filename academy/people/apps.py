@@ -8,8 +8,13 @@ class PeopleConfig(AppConfig):
     verbose_name = _("People")
 
     def ready(self) -> None:
-        from . import signals  # noqa: F401
+        from academy.audit.services import register_client_address
 
+        from . import signals  # noqa: F401
+        from .ratelimits import client_ip
+
+        # The audit trail records the same client address as the rate limits use.
+        register_client_address(client_ip)
         _name_allauth_models()
 
 

@@ -18,7 +18,7 @@ from django.db import transaction
 
 from .models import BrokerProfile, Level, Organisation, Region, User
 from .roles import Role
-from .services import user_set_roles
+from .services.accounts import user_set_roles
 from .validators import national_id_check_digit, validate_national_id, validate_phone
 
 PASSWORD = "Academy-demo-2026"  # noqa: S105 - published demo password (README, DESIGN.md)

@@ -12,19 +12,20 @@ the next successful login (``must_update``), as it rewrites PBKDF2 hashes.
 
 from __future__ import annotations
 
-from django.conf import settings
 from django.contrib.auth.hashers import Argon2PasswordHasher
+
+from .conf import app_settings
 
 
 class Argon2idPasswordHasher(Argon2PasswordHasher):
     @property
     def time_cost(self) -> int:  # type: ignore[override]
-        return settings.ACADEMY_ARGON2_TIME_COST
+        return app_settings.ARGON2_TIME_COST
 
     @property
     def memory_cost(self) -> int:  # type: ignore[override]
-        return settings.ACADEMY_ARGON2_MEMORY_KIB
+        return app_settings.ARGON2_MEMORY_KIB
 
     @property
     def parallelism(self) -> int:  # type: ignore[override]
-        return settings.ACADEMY_ARGON2_PARALLELISM
+        return app_settings.ARGON2_PARALLELISM

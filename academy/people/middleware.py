@@ -20,7 +20,6 @@ from __future__ import annotations
 from typing import Any
 from urllib.parse import urlencode
 
-from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect
@@ -28,6 +27,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from .access import request_access, user_access_for
+from .conf import app_settings
 from .roles import user_is_staff_role
 
 # View modules a staff member without a second factor may still use.
@@ -50,7 +50,7 @@ def user_needs_mfa_setup(user: Any) -> bool:
     authenticator is added or removed) and kept on the user object, so the gate and the
     page's layout share one look-up.
     """
-    if not settings.ACADEMY_STAFF_MFA_REQUIRED:
+    if not app_settings.STAFF_MFA_REQUIRED:
         return False
     if not getattr(user, "is_authenticated", False) or not user_is_staff_role(user):
         return False
@@ -112,7 +112,7 @@ class StaffMfaRequiredMiddleware:
             gate = _admin_gate(request, match.view_name)
             if gate is not None:
                 return gate
-        if not settings.ACADEMY_STAFF_MFA_REQUIRED or _is_exempt(request, view_func):
+        if not app_settings.STAFF_MFA_REQUIRED or _is_exempt(request, view_func):
             return None
         is_api = request.path.startswith("/api/") and not (
             match and match.view_name in _HTML_API_VIEW_NAMES

@@ -20,10 +20,11 @@ import ipaddress
 import time
 from collections.abc import Callable
 
-from django.conf import settings
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from .conf import app_settings
 
 ExamRoomCheck = Callable[[ipaddress.IPv4Address | ipaddress.IPv6Address], bool]
 _exam_room_checks: list[ExamRoomCheck] = []
@@ -70,7 +71,7 @@ def client_rate_factor(request: HttpRequest) -> int:
     """How many times an address-keyed limit is multiplied for this client (1, or the exam
     room factor)."""
     if client_in_exam_room(request):
-        return max(1, settings.ACADEMY_EXAM_ROOM_RATE_FACTOR)
+        return max(1, app_settings.EXAM_ROOM_RATE_FACTOR)
     return 1
 
 

@@ -116,6 +116,6 @@ def audit_staff_login(sender, request, user, **kwargs) -> None:
 @receiver(post_migrate)
 def ensure_role_groups(sender, app_config=None, using="default", **kwargs) -> None:
     # Runs after each app's permissions exist, so later apps' permissions are included.
-    from .services import role_groups_ensure
+    from .services.accounts import role_groups_ensure
 
     role_groups_ensure()

@@ -9,7 +9,7 @@ from academy.tasks import RETRY_MAIL
 
 @shared_task(name="academy.people.tasks.invitation_send", **RETRY_MAIL)
 def invitation_send(invitation_id: int) -> None:
-    """E-mail the invitation ``invitation_id`` (see ``people.invitations.invitation_send``).
+    """E-mail the invitation ``invitation_id`` (see ``academy.people.services.invitations.invitation_send``).
 
     Safe to run twice: the service locks the invitation row and does nothing once it is
     marked sent, and that mark is committed only after the mail server took the message. A
@@ -17,7 +17,7 @@ def invitation_send(invitation_id: int) -> None:
     Temporary failures (SMTP errors, refused or timed-out connections, database operational
     errors) are retried up to 6 times with exponential backoff from 30 seconds to 30 minutes.
     """
-    from .invitations import invitation_send as send
+    from .services.invitations import invitation_send as send
 
     send(invitation_id)
 
@@ -33,6 +33,6 @@ def practice_review_notify(record_id: int) -> None:
     ``review_notified_at`` is set, which is committed only after the mail server took the
     message. Temporary failures are retried up to 6 times with backoff (30 s to 30 min).
     """
-    from .practice import practice_review_notify as notify
+    from .practice.services import practice_review_notify as notify
 
     notify(record_id)

@@ -12,6 +12,6 @@ urlpatterns = [
     path("roster/errors/<str:token>/", views.roster_error_report, name="roster_error_report"),
     path("roster/imports/<int:pk>/", views.roster_import_detail, name="roster_import_detail"),
     path("invitation/<str:token>/", views.invitation_accept_view, name="invitation_accept"),
-    # Practice records (certification rules): academy/people/practice_urls.py
-    path("practice/", include("academy.people.practice_urls")),
+    # Practice records: academy/people/practice/urls.py
+    path("practice/", include("academy.people.practice.urls")),
 ]

@@ -15,9 +15,6 @@ PASSWORD_HASHERS = [
     "django.contrib.auth.hashers.PBKDF2SHA1PasswordHasher",
     "django.contrib.auth.hashers.ScryptPasswordHasher",
 ]
-ACADEMY_ARGON2_MEMORY_KIB = env.int("ARGON2_MEMORY_KIB", default=19 * 1024)
-ACADEMY_ARGON2_TIME_COST = env.int("ARGON2_TIME_COST", default=2)
-ACADEMY_ARGON2_PARALLELISM = env.int("ARGON2_PARALLELISM", default=1)
 
 ACCOUNT_ADAPTER = "academy.people.adapter.AccountAdapter"
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
@@ -61,12 +58,7 @@ MFA_TOTP_ISSUER = "Broker Academy"
 ALLAUTH_TRUSTED_PROXY_COUNT = env.int("TRUSTED_PROXY_COUNT", default=0)
 ALLAUTH_TRUSTED_CLIENT_IP_HEADER = env("TRUSTED_CLIENT_IP_HEADER", default=None)
 
-# --- Exam rooms --------------------------------------------------------------------------------
-# A sitting can name its venue's network (CIDR) as an exam room: while it is one (from
-# EXAM_ROOM_LEAD_MINUTES before it opens until it closes, exams/conf.py), limits keyed on a client
-# address are multiplied by this factor for clients inside it (failed logins per address,
-# certificate lookups, anonymous API calls).
-ACADEMY_EXAM_ROOM_RATE_FACTOR = env.int("EXAM_ROOM_RATE_FACTOR", default=10)
+# Exam rooms: the rate factor is academy/people/conf.py's, the lead time exams/conf.py's.
 
 # --- API throttles (academy/api.py): requests per minute --------------------------------------
 # Anonymous callers per client address (times the exam-room factor), signed-in users per user.

@@ -285,9 +285,6 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_AGE = 60 * 60 * 12
-# How long a user's roles, activity, session hash and second-factor enrolment stay in the cache
-# (academy/people/access.py; dropped at once when any of them changes through the ORM).
-ACADEMY_ACCESS_CACHE_SECONDS = env.int("ACCESS_CACHE_SECONDS", default=300)
 
 # --- Logging ---------------------------------------------------------------------------------
 LOGGING = {
@@ -302,47 +299,10 @@ LOGGING = {
 # --- Broker Academy's own settings (prefix ACADEMY_) -------------------------------------------
 # Each app's conf.py declares its ACADEMY_… settings with their defaults (academy/appconf.py), and
 # the environment variable of the same name without ACADEMY_ overrides one there (PDF_FONT_PATH
-# sets ACADEMY_PDF_FONT_PATH). The settings below are being moved into their apps' conf.py.
-# Staff (trainer, auditor, admin) must enrol a second factor before any staff page works.
-# Only the `make run` demo turns this off.
-ACADEMY_STAFF_MFA_REQUIRED = env.bool("STAFF_MFA_REQUIRED", default=True)
-# Accounts come from roster import or the admin; public sign-up is closed unless opened here.
-ACADEMY_SIGNUP_OPEN = env.bool("SIGNUP_OPEN", default=False)
-# How long an invitation link stays valid.
-ACADEMY_INVITATION_DAYS = env.int("INVITATION_DAYS", default=14)
+# sets ACADEMY_PDF_FONT_PATH). The settings below belong to the project, not to an app.
 # Public base URL used in e-mails sent from Celery (no request there).
 ACADEMY_SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
 # Worker heartbeat: written every N seconds; /healthz fails when older than 3 × N.
 ACADEMY_HEARTBEAT_SECONDS = env.int("HEARTBEAT_SECONDS", default=30)
 # Whether the demo login hint (accounts and MFA notice) shows on the login page.
 ACADEMY_DEMO_MODE = env.bool("DEMO_MODE", default=False)
-# Roster import limits: larger files are refused with a clear message.
-ACADEMY_ROSTER_MAX_BYTES = env.int("ROSTER_MAX_BYTES", default=5 * 1024 * 1024)
-ACADEMY_ROSTER_MAX_ROWS = env.int("ROSTER_MAX_ROWS", default=5000)
-# Reminders and notifications (academy/notifications/conf.py documents each): quiet hours and
-# the digest time are wall-clock times in TIME_ZONE; offsets are days before the date.
-ACADEMY_NOTIFY_QUIET_START = env("NOTIFY_QUIET_START", default="22:00")
-ACADEMY_NOTIFY_QUIET_END = env("NOTIFY_QUIET_END", default="07:00")
-ACADEMY_NOTIFY_DIGEST_TIME = env("NOTIFY_DIGEST_TIME", default="08:00")
-ACADEMY_NOTIFY_DEADLINE_DAYS = env.list("NOTIFY_DEADLINE_DAYS", cast=int, default=[7, 3, 1])
-ACADEMY_NOTIFY_EXPIRY_DAYS = env.list("NOTIFY_EXPIRY_DAYS", cast=int, default=[90, 30, 7])
-ACADEMY_NOTIFY_INACTIVITY_DAYS = env.int("NOTIFY_INACTIVITY_DAYS", default=21)
-ACADEMY_NOTIFY_GRADING_BACKLOG_DAYS = env.int("NOTIFY_GRADING_BACKLOG_DAYS", default=3)
-ACADEMY_NOTIFY_INVITATION_DAYS = env.int("NOTIFY_INVITATION_DAYS", default=3)
-ACADEMY_NOTIFY_PRACTICE_REVIEW_DAYS = env.int("NOTIFY_PRACTICE_REVIEW_DAYS", default=3)
-ACADEMY_NOTIFY_EXAM_NOTICE_HOURS = env.int("NOTIFY_EXAM_NOTICE_HOURS", default=24)
-ACADEMY_NOTIFY_MAX_ATTEMPTS = env.int("NOTIFY_MAX_ATTEMPTS", default=6)
-# SMS and WeCom reminders (academy/notifications/channels/): backends and their credentials.
-ACADEMY_NOTIFY_SMS_BACKEND = env("NOTIFY_SMS_BACKEND", default="")
-ACADEMY_NOTIFY_WECOM_BACKEND = env("NOTIFY_WECOM_BACKEND", default="")
-ACADEMY_NOTIFY_SMS_SIGN_NAME = env("NOTIFY_SMS_SIGN_NAME", default="三门峡市科技局")
-ACADEMY_NOTIFY_ALIYUN_ACCESS_KEY_ID = env("NOTIFY_ALIYUN_ACCESS_KEY_ID", default="")
-ACADEMY_NOTIFY_ALIYUN_ACCESS_KEY_SECRET = env("NOTIFY_ALIYUN_ACCESS_KEY_SECRET", default="")
-ACADEMY_NOTIFY_ALIYUN_ENDPOINT = env("NOTIFY_ALIYUN_ENDPOINT", default="dysmsapi.aliyuncs.com")
-ACADEMY_NOTIFY_TENCENT_SECRET_ID = env("NOTIFY_TENCENT_SECRET_ID", default="")
-ACADEMY_NOTIFY_TENCENT_SECRET_KEY = env("NOTIFY_TENCENT_SECRET_KEY", default="")
-ACADEMY_NOTIFY_TENCENT_SMS_APP_ID = env("NOTIFY_TENCENT_SMS_APP_ID", default="")
-ACADEMY_NOTIFY_TENCENT_REGION = env("NOTIFY_TENCENT_REGION", default="ap-guangzhou")
-ACADEMY_NOTIFY_WECOM_CORP_ID = env("NOTIFY_WECOM_CORP_ID", default="")
-ACADEMY_NOTIFY_WECOM_SECRET = env("NOTIFY_WECOM_SECRET", default="")
-ACADEMY_NOTIFY_WECOM_AGENT_ID = env.int("NOTIFY_WECOM_AGENT_ID", default=0)

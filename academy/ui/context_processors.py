@@ -6,8 +6,13 @@ from django.conf import settings
 from django.utils.functional import SimpleLazyObject
 from django.utils.translation import gettext_lazy as _
 
-from academy.people.middleware import user_needs_mfa_setup
-from academy.people.roles import Role, primary_role, user_is_staff_role, user_roles
+from academy.people.selectors import (
+    Role,
+    primary_role,
+    user_is_staff_role,
+    user_needs_mfa_setup,
+    user_roles,
+)
 
 from .navigation import account_nav, nav_for, nav_menu
 

@@ -12,7 +12,7 @@ from django.urls import NoReverseMatch, reverse
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
-from academy.people.roles import Role, user_roles
+from academy.people.selectors import Role, user_roles
 
 # Menu groups: items of one group that a role sees become one drop-down (a group the role
 # sees only one item of stays a plain link), so that the admin's menu fits on one line.

@@ -8,7 +8,7 @@ from django.db.models import Count
 
 from academy.audit.models import AuditEvent
 from academy.people.models import BrokerProfile, Level, Organisation, Region, User
-from academy.people.roles import Role
+from academy.people.selectors import Role
 from talent.selectors import describe_events
 
 

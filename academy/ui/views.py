@@ -7,7 +7,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
 from academy.health import health_report
-from academy.people.roles import Role, primary_role
+from academy.people.selectors import Role, primary_role
 
 from . import selectors
 

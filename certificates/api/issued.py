@@ -18,7 +18,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.errors import ApplicationError
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role
 
 from ..credentials.jsonld import OB_CONTEXT, VC_CONTEXT
 from ..credentials.signing import (

@@ -12,7 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.people.models import User
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role
 
 from ..selectors import STATES, Readiness, broker_readiness, can_view_broker_path, readiness_state
 

@@ -8,8 +8,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.utils import timezone
 
-from academy.people.ratelimits import address_limit_allows, client_ip
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, address_limit_allows, client_ip, user_has_role
 
 from ..conf import app_settings
 from ..models.issued import Certificate

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from academy.people.models import User
-from academy.people.scoping import broker_users_visible_to
+from academy.people.selectors import broker_users_visible_to
 
 from ..models import BrokerReadiness, RequirementSet
 from .readiness import Readiness

@@ -249,7 +249,7 @@ def certificates_grant(grants: Sequence[Grant], *, now: datetime.datetime,
     A fixed number of statements whatever the number of grants. Returns the certificates
     (``issued_now`` set).
     """
-    from academy.notifications.rendering import url_or_home
+    from academy.notifications.selectors import url_or_home
     from academy.notifications.services import Notice, notices_deliver
     from academy.people.services import Promotion, brokers_promote
 

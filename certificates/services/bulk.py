@@ -43,7 +43,7 @@ from django.utils.translation import gettext_lazy
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 
 from ..models.bulk import BulkRun, BulkRunItem
 from ..models.issued import Certificate

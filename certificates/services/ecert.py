@@ -36,7 +36,7 @@ def ecert_metadata(certificate: Any, *, config: EcertSettings | None = None,
                    full_id: bool = False) -> dict[str, Any]:
     """The GB/T 36903 metadata of ``certificate`` (its level, broker profile and identifier
     loaded by the caller for many); unassigned codes are ``None``."""
-    from academy.people.validators import mask_national_id
+    from academy.people.selectors import mask_national_id
 
     config = config or EcertSettings.current()
     profile = getattr(certificate.broker, "broker_profile", None)
@@ -64,7 +64,7 @@ def ecert_export(*, actor: Any, level: str = "", full_id: bool = False) -> tuple
     from openpyxl import Workbook
 
     from academy.audit.services import audit_record
-    from academy.people.roles import Role, user_has_role
+    from academy.people.selectors import Role, user_has_role
 
     from ..models.issued import Certificate
     from .filing import _text_cell

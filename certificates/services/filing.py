@@ -28,8 +28,7 @@ from django.utils.translation import gettext as _
 
 from academy.audit.services import audit_record
 from academy.people.models import Level
-from academy.people.roles import Role, user_has_role
-from academy.people.validators import mask_national_id
+from academy.people.selectors import Role, mask_national_id, user_has_role
 
 from ..conf import app_settings
 from ..models.issued import Certificate

@@ -27,7 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile, Level
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 
 from ..models.issued import Certificate
 
@@ -58,7 +58,7 @@ def certificate_summary(certificate: Certificate) -> dict[str, Any]:
 
 
 def _notify(certificate: Certificate, kind: str, window: str, **context: Any) -> None:
-    from academy.notifications.rendering import url_or_home
+    from academy.notifications.selectors import url_or_home
     from academy.notifications.services import notify
 
     notify(

@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile, Level, User
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 
 from ..conf import app_settings
 from ..models import (

@@ -59,9 +59,9 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.notifications.kinds import Kind, register_kind
+from academy.notifications.services import Kind, register_kind
 from academy.people.models import BrokerProfile
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 from courses.models import Attendance, LessonProgress
 
 from ..conf import app_settings

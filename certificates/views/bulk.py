@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import Role, role_required, user_has_role
 
 from ..forms import CohortIssueForm, RerenderForm
 from ..models.bulk import BulkRun, BulkRunItem

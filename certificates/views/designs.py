@@ -12,7 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, role_required
+from academy.people.selectors import Role, role_required
 
 from ..forms import DesignForm, RerenderForm
 from ..models.designs import PLACEHOLDERS, CertificateDesign, design_active

@@ -22,8 +22,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from academy.errors import ApplicationError
-from academy.people.middleware import mfa_exempt
-from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import Role, mfa_exempt, role_required, user_has_role
 
 from ..credentials.signing import did_document, published_jwks
 from ..forms import (

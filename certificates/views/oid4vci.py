@@ -13,8 +13,7 @@ from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
 
 from academy.errors import ApplicationError
-from academy.people.middleware import mfa_exempt
-from academy.people.roles import Role, role_required
+from academy.people.selectors import Role, mfa_exempt, role_required
 
 from ..credentials.oid4vci import (
     OAuthError,

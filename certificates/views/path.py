@@ -14,9 +14,8 @@ from django.views.decorators.http import require_http_methods, require_POST
 
 from academy.errors import ApplicationError
 from academy.people.models import User
-from academy.people.practice import practice_records_of
-from academy.people.practice_forms import PracticeRecordForm
-from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import Role, practice_records_of, role_required, user_has_role
+from academy.people.services import PracticeRecordForm
 
 from ..forms import AssignRequirementSetForm
 from ..selectors import (

@@ -7,8 +7,7 @@ from typing import Any, Literal
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from academy.people.roles import Role, user_roles
-from academy.people.scoping import broker_users_visible_to
+from academy.people.selectors import Role, broker_users_visible_to, user_roles
 
 from ..models import Cohort, Course, Enrolment, Lesson, ProgrammeCourse
 

@@ -8,12 +8,9 @@ from typing import Any
 
 from django.utils.translation import gettext as _
 
-from academy.notifications.calendar import (
-    CalendarEvent,
-    feed_since,
-)
-from academy.notifications.rendering import url_or_home
-from academy.people.roles import Role, user_roles
+from academy.notifications.selectors import feed_since, url_or_home
+from academy.notifications.services import CalendarEvent
+from academy.people.selectors import Role, user_roles
 
 from ..models import Cohort, CohortCourseDeadline, Enrolment, OfflineSession
 

@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, role_required
+from academy.people.selectors import Role, role_required
 
 from ..forms import AttachmentForm, CourseForm, LessonForm, ModuleForm
 from ..models import Course, Lesson, Module

@@ -16,7 +16,7 @@ from django.views.decorators.cache import never_cache
 from academy.errors import ApplicationError
 from academy.links import absolute_url
 from academy.people.models import User
-from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import Role, role_required, user_has_role
 
 from ..conf import app_settings
 from ..forms import CohortFilterForm, EnrolBulkForm, EnrolOneForm, OfflineSessionForm
@@ -230,7 +230,7 @@ def session_detail(request, pk: int):
 @login_required
 def session_ics(request, pk: int):
     """The session as an .ics download: for the cohort's brokers and its staff."""
-    from academy.notifications.calendar import calendar_response
+    from academy.notifications.selectors import calendar_response
 
     from ..selectors import session_event
 

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, role_required
+from academy.people.selectors import Role, role_required
 
 from ..conf import app_settings
 from ..models import (

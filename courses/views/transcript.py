@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from academy.audit.services import audit_record
 from academy.people.models import User
-from academy.people.roles import Role, role_required
+from academy.people.selectors import Role, role_required
 
 from ..conf import app_settings
 from ..rendering.pdf import transcript_pdf

@@ -23,8 +23,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.errors import ApplicationError
-from academy.people.access import request_access
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role, request_access
 from exams.models import Sitting
 from exams.services import (
     AttemptClosed,

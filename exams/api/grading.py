@@ -13,7 +13,7 @@ from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_sche
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role
 from exams.models import Answer, Sitting
 from exams.selectors import GradingEntry, grading_entry, grading_queue
 from exams.services import grading_claim_next, mark_submit

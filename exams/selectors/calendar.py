@@ -10,13 +10,9 @@ from typing import Any
 from django.db.models import Q
 from django.utils.translation import gettext as _
 
-from academy.notifications import conf as notify_conf
-from academy.notifications.calendar import (
-    CalendarEvent,
-    feed_since,
-)
-from academy.notifications.rendering import url_or_home
-from academy.people.roles import Role, user_roles
+from academy.notifications.selectors import feed_since, notify_conf, url_or_home
+from academy.notifications.services import CalendarEvent
+from academy.people.selectors import Role, user_roles
 
 from ..models import Sitting
 from .taking import sittings_for_broker

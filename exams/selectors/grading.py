@@ -29,7 +29,7 @@ from django.db.models.functions import Coalesce
 from django.http import Http404
 from django.utils import timezone
 
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 from exams.models import Answer, Attempt, GradingClaim, Mark, QuestionType, Sitting
 from exams.services.papers import sitting_user_may_grade, sittings_graded_by
 

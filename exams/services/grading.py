@@ -38,7 +38,7 @@ from django.utils.translation import gettext as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 from exams.models import (
     Answer,
     Attempt,

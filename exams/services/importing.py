@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.people.spreadsheets import Column, spreadsheet_rows
+from academy.people.selectors import Column, spreadsheet_rows
 from exams.models import Question, QuestionType, Scoring, Tag
 
 from ..conf import exams_settings

@@ -6,8 +6,8 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404
 from django.views.decorators.http import require_safe
 
-from academy.notifications.calendar import calendar_response
-from academy.people.roles import Role, user_has_role
+from academy.notifications.selectors import calendar_response
+from academy.people.selectors import Role, user_has_role
 
 from ..selectors import sitting_event, sittings_for_broker
 from .staff_common import get_sitting

@@ -19,7 +19,7 @@ from django.core.paginator import Page, Paginator
 from django.db.models import Q, QuerySet
 from django.shortcuts import get_object_or_404
 
-from academy.people.roles import Role, role_required, user_roles
+from academy.people.selectors import Role, role_required, user_roles
 
 from ..models import Sitting
 from ..services import sitting_user_may_grade, sittings_graded_by

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from academy.errors import ApplicationError
 from academy.people.models import User
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 from courses.models import Enrolment
 
 from ..forms import SittingForm

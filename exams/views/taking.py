@@ -19,7 +19,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, role_required
+from academy.people.selectors import Role, role_required
 from exams.api.payload import attempt_items
 from exams.api.results import result_detail
 from exams.api.serializers import TEXT_MAX_LENGTH

@@ -13,7 +13,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from academy.db import reads_from_replica
-from academy.people.roles import HasRole, Role
+from academy.people.selectors import HasRole, Role
 
 from .. import selectors
 from ..forms import TalentFilterForm

@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from academy.audit.models import AuditEvent
 from academy.people.models import User
-from academy.people.search import person_q
+from academy.people.selectors import person_q
 
 if TYPE_CHECKING:  # the form is given by the views; it imports selectors itself
     from ..forms import AuditFilterForm

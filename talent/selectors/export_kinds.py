@@ -18,7 +18,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, user_has_role
+from academy.people.selectors import Role, user_has_role
 from courses.models import Cohort
 
 from ..forms import AuditFilterForm, TalentFilterForm

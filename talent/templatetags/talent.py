@@ -42,7 +42,7 @@ def plus(value: int, addend: int) -> int:
 @register.filter
 def notification_kind(code: str) -> str:
     """A notification kind's name in the reader's language (never its internal code)."""
-    from academy.notifications.kinds import get_kind
+    from academy.notifications.selectors import get_kind
 
     try:
         return str(get_kind(code).label)

@@ -14,7 +14,7 @@ from django.views.decorators.http import require_safe
 
 from academy.audit.services import audit_chain_verify
 from academy.db import reads_from_replica
-from academy.people.roles import role_required
+from academy.people.selectors import role_required
 
 from .. import selectors
 from ..forms import AuditFilterForm

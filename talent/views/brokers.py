@@ -12,9 +12,7 @@ from django.views.decorators.http import require_safe
 
 from academy.db import reads_from_replica
 from academy.people.models import BrokerProfile
-from academy.people.roles import role_required
-from academy.people.scoping import can_see_personal_data
-from academy.people.search import person_search
+from academy.people.selectors import can_see_personal_data, person_search, role_required
 
 from .. import selectors
 from ..sql import without_jit

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.http import HttpRequest
 
-from academy.people.roles import Role
+from academy.people.selectors import Role
 
 from .. import selectors
 from ..forms import TalentFilterForm

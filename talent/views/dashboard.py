@@ -12,7 +12,7 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_safe
 
 from academy.db import reads_from_replica
-from academy.people.roles import role_required
+from academy.people.selectors import role_required
 
 from .. import selectors
 from .common import BUREAU, request_filters

@@ -16,7 +16,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from academy.db import reads_from_replica
 from academy.errors import ApplicationError
-from academy.people.roles import role_required
+from academy.people.selectors import role_required
 from courses.models import Cohort
 
 from .. import selectors, services, spreadsheets

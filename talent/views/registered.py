@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_http_methods, require_POST, require_safe
 
 from academy.errors import ApplicationError
-from academy.people.roles import Role, role_required, user_has_role
+from academy.people.selectors import Role, role_required, user_has_role
 
 from .. import selectors, services
 from ..forms import RegisteredTotalForm, TalentFilterForm

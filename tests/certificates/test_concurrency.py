@@ -11,7 +11,7 @@ from django.db import connection
 
 from academy.errors import ApplicationError
 from academy.people.models import PracticeRecord
-from academy.people.practice import practice_record_review
+from academy.people.services import practice_record_review
 from certificates.models import BrokerReadiness
 from certificates.services import readiness_evaluate
 from certificates.signals import broker_became_ready

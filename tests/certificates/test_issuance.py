@@ -36,7 +36,7 @@ def test_passing_the_last_requirement_issues_one_certificate_with_everything(
     admin = UserFactory(roles=["admin"])
     requirement_set(practice_records=1)
     record = submitted_record(broker)
-    from academy.people.practice import practice_record_review
+    from academy.people.services import practice_record_review
 
     with django_capture_on_commit_callbacks(execute=True):
         practice_record_review(record_id=record.pk, reviewer=admin, approve=True)

@@ -27,7 +27,7 @@ pytestmark = [pytest.mark.redis, pytest.mark.postgres,
 
 def test_passing_the_last_requirement_issues_one_certificate_through_the_worker(
         celery_worker):  # noqa: F811
-    from academy.people.practice import practice_record_review
+    from academy.people.services import practice_record_review
 
     broker = BrokerFactory()
     admin = UserFactory(roles=["admin"])

@@ -10,7 +10,7 @@ import pytest
 from django.utils import timezone
 
 from academy.people.models import Level
-from academy.people.practice import practice_record_review
+from academy.people.services import practice_record_review
 from certificates import tasks
 from certificates.models import BrokerReadiness
 from certificates.services import readiness_evaluate, readiness_sweep_batch

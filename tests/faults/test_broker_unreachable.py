@@ -35,7 +35,7 @@ def _errors(caplog, logger: str) -> list[logging.LogRecord]:
 
 def test_invitations_are_created_when_their_emails_cannot_be_queued(
         broker_down, django_capture_on_commit_callbacks, caplog):
-    from academy.people.invitations import invitation_create_many
+    from academy.people.services.invitations import invitation_create_many
 
     admin = UserFactory(roles=["admin"])
     users = [UserFactory() for _ in range(3)]
@@ -50,7 +50,7 @@ def test_invitations_are_created_when_their_emails_cannot_be_queued(
 
 def test_a_review_is_saved_and_readiness_scheduled_when_the_email_cannot_be_queued(
         broker_down, django_capture_on_commit_callbacks, caplog, monkeypatch):
-    from academy.people.practice import practice_record_review
+    from academy.people.services import practice_record_review
     from academy.people.signals import practice_record_reviewed
 
     requirement_set(practice_records=1)

@@ -18,14 +18,14 @@ from django.utils import timezone
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
 from academy.people import tasks
-from academy.people.invitations import (
+from academy.people.models import Invitation, User
+from academy.people.services.invitations import (
     InvitationInvalid,
     invitation_accept,
     invitation_create,
     invitation_resend,
     invitation_send,
 )
-from academy.people.models import Invitation, User
 from tests.factories import BrokerFactory
 
 NEW_PASSWORD = "Zhiyuan-Lingbao-2026"

@@ -6,7 +6,7 @@ import pytest
 from django.test import RequestFactory
 from django.urls import reverse
 
-from academy.people.serializers import BrokerProfileSerializer
+from academy.people.api.serializers import BrokerProfileSerializer
 from academy.people.validators import mask_national_id, mask_phone
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
 

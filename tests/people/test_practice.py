@@ -17,15 +17,14 @@ from django.utils import timezone, translation
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
 from academy.people.models import PracticeEvidence, PracticeRecord
-from academy.people.practice import (
-    evidence_content_type,
+from academy.people.selectors import evidence_content_type, registration_number_normalise
+from academy.people.services import (
     practice_record_create,
     practice_record_delete,
     practice_record_review,
     practice_record_submit,
     practice_record_update,
     practice_review_notify,
-    registration_number_normalise,
 )
 from academy.people.signals import practice_record_reviewed
 from tests.certificates.factories import (

@@ -11,11 +11,8 @@ from rest_framework.test import APIClient
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
 from academy.people.models import PracticeRecord, PracticeRecordRevision
-from academy.people.practice import (
-    practice_record_review,
-    practice_record_update,
-    revision_content,
-)
+from academy.people.selectors import revision_content
+from academy.people.services import practice_record_review, practice_record_update
 from tests.certificates.factories import PNG, upload
 from tests.people.test_practice import _english, create  # noqa: F401 - English texts
 

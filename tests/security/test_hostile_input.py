@@ -99,7 +99,7 @@ NAMES = ["../../../etc/passwd.pdf", "..\\..\\windows\\system.ini.pdf", "/abs/pat
 
 @pytest.mark.parametrize("name", NAMES)
 def test_evidence_file_names_never_reach_the_path_or_the_headers(name):
-    from academy.people.practice import practice_record_create
+    from academy.people.services import practice_record_create
     from tests.certificates.factories import PracticeRecordFactory
 
     broker = BrokerFactory()
@@ -157,7 +157,7 @@ def test_lesson_attachments_stay_in_the_lessons_folder(name):
 ])
 def test_bad_evidence_is_refused_and_no_record_or_file_is_left(name, content, settings, tmp_path):
     from academy.people.models import PracticeEvidence, PracticeRecord
-    from academy.people.practice import practice_record_create
+    from academy.people.services import practice_record_create
     from tests.certificates.factories import PracticeRecordFactory
 
     settings.MEDIA_ROOT = tmp_path

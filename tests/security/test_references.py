@@ -67,7 +67,7 @@ def test_a_broker_filtering_practice_records_by_another_broker_gets_none():
 
 def test_removing_evidence_only_ever_touches_ones_own_record(settings, tmp_path):
     from academy.people.models import PracticeEvidence
-    from academy.people.practice import practice_record_update
+    from academy.people.services import practice_record_update
 
     settings.MEDIA_ROOT = tmp_path
     me, them = BrokerFactory(), BrokerFactory()

@@ -58,8 +58,8 @@ def _roster_import() -> dict[str, Any]:
 
 
 def _invitation() -> dict[str, Any]:
-    from academy.people.invitations import token_hash
     from academy.people.models import Invitation
+    from academy.people.services.invitations import token_hash
 
     invited = UserFactory(roles=["broker"])
     Invitation.objects.create(

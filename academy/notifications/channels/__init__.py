@@ -18,7 +18,7 @@ from typing import Any
 
 from django.utils.module_loading import import_string
 
-from .. import conf
+from ..conf import app_settings
 from .base import ChannelFailure, PermanentFailure, Receipt, SendResult, TemporaryFailure
 
 __all__ = ["ChannelFailure", "PermanentFailure", "Receipt", "SendResult", "TemporaryFailure", "sms_backend",
@@ -53,12 +53,12 @@ def _wecom(name: str) -> Any:
 
 def sms_backend() -> Any:
     """The configured SMS backend, or None when SMS is off."""
-    return _sms(conf.get("ACADEMY_NOTIFY_SMS_BACKEND") or "")
+    return _sms(app_settings.NOTIFY_SMS_BACKEND or "")
 
 
 def wecom_backend() -> Any:
     """The configured WeCom backend, or None when WeCom is off."""
-    return _wecom(conf.get("ACADEMY_NOTIFY_WECOM_BACKEND") or "")
+    return _wecom(app_settings.NOTIFY_WECOM_BACKEND or "")
 
 
 def reset_backends() -> None:

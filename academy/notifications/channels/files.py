@@ -11,7 +11,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .. import conf
+from ..conf import app_settings
 from .base import Receipt, SendResult
 
 
@@ -33,7 +33,7 @@ class FileSmsBackend:
 
     def send(self, *, phone: str, template_code: str, params: Mapping[str, str],
              sign_name: str) -> SendResult:
-        return SendResult(_write(conf.get("ACADEMY_NOTIFY_SMS_FILE_DIR"), {
+        return SendResult(_write(app_settings.NOTIFY_SMS_FILE_DIR, {
             "phone": phone, "sign_name": sign_name, "template_code": template_code,
             "params": dict(params)}))
 
@@ -47,5 +47,5 @@ class FileWecomBackend:
     name = "file"
 
     def send(self, *, userid: str, text: str) -> SendResult:
-        return SendResult(_write(conf.get("ACADEMY_NOTIFY_WECOM_FILE_DIR"),
+        return SendResult(_write(app_settings.NOTIFY_WECOM_FILE_DIR,
                                  {"touser": userid, "text": text}))

@@ -15,7 +15,7 @@ from typing import Any
 
 from django.utils import timezone
 
-from .. import conf
+from ..conf import app_settings
 from .base import PermanentFailure, Receipt, SendResult, TemporaryFailure
 
 #: Response codes that mean "try later" (throttling, the provider's own trouble).
@@ -36,10 +36,10 @@ class AliyunSmsBackend:
         from alibabacloud_tea_openapi.utils_models import Config
 
         self.client = Client(Config(
-            access_key_id=conf.get("ACADEMY_NOTIFY_ALIYUN_ACCESS_KEY_ID"),
-            access_key_secret=conf.get("ACADEMY_NOTIFY_ALIYUN_ACCESS_KEY_SECRET"),
-            endpoint=conf.get("ACADEMY_NOTIFY_ALIYUN_ENDPOINT"),
-            protocol=conf.get("ACADEMY_NOTIFY_ALIYUN_PROTOCOL"),
+            access_key_id=app_settings.NOTIFY_ALIYUN_ACCESS_KEY_ID,
+            access_key_secret=app_settings.NOTIFY_ALIYUN_ACCESS_KEY_SECRET,
+            endpoint=app_settings.NOTIFY_ALIYUN_ENDPOINT,
+            protocol=app_settings.NOTIFY_ALIYUN_PROTOCOL,
         ))
 
     def _runtime(self) -> Any:

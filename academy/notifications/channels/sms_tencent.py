@@ -13,7 +13,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from .. import conf
+from ..conf import app_settings
 from .base import PermanentFailure, Receipt, SendResult, TemporaryFailure
 
 TEMPORARY_PREFIXES = ("InternalError", "RequestLimitExceeded", "LimitExceeded",
@@ -33,15 +33,15 @@ class TencentSmsBackend:
         from tencentcloud.common.profile.http_profile import HttpProfile
         from tencentcloud.sms.v20210111 import sms_client
 
-        http = HttpProfile(protocol=conf.get("ACADEMY_NOTIFY_TENCENT_PROTOCOL"),
-                           endpoint=conf.get("ACADEMY_NOTIFY_TENCENT_ENDPOINT"), reqTimeout=10,
+        http = HttpProfile(protocol=app_settings.NOTIFY_TENCENT_PROTOCOL,
+                           endpoint=app_settings.NOTIFY_TENCENT_ENDPOINT, reqTimeout=10,
                            keepAlive=True)  # one connection for a worker's many messages
         self.client = sms_client.SmsClient(
-            credential.Credential(conf.get("ACADEMY_NOTIFY_TENCENT_SECRET_ID"),
-                                  conf.get("ACADEMY_NOTIFY_TENCENT_SECRET_KEY")),
-            conf.get("ACADEMY_NOTIFY_TENCENT_REGION"),
+            credential.Credential(app_settings.NOTIFY_TENCENT_SECRET_ID,
+                                  app_settings.NOTIFY_TENCENT_SECRET_KEY),
+            app_settings.NOTIFY_TENCENT_REGION,
             ClientProfile(signMethod="TC3-HMAC-SHA256", httpProfile=http))
-        self.app_id = conf.get("ACADEMY_NOTIFY_TENCENT_SMS_APP_ID")
+        self.app_id = app_settings.NOTIFY_TENCENT_SMS_APP_ID
 
     def _call(self, method: str, request: Any) -> Any:
         from tencentcloud.common.exception.tencent_cloud_sdk_exception import (

@@ -16,7 +16,7 @@ from typing import Any
 import requests
 from django.core.cache import cache
 
-from .. import conf
+from ..conf import app_settings
 from .base import PermanentFailure, SendResult, TemporaryFailure
 
 TOKEN_ERRORS = frozenset({40014, 42001, 41001})
@@ -90,10 +90,10 @@ class WecomBackend:
 
     def __init__(self) -> None:
         self.client = WecomClient(
-            base_url=conf.get("ACADEMY_NOTIFY_WECOM_BASE_URL"),
-            corp_id=conf.get("ACADEMY_NOTIFY_WECOM_CORP_ID"),
-            secret=conf.get("ACADEMY_NOTIFY_WECOM_SECRET"),
-            agent_id=conf.get("ACADEMY_NOTIFY_WECOM_AGENT_ID"),
+            base_url=app_settings.NOTIFY_WECOM_BASE_URL,
+            corp_id=app_settings.NOTIFY_WECOM_CORP_ID,
+            secret=app_settings.NOTIFY_WECOM_SECRET,
+            agent_id=app_settings.NOTIFY_WECOM_AGENT_ID,
         )
 
     def send(self, *, userid: str, text: str) -> SendResult:

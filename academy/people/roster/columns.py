@@ -8,11 +8,11 @@ import unicodedata
 from collections.abc import Iterable
 from typing import Any
 
-from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
-from academy.people.spreadsheets import Column
+from ..conf import app_settings
+from ..spreadsheets import Column
 
 # --- Limits ------------------------------------------------------------------------------------
 
@@ -23,11 +23,11 @@ DEFAULT_MAX_ROWS = 5000
 
 
 def roster_max_bytes() -> int:
-    return getattr(settings, "ACADEMY_ROSTER_MAX_BYTES", DEFAULT_MAX_BYTES)
+    return app_settings.ROSTER_MAX_BYTES
 
 
 def roster_max_rows() -> int:
-    return getattr(settings, "ACADEMY_ROSTER_MAX_ROWS", DEFAULT_MAX_ROWS)
+    return app_settings.ROSTER_MAX_ROWS
 
 
 # --- Columns -----------------------------------------------------------------------------------

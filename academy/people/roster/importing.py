@@ -14,11 +14,11 @@ from django.utils.translation import gettext
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 
-from ..invitations import invitation_create_many
 from ..models import BrokerProfile, Organisation, RosterImport, User
 from ..names import name_pinyin
 from ..roles import Role
-from ..services import role_groups_ensure
+from ..services.accounts import role_groups_ensure
+from ..services.invitations import invitation_create_many
 from .columns import roster_max_bytes
 from .reading import roster_parse
 from .results import CleanRow, RosterError, RosterImportResult, RosterValidation

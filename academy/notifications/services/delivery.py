@@ -39,11 +39,11 @@ from django.utils import timezone
 
 from academy.audit.services import audit_record
 
-from . import conf
-from . import kinds as k
-from .kinds import get_kind
-from .models import Notification, NotificationPreference, Reminder, UserSettings
-from .rendering import Renderer, language_or_default, reminder_email, site_path
+from .. import kinds as k
+from ..conf import app_settings
+from ..kinds import get_kind
+from ..models import Notification, NotificationPreference, Reminder, UserSettings
+from ..rendering import Renderer, language_or_default, reminder_email, site_path
 
 logger = logging.getLogger(__name__)
 
@@ -126,8 +126,8 @@ def _at(local: datetime.datetime, clock: datetime.time) -> datetime.datetime:
 
 def quiet_until(now: datetime.datetime) -> datetime.datetime | None:
     """The end of the quiet hours ``now`` falls in, or None outside them."""
-    start = _clock(conf.get("ACADEMY_NOTIFY_QUIET_START"))
-    end = _clock(conf.get("ACADEMY_NOTIFY_QUIET_END"))
+    start = _clock(app_settings.NOTIFY_QUIET_START)
+    end = _clock(app_settings.NOTIFY_QUIET_END)
     if start == end:
         return None
     local = timezone.localtime(now)
@@ -144,16 +144,16 @@ def quiet_until(now: datetime.datetime) -> datetime.datetime | None:
 def next_digest_at(now: datetime.datetime) -> datetime.datetime:
     """The next daily digest time after ``now``."""
     local = timezone.localtime(now)
-    at = _at(local, _clock(conf.get("ACADEMY_NOTIFY_DIGEST_TIME")))
+    at = _at(local, _clock(app_settings.NOTIFY_DIGEST_TIME))
     if at <= local:
-        at = _at(local + datetime.timedelta(days=1), _clock(conf.get("ACADEMY_NOTIFY_DIGEST_TIME")))
+        at = _at(local + datetime.timedelta(days=1), _clock(app_settings.NOTIFY_DIGEST_TIME))
     return at
 
 
 def retry_delay(attempts: int) -> int:
     """Seconds before delivery attempt ``attempts + 1``: doubling from the first delay."""
-    first = conf.get("ACADEMY_NOTIFY_RETRY_SECONDS")
-    return min(first * 2 ** max(attempts - 1, 0), conf.get("ACADEMY_NOTIFY_RETRY_MAX_SECONDS"))
+    first = app_settings.NOTIFY_RETRY_SECONDS
+    return min(first * 2 ** max(attempts - 1, 0), app_settings.NOTIFY_RETRY_MAX_SECONDS)
 
 
 # --- Delivery ------------------------------------------------------------------------------------
@@ -188,7 +188,7 @@ def notices_deliver(*, notices: Iterable[Notice], now: datetime.datetime | None 
                     batch_size: int | None = None) -> DeliveryResult:
     """Deliver ``notices`` (any number: handled in batches of a fixed number of queries)."""
     now = now or timezone.now()
-    size = batch_size or conf.get("ACADEMY_NOTIFY_BATCH_SIZE")
+    size = batch_size or app_settings.NOTIFY_BATCH_SIZE
     result = DeliveryResult()
     renderer = Renderer()
     paths: dict[str, str] = {}
@@ -213,11 +213,11 @@ class _ExtraChannels:
 
     @classmethod
     def load(cls) -> _ExtraChannels:
-        from .models import SmsTemplate
+        from ..models import SmsTemplate
 
-        sms = bool(conf.get("ACADEMY_NOTIFY_SMS_BACKEND"))
+        sms = bool(app_settings.NOTIFY_SMS_BACKEND)
         return cls(
-            sms=sms, wecom=bool(conf.get("ACADEMY_NOTIFY_WECOM_BACKEND")),
+            sms=sms, wecom=bool(app_settings.NOTIFY_WECOM_BACKEND),
             sms_kinds=frozenset(SmsTemplate.objects.filter(approved=True)
                                 .values_list("kind", flat=True)) if sms else frozenset(),
         )
@@ -241,7 +241,7 @@ def _extra_choices(ids: Sequence[int], kind_codes: set[str]
                    ) -> tuple[dict[tuple[int, str], set[str]], dict[int, tuple[str, str]]]:
     """Who asked for SMS or WeCom for which kinds, and their verified number and WeCom id:
     two queries."""
-    from .models import ChannelPreference
+    from ..models import ChannelPreference
 
     wanted: dict[tuple[int, str], set[str]] = defaultdict(set)
     if connection.vendor == "postgresql":
@@ -511,7 +511,7 @@ def reminders_enqueue(ids: Sequence[int]) -> None:
     """Hand e-mail reminders to Celery: ``reminder_send`` for one, ``reminders_send_many``
     for chunks of many. A broker outage is logged, not raised: the rows stay pending and
     ``reminders_send_due`` hands them over later."""
-    from .tasks import reminder_send, reminders_send_many
+    from ..tasks import reminder_send, reminders_send_many
 
     try:
         if len(ids) == 1:
@@ -560,7 +560,7 @@ def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None,
     the transaction back and the redelivered task sends again: at most that one message can
     go twice (with the same Message-ID, by which mail systems recognise it).
     """
-    from .channels import PermanentFailure, TemporaryFailure
+    from ..channels import PermanentFailure, TemporaryFailure
 
     now = now or timezone.now()
     deferred: DeliveryDeferred | None = None
@@ -588,8 +588,8 @@ def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None,
         email = reminder.channel == k.EMAIL
         temporary = TEMPORARY_ERRORS if email else (TemporaryFailure,)
         permanent = PERMANENT_ERRORS if email else (PermanentFailure,)
-        max_attempts = conf.get("ACADEMY_NOTIFY_MAX_ATTEMPTS" if email
-                                else "ACADEMY_NOTIFY_CHANNEL_MAX_ATTEMPTS")
+        max_attempts = (app_settings.NOTIFY_MAX_ATTEMPTS if email
+                        else app_settings.NOTIFY_CHANNEL_MAX_ATTEMPTS)
         try:
             if email:
                 message = reminder_email(reminder)
@@ -650,9 +650,9 @@ def _address(reminder: Reminder) -> str:
 
 def _send_external(reminder: Reminder, address: str) -> str:
     """Hand an SMS or WeCom reminder to its backend; returns the provider's message id."""
-    from .channels import PermanentFailure, sms_backend, wecom_backend
-    from .models import SmsTemplate
-    from .rendering import sms_params, wecom_text
+    from ..channels import PermanentFailure, sms_backend, wecom_backend
+    from ..models import SmsTemplate
+    from ..rendering import sms_params, wecom_text
 
     if reminder.channel == k.SMS:
         backend = sms_backend()
@@ -663,10 +663,10 @@ def _send_external(reminder: Reminder, address: str) -> str:
         params = sms_params(template.variables or [], reminder.context or {},
                             name=reminder.recipient.get_full_name(),
                             language=reminder.language,
-                            limit=conf.get("ACADEMY_NOTIFY_SMS_VARIABLE_MAX"))
+                            limit=app_settings.NOTIFY_SMS_VARIABLE_MAX)
         return backend.send(phone=address, template_code=template.template_code,
                             params=params,
-                            sign_name=conf.get("ACADEMY_NOTIFY_SMS_SIGN_NAME")).provider_id
+                            sign_name=app_settings.NOTIFY_SMS_SIGN_NAME).provider_id
     backend = wecom_backend()
     if backend is None:
         raise PermanentFailure("WeCom is off", "off")
@@ -748,7 +748,7 @@ def reminders_send_due(*, now: datetime.datetime | None = None, limit: int = 500
     queue a reminder (and if both did, ``reminder_send``'s lock sends it once).
     """
     now = now or timezone.now()
-    stale = now - datetime.timedelta(seconds=conf.get("ACADEMY_NOTIFY_STALE_SECONDS"))
+    stale = now - datetime.timedelta(seconds=app_settings.NOTIFY_STALE_SECONDS)
     with transaction.atomic():
         ids = list(
             Reminder.objects.select_for_update(skip_locked=True)
@@ -772,7 +772,7 @@ def digests_send(*, now: datetime.datetime | None = None, batch_size: int | None
     transaction: run twice, the second run finds no due items.
     """
     now = now or timezone.now()
-    size = batch_size or conf.get("ACADEMY_NOTIFY_BATCH_SIZE")
+    size = batch_size or app_settings.NOTIFY_BATCH_SIZE
     due = Reminder.objects.filter(channel=k.DIGEST, status=Reminder.Status.PENDING,
                                   scheduled_for__lte=now)
     renderer = Renderer()
@@ -909,13 +909,13 @@ def receipts_poll(*, now: datetime.datetime | None = None, limit: int = 1000) ->
     Run twice, the second run finds the receipts recorded (only rows without one are asked
     about); the receipt and the fallback are written in one transaction per row.
     """
-    from .channels import ChannelFailure, sms_backend
+    from ..channels import ChannelFailure, sms_backend
 
     backend = sms_backend()
     if backend is None or not hasattr(backend, "receipts"):
         return 0
     now = now or timezone.now()
-    since = now - datetime.timedelta(hours=conf.get("ACADEMY_NOTIFY_RECEIPT_HOURS"))
+    since = now - datetime.timedelta(hours=app_settings.NOTIFY_RECEIPT_HOURS)
     rows = list(Reminder.objects.filter(channel=k.SMS, status=Reminder.Status.SENT, receipt="",
                                         sent_at__gte=since).exclude(provider_id="")
                 .order_by("pk").values_list("pk", "provider_id", "recipient_id", "sent_at")
@@ -982,10 +982,10 @@ def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | 
     from django.utils.translation import gettext as _
 
     from academy.errors import ApplicationError
-    from academy.people.validators import phone_normalise, validate_phone
+    from academy.people.selectors import phone_normalise, validate_phone
 
-    from .channels import ChannelFailure, sms_backend
-    from .models import PhoneVerification, SmsTemplate
+    from ..channels import ChannelFailure, sms_backend
+    from ..models import PhoneVerification, SmsTemplate
 
     now = now or timezone.now()
     try:
@@ -997,7 +997,7 @@ def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | 
     template = SmsTemplate.objects.filter(kind=VERIFICATION_KIND, approved=True).first()
     if backend is None or template is None:
         raise ApplicationError(_("SMS cannot be sent from this site at the moment."))
-    interval = datetime.timedelta(seconds=conf.get("ACADEMY_NOTIFY_PHONE_CODE_INTERVAL"))
+    interval = datetime.timedelta(seconds=app_settings.NOTIFY_PHONE_CODE_INTERVAL)
     if PhoneVerification.objects.filter(user=user, created_at__gt=now - interval).exists():
         raise ApplicationError(_("A code was sent less than a minute ago; please wait."))
     code = f"{secrets.randbelow(1_000_000):06d}"
@@ -1005,16 +1005,15 @@ def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | 
         verification = PhoneVerification.objects.create(
             user=user, phone=phone, code_hash="", created_at=now,
             expires_at=now + datetime.timedelta(
-                seconds=conf.get("ACADEMY_NOTIFY_PHONE_CODE_SECONDS")))
+                seconds=app_settings.NOTIFY_PHONE_CODE_SECONDS))
         verification.code_hash = _code_hash(code, str(verification.pk))
         verification.save(update_fields=["code_hash"])
-        from .rendering import sms_params
+        from ..rendering import sms_params
 
         params = sms_params(template.variables or [["code", "{{ code }}"]],
-                            {"code": code, "minutes": conf.get(
-                                "ACADEMY_NOTIFY_PHONE_CODE_SECONDS") // 60},
+                            {"code": code, "minutes": app_settings.NOTIFY_PHONE_CODE_SECONDS // 60},
                             name=user.get_full_name(), language="",
-                            limit=conf.get("ACADEMY_NOTIFY_SMS_VARIABLE_MAX"))
+                            limit=app_settings.NOTIFY_SMS_VARIABLE_MAX)
         log = Reminder.objects.create(
             recipient=user, kind=VERIFICATION_KIND, subject_type="notifications.phoneverification",
             subject_id=verification.pk, window=f"code-{verification.pk}", channel=k.SMS,
@@ -1023,7 +1022,7 @@ def phone_verification_start(*, user: Any, phone: str, now: datetime.datetime | 
     # Sent after the commit: a failed send stays in the log (and counts for the wait).
     try:
         result = backend.send(phone=phone, template_code=template.template_code,
-                              params=params, sign_name=conf.get("ACADEMY_NOTIFY_SMS_SIGN_NAME"))
+                              params=params, sign_name=app_settings.NOTIFY_SMS_SIGN_NAME)
     except ChannelFailure as exc:
         log.status = Reminder.Status.FAILED
         log.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -1049,7 +1048,7 @@ def phone_verification_confirm(*, user: Any, code: str, now: datetime.datetime |
 
     from academy.errors import ApplicationError
 
-    from .models import PhoneVerification
+    from ..models import PhoneVerification
 
     now = now or timezone.now()
     code = "".join(ch for ch in str(code) if ch.isdigit())
@@ -1060,7 +1059,7 @@ def phone_verification_confirm(*, user: Any, code: str, now: datetime.datetime |
                         .first())
         if verification is None or verification.expires_at <= now:
             raise ApplicationError(_("The code has expired; ask for a new one."))
-        if verification.attempts >= conf.get("ACADEMY_NOTIFY_PHONE_CODE_ATTEMPTS"):
+        if verification.attempts >= app_settings.NOTIFY_PHONE_CODE_ATTEMPTS:
             raise ApplicationError(_("Too many wrong codes; ask for a new one."))
         if not hmac.compare_digest(verification.code_hash,
                                    _code_hash(code, str(verification.pk))):
@@ -1107,8 +1106,8 @@ def phone_verification_remove(*, user: Any) -> None:
 def channel_preferences_set(*, user: Any, chosen: Iterable[tuple[str, str]]) -> None:
     """Replace ``user``'s SMS and WeCom choices with ``chosen`` ((kind, channel) pairs);
     unknown kinds and channels are ignored."""
-    from .kinds import all_kinds
-    from .models import ChannelPreference
+    from ..kinds import all_kinds
+    from ..models import ChannelPreference
 
     known = {kind.code for kind in all_kinds()}
     wanted = {(kind, channel) for kind, channel in chosen

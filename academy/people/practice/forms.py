@@ -7,33 +7,11 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
+from academy.forms import BootstrapFormMixin
 
-from .models import PracticeRecord
-from .practice import RECORD_FIELDS, conf, evidence_content_type, registration_number_normalise
-
-
-class _Bootstrap:
-    """Bootstrap 5 classes on every widget, and ``is-invalid`` on fields with errors."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            if isinstance(widget, forms.CheckboxInput | forms.CheckboxSelectMultiple
-                          | forms.RadioSelect):
-                css = "form-check-input"
-            elif isinstance(widget, forms.Select):
-                css = "form-select"
-            else:
-                css = "form-control"
-            widget.attrs["class"] = f"{widget.attrs.get('class', '')} {css}".strip()
-
-    def full_clean(self):
-        super().full_clean()
-        for name in self.errors:
-            if name in self.fields:
-                widget = self.fields[name].widget
-                widget.attrs["class"] = f"{widget.attrs.get('class', '')} is-invalid".strip()
+from ..conf import app_settings
+from ..models import PracticeRecord
+from .selectors import RECORD_FIELDS, evidence_content_type, registration_number_normalise
 
 
 class MultipleFileInput(forms.ClearableFileInput):
@@ -50,7 +28,7 @@ class MultipleFileField(forms.FileField):
         return [single(data, initial)] if data else []
 
 
-class PracticeRecordForm(_Bootstrap, forms.ModelForm):
+class PracticeRecordForm(BootstrapFormMixin, forms.ModelForm):
     """The broker's record: the contract's facts, evidence files, draft or submit."""
 
     evidence = MultipleFileField(
@@ -74,7 +52,7 @@ class PracticeRecordForm(_Bootstrap, forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        mb = f"{conf('ACADEMY_PRACTICE_EVIDENCE_MAX_BYTES') / 1048576:g}"
+        mb = f"{app_settings.PRACTICE_EVIDENCE_MAX_BYTES / 1048576:g}"
         self.fields["evidence"].help_text = self.fields["evidence"].help_text % {"mb": mb}
         self.fields["evidence"].widget.attrs["accept"] = ".pdf,.jpg,.jpeg,.png"
         existing = list(self.instance.evidence.all()) if self.instance.pk else []
@@ -120,7 +98,7 @@ class PracticeRecordForm(_Bootstrap, forms.ModelForm):
         return {name: self.cleaned_data[name] for name in RECORD_FIELDS}
 
 
-class PracticeReviewForm(_Bootstrap, forms.Form):
+class PracticeReviewForm(BootstrapFormMixin, forms.Form):
     """The admin's decision on a submitted record."""
 
     decision = forms.ChoiceField(

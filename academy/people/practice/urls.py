@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import practice_views as views
+from . import views
 
 urlpatterns = [
     path("", views.practice_list, name="practice_list"),

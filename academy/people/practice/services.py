@@ -1,22 +1,9 @@
-"""Practice records: a broker logs the technology deals they facilitated; an admin reviews them.
+"""Changing practice records: the broker's create, update, submit and delete, the admin's
+review, and the review e-mail. Each change is one transaction with its audit event."""
 
-The broker creates a record (a draft, or submitted at once). Submitting freezes it: the fields
-and the evidence files (by their SHA-256) are stored as a numbered revision with a hash of both.
-A change after submission is a new revision that goes back to review; a rejected record may be
-corrected and submitted again (a new revision too). An approval names the revision the reviewer
-saw and records its hash, and is refused if the record changed meanwhile. An admin approves or rejects it with a
-comment; every change is written to the audit trail inside the same transaction, and the
-broker is told of a review by e-mail (a Celery task queued after commit) and through the
-``people.signals.practice_record_reviewed`` signal (sent after commit: the notifications app and
-the readiness engine listen to it). Only approved records count toward a level.
-
-Evidence files are PDF, JPEG or PNG, recognised by their first bytes (never by their name or
-the browser's word), no larger than ``ACADEMY_PRACTICE_EVIDENCE_MAX_BYTES``.
-"""
 
 from __future__ import annotations
 
-import datetime
 import hashlib
 import logging
 from collections.abc import Iterable, Mapping, Sequence
@@ -37,89 +24,22 @@ from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from academy.links import site_url
 
-from .models import PracticeEvidence, PracticeRecord, PracticeRecordRevision, User
-from .roles import Role, user_has_role
-
-logger = logging.getLogger(__name__)
-
-# --- Tunables (override in settings with the same name) ----------------------------------------
-
-DEFAULTS = {
-    # The largest evidence file accepted, in bytes.
-    "ACADEMY_PRACTICE_EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,
-    # How many evidence files one record may carry.
-    "ACADEMY_PRACTICE_EVIDENCE_MAX_FILES": 10,
-}
-
-
-def conf(name: str) -> Any:
-    return getattr(settings, name, DEFAULTS[name])
-
-
-# The fields a broker fills in; everything else is set by the services.
-RECORD_FIELDS = (
-    "contract_name",
-    "contract_kind",
-    "registration_number",
-    "registry",
-    "party_a",
-    "party_b",
-    "contract_amount",
-    "technical_income",
-    "contract_date",
-    "broker_role",
-    "description",
+from ..conf import app_settings
+from ..models import PracticeEvidence, PracticeRecord, PracticeRecordRevision, User
+from ..roles import Role, user_has_role
+from .selectors import (
+    RECORD_FIELDS,
+    can_review_practice,
+    evidence_content_type,
+    registration_number_normalise,
+    revision_content,
 )
 
-# (magic bytes, content type, extension)
-_SIGNATURES = (
-    (b"%PDF-", "application/pdf", "pdf"),
-    (b"\xff\xd8\xff", "image/jpeg", "jpg"),
-    (b"\x89PNG\r\n\x1a\n", "image/png", "png"),
-)
-ALLOWED_EXTENSIONS = {"pdf": "application/pdf", "jpg": "image/jpeg", "jpeg": "image/jpeg",
-                      "png": "image/png"}
-
-
-def registration_number_normalise(value: str) -> str:
-    """Registration numbers compare without spaces and case: ``" 2025 4112a" → "20254112A"``."""
-    return "".join((value or "").split()).upper()
+# Named as before the package existed: operators' log filters and alerts select on it.
+logger = logging.getLogger("academy.people.practice")
 
 
 # --- Evidence files ----------------------------------------------------------------------------
-
-
-def evidence_content_type(upload: UploadedFile) -> str:
-    """The file's real type from its first bytes, or ApplicationError with the reason.
-
-    The name's extension must agree with the content (a PNG named ``.pdf`` is refused too), so
-    that what the reviewer downloads opens as what it claims to be.
-    """
-    name = upload.name or ""
-    max_bytes = conf("ACADEMY_PRACTICE_EVIDENCE_MAX_BYTES")
-    if upload.size is not None and upload.size > max_bytes:
-        raise ApplicationError(
-            _("“%(name)s” is larger than %(limit)s MB.")
-            % {"name": name, "limit": f"{max_bytes / 1048576:g}"}
-        )
-    if not upload.size:
-        raise ApplicationError(_("“%(name)s” is empty.") % {"name": name})
-    upload.seek(0)
-    head = upload.read(16)
-    upload.seek(0)
-    detected = next(((ctype, ext) for magic, ctype, ext in _SIGNATURES
-                     if head.startswith(magic)), None)
-    if detected is None:
-        raise ApplicationError(
-            _("“%(name)s” is not a PDF, JPEG or PNG file.") % {"name": name}
-        )
-    extension = name.rsplit(".", 1)[-1].lower() if "." in name else ""
-    if ALLOWED_EXTENSIONS.get(extension) != detected[0]:
-        raise ApplicationError(
-            _("“%(name)s” does not contain what its name says (expected a .%(ext)s file).")
-            % {"name": name, "ext": detected[1]}
-        )
-    return detected[0]
 
 
 def _evidence_store(*, record: PracticeRecord, upload: UploadedFile, actor: User
@@ -143,7 +63,7 @@ def _evidence_store(*, record: PracticeRecord, upload: UploadedFile, actor: User
 
 
 def _evidence_check_count(record: PracticeRecord, adding: int) -> None:
-    limit = conf("ACADEMY_PRACTICE_EVIDENCE_MAX_FILES")
+    limit = app_settings.PRACTICE_EVIDENCE_MAX_FILES
     if record.evidence.count() + adding > limit:
         raise ApplicationError(
             _("A practice record may carry at most %(limit)s evidence files.") % {"limit": limit}
@@ -151,29 +71,6 @@ def _evidence_check_count(record: PracticeRecord, adding: int) -> None:
 
 
 # --- Access ------------------------------------------------------------------------------------
-
-
-def practice_records_visible_to(viewer: Any):
-    """Practice records ``viewer`` may read: their own; the brokers they may see otherwise
-    (trainers their cohorts' brokers, auditors and admins everyone's)."""
-    from .scoping import broker_users_visible_to
-
-    if not getattr(viewer, "is_authenticated", False):
-        return PracticeRecord.objects.none()
-    visible = broker_users_visible_to(viewer).values("pk")
-    return PracticeRecord.objects.filter(broker_id__in=visible)
-
-
-def can_view_practice_record(viewer: Any, record: PracticeRecord) -> bool:
-    if not getattr(viewer, "is_authenticated", False):
-        return False
-    if record.broker_id == viewer.pk:
-        return True
-    return practice_records_visible_to(viewer).filter(pk=record.pk).exists()
-
-
-def can_review_practice(viewer: Any) -> bool:
-    return user_has_role(viewer, Role.ADMIN)
 
 
 def _lock_own(record_id: int, actor: User) -> PracticeRecord:
@@ -315,27 +212,6 @@ def practice_record_update(
     return record
 
 
-def revision_content(record: PracticeRecord) -> tuple[dict[str, Any], list[dict[str, Any]], str]:
-    """The record's fields and evidence as a revision stores them, and the SHA-256 of both
-    (canonical JSON: sorted keys, figures as strings)."""
-    import json
-
-    fields: dict[str, Any] = {}
-    for name in RECORD_FIELDS:
-        value = getattr(record, name)
-        if isinstance(value, int | float | Decimal) and not isinstance(value, bool):
-            value = f"{Decimal(value).quantize(Decimal('0.01'))}"
-        elif isinstance(value, datetime.date):
-            value = value.isoformat()
-        fields[name] = None if value is None else str(value)
-    evidence = [{"id": item.pk, "name": item.original_name, "sha256": item.sha256,
-                 "size": item.size} for item in record.evidence.order_by("pk")]
-    digest = hashlib.sha256(json.dumps(
-        {"fields": fields, "evidence": sorted(e["sha256"] for e in evidence)},
-        sort_keys=True, ensure_ascii=False).encode()).hexdigest()
-    return fields, evidence, digest
-
-
 def _submit(record: PracticeRecord) -> None:
     _check_submittable(record)
     now = timezone.now()
@@ -407,7 +283,7 @@ def practice_record_review(
     Refused for a record that is not awaiting review (reviewed already, or withdrawn), and for
     approving a second record with a registration number that already backs an approved one.
     """
-    from .signals import practice_record_reviewed
+    from ..signals import practice_record_reviewed
 
     if not can_review_practice(reviewer):
         raise PermissionDenied
@@ -466,7 +342,7 @@ def practice_record_review(
         record_pk, approved = record.pk, approve
 
         def after_commit() -> None:
-            from .tasks import practice_review_notify
+            from ..tasks import practice_review_notify
 
             try:
                 practice_review_notify.delay(record_pk)
@@ -525,31 +401,3 @@ def _review_email(record: PracticeRecord) -> EmailMessage:
     return EmailMessage(subject, text, to=[record.broker.email])
 
 
-# --- Reading -----------------------------------------------------------------------------------
-
-
-def practice_review_queue():
-    """Records awaiting review, oldest submission first."""
-    return (
-        PracticeRecord.objects.filter(status=PracticeRecord.Status.SUBMITTED)
-        .select_related("broker", "broker__broker_profile__region")
-        .prefetch_related("evidence")
-        .order_by("submitted_at", "pk")
-    )
-
-
-def practice_records_of(broker: Any):
-    """A broker's records, newest first, with their evidence files."""
-    return (
-        PracticeRecord.objects.filter(broker=broker)
-        .select_related("reviewed_by")
-        .prefetch_related("evidence")
-        .order_by("-created_at", "-pk")
-    )
-
-
-def practice_days_waiting(record: PracticeRecord, today: datetime.date | None = None) -> int:
-    if record.submitted_at is None:
-        return 0
-    today = today or timezone.localdate()
-    return max(0, (today - timezone.localdate(record.submitted_at)).days)

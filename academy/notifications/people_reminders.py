@@ -1,9 +1,11 @@
 """Reminders about people: invitations not accepted, practice records waiting or reviewed.
 
-Registered with ``academy.notifications`` (which imports this module when it is ready).
-Reviewed practice records are announced in the app when ``practice_record_reviewed`` is sent
-(the review e-mail itself is the people app's own, see ``practice.py``); a sweep catches any
-review whose signal was missed, and the reminder log makes the two meet once.
+People sits below this app and cannot register reminders itself: its subjects' kinds and
+sweeps live here (imported by ``reminders.py``), keeping the names ``people.*`` and
+``app="people"`` they have in the reminder log and on the preferences page. Reviewed practice
+records are announced in the app when people sends ``practice_record_reviewed`` (the review
+e-mail itself is people's own, see ``academy/people/practice/services.py``); a sweep catches
+any review whose signal was missed, and the reminder log makes the two meet once.
 """
 
 from __future__ import annotations
@@ -15,15 +17,15 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from academy.notifications import conf
-from academy.notifications.kinds import INAPP, Kind, register_kind
-from academy.notifications.rendering import url_maker, url_or_home
-from academy.notifications.services import Notice, notices_deliver
-from academy.notifications.sweeps import register_sweep
+from academy.people.models import Invitation, PracticeRecord, User
+from academy.people.selectors import Role
+from academy.people.services import practice_record_reviewed
 
-from .models import Invitation, PracticeRecord, User
-from .roles import Role
-from .signals import practice_record_reviewed
+from .conf import app_settings
+from .kinds import INAPP, Kind, register_kind
+from .rendering import url_maker, url_or_home
+from .services import Notice, notices_deliver
+from .sweeps import register_sweep
 
 INVITATION_PENDING = register_kind(Kind(
     code="invitation_pending", label=_("Invitation not yet accepted"),
@@ -45,7 +47,7 @@ PRACTICE_REVIEWED = register_kind(Kind(
     code="practice_reviewed", label=_("Practice record reviewed"),
     roles=frozenset({Role.BROKER}),
     description=_("In the app; the review itself is also e-mailed to you."),
-    # The people app e-mails the outcome already (practice.py): no second e-mail here.
+    # The people app e-mails the outcome already: no second e-mail here.
     email=False, default_choice=INAPP, app="people",
     sample={"contract": "黄金尾矿综合利用技术转让合同", "number": "2026411200000123",
             "approved": True, "comment": ""},
@@ -60,7 +62,7 @@ def _today(now: datetime.datetime) -> datetime.date:
                 schedule={"minute": "0", "hour": "10"})
 def invitation_pending(*, now: datetime.datetime) -> int:
     """Invitees who have not accepted N days after the e-mail (once per invitation)."""
-    days = int(conf.get("ACADEMY_NOTIFY_INVITATION_DAYS"))
+    days = int(app_settings.NOTIFY_INVITATION_DAYS)
     rows = (
         Invitation.objects.filter(accepted_at__isnull=True, sent_at__isnull=False,
                                   sent_at__lte=now - datetime.timedelta(days=days),
@@ -73,7 +75,7 @@ def invitation_pending(*, now: datetime.datetime) -> int:
 
     def notices() -> Iterator[Notice]:
         for pk, user_id, sent_at, expires_at in rows.iterator(
-            chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE")
+            chunk_size=app_settings.NOTIFY_BATCH_SIZE
         ):
             yield Notice(
                 recipient_id=user_id, kind=INVITATION_PENDING.code,
@@ -101,7 +103,7 @@ def admin_ids() -> list[int]:
                 schedule={"minute": "0", "hour": "9"})
 def practice_waiting_review(*, now: datetime.datetime) -> int:
     """Administrators, once a day, while practice records wait longer than N days."""
-    days = int(conf.get("ACADEMY_NOTIFY_PRACTICE_REVIEW_DAYS"))
+    days = int(app_settings.NOTIFY_PRACTICE_REVIEW_DAYS)
     waiting = PracticeRecord.objects.filter(
         status=PracticeRecord.Status.SUBMITTED,
         submitted_at__lte=now - datetime.timedelta(days=days),
@@ -140,7 +142,7 @@ _REVIEWED_FIELDS = ("pk", "broker_id", "contract_name", "registration_number", "
                 schedule={"minute": "*/30"})
 def practice_reviewed(*, now: datetime.datetime) -> int:
     """Safety net for the signal: records reviewed in the last days, each review once."""
-    since = now - datetime.timedelta(days=conf.get("ACADEMY_NOTIFY_LOOKBACK_DAYS"))
+    since = now - datetime.timedelta(days=app_settings.NOTIFY_LOOKBACK_DAYS)
     rows = (
         PracticeRecord.objects.filter(
             status__in=[PracticeRecord.Status.APPROVED, PracticeRecord.Status.REJECTED],
@@ -150,7 +152,7 @@ def practice_reviewed(*, now: datetime.datetime) -> int:
     link = url_maker("people:practice_detail")
     return notices_deliver(now=now, notices=(
         _reviewed_notice(*row, link=link) for row in rows.iterator(
-            chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE"))
+            chunk_size=app_settings.NOTIFY_BATCH_SIZE)
     )).created
 
 

@@ -8,10 +8,10 @@ from typing import Any
 
 from django.db.models import QuerySet
 
-from academy.people.roles import user_roles
+from academy.people.selectors import user_roles
 
-from .kinds import Kind, kinds_for_roles
-from .models import Notification, NotificationPreference, UserSettings
+from ..kinds import Kind, kinds_for_roles
+from ..models import Notification, NotificationPreference, UserSettings
 
 
 def notifications_of(user: Any, *, unread_only: bool = False) -> QuerySet[Notification]:
@@ -78,12 +78,12 @@ def channel_settings_of(user: Any) -> ChannelSettings:
     their calendar token: four queries."""
     from django.utils import timezone
 
-    from . import conf
-    from .kinds import EXTRA_CHANNELS, SMS, WECOM
-    from .models import ChannelPreference, PhoneVerification, SmsTemplate
+    from ..conf import app_settings
+    from ..kinds import EXTRA_CHANNELS, SMS, WECOM
+    from ..models import ChannelPreference, PhoneVerification, SmsTemplate
 
-    sms_on = bool(conf.get("ACADEMY_NOTIFY_SMS_BACKEND"))
-    wecom_on = bool(conf.get("ACADEMY_NOTIFY_WECOM_BACKEND"))
+    sms_on = bool(app_settings.NOTIFY_SMS_BACKEND)
+    wecom_on = bool(app_settings.NOTIFY_WECOM_BACKEND)
     sms_kinds = set(SmsTemplate.objects.filter(approved=True).values_list("kind", flat=True)) \
         if sms_on else set()
     chosen = set(ChannelPreference.objects.filter(user=user, channel__in=EXTRA_CHANNELS)
@@ -114,8 +114,8 @@ def notifications_in_language(items: Iterable[Notification], language: str) -> N
     """Render each notification's title and text again in ``language`` (the reader's, which
     may have changed since it was sent), from the context it was made from. No query; a
     notification without context, or of a kind no longer registered, keeps its stored text."""
-    from .kinds import get_kind
-    from .rendering import Renderer
+    from ..kinds import get_kind
+    from ..rendering import Renderer
 
     renderer = Renderer()
     for item in items:

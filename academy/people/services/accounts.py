@@ -12,8 +12,8 @@ from django.db import transaction
 
 from academy.audit.services import AuditEntry, audit_record_many
 
-from .models import BrokerProfile, Level, User
-from .roles import Role, user_roles_forget
+from ..models import BrokerProfile, Level, User
+from ..roles import Role, user_roles_forget
 
 # Apps whose models an admin manages in the Django admin; auditors get their view permissions.
 PROJECT_APP_LABELS = ("people", "audit", "courses", "exams", "certificates")
@@ -113,3 +113,6 @@ def brokers_promote(*, promotions: Sequence[Promotion], now: datetime.datetime,
         else:
             audit.extend(entries)
     return [p for group in raised.values() for p in group]
+
+
+# Practice records (academy/people/practice/): what other apps use.

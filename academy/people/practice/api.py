@@ -19,20 +19,22 @@ from rest_framework.views import APIView
 
 from academy.errors import ApplicationError
 
-from .models import PracticeRecord
-from .practice import (
+from ..models import PracticeRecord
+from ..roles import HasRole, Role, user_has_role
+from .selectors import (
     RECORD_FIELDS,
     can_view_practice_record,
     evidence_content_type,
+    practice_records_visible_to,
+    registration_number_normalise,
+)
+from .services import (
     practice_record_create,
     practice_record_delete,
     practice_record_review,
     practice_record_submit,
     practice_record_update,
-    practice_records_visible_to,
-    registration_number_normalise,
 )
-from .roles import HasRole, Role, user_has_role
 
 
 class EvidenceSerializer(serializers.Serializer):

@@ -29,9 +29,11 @@ from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from academy.links import absolute_url, site_url
 
-from .models import Invitation, RosterImport, User
+from ..conf import app_settings
+from ..models import Invitation, RosterImport, User
 
-logger = logging.getLogger(__name__)
+# Named as before the services package existed: operators filter logs on it.
+logger = logging.getLogger("academy.people.invitations")
 
 TOKEN_BYTES = 32
 
@@ -50,7 +52,7 @@ def token_hash(token: str) -> str:
 
 
 def _valid_days() -> datetime.timedelta:
-    return datetime.timedelta(days=settings.ACADEMY_INVITATION_DAYS)
+    return datetime.timedelta(days=app_settings.INVITATION_DAYS)
 
 
 def invitation_accept_url(token: str) -> str:
@@ -114,7 +116,7 @@ def _queue_send(*invitation_ids: int) -> None:
     ids = list(invitation_ids)
 
     def enqueue() -> None:
-        from .tasks import invitation_send as invitation_send_task
+        from ..tasks import invitation_send as invitation_send_task
 
         for done, invitation_id in enumerate(ids):
             try:
@@ -167,7 +169,7 @@ def _invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternati
             "accept_url": invitation_accept_url(token),
             "site_url": site_url(),
             "expires_at": invitation.expires_at,
-            "days": settings.ACADEMY_INVITATION_DAYS,
+            "days": app_settings.INVITATION_DAYS,
         }
         subject = " ".join(
             render_to_string("people/email/invitation_subject.txt", context).split()

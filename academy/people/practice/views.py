@@ -1,6 +1,6 @@
 """Pages of practice records: the broker's own list and form, the admin's review queue.
 
-Thin: check access, validate with a form, call one service in ``practice.py``, redirect.
+Thin: check access, validate with a form, call one service in ``services.py``, redirect.
 """
 
 from __future__ import annotations
@@ -17,21 +17,23 @@ from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
 
-from .models import PracticeEvidence, PracticeRecord
-from .practice import (
+from ..models import PracticeEvidence, PracticeRecord
+from ..roles import Role, role_required
+from .forms import PracticeRecordForm, PracticeReviewForm
+from .selectors import (
     can_review_practice,
     can_view_practice_record,
     practice_days_waiting,
+    practice_records_of,
+    practice_review_queue,
+)
+from .services import (
     practice_record_create,
     practice_record_delete,
     practice_record_review,
     practice_record_submit,
     practice_record_update,
-    practice_records_of,
-    practice_review_queue,
 )
-from .practice_forms import PracticeRecordForm, PracticeReviewForm
-from .roles import Role, role_required
 
 
 def _next_url(request, default: str) -> str:

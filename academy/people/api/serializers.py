@@ -1,8 +1,8 @@
 from rest_framework import serializers
 
-from .models import BrokerProfile, User
-from .roles import user_roles
-from .scoping import can_see_personal_data
+from ..models import BrokerProfile, User
+from ..roles import user_roles
+from ..scoping import can_see_personal_data
 
 
 class BrokerProfileSerializer(serializers.ModelSerializer):

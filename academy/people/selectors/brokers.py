@@ -6,9 +6,9 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from .models import BrokerProfile, User
-from .scoping import broker_users_visible_to
-from .search import person_q
+from ..models import BrokerProfile, User
+from ..scoping import broker_users_visible_to
+from ..search import person_q
 
 
 def broker_profile_list(
@@ -28,3 +28,5 @@ def broker_profile_list(
         qs = qs.filter(Q(user__in=User.objects.filter(people).values("pk"))
                        | Q(organisation__name__icontains=search))
     return qs.order_by("level__rank", "region__sort_order", "user__name_pinyin")
+
+

@@ -1,30 +1,21 @@
+"""Roster import pages (administrators): upload, error report, template, import summary."""
+
 import os
 import secrets
-from urllib.parse import urlencode
 
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.cache import cache
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.http import Http404, HttpResponse, HttpResponseBadRequest, JsonResponse
+from django.http import Http404, HttpResponse, HttpResponseBadRequest
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
-from django.views.decorators.cache import never_cache
-from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_GET
 
-from .forms import InvitationAcceptForm, RosterUploadForm
-from .invitations import (
-    InvitationInvalid,
-    invitation_accept,
-    invitation_for_token,
-    invitation_invalid_message,
-)
-from .models import Level, Region, RosterImport, User
-from .roles import Role, role_required
-from .roster import (
+from ..forms import RosterUploadForm
+from ..models import Level, Region, RosterImport
+from ..roles import Role, role_required
+from ..roster import (
     COLUMNS,
     roster_error_report_xlsx,
     roster_import,
@@ -33,68 +24,6 @@ from .roster import (
     roster_template_csv,
     roster_template_xlsx,
 )
-from .scoping import broker_users_visible_to
-from .selectors import broker_profile_list
-
-
-@role_required(Role.ADMIN, Role.AUDITOR, Role.TRAINER)
-def broker_list(request):
-    """A trainer's brokers; personal data masked. Admins and auditors have one list of every
-    broker, the talent pool's (filters, drill-down, export): they are sent there."""
-    from django.urls import NoReverseMatch, reverse
-
-    from .roles import user_roles
-
-    if user_roles(request.user) & {Role.ADMIN, Role.AUDITOR}:
-        try:
-            target = reverse("talent:broker_list")
-        except NoReverseMatch:
-            target = ""
-        if target:
-            query = {}
-            if request.GET.get("q"):
-                query["q"] = request.GET["q"]
-            for key in ("level", "region"):
-                if request.GET.get(key):
-                    query[key] = request.GET[key]
-            return redirect(target + ("?" + urlencode(query) if query else ""))
-    filters = {
-        "level": request.GET.get("level", ""),
-        "region": request.GET.get("region", ""),
-        "search": request.GET.get("q", "").strip(),
-    }
-    profiles = broker_profile_list(viewer=request.user, **filters)
-    page = Paginator(profiles, 25).get_page(request.GET.get("page"))
-    return render(request, "people/broker_list.html", {
-        "page": page,
-        "filters": filters,
-        "levels": Level.objects.all(),
-        "regions": Region.objects.all(),
-    })
-
-
-@require_GET
-@role_required(Role.ADMIN, Role.AUDITOR, Role.TRAINER)
-def person_search_view(request):
-    """People matching ``q`` (name, pinyin initials, phone or ID tail) as JSON, among those
-    the viewer may see: every account for the bureau, a trainer's own brokers otherwise."""
-    from .roles import user_roles
-    from .search import person_choice, person_search
-
-    roles = user_roles(request.user)
-    among = None
-    if not roles & {Role.ADMIN, Role.AUDITOR}:
-        among = broker_users_visible_to(request.user)
-    if request.GET.get("brokers") == "1":
-        among = (among if among is not None else User.objects.all()).filter(
-            broker_profile__isnull=False)
-    users = person_search(request.GET.get("q", ""), among=among, limit=PERSON_SEARCH_LIMIT)
-    users = users.select_related("broker_profile__level", "broker_profile__organisation")
-    return JsonResponse({"results": [person_choice(u) for u in users]})
-
-
-PERSON_SEARCH_LIMIT = 15
-
 
 # --- Roster import (admins) --------------------------------------------------------------------
 
@@ -197,43 +126,3 @@ def roster_template(request):
         as_attachment=True, filename=f"{base_name}.{extension}"
     )
     return response
-
-
-# --- Invitations (public: the person has no password yet) ----------------------------------------
-
-
-@never_cache
-@sensitive_post_parameters("new_password1", "new_password2")
-def invitation_accept_view(request, token: str):
-    """Set a password from an invitation link, then sign in. Bad links get a clear page."""
-    lookup = invitation_for_token(token)
-    if lookup.state != "valid" or lookup.invitation is None:
-        return _invitation_invalid(request, lookup.state)
-    user = lookup.invitation.user
-    if request.method == "POST":
-        form = InvitationAcceptForm(user, request.POST)
-        if form.is_valid():
-            try:
-                user = invitation_accept(token=token, password=form.cleaned_data["new_password1"])
-            except InvitationInvalid as exc:
-                return _invitation_invalid(request, exc.reason)
-            except ValidationError as exc:
-                form.add_error("new_password2", exc)
-            else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Welcome! Your password is set and you are logged in."))
-                return redirect("home")
-    else:
-        form = InvitationAcceptForm(user)
-    return render(request, "people/invitation_accept.html", {
-        "form": form, "invited": user, "invitation": lookup.invitation,
-    })
-
-
-def _invitation_invalid(request, state: str):
-    return render(
-        request,
-        "people/invitation_invalid.html",
-        {"state": state, "message": invitation_invalid_message(state)},
-        status=404 if state == "unknown" else 410,
-    )

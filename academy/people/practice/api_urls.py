@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import practice_api as api
+from . import api
 
 urlpatterns = [
     path("practice-records/", api.PracticeRecordListView.as_view(), name="api-practice-records"),

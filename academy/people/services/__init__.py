@@ -1,0 +1,55 @@
+"""The people app's writes and hooks: what other apps, views, tasks and tests may call.
+
+Accounts and roles (``accounts``), invitations (``invitations``), practice records
+(``academy/people/practice/``), and the hooks through which higher apps extend people without
+people importing them: ``register_trainer_scope`` (which brokers a trainer sees),
+``register_exam_room_check`` (exam rooms raise the address rate limits) and the signal
+``practice_record_reviewed``. Reads and checks are in ``academy.people.selectors``.
+"""
+
+from ..practice.forms import PracticeRecordForm
+from ..practice.services import (
+    practice_record_create,
+    practice_record_delete,
+    practice_record_review,
+    practice_record_submit,
+    practice_record_update,
+    practice_review_notify,
+)
+from ..ratelimits import register_exam_room_check
+from ..roles import user_roles_forget
+from ..scoping import register_trainer_scope
+from ..signals import practice_record_reviewed
+from .accounts import Promotion, brokers_promote, role_groups_ensure, user_set_roles
+from .invitations import (
+    InvitationInvalid,
+    invitation_accept,
+    invitation_create,
+    invitation_create_many,
+    invitation_resend,
+    invitation_send,
+)
+
+__all__ = [
+    "InvitationInvalid",
+    "PracticeRecordForm",
+    "Promotion",
+    "brokers_promote",
+    "invitation_accept",
+    "invitation_create",
+    "invitation_create_many",
+    "invitation_resend",
+    "invitation_send",
+    "practice_record_create",
+    "practice_record_delete",
+    "practice_record_review",
+    "practice_record_reviewed",
+    "practice_record_submit",
+    "practice_record_update",
+    "practice_review_notify",
+    "register_exam_room_check",
+    "register_trainer_scope",
+    "role_groups_ensure",
+    "user_roles_forget",
+    "user_set_roles",
+]
