@@ -8,6 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.people.selectors import (
     Role,
+    people_conf,
     primary_role,
     user_is_staff_role,
     user_needs_mfa_setup,
@@ -31,8 +32,8 @@ def navigation(request):
         "demo_mode": settings.ACADEMY_DEMO_MODE,
         "demo_accounts": DEMO_ACCOUNTS if settings.ACADEMY_DEMO_MODE else (),
         "demo_password": DEMO_PASSWORD if settings.ACADEMY_DEMO_MODE else "",
-        "signup_open": settings.ACADEMY_SIGNUP_OPEN,
-        "staff_mfa_required": settings.ACADEMY_STAFF_MFA_REQUIRED,
+        "signup_open": people_conf.SIGNUP_OPEN,
+        "staff_mfa_required": people_conf.STAFF_MFA_REQUIRED,
     }
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:

@@ -6,10 +6,12 @@ brokers a viewer may see (``broker_users_visible_to``), a request's cached acces
 address and the address rate limits, the staff MFA helpers views need, the spreadsheet reader
 (and its one error report) that every import uses, and practice records. The modules behind
 them stay where the rest of people uses them (``roles.py``, ``scoping.py``, …): this face is
-the only way in for other apps.
+the only way in for other apps. ``people_conf`` is this app's settings (sign-up, staff MFA,
+invitations, rosters), read by the shell.
 """
 
 from ..access import Access, request_access, user_access, user_access_for
+from ..conf import app_settings as people_conf
 from ..middleware import mfa_exempt, user_needs_mfa_setup
 from ..names import name_pinyin
 from ..practice.selectors import (
@@ -50,6 +52,7 @@ from ..validators import (
 from .brokers import broker_profile_list
 
 __all__ = [
+    "people_conf",
     "RECORD_FIELDS",
     "Access",
     "Column",
