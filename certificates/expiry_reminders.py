@@ -53,7 +53,7 @@ def expiring_rows(*, today: datetime.date, horizon: datetime.date) -> Iterator[t
                      "valid_until", "level__certificate_policy__renewal_hours", "done")
         .order_by()
     )
-    for *head, done in rows.iterator(chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE")):
+    for *head, done in rows.iterator(chunk_size=conf.NOTIFY_BATCH_SIZE):
         yield (*head, Decimal(done or 0))
 
 
@@ -61,7 +61,7 @@ def expiring_rows(*, today: datetime.date, horizon: datetime.date) -> Iterator[t
                 schedule={"minute": "0", "hour": "9"})
 def certificates_expiring(*, now: datetime.datetime) -> int:
     """Holders of certificates expiring in 90, 30 and 7 days with renewal hours missing."""
-    offsets = sorted({int(d) for d in conf.get("ACADEMY_NOTIFY_EXPIRY_DAYS")})
+    offsets = sorted({int(d) for d in conf.NOTIFY_EXPIRY_DAYS})
     if not offsets:
         return 0
     today = timezone.localdate(now)

@@ -151,7 +151,7 @@ def _aware(value: Any) -> datetime.datetime:
 
 def _rows(sql: str, params: list[Any]) -> Iterator[tuple]:
     """Stream the rows of ``sql`` in batches (a server-side cursor on PostgreSQL)."""
-    size = conf.get("ACADEMY_NOTIFY_BATCH_SIZE")
+    size = conf.NOTIFY_BATCH_SIZE
     with connection.chunked_cursor() as cursor:
         cursor.execute(sql, [_param(p) for p in params])
         while batch := cursor.fetchmany(size):
@@ -175,7 +175,7 @@ def deadline_band(days_left: int, offsets: list[int]) -> int | None:
 
 
 def _offsets() -> list[int]:
-    return sorted({int(d) for d in conf.get("ACADEMY_NOTIFY_DEADLINE_DAYS")})
+    return sorted({int(d) for d in conf.NOTIFY_DEADLINE_DAYS})
 
 
 # --- Deadlines --------------------------------------------------------------------------------
@@ -292,7 +292,7 @@ def session_tomorrow(*, now: datetime.datetime) -> int:
 
     def notices() -> Iterator[Notice]:
         for user_id, session_id, title, starts_at, place, cohort in rows.iterator(
-            chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE")
+            chunk_size=conf.NOTIFY_BATCH_SIZE
         ):
             local = timezone.localtime(starts_at)
             yield Notice(
@@ -326,7 +326,7 @@ def inactive_rows(*, now: datetime.datetime, days: int) -> Iterator[tuple]:
     """
     today = _today(now)
     cutoff = now - datetime.timedelta(days=days)
-    lookback = datetime.timedelta(days=min(int(conf.get("ACADEMY_NOTIFY_LOOKBACK_DAYS")), days))
+    lookback = datetime.timedelta(days=min(int(conf.NOTIFY_LOOKBACK_DAYS), days))
     marks = [now - datetime.timedelta(days=days * k) for k in range(1, INACTIVITY_REPEATS + 1)]
     crossed = " OR ".join(["(idle.last_active <= %s AND idle.last_active > %s)"] * len(marks))
     sql = _unfinished_query(
@@ -375,7 +375,7 @@ def inactive_rows(*, now: datetime.datetime, days: int) -> Iterator[tuple]:
 def inactive_brokers(*, now: datetime.datetime) -> int:
     """Brokers of a running cohort, with required lessons left, inactive for N days (again
     after each N more days)."""
-    days = int(conf.get("ACADEMY_NOTIFY_INACTIVITY_DAYS"))
+    days = int(conf.NOTIFY_INACTIVITY_DAYS)
     if days <= 0:
         return 0
     url = url_or_home("courses:my_programme")

@@ -114,20 +114,20 @@ def sitting_candidates(sitting_ids: Iterable[int], *, without_status: list[str] 
         .annotate(done=Exists(attempts(without_status)), started=Exists(started))
         .filter(done=False).values_list("sitting_ref", "user_id", "started").order_by()
     )
-    batch = conf.get("ACADEMY_NOTIFY_BATCH_SIZE")
+    batch = conf.NOTIFY_BATCH_SIZE
     yield from listed.iterator(chunk_size=batch)
     yield from enrolled.iterator(chunk_size=batch)
 
 
 def _hours() -> datetime.timedelta:
-    return datetime.timedelta(hours=int(conf.get("ACADEMY_NOTIFY_EXAM_NOTICE_HOURS")))
+    return datetime.timedelta(hours=int(conf.NOTIFY_EXAM_NOTICE_HOURS))
 
 
 @register_sweep("exams.window_opening", kinds=(WINDOW_OPENING.code,),
                 schedule={"minute": "5"})
 def window_opening(*, now: datetime.datetime) -> int:
     """Candidates without an attempt, when a sitting opens within the next day."""
-    lookback = datetime.timedelta(days=conf.get("ACADEMY_NOTIFY_LOOKBACK_DAYS"))
+    lookback = datetime.timedelta(days=conf.NOTIFY_LOOKBACK_DAYS)
     sittings = {
         pk: (title, opens_at, closes_at, duration)
         for pk, title, opens_at, closes_at, duration in Sitting.objects.filter(
@@ -181,7 +181,7 @@ def window_closing(*, now: datetime.datetime) -> int:
                 schedule={"every": 600})
 def auto_submitted(*, now: datetime.datetime) -> int:
     """Brokers whose attempt was submitted when its time ran out (each attempt once)."""
-    since = now - datetime.timedelta(days=conf.get("ACADEMY_NOTIFY_LOOKBACK_DAYS"))
+    since = now - datetime.timedelta(days=conf.NOTIFY_LOOKBACK_DAYS)
     rows = (
         Attempt.objects.filter(auto_submitted=True, submitted_at__gte=since,
                                submitted_at__lte=now, user__is_active=True)
@@ -193,7 +193,7 @@ def auto_submitted(*, now: datetime.datetime) -> int:
                subject_id=pk, window="auto-submitted",
                context={"sitting": title, "submitted_at": _local(submitted_at)}, url=url)
         for pk, user_id, title, submitted_at in rows.iterator(
-            chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE"))
+            chunk_size=conf.NOTIFY_BATCH_SIZE)
     )).created
 
 
@@ -214,7 +214,7 @@ def _released_notice(*, attempt_id: int, user_id: int, title: str, score: Any, m
                 schedule={"minute": "*/30"})
 def results_released(*, now: datetime.datetime) -> int:
     """Safety net for the signal: results released in the last days, each once."""
-    since = now - datetime.timedelta(days=conf.get("ACADEMY_NOTIFY_LOOKBACK_DAYS"))
+    since = now - datetime.timedelta(days=conf.NOTIFY_LOOKBACK_DAYS)
     rows = (
         Attempt.objects.filter(status=Attempt.Status.RELEASED, released_at__gte=since,
                                released_at__lte=now)
@@ -226,7 +226,7 @@ def results_released(*, now: datetime.datetime) -> int:
         _released_notice(attempt_id=pk, user_id=user_id, title=title, score=score,
                          max_score=max_score, passed=passed, link=link)
         for pk, user_id, title, score, max_score, passed in rows.iterator(
-            chunk_size=conf.get("ACADEMY_NOTIFY_BATCH_SIZE"))
+            chunk_size=conf.NOTIFY_BATCH_SIZE)
     )).created
 
 
@@ -281,7 +281,7 @@ def sitting_graders(sitting_ids: list[int]) -> dict[int, set[int]]:
                 schedule={"minute": "0", "hour": "8"})
 def grading_backlog(*, now: datetime.datetime) -> int:
     """Trainers, once a day, while answers of their sittings wait longer than N days."""
-    days = int(conf.get("ACADEMY_NOTIFY_GRADING_BACKLOG_DAYS"))
+    days = int(conf.NOTIFY_GRADING_BACKLOG_DAYS)
     waiting = grading_backlog_by_sitting(before=now - datetime.timedelta(days=days))
     if not waiting:
         return 0

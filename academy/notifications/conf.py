@@ -8,8 +8,6 @@ Read as ``app_settings.NOTIFY_…``: a settings module (or a test) may set the f
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.conf import settings
 
 from academy.appconf import AppSettings
@@ -87,13 +85,6 @@ app_settings = AppSettings("ACADEMY_", {
 })
 
 
-class _ByFullName:
-    """This app's settings by their full names (``notify_conf.get("ACADEMY_NOTIFY_BATCH_SIZE")``),
-    for the sweeps other apps register: they read the batch size, the look-back and their own
-    offsets through ``academy.notifications.selectors.notify_conf``."""
-
-    def get(self, name: str) -> Any:
-        return getattr(app_settings, name.removeprefix("ACADEMY_"))
-
-
-notify_conf = _ByFullName()
+#: The same settings under the name other apps' sweeps import from this app's selectors face
+#: (``notify_conf.NOTIFY_BATCH_SIZE``, the look-back, their offsets).
+notify_conf = app_settings

@@ -35,7 +35,7 @@ def grading_due(sitting: Sitting) -> datetime.date:
     days after the window closes."""
     from django.utils import timezone
 
-    days = notify_conf.get("ACADEMY_NOTIFY_GRADING_BACKLOG_DAYS")
+    days = notify_conf.NOTIFY_GRADING_BACKLOG_DAYS
     return timezone.localdate(sitting.closes_at) + datetime.timedelta(days=days)
 
 
