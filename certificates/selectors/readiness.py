@@ -18,7 +18,6 @@ A set that asks for nothing is never "ready": an empty set is a mistake, not an 
 from __future__ import annotations
 
 import datetime
-import importlib.util
 from collections import defaultdict
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -34,6 +33,7 @@ from django.utils.translation import pgettext_lazy
 from academy.people.models import BrokerProfile, Level, PracticeRecord
 from courses.models import Enrolment
 from courses.selectors import BrokerHours, broker_hours
+from exams.selectors import best_results
 
 from ..models import (
     AreaHoursRequirement,
@@ -157,6 +157,7 @@ class Readiness:
     requirement_set: RequirementSet | None
     set_source: str = ""
     requirements: tuple[RequirementStatus, ...] = ()
+    # Always true since readiness reads the exams app directly; kept for the API's clients.
     exams_available: bool = True
 
     @property
@@ -236,24 +237,9 @@ class _Inputs:
     requirement_set: RequirementSet | None
     set_source: str
     hours: BrokerHours
-    exams: dict[int, ExamResult] | None  # None: the exams app gives no results (yet)
+    exams: dict[int, ExamResult]
     practice: PracticeTotals = field(default_factory=PracticeTotals)
     awaiting: frozenset[int] = frozenset()  # papers with a submitted attempt not released
-
-
-def _best_results_selector():
-    """``exams.selectors.best_results`` if the exams app provides it, else None.
-
-    Only a missing module or function means "not yet"; an error inside an existing exams
-    module is a bug and propagates.
-    """
-    try:
-        if importlib.util.find_spec("exams.selectors") is None:
-            return None
-    except ModuleNotFoundError:
-        return None
-    module = importlib.import_module("exams.selectors")
-    return getattr(module, "best_results", None)
 
 
 def _as_exam_result(value: Any) -> ExamResult:
@@ -269,13 +255,10 @@ def _as_exam_result(value: Any) -> ExamResult:
     )
 
 
-def exam_results(user_ids: Iterable[int]) -> dict[int, dict[int, ExamResult]] | None:
-    """Best released result per paper for each broker, or None while exams give none."""
-    selector = _best_results_selector()
-    if selector is None:
-        return None
+def exam_results(user_ids: Iterable[int]) -> dict[int, dict[int, ExamResult]]:
+    """Best released result per paper for each broker."""
     ids = list(user_ids)
-    raw = selector(ids) if ids else {}
+    raw = best_results(ids) if ids else {}
     results: dict[int, dict[int, ExamResult]] = {pk: {} for pk in ids}
     for user_id, papers in (raw or {}).items():
         results[int(user_id)] = {
@@ -457,15 +440,9 @@ def _exam_detail(result: ExamResult | None, *, met: bool, waiting: bool,
 
 def _exam_item(row: ExamRequirement, inputs: _Inputs) -> RequirementStatus:
     """One required exam: passed (at the minimum score, if any), awaiting grading, failed
-    (retake), or not taken; "not available" while the exams app gives no results."""
+    (retake), or not taken."""
     label = _("Exam “%(paper)s”") % {"paper": row.label or row.paper.title}
     required = row.min_percent
-    if inputs.exams is None:
-        return RequirementStatus(
-            kind=EXAM, key=f"exam:{row.paper_id}", label=label, met=False, current=None,
-            required=required if required is not None else 0, unit="percent",
-            detail=_("Exam results are not available yet."),
-        )
     result = inputs.exams.get(row.paper_id)
     met = bool(result and result.passed
                and (required is None
@@ -563,8 +540,7 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
     current_level = profile.level if profile is not None else None
     if profile is None or target is None or rs is None:
         return Readiness(broker_id=broker_id, current_level=current_level, level=target,
-                         requirement_set=rs, set_source=inputs.set_source,
-                         exams_available=inputs.exams is not None)
+                         requirement_set=rs, set_source=inputs.set_source)
     items = _hours_items(rs, inputs.hours)
     items += [_exam_item(row, inputs) for row in sorted(rs.exams.all(), key=lambda r: r.pk)]
     items += _practice_items(rs, inputs.practice)
@@ -574,7 +550,6 @@ def _evaluate(broker_id: int, inputs: _Inputs, today: datetime.date) -> Readines
     return Readiness(
         broker_id=broker_id, current_level=current_level, level=target, requirement_set=rs,
         set_source=inputs.set_source, requirements=tuple(items),
-        exams_available=inputs.exams is not None,
     )
 
 
@@ -633,7 +608,7 @@ def broker_readiness(
     inputs = _Inputs(
         profile=profile, target=target, requirement_set=rs, set_source=source,
         hours=broker_hours(user_ids=[broker_id])[broker_id],
-        exams=None if exams is None else exams.get(broker_id, {}),
+        exams=exams.get(broker_id, {}),
         practice=_practice_totals([broker_id])[broker_id],
         awaiting=awaiting_papers([broker_id])[broker_id],
     )
@@ -714,7 +689,7 @@ def brokers_readiness(
         inputs = _Inputs(
             profile=profile, target=target, requirement_set=rs, set_source=source,
             hours=hours[uid],
-            exams=None if exams is None else exams.get(uid, {}),
+            exams=exams.get(uid, {}),
             practice=practice[uid],
             awaiting=awaiting[uid],
         )

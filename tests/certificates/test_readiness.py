@@ -164,32 +164,10 @@ def test_exam_minimum_above_the_pass_mark_applies_at_the_boundary(enrolled, pape
     assert exam.met and exam.current == Decimal("85.00")
 
 
-def test_without_exam_results_the_exam_reads_not_yet_met(enrolled, paper, monkeypatch):
-    """Before the exams app provides ``best_results`` (or if it is removed)."""
-    monkeypatch.setattr(engine, "_best_results_selector", lambda: None)
-    requirement_set(exams={paper: None}, total_hours=Decimal("1"))
-    released(enrolled, paper, percent="99", passed=True)
-    answer = both(enrolled)
-    exam = by_kind(answer, EXAM)
-    assert not exam.met and exam.current is None
-    assert "not available" in exam.detail
-    assert not answer.exams_available and not answer.ready
-
-
-def test_a_missing_exams_selectors_module_means_no_results(monkeypatch):
-    import importlib.util
-
-    real = importlib.util.find_spec
-    monkeypatch.setattr(importlib.util, "find_spec",
-                        lambda name, *a: None if name == "exams.selectors" else real(name, *a))
-    assert engine._best_results_selector() is None
-    assert engine.exam_results([1, 2]) is None
-
-
 def test_exam_results_accept_objects_as_well_as_dicts(monkeypatch):
     from types import SimpleNamespace
 
-    monkeypatch.setattr(engine, "_best_results_selector", lambda: lambda ids: {
+    monkeypatch.setattr(engine, "best_results", lambda ids: {
         ids[0]: {7: SimpleNamespace(percent=Decimal("70"), passed=True)},
     })
     assert engine.exam_results([5]) == {5: {7: engine.ExamResult(Decimal("70.00"), True)}}
