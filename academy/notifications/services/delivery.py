@@ -25,7 +25,6 @@ import datetime
 import json
 import logging
 import smtplib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
@@ -33,13 +32,14 @@ from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from academy.audit.services import audit_record
 
 from .. import kinds as k
+from .. import sql
 from ..conf import app_settings
 from ..kinds import get_kind
 from ..models import Notification, NotificationPreference, Reminder, UserSettings
@@ -241,77 +241,15 @@ def _extra_choices(ids: Sequence[int], kind_codes: set[str]
                    ) -> tuple[dict[tuple[int, str], set[str]], dict[int, tuple[str, str]]]:
     """Who asked for SMS or WeCom for which kinds, and their verified number and WeCom id:
     two queries."""
-    from ..models import ChannelPreference
-
     wanted: dict[tuple[int, str], set[str]] = defaultdict(set)
-    if connection.vendor == "postgresql":
-        chosen = _pg("SELECT user_id, kind, channel FROM notifications_channelpreference "
-                     "WHERE user_id = ANY(%b) AND kind = ANY(%b)",
-                     [list(ids), sorted(kind_codes)])
-    else:
-        chosen = ChannelPreference.objects.filter(user_id__in=ids, kind__in=kind_codes) \
-            .values_list("user_id", "kind", "channel")
-    for user_id, kind, channel in chosen:
+    for user_id, kind, channel in sql.channel_choices_read(ids, kind_codes):
         wanted[(user_id, kind)].add(channel)
     if not wanted:
         return wanted, {}
     people = sorted({user_id for user_id, _kind in wanted})
-    if connection.vendor == "postgresql":
-        rows = _pg("SELECT user_id, sms_phone, sms_phone_verified_at, wecom_userid "
-                   "FROM notifications_usersettings WHERE user_id = ANY(%b)", [people])
-    else:
-        rows = UserSettings.objects.filter(user_id__in=people).values_list(
-            "user_id", "sms_phone", "sms_phone_verified_at", "wecom_userid")
     contacts = {user_id: (phone if verified else "", wecom)
-                for user_id, phone, verified, wecom in rows}
+                for user_id, phone, verified, wecom in sql.channel_contacts_read(people)}
     return wanted, contacts
-
-
-def _pg(sql: str, params: Sequence[Any]) -> list[tuple]:
-    """Run ``sql`` on PostgreSQL with parameters bound on the server in binary (``%b``):
-    arrays of thousands of values cost a fraction of quoting them into the SQL text."""
-    import psycopg
-    from django.db.backends.utils import CursorWrapper
-
-    connection.ensure_connection()
-    with CursorWrapper(psycopg.Cursor(connection.connection), connection) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def _recipients(ids: Sequence[int], kind_codes: set[str]
-                ) -> tuple[dict[int, tuple[str, bool, str]], dict[tuple[int, str], str],
-                           dict[int, str]]:
-    """Accounts, preferences and languages of ``ids``: three queries."""
-    from django.contrib.auth import get_user_model
-
-    if connection.vendor == "postgresql":
-        # ``= ANY(array)``: one parameter instead of thousands of ``IN (%s, ...)``.
-        users = {pk: (email, active, name) for pk, email, active, name in _pg(
-            "SELECT id, email, is_active, full_name FROM people_user WHERE id = ANY(%b)",
-            [list(ids)])}
-        choices = {(user_id, kind): choice for user_id, kind, choice in _pg(
-            "SELECT user_id, kind, choice FROM notifications_notificationpreference "
-            "WHERE user_id = ANY(%b) AND kind = ANY(%b)", [list(ids), sorted(kind_codes)])}
-        languages = dict(_pg(
-            "SELECT user_id, language FROM notifications_usersettings "
-            "WHERE user_id = ANY(%b) AND language <> ''", [list(ids)]))
-        return users, choices, languages
-    users = {
-        pk: (email, active, name)
-        for pk, email, active, name in get_user_model().objects.filter(pk__in=ids)
-        .values_list("pk", "email", "is_active", "full_name")
-    }
-    choices = {
-        (user_id, kind): choice
-        for user_id, kind, choice in NotificationPreference.objects
-        .filter(user_id__in=ids, kind__in=kind_codes).values_list("user_id", "kind", "choice")
-    }
-    languages = dict(
-        UserSettings.objects.filter(user_id__in=ids).exclude(language="")
-        .values_list("user_id", "language")
-    )
-    return users, choices, languages
 
 
 @dataclass
@@ -345,7 +283,7 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
         unique.setdefault(notice.key, notice)
     ids = sorted({n.recipient_id for n in unique.values()})
     kind_codes = {n.kind for n in unique.values()}
-    users, choices, languages = _recipients(ids, kind_codes)
+    users, choices, languages = sql.recipients_read(ids, kind_codes)
     extra = extra or _ExtraChannels()
     wanted, contacts = _extra_choices(ids, kind_codes) if extra.any else ({}, {})
     quiet = quiet_until(now)
@@ -423,7 +361,7 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
                 result.digest += 1
         result.people = len(people)
         if inapp:
-            _insert_notifications(inapp, now=now)
+            sql.notifications_insert(inapp, now=now)
             result.inapp = len(inapp)
         if email_now:
             result.email_ids = email_now
@@ -437,44 +375,14 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
     same transaction. E-mails to send now are marked queued (handed over on commit)."""
     sent = Reminder.Status.SENT
     pending = Reminder.Status.PENDING
-    if connection.vendor == "postgresql":
-        # One INSERT ... SELECT FROM unnest(arrays) ... RETURNING: the database says which
-        # rows it inserted, and thousands of rows cost one round trip.
-        columns = list(zip(*(
-            (r.recipient_id, r.kind, r.subject_type, r.subject_id, r.window, r.channel,
-             sent if r.channel == k.INAPP else pending,
-             r.context_json, r.url, r.language,
-             r.scheduled_for, now if r.channel == k.INAPP else None,
-             now if r.channel in SENT_BY_TASK and r.scheduled_for is None else None)
-            for r in rows), strict=True))
-        sql = (
-            'INSERT INTO notifications_reminder (recipient_id, kind, subject_type, subject_id, "window", '
-            "channel, status, context, url, language, scheduled_for, sent_at, queued_at, "
-            "attempts, last_error, provider_id, receipt, created_at) "
-            "SELECT r, k, st, si, w, ch, s, c::jsonb, u, l, sf, sa, q, 0, '', '', '', %b FROM unnest("
-            "%b::bigint[], %b::varchar[], %b::varchar[], %b::bigint[], %b::varchar[], "
-            "%b::varchar[], %b::varchar[], %b::text[], %b::varchar[], %b::varchar[], "
-            "%b::timestamptz[], %b::timestamptz[], %b::timestamptz[]) "
-            "AS t(r, k, st, si, w, ch, s, c, u, l, sf, sa, q) "
-            'ON CONFLICT DO NOTHING RETURNING id, recipient_id, kind, subject_type, subject_id, '
-            '"window", channel'
-        )
-        inserted = _pg(sql, [now, *(list(column) for column in columns)])
-    else:
-        batch = uuid.uuid4()
-        Reminder.objects.bulk_create([
-            Reminder(recipient_id=r.recipient_id, kind=r.kind, subject_type=r.subject_type,
-                     subject_id=r.subject_id, window=r.window, channel=r.channel,
-                     status=sent if r.channel == k.INAPP else pending,
-                     context=dict(r.context), url=r.url, language=r.language,
-                     created_at=now, scheduled_for=r.scheduled_for, batch=batch,
-                     sent_at=now if r.channel == k.INAPP else None,
-                     queued_at=now if r.channel in SENT_BY_TASK and r.scheduled_for is None
-                     else None)
-            for r in rows
-        ], ignore_conflicts=True)
-        inserted = Reminder.objects.filter(batch=batch).values_list(
-            "pk", "recipient_id", "kind", "subject_type", "subject_id", "window", "channel")
+    inserted = sql.reminders_insert([
+        sql.ReminderValues(
+            r.recipient_id, r.kind, r.subject_type, r.subject_id, r.window, r.channel,
+            sent if r.channel == k.INAPP else pending, r.context, r.context_json, r.url,
+            r.language, r.scheduled_for, now if r.channel == k.INAPP else None,
+            now if r.channel in SENT_BY_TASK and r.scheduled_for is None else None)
+        for r in rows
+    ], now=now)
     by_key = {r.key: r for r in rows}
     created = []
     for pk, *key in inserted:
@@ -482,24 +390,6 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
         row.pk = pk
         created.append(row)
     return created
-
-
-def _insert_notifications(rows: list[tuple[int, str, str, str, str, str]], *,
-                          now: datetime.datetime) -> None:
-    if connection.vendor == "postgresql":
-        recipients, kinds, titles, bodies, urls, contexts = (
-            list(c) for c in zip(*rows, strict=True))
-        _pg("INSERT INTO notifications_notification "
-            "(recipient_id, kind, title, body, url, context, created_at) "
-            "SELECT r, k, t, b, u, c::jsonb, %b FROM unnest(%b::bigint[], %b::varchar[], "
-            "%b::varchar[], %b::text[], %b::varchar[], %b::text[]) AS n(r, k, t, b, u, c)",
-            [now, recipients, kinds, titles, bodies, urls, contexts])
-    else:
-        Notification.objects.bulk_create([
-            Notification(recipient_id=r, kind=kind, title=title, body=body, url=url,
-                         context=json.loads(context), created_at=now)
-            for r, kind, title, body, url, context in rows
-        ])
 
 
 #: E-mails handed to one task: a sweep's tens of thousands of e-mails are a few hundred
