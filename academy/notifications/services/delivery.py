@@ -28,6 +28,7 @@ import smtplib
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import Any
 
@@ -355,7 +356,7 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
                 inapp.append((row.recipient_id, row.kind, title, body, row.url, row.context_json))
             elif row.channel in SENT_BY_TASK:
                 setattr(result, row.channel, getattr(result, row.channel) + 1)
-                if row.scheduled_for is None:
+                if row.scheduled_for is None and row.pk is not None:  # inserted: has one
                     email_now.append(row.pk)
             else:
                 result.digest += 1
@@ -365,7 +366,7 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
             result.inapp = len(inapp)
         if email_now:
             result.email_ids = email_now
-            transaction.on_commit(lambda ids=email_now: reminders_enqueue(ids))
+            transaction.on_commit(partial(reminders_enqueue, email_now))
     return result
 
 
@@ -385,8 +386,8 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
     ], now=now)
     by_key = {r.key: r for r in rows}
     created = []
-    for pk, *key in inserted:
-        row = by_key[tuple(key)]
+    for pk, recipient_id, kind, subject_type, subject_id, window, channel in inserted:
+        row = by_key[(recipient_id, kind, subject_type, subject_id, window, channel)]
         row.pk = pk
         created.append(row)
     return created
@@ -675,17 +676,17 @@ def digests_send(*, now: datetime.datetime | None = None, batch_size: int | None
             )
             if not items:
                 return created
-            grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            grouped: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
             for item in items:
                 grouped[item["recipient_id"]].append(item)
             notices = []
             for recipient_id, own in grouped.items():
                 language = own[0]["language"]
                 entries = []
-                for item in own:
-                    title, _body = renderer.title_body(get_kind(item["kind"]), item["context"],
-                                                       language)
-                    entries.append({"title": title, "url": item["url"]})
+                for queued in own:
+                    title, _body = renderer.title_body(get_kind(queued["kind"]),
+                                                       queued["context"], language)
+                    entries.append({"title": title, "url": queued["url"]})
                 notices.append(Notice(
                     recipient_id=recipient_id, kind=k.DAILY_DIGEST.code,
                     subject_type=settings.AUTH_USER_MODEL.lower(), subject_id=recipient_id,
@@ -815,7 +816,8 @@ def receipts_poll(*, now: datetime.datetime | None = None, limit: int = 1000) ->
     phones = dict(UserSettings.objects.filter(user_id__in={r[2] for r in rows})
                   .values_list("user_id", "sms_phone"))
     asked = [_SentSms(pk, provider_id, phones.get(user_id, ""), sent_at)
-             for pk, provider_id, user_id, sent_at in rows]
+             for pk, provider_id, user_id, sent_at in rows
+             if sent_at is not None]  # always set: the query asks for recent ones
     try:
         receipts = backend.receipts(asked)
     except ChannelFailure:
