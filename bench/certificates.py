@@ -218,7 +218,7 @@ def verify(count: int) -> dict[str, bool]:
     from django.db.models import Count
 
     from academy.audit.models import AuditEvent
-    from academy.audit.services import audit_chain_verify
+    from academy.audit.selectors import audit_chain_verify
     from academy.notifications.models import Notification
     from academy.people.models import BrokerProfile
     from certificates.models.issued import Certificate, SerialCounter

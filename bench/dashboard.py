@@ -611,7 +611,7 @@ def _audit_promotions(lo: int, hi: int) -> int:
     from django.db import connection
 
     from academy.audit.models import AuditChainHead, AuditEvent
-    from academy.audit.services import event_hash
+    from academy.audit.selectors import event_hash
 
     with connection.cursor() as cursor:
         cursor.execute("""

@@ -1,4 +1,4 @@
-"""Forms of the notification pages."""
+"""Forms of the notification pages (Bootstrap classes from ``academy.forms``)."""
 
 from __future__ import annotations
 
@@ -6,11 +6,13 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from academy.forms import BootstrapFormMixin
+
 from .kinds import CHOICE_LABELS
 from .selectors import PreferenceRow
 
 
-class PreferencesForm(forms.Form):
+class PreferencesForm(BootstrapFormMixin, forms.Form):
     """One choice per optional kind the person may get, and the language of their e-mails."""
 
     language = forms.ChoiceField(
@@ -28,9 +30,8 @@ class PreferencesForm(forms.Form):
             self.fields[f"kind_{row.kind.code}"] = forms.ChoiceField(
                 label=row.kind.label, help_text=row.kind.description, initial=row.choice,
                 choices=[(c, CHOICE_LABELS[c]) for c in row.kind.choices()],
-                widget=forms.Select(attrs={"class": "form-select"}),
             )
-        self.fields["language"].widget.attrs["class"] = "form-select"
+        self.bootstrap_widgets()
 
     def kind_fields(self):
         return [self[name] for name in self.fields if name.startswith("kind_")]
@@ -40,25 +41,24 @@ class PreferencesForm(forms.Form):
                 if name.startswith("kind_")}
 
 
-class ManualReminderForm(forms.Form):
+class ManualReminderForm(BootstrapFormMixin, forms.Form):
     message = forms.CharField(
         label=_("Your message (optional)"), required=False, max_length=500,
-        widget=forms.Textarea(attrs={"rows": 3, "class": "form-control"}),
+        widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Shown above the reminder, with your name."),
     )
 
 
-class PhoneForm(forms.Form):
+class PhoneForm(BootstrapFormMixin, forms.Form):
     phone = forms.CharField(
         label=_("Mobile number"), max_length=20,
-        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "tel",
-                                      "autocomplete": "tel"}),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
     )
 
 
-class PhoneCodeForm(forms.Form):
+class PhoneCodeForm(BootstrapFormMixin, forms.Form):
     code = forms.CharField(
         label=_("Code from the SMS"), max_length=10,
-        widget=forms.TextInput(attrs={"class": "form-control", "inputmode": "numeric",
+        widget=forms.TextInput(attrs={"inputmode": "numeric",
                                       "autocomplete": "one-time-code"}),
     )

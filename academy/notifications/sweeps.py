@@ -23,14 +23,14 @@ from __future__ import annotations
 import datetime
 import logging
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from django.db import connection
 from django.utils import timezone
 from django.utils.functional import Promise
+
+from .sql import jit_off
 
 logger = logging.getLogger(__name__)
 
@@ -46,24 +46,8 @@ class Sweep:
     description: str = ""
 
     def __call__(self, *, now: datetime.datetime | None = None) -> int:
-        with _no_jit():
+        with jit_off():
             return self.func(now=now or timezone.now())
-
-
-@contextmanager
-def _no_jit() -> Iterator[None]:
-    """PostgreSQL's JIT compiler spends a second compiling each large sweep query, several
-    times what running it takes: off while a sweep runs (on this connection only)."""
-    if connection.vendor != "postgresql" or connection.in_atomic_block:
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("SET jit = off")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute("RESET jit")
 
 
 _sweeps: dict[str, Sweep] = {}

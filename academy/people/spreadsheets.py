@@ -29,7 +29,7 @@ class Column:
     key: str
     header_zh: str
     header_en: str
-    label: Promise
+    label: str | Promise  # usually lazy; plain when built from parts (``format_lazy``)
     required: bool
     description: Promise
     aliases: tuple[str, ...] = ()

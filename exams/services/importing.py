@@ -34,7 +34,7 @@ from django.utils.translation import gettext_lazy
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.people.selectors import Column, spreadsheet_rows
+from academy.people.selectors import Column, SpreadsheetError, SpreadsheetErrors, spreadsheet_rows
 from exams.models import Question, QuestionType, Scoring, Tag
 
 from ..conf import exams_settings
@@ -121,18 +121,10 @@ FALSE_NAMES = {"错", "错误", "否", "×", "✗", "x", "f", "false", "n", "no"
 # --- Results ---------------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class QuestionImportError:
-    """One problem: ``row`` as the spreadsheet numbers it (None for the whole file)."""
+class QuestionImportError(SpreadsheetError):
+    """One problem of a question file (see ``SpreadsheetError``), in its template's columns."""
 
-    row: int | None
-    column: str
-    message: str
-
-    @property
-    def column_label(self) -> str:
-        column = COLUMN_BY_KEY.get(self.column)
-        return str(column.label) if column else ""
+    columns = COLUMN_BY_KEY
 
 
 @dataclass
@@ -162,17 +154,13 @@ class CleanQuestion:
 
 
 @dataclass
-class QuestionValidation:
+class QuestionValidation(SpreadsheetErrors):
     rows: list[CleanQuestion]
     errors: list[QuestionImportError]
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 @dataclass
-class QuestionImportResult:
+class QuestionImportResult(SpreadsheetErrors):
     file_name: str
     rows_total: int = 0
     created: list[Question] = field(default_factory=list)
@@ -181,14 +169,6 @@ class QuestionImportResult:
     ignored_headers: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     dry_run: bool = False
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def rows_with_errors(self) -> int:
-        return len({e.row for e in self.errors if e.row is not None})
 
 
 # --- Cells and headers -----------------------------------------------------------------------------

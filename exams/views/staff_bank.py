@@ -11,6 +11,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from academy.errors import ApplicationError
+from academy.people.selectors import spreadsheet_errors_shown
 
 from ..forms import QuestionFilterForm, QuestionForm, QuestionImportForm
 from ..models import Question, QuestionType, QuestionVersion, Tag
@@ -199,8 +200,7 @@ def question_import(request):
     return render(request, "exams/staff/question_import.html", {
         "form": form,
         "result": result,
-        "row_errors": result.errors[:ERRORS_SHOWN] if result else [],
-        "row_errors_hidden": max(0, len(result.errors) - ERRORS_SHOWN) if result else 0,
+        **spreadsheet_errors_shown(result.errors if result else [], limit=ERRORS_SHOWN),
         "columns": importing.COLUMNS,
         "tags": Tag.objects.select_related("parent").order_by("area__order", "parent_id",
                                                               "code"),

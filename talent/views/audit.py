@@ -12,7 +12,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.views.decorators.http import require_safe
 
-from academy.audit.services import audit_chain_verify
+from academy.audit.selectors import audit_chain_verify
 from academy.db import reads_from_replica
 from academy.people.selectors import role_required
 

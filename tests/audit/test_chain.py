@@ -15,7 +15,8 @@ from django.test import RequestFactory
 from django.urls import reverse
 
 from academy.audit.models import GENESIS_HASH, AppendOnlyError, AuditChainHead, AuditEvent
-from academy.audit.services import audit_chain_verify, audit_record
+from academy.audit.selectors import audit_chain_verify
+from academy.audit.services import audit_record
 from academy.people.services import user_set_roles
 from tests.audit.tamper import audit_tamper
 from tests.factories import PASSWORD, BrokerFactory, UserFactory, totp_enrol

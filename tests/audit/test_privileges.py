@@ -7,7 +7,7 @@ import pytest
 from django.urls import reverse
 
 from academy.audit.models import AuditEvent
-from academy.audit.services import audit_chain_verify
+from academy.audit.selectors import audit_chain_verify
 from academy.people.models import User
 from academy.people.services import user_set_roles
 from tests.audit.test_chain import _admin_change_form_data

@@ -8,13 +8,8 @@ import pytest
 from django.db import connections, transaction
 
 from academy.audit.models import AuditChainHead, AuditEvent
-from academy.audit.services import (
-    AuditEntry,
-    audit_chain_verify,
-    audit_record,
-    audit_record_many,
-    event_hash,
-)
+from academy.audit.selectors import audit_chain_verify, event_hash
+from academy.audit.services import AuditEntry, audit_record, audit_record_many
 from tests.audit.tamper import audit_tamper
 from tests.factories import UserFactory
 

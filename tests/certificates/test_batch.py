@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from academy.audit.models import AuditEvent
-from academy.audit.services import audit_chain_verify
+from academy.audit.selectors import audit_chain_verify
 from academy.notifications.models import Notification, Reminder
 from academy.people.models import BrokerProfile
 from certificates.credentials.signing import credential_verify, published_jwks

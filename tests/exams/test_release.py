@@ -6,7 +6,7 @@ import pytest
 from django.core.exceptions import PermissionDenied
 
 from academy.audit.models import AuditEvent
-from academy.audit.services import audit_chain_verify
+from academy.audit.selectors import audit_chain_verify
 from academy.errors import ApplicationError
 from exams.models import Attempt, QuestionType, ScoreChange, Sitting
 from exams.selectors import attempt_breakdown, attempt_review, best_results, results_for_user

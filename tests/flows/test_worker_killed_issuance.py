@@ -22,7 +22,7 @@ import pytest
 from django.utils import timezone
 
 from academy.audit.models import AuditChainHead, AuditEvent
-from academy.audit.services import audit_chain_verify
+from academy.audit.selectors import audit_chain_verify
 from academy.notifications.models import Notification, Reminder
 from academy.people.models import BrokerProfile
 from certificates.models import BrokerReadiness

@@ -25,21 +25,22 @@ import datetime
 import json
 import logging
 import smtplib
-import uuid
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import partial
 from itertools import islice
 from typing import Any
 
 from django.conf import settings
-from django.db import connection, models, transaction
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 
 from academy.audit.services import audit_record
 
 from .. import kinds as k
+from .. import sql
 from ..conf import app_settings
 from ..kinds import get_kind
 from ..models import Notification, NotificationPreference, Reminder, UserSettings
@@ -241,77 +242,15 @@ def _extra_choices(ids: Sequence[int], kind_codes: set[str]
                    ) -> tuple[dict[tuple[int, str], set[str]], dict[int, tuple[str, str]]]:
     """Who asked for SMS or WeCom for which kinds, and their verified number and WeCom id:
     two queries."""
-    from ..models import ChannelPreference
-
     wanted: dict[tuple[int, str], set[str]] = defaultdict(set)
-    if connection.vendor == "postgresql":
-        chosen = _pg("SELECT user_id, kind, channel FROM notifications_channelpreference "
-                     "WHERE user_id = ANY(%b) AND kind = ANY(%b)",
-                     [list(ids), sorted(kind_codes)])
-    else:
-        chosen = ChannelPreference.objects.filter(user_id__in=ids, kind__in=kind_codes) \
-            .values_list("user_id", "kind", "channel")
-    for user_id, kind, channel in chosen:
+    for user_id, kind, channel in sql.channel_choices_read(ids, kind_codes):
         wanted[(user_id, kind)].add(channel)
     if not wanted:
         return wanted, {}
     people = sorted({user_id for user_id, _kind in wanted})
-    if connection.vendor == "postgresql":
-        rows = _pg("SELECT user_id, sms_phone, sms_phone_verified_at, wecom_userid "
-                   "FROM notifications_usersettings WHERE user_id = ANY(%b)", [people])
-    else:
-        rows = UserSettings.objects.filter(user_id__in=people).values_list(
-            "user_id", "sms_phone", "sms_phone_verified_at", "wecom_userid")
     contacts = {user_id: (phone if verified else "", wecom)
-                for user_id, phone, verified, wecom in rows}
+                for user_id, phone, verified, wecom in sql.channel_contacts_read(people)}
     return wanted, contacts
-
-
-def _pg(sql: str, params: Sequence[Any]) -> list[tuple]:
-    """Run ``sql`` on PostgreSQL with parameters bound on the server in binary (``%b``):
-    arrays of thousands of values cost a fraction of quoting them into the SQL text."""
-    import psycopg
-    from django.db.backends.utils import CursorWrapper
-
-    connection.ensure_connection()
-    with CursorWrapper(psycopg.Cursor(connection.connection), connection) as cursor:
-        cursor.execute(sql, params)
-        return cursor.fetchall() if cursor.description else []
-
-
-def _recipients(ids: Sequence[int], kind_codes: set[str]
-                ) -> tuple[dict[int, tuple[str, bool, str]], dict[tuple[int, str], str],
-                           dict[int, str]]:
-    """Accounts, preferences and languages of ``ids``: three queries."""
-    from django.contrib.auth import get_user_model
-
-    if connection.vendor == "postgresql":
-        # ``= ANY(array)``: one parameter instead of thousands of ``IN (%s, ...)``.
-        users = {pk: (email, active, name) for pk, email, active, name in _pg(
-            "SELECT id, email, is_active, full_name FROM people_user WHERE id = ANY(%b)",
-            [list(ids)])}
-        choices = {(user_id, kind): choice for user_id, kind, choice in _pg(
-            "SELECT user_id, kind, choice FROM notifications_notificationpreference "
-            "WHERE user_id = ANY(%b) AND kind = ANY(%b)", [list(ids), sorted(kind_codes)])}
-        languages = dict(_pg(
-            "SELECT user_id, language FROM notifications_usersettings "
-            "WHERE user_id = ANY(%b) AND language <> ''", [list(ids)]))
-        return users, choices, languages
-    users = {
-        pk: (email, active, name)
-        for pk, email, active, name in get_user_model().objects.filter(pk__in=ids)
-        .values_list("pk", "email", "is_active", "full_name")
-    }
-    choices = {
-        (user_id, kind): choice
-        for user_id, kind, choice in NotificationPreference.objects
-        .filter(user_id__in=ids, kind__in=kind_codes).values_list("user_id", "kind", "choice")
-    }
-    languages = dict(
-        UserSettings.objects.filter(user_id__in=ids).exclude(language="")
-        .values_list("user_id", "language")
-    )
-    return users, choices, languages
 
 
 @dataclass
@@ -345,7 +284,7 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
         unique.setdefault(notice.key, notice)
     ids = sorted({n.recipient_id for n in unique.values()})
     kind_codes = {n.kind for n in unique.values()}
-    users, choices, languages = _recipients(ids, kind_codes)
+    users, choices, languages = sql.recipients_read(ids, kind_codes)
     extra = extra or _ExtraChannels()
     wanted, contacts = _extra_choices(ids, kind_codes) if extra.any else ({}, {})
     quiet = quiet_until(now)
@@ -417,17 +356,17 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
                 inapp.append((row.recipient_id, row.kind, title, body, row.url, row.context_json))
             elif row.channel in SENT_BY_TASK:
                 setattr(result, row.channel, getattr(result, row.channel) + 1)
-                if row.scheduled_for is None:
+                if row.scheduled_for is None and row.pk is not None:  # inserted: has one
                     email_now.append(row.pk)
             else:
                 result.digest += 1
         result.people = len(people)
         if inapp:
-            _insert_notifications(inapp, now=now)
+            sql.notifications_insert(inapp, now=now)
             result.inapp = len(inapp)
         if email_now:
             result.email_ids = email_now
-            transaction.on_commit(lambda ids=email_now: reminders_enqueue(ids))
+            transaction.on_commit(partial(reminders_enqueue, email_now))
     return result
 
 
@@ -437,69 +376,21 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
     same transaction. E-mails to send now are marked queued (handed over on commit)."""
     sent = Reminder.Status.SENT
     pending = Reminder.Status.PENDING
-    if connection.vendor == "postgresql":
-        # One INSERT ... SELECT FROM unnest(arrays) ... RETURNING: the database says which
-        # rows it inserted, and thousands of rows cost one round trip.
-        columns = list(zip(*(
-            (r.recipient_id, r.kind, r.subject_type, r.subject_id, r.window, r.channel,
-             sent if r.channel == k.INAPP else pending,
-             r.context_json, r.url, r.language,
-             r.scheduled_for, now if r.channel == k.INAPP else None,
-             now if r.channel in SENT_BY_TASK and r.scheduled_for is None else None)
-            for r in rows), strict=True))
-        sql = (
-            'INSERT INTO notifications_reminder (recipient_id, kind, subject_type, subject_id, "window", '
-            "channel, status, context, url, language, scheduled_for, sent_at, queued_at, "
-            "attempts, last_error, provider_id, receipt, created_at) "
-            "SELECT r, k, st, si, w, ch, s, c::jsonb, u, l, sf, sa, q, 0, '', '', '', %b FROM unnest("
-            "%b::bigint[], %b::varchar[], %b::varchar[], %b::bigint[], %b::varchar[], "
-            "%b::varchar[], %b::varchar[], %b::text[], %b::varchar[], %b::varchar[], "
-            "%b::timestamptz[], %b::timestamptz[], %b::timestamptz[]) "
-            "AS t(r, k, st, si, w, ch, s, c, u, l, sf, sa, q) "
-            'ON CONFLICT DO NOTHING RETURNING id, recipient_id, kind, subject_type, subject_id, '
-            '"window", channel'
-        )
-        inserted = _pg(sql, [now, *(list(column) for column in columns)])
-    else:
-        batch = uuid.uuid4()
-        Reminder.objects.bulk_create([
-            Reminder(recipient_id=r.recipient_id, kind=r.kind, subject_type=r.subject_type,
-                     subject_id=r.subject_id, window=r.window, channel=r.channel,
-                     status=sent if r.channel == k.INAPP else pending,
-                     context=dict(r.context), url=r.url, language=r.language,
-                     created_at=now, scheduled_for=r.scheduled_for, batch=batch,
-                     sent_at=now if r.channel == k.INAPP else None,
-                     queued_at=now if r.channel in SENT_BY_TASK and r.scheduled_for is None
-                     else None)
-            for r in rows
-        ], ignore_conflicts=True)
-        inserted = Reminder.objects.filter(batch=batch).values_list(
-            "pk", "recipient_id", "kind", "subject_type", "subject_id", "window", "channel")
+    inserted = sql.reminders_insert([
+        sql.ReminderValues(
+            r.recipient_id, r.kind, r.subject_type, r.subject_id, r.window, r.channel,
+            sent if r.channel == k.INAPP else pending, r.context, r.context_json, r.url,
+            r.language, r.scheduled_for, now if r.channel == k.INAPP else None,
+            now if r.channel in SENT_BY_TASK and r.scheduled_for is None else None)
+        for r in rows
+    ], now=now)
     by_key = {r.key: r for r in rows}
     created = []
-    for pk, *key in inserted:
-        row = by_key[tuple(key)]
+    for pk, recipient_id, kind, subject_type, subject_id, window, channel in inserted:
+        row = by_key[(recipient_id, kind, subject_type, subject_id, window, channel)]
         row.pk = pk
         created.append(row)
     return created
-
-
-def _insert_notifications(rows: list[tuple[int, str, str, str, str, str]], *,
-                          now: datetime.datetime) -> None:
-    if connection.vendor == "postgresql":
-        recipients, kinds, titles, bodies, urls, contexts = (
-            list(c) for c in zip(*rows, strict=True))
-        _pg("INSERT INTO notifications_notification "
-            "(recipient_id, kind, title, body, url, context, created_at) "
-            "SELECT r, k, t, b, u, c::jsonb, %b FROM unnest(%b::bigint[], %b::varchar[], "
-            "%b::varchar[], %b::text[], %b::varchar[], %b::text[]) AS n(r, k, t, b, u, c)",
-            [now, recipients, kinds, titles, bodies, urls, contexts])
-    else:
-        Notification.objects.bulk_create([
-            Notification(recipient_id=r, kind=kind, title=title, body=body, url=url,
-                         context=json.loads(context), created_at=now)
-            for r, kind, title, body, url, context in rows
-        ])
 
 
 #: E-mails handed to one task: a sweep's tens of thousands of e-mails are a few hundred
@@ -785,17 +676,17 @@ def digests_send(*, now: datetime.datetime | None = None, batch_size: int | None
             )
             if not items:
                 return created
-            grouped: dict[int, list[dict[str, Any]]] = defaultdict(list)
+            grouped: dict[int, list[Mapping[str, Any]]] = defaultdict(list)
             for item in items:
                 grouped[item["recipient_id"]].append(item)
             notices = []
             for recipient_id, own in grouped.items():
                 language = own[0]["language"]
                 entries = []
-                for item in own:
-                    title, _body = renderer.title_body(get_kind(item["kind"]), item["context"],
-                                                       language)
-                    entries.append({"title": title, "url": item["url"]})
+                for queued in own:
+                    title, _body = renderer.title_body(get_kind(queued["kind"]),
+                                                       queued["context"], language)
+                    entries.append({"title": title, "url": queued["url"]})
                 notices.append(Notice(
                     recipient_id=recipient_id, kind=k.DAILY_DIGEST.code,
                     subject_type=settings.AUTH_USER_MODEL.lower(), subject_id=recipient_id,
@@ -925,7 +816,8 @@ def receipts_poll(*, now: datetime.datetime | None = None, limit: int = 1000) ->
     phones = dict(UserSettings.objects.filter(user_id__in={r[2] for r in rows})
                   .values_list("user_id", "sms_phone"))
     asked = [_SentSms(pk, provider_id, phones.get(user_id, ""), sent_at)
-             for pk, provider_id, user_id, sent_at in rows]
+             for pk, provider_id, user_id, sent_at in rows
+             if sent_at is not None]  # always set: the query asks for recent ones
     try:
         receipts = backend.receipts(asked)
     except ChannelFailure:

@@ -7,23 +7,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..models import Level, Region, RosterImport, User
+from ..spreadsheet_errors import SpreadsheetError, SpreadsheetErrors
 from .columns import COLUMN_BY_KEY
 
 # --- Results -----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class RosterError:
-    """One problem: ``row`` as the spreadsheet numbers it (None for the whole file)."""
+class RosterError(SpreadsheetError):
+    """One problem of a roster (see ``SpreadsheetError``), in the roster's columns."""
 
-    row: int | None
-    column: str  # a Column.key, or "" for the whole file or row
-    message: str
-
-    @property
-    def column_label(self) -> str:
-        column = COLUMN_BY_KEY.get(self.column)
-        return str(column.label) if column else ""
+    columns = COLUMN_BY_KEY
 
 
 @dataclass
@@ -59,18 +52,14 @@ class CleanRow:
 
 
 @dataclass
-class RosterValidation:
+class RosterValidation(SpreadsheetErrors):
     new: list[CleanRow]
     unchanged: list[CleanRow]
     errors: list[RosterError]
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
 
 @dataclass
-class RosterImportResult:
+class RosterImportResult(SpreadsheetErrors):
     file_name: str
     rows_total: int = 0
     created: list[CleanRow] = field(default_factory=list)
@@ -80,19 +69,3 @@ class RosterImportResult:
     record: RosterImport | None = None
     # The file's rows as read, for the error report (empty when the file could not be read).
     rows: list[RosterRow] = field(default_factory=list)
-
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
-    @property
-    def file_errors(self) -> list[RosterError]:
-        return [error for error in self.errors if error.row is None]
-
-    @property
-    def row_errors(self) -> list[RosterError]:
-        return [error for error in self.errors if error.row is not None]
-
-    @property
-    def rows_with_errors(self) -> int:
-        return len({error.row for error in self.errors if error.row is not None})

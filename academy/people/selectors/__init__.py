@@ -39,6 +39,12 @@ from ..roles import (
 )
 from ..scoping import broker_user_q, broker_users_visible_to, can_see_personal_data
 from ..search import person_choice, person_q, person_search
+from ..spreadsheet_errors import (
+    SpreadsheetError,
+    SpreadsheetErrors,
+    spreadsheet_error_report_xlsx,
+    spreadsheet_errors_shown,
+)
 from ..spreadsheets import Column, spreadsheet_rows
 from ..validators import (
     mask_national_id,
@@ -59,6 +65,8 @@ __all__ = [
     "HasRole",
     "Role",
     "RoleRequiredMixin",
+    "SpreadsheetError",
+    "SpreadsheetErrors",
     "address_limit_allows",
     "broker_profile_list",
     "broker_user_q",
@@ -88,6 +96,8 @@ __all__ = [
     "request_access",
     "revision_content",
     "role_required",
+    "spreadsheet_error_report_xlsx",
+    "spreadsheet_errors_shown",
     "spreadsheet_rows",
     "user_access",
     "user_access_for",

@@ -24,6 +24,7 @@ from ..roster import (
     roster_template_csv,
     roster_template_xlsx,
 )
+from ..spreadsheet_errors import spreadsheet_errors_shown
 
 # --- Roster import (admins) --------------------------------------------------------------------
 
@@ -62,8 +63,7 @@ def roster_import_view(request):
         "regions": Region.objects.all(),
         "form": form,
         "result": result,
-        "row_errors": row_errors[:ROSTER_ERRORS_SHOWN],
-        "row_errors_hidden": max(0, len(row_errors) - ROSTER_ERRORS_SHOWN),
+        **spreadsheet_errors_shown(row_errors, limit=ROSTER_ERRORS_SHOWN),
         "recent_imports": RosterImport.objects.select_related("uploaded_by")[:10],
         "columns": COLUMNS,
         "max_rows": roster_max_rows(),

@@ -1,6 +1,6 @@
 from django.core.management.base import BaseCommand, CommandError
 
-from academy.audit.services import audit_chain_verify
+from academy.audit.selectors import audit_chain_verify
 
 
 class Command(BaseCommand):

@@ -10,8 +10,9 @@ from rest_framework.exceptions import NotFound, ValidationError
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from .kinds import get_kind
-from .selectors import language_of, notifications_of, preferences_of, unread_count
+from ..kinds import get_kind
+from ..selectors import language_of, notifications_of, preferences_of, unread_count
+from ..services import notification_mark_read, notifications_mark_all_read, preferences_set
 from .serializers import (
     NotificationSerializer,
     PreferencesSerializer,
@@ -19,7 +20,6 @@ from .serializers import (
     ReadAllSerializer,
     UnreadCountSerializer,
 )
-from .services import notification_mark_read, notifications_mark_all_read, preferences_set
 
 
 @extend_schema(tags=["notifications"], parameters=[

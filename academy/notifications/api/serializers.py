@@ -5,8 +5,8 @@ from __future__ import annotations
 from django.utils.translation import get_language
 from rest_framework import serializers
 
-from .models import Notification
-from .rendering import absolute_url
+from ..models import Notification
+from ..rendering import absolute_url
 
 
 class NotificationSerializer(serializers.ModelSerializer):
