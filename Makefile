@@ -3,7 +3,8 @@
 #   make run    install into .venv (if needed), migrate, load the demo data, then serve
 #               http://127.0.0.1:8000 with a Celery worker and beat; Ctrl-C stops all three
 #   make test   install (if needed) and run the whole test suite
-#   make lint   ruff, import-linter (the layers), mypy (the types), template line lengths
+#   make lint   ruff, import-linter (the layers), mypy (the types), template line lengths,
+#               function lengths, the layers picture of docs/ARCHITECTURE.md
 #
 # Installation is incremental: it reruns only when pyproject.toml or the build constraints
 # change (or .venv is deleted).
@@ -24,7 +25,7 @@ PYTEST_WORKERS ?= auto
 help:
 	@echo "make run    serve the demo at http://127.0.0.1:8000 (web, Celery worker and beat)"
 	@echo "make test   run the whole test suite"
-	@echo "make lint   check the code: ruff, import-linter, mypy, template line lengths"
+	@echo "make lint   check the code: ruff, import-linter, mypy, template and function lengths"
 	@echo "make flake-hunt  the whole suite 5 times on PostgreSQL under CPU load"
 
 $(VENV_PYTHON):
@@ -65,18 +66,18 @@ verifiers: $(VERIFIERS)
 test: $(INSTALLED) $(NPM_INSTALLED) $(VERIFIERS)
 	$(VENV)/bin/pytest -p no:cacheprovider -n $(PYTEST_WORKERS) $(PYTEST_ARGS)
 
-# Every check runs, and the target fails if any one failed. import-linter runs only once
-# pyproject.toml has a [tool.importlinter] section: without contracts, lint-imports fails.
+# Every check runs, and the target fails if any one failed: ruff; import-linter (the apps'
+# layers and public faces, [tool.importlinter] in pyproject.toml); mypy on every app's services
+# and selectors ([tool.mypy]); template lines of at most 200 characters; functions of at most
+# 100 lines; docs/ARCHITECTURE.md's picture of the layers drawn from the import-linter contracts.
 lint: $(INSTALLED)
 	@status=0; \
 	$(VENV)/bin/ruff check . || status=1; \
-	if grep -q '^\[tool\.importlinter\]' pyproject.toml; then \
-		$(VENV)/bin/lint-imports || status=1; \
-	else \
-		echo "lint-imports: skipped, pyproject.toml has no [tool.importlinter] contracts yet"; \
-	fi; \
+	$(VENV)/bin/lint-imports || status=1; \
 	$(VENV)/bin/mypy || status=1; \
 	bin/check-templates || status=1; \
+	$(VENV_PYTHON) -m tools.long_functions || status=1; \
+	$(VENV_PYTHON) -m tools.architecture --check || status=1; \
 	exit $$status
 
 # The whole suite FLAKE_RUNS (5) times on PostgreSQL and Redis while stress-ng loads the CPUs:

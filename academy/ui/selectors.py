@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 from typing import Any
 
 from django.db.models import Count
@@ -107,7 +108,7 @@ def _broker_learning(user: User) -> dict[str, Any]:
     programmes = programme_progress_for(user=user)
     due = sorted(
         ((course, p) for p in programmes for course in p.due_next),
-        key=lambda pair: pair[0].due_on,
+        key=lambda pair: pair[0].due_on or datetime.date.max,  # due_next: all have a date
     )
     return {
         "programmes": programmes,

@@ -213,9 +213,11 @@ def _build_courses(
                     and lesson.requires_id in published_ids
                     and lesson.requires_id not in done_ids
                 ):
+                    requires = lesson.requires
+                    assert requires is not None  # requires_id is set
                     item.locked = True
                     item.lock_reason = _("Complete the lesson “%(title)s” first.") % {
-                        "title": lesson.requires.title
+                        "title": requires.title
                     }
             state.lessons.append(item)
         if state.lessons:

@@ -169,8 +169,8 @@ def lesson_update(*, lesson: Lesson, actor: Any, requires: Lesson | None = None,
         if video_file is False and lesson.video_file:  # cleared in the form
             lesson.video_file = ""
             changed.append("video_file")
-        elif video_file and hasattr(video_file, "read") and not getattr(video_file, "_committed",
-                                                                         False):
+        elif (not isinstance(video_file, bool) and video_file and hasattr(video_file, "read")
+              and not getattr(video_file, "_committed", False)):
             lesson.video_file.save(video_file.name, video_file, save=False)
             changed.append("video_file")
         update_fields = [*changed, *(f for f in update_fields if f not in changed)]

@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime
 from dataclasses import dataclass, field
 from decimal import Decimal
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 from django.core.exceptions import PermissionDenied
 from django.db.models import (
@@ -33,7 +33,16 @@ from academy.people.selectors import Role, user_has_role
 from exams.models import Answer, Attempt, GradingClaim, Mark, QuestionType, Sitting
 from exams.services.papers import sitting_user_may_grade, sittings_graded_by
 
+if TYPE_CHECKING:  # django-stubs' annotated-model type, a development dependency
+    from django_stubs_ext import WithAnnotations
+
 GS = Answer.GradingStatus
+
+
+class _MarkCount(TypedDict):
+    """The annotation of the grading queue's answers: how many marks each has."""
+
+    n_marks: int
 
 
 @dataclass
@@ -88,7 +97,7 @@ def answers_open_to(grader: Any, *, now: datetime.datetime | None = None) -> Que
             .annotate(claimed_by_me=Exists(active.filter(grader=grader))))
 
 
-def _queue_answers(grader: Any) -> QuerySet[Answer]:
+def _queue_answers(grader: Any) -> QuerySet[Answer, WithAnnotations[Answer, _MarkCount]]:
     return (answers_open_to(grader)
             .select_related("attempt__sitting", "attempt__user",
                             "item__question_version__question")

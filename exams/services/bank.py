@@ -298,6 +298,7 @@ def question_update(
         fields = content.as_version_fields()
         changed = any(getattr(current, name) != value for name, value in fields.items())
         new_version = False
+        version = current  # the question's current version once this edit is done
         if changed:
             if question_version_in_use(current):
                 last = question.versions.order_by("-number").values_list("number",
@@ -323,7 +324,7 @@ def question_update(
         if tags is not None:
             question.tags.set(list(tags))
         audit_record(action="exams.question_updated", subject=question, actor=actor,
-                     after={"version": question.current_version.number,
+                     after={"version": version.number,
                             "new_version": new_version, "content_changed": changed})
     return question
 

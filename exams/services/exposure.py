@@ -100,13 +100,13 @@ def sitting_exposure_conflicts(sitting: Sitting, *, brokers: Iterable[Any] | Non
     others = others.filter(opens_at__lt=sitting.closes_at, closes_at__gt=sitting.opens_at)
     if sitting.pk:
         others = others.exclude(pk=sitting.pk)
-    others = list(others.select_related("paper"))
-    if not others:
+    overlapping = list(others.select_related("paper"))
+    if not overlapping:
         return []
     pool = paper_pool_ids(sitting.paper)
     candidates = sitting_candidate_ids(sitting, brokers)
     conflicts = []
-    for other in others:
+    for other in overlapping:
         shared_brokers = len(candidates & sitting_candidate_ids(other))
         if not shared_brokers:
             continue

@@ -25,9 +25,10 @@ import re
 import unicodedata
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
-from typing import Any
+from typing import Any, cast
 
 from django.db import transaction
+from django.utils.functional import Promise
 from django.utils.text import format_lazy
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -55,6 +56,12 @@ def import_max_rows() -> int:
     return exams_settings.IMPORT_MAX_ROWS
 
 
+def _option_label(key: str) -> Promise:
+    """The lazy label of option column ``key`` ("Option A"), translated when shown."""
+    # format_lazy returns a lazy Promise; django-stubs types it as ``str | Promise``.
+    return cast(Promise, format_lazy(gettext_lazy("Option {}"), key))
+
+
 COLUMNS: tuple[Column, ...] = (
     Column("code", "编号", "code", gettext_lazy("Code"), False,
            gettext_lazy("Optional unique code; one is made up when empty."),
@@ -64,7 +71,7 @@ COLUMNS: tuple[Column, ...] = (
                         "fillin, short, case)."), ("类型", "试题类型", "question type")),
     Column("stem", "题干", "stem", gettext_lazy("Question"), True,
            gettext_lazy("The question text."), ("题目", "试题内容", "question", "text")),
-    *(Column(f"option_{k}", f"选项{k}", f"option {k}", format_lazy(gettext_lazy("Option {}"), k),
+    *(Column(f"option_{k}", f"选项{k}", f"option {k}", _option_label(k),
              False,
              gettext_lazy("Choice questions: the option's text (at least A and B)."),
              (k, f"选项 {k}", f"option_{k}", f"option{k}"))

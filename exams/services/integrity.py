@@ -100,7 +100,9 @@ def attempt_events_record(*, attempt_id: int, user: Any, events: Iterable[Any],
     Raises Http404 for someone else's attempt, ApplicationError once it is long closed.
     """
     now = now or timezone.now()
-    attempt = Attempt.objects.filter(pk=attempt_id, user_id=getattr(user, "pk", None)).first()
+    user_pk = getattr(user, "pk", None)
+    attempt = (Attempt.objects.filter(pk=attempt_id, user_id=user_pk).first()
+               if user_pk is not None else None)
     if attempt is None:
         raise Http404
     if attempt.status != Attempt.Status.IN_PROGRESS and (

@@ -103,6 +103,7 @@ def _points(value: Any) -> str:
 def item_of(question: Question) -> Item:
     """A bank question (its current version) as an ``Item``."""
     version = question.current_version
+    assert version is not None  # a bank question always has a current version
     keys = [o["key"] for o in version.options or []]
     answer: Any = None
     if question.type == QuestionType.SINGLE:
@@ -177,18 +178,20 @@ def moodle_export(questions: Iterable[Question], *, category: str = "Broker Acad
         ET.SubElement(element, "text").text = value
         return element
 
+    moodle_types: dict[str, str] = {
+        QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice",
+        QuestionType.TRUEFALSE: "truefalse", QuestionType.SHORT: "essay",
+        QuestionType.CASE: "essay"}
     items = _bank_items(questions)
     for item in items:
-        qtype = {QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice",
-                 QuestionType.TRUEFALSE: "truefalse", QuestionType.SHORT: "essay",
-                 QuestionType.CASE: "essay"}.get(item.type)
         stem = item.stem
-        if item.type == QuestionType.FILLIN:
-            if len(item.answer) == 1:
-                qtype = "shortanswer"
-            else:
-                qtype = "cloze"
-                stem = _cloze_text(item.stem, item.answer)
+        if item.type != QuestionType.FILLIN:
+            qtype = moodle_types[item.type]
+        elif len(item.answer) == 1:
+            qtype = "shortanswer"
+        else:
+            qtype = "cloze"
+            stem = _cloze_text(item.stem, item.answer)
         q = ET.SubElement(quiz, "question", type=qtype)
         ET.SubElement(ET.SubElement(q, "name"), "text").text = item.code
         text_el(q, "questiontext", stem)
@@ -357,8 +360,9 @@ def moodle_read(content: bytes) -> ReadQuestions:
                                     % {"n": len(OPTION_KEYS)}))
         elif qtype == "truefalse":
             item.type = QuestionType.TRUEFALSE
-            right = [t for t, f in answers if f > 0]
-            item.answer = bool(right) and right[0].strip().lower() in ("true", "对", "正确")
+            true_texts = [t for t, f in answers if f > 0]
+            item.answer = bool(true_texts) and true_texts[0].strip().lower() in (
+                "true", "对", "正确")
         elif qtype == "shortanswer":
             item.type = QuestionType.FILLIN
             item.scoring = Scoring.PARTIAL
@@ -526,7 +530,8 @@ def gift_read(content: bytes) -> ReadQuestions:
             continue
         else:
             choices = re.findall(r"([=~])((?:\\.|[^=~\\])*)", answer_part)
-            parsed = []
+            parsed: list[tuple[str, Decimal]] = []
+            matching = False  # a matching question: no counterpart here
             for sign, raw in choices:
                 m = re.match(r"%(-?[0-9.]+)%(.*)", raw.strip(), re.S)
                 weight = Decimal(m.group(1)) if m else (Decimal(100) if sign == "=" else 0)
@@ -536,10 +541,10 @@ def gift_read(content: bytes) -> ReadQuestions:
                     read.notes.append(_("Question %(n)s (%(name)s): matching questions have "
                                         "no counterpart here; not imported.")
                                       % {"n": number, "name": label})
-                    parsed = None
+                    matching = True
                     break
                 parsed.append((_gift_unescape(value).strip(), Decimal(weight)))
-            if parsed is None:
+            if matching:
                 continue
             if all(sign == "=" for sign, _raw in choices):
                 item.type = QuestionType.FILLIN

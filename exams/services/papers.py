@@ -293,7 +293,7 @@ def sitting_graders(sitting: Sitting) -> QuerySet:
     User = get_user_model()
     if sitting.graders.exists():
         return sitting.graders.all()
-    if sitting.cohort_id:
+    if sitting.cohort is not None:
         return sitting.cohort.trainers.all()
     return User.objects.none()
 
@@ -322,7 +322,9 @@ def sitting_user_is_candidate(sitting: Sitting, user: Any) -> bool:
 
     if sitting.brokers.filter(pk=user.pk).exists():
         return True
-    return bool(sitting.cohort_id) and Enrolment.objects.filter(
+    if not sitting.cohort_id:
+        return False
+    return Enrolment.objects.filter(
         cohort_id=sitting.cohort_id, user=user, status=Enrolment.Status.ACTIVE
     ).exists()
 
@@ -352,7 +354,7 @@ def _sitting_validate(sitting: Sitting, *, graders: list[Any] | None,
                                    % {"names": ", ".join(str(g) for g in not_trainers)})
     if sitting.double_marking:
         pool = len(graders) if graders else (
-            sitting.cohort.trainers.count() if sitting.cohort_id else 0)
+            sitting.cohort.trainers.count() if sitting.cohort is not None else 0)
         if pool < 2:
             raise ApplicationError(_("Double marking needs at least two graders."))
     if sitting.purpose not in Sitting.Purpose.values:

@@ -145,8 +145,8 @@ def score_objective(*, type: str, key: Any, scoring: str, value: Any, points: De
             return ZERO
         right = 0
         for index, accepted in enumerate(blanks):
-            given = fillin_normalise(value[index]) if index < len(value) else ""
-            if given and given in {fillin_normalise(a) for a in accepted}:
+            blank = fillin_normalise(value[index]) if index < len(value) else ""
+            if blank and blank in {fillin_normalise(a) for a in accepted}:
                 right += 1
         if scoring == Scoring.PARTIAL:
             return quantize(points * right / len(blanks))
