@@ -8,7 +8,6 @@ takes no per-request limits, and the exam-room factor needs one).
 from __future__ import annotations
 
 import time
-
 from typing import Any
 
 from allauth.account import app_settings as account_settings
