@@ -13,6 +13,12 @@ class NotificationsConfig(AppConfig):
         # signal receivers), as the admin finds admin.py: this app imports none of them.
         from django.utils.module_loading import autodiscover_modules
 
+        from academy.people.services import register_message_sender
+
+        from .services import NotificationSender
+
+        # People's invitations and practice reviews are sent through this app.
+        register_message_sender(NotificationSender())
         autodiscover_modules("reminders")
         # Each app's calendar.py registers the dated events people see in their feed.
         autodiscover_modules("calendar")

@@ -1,11 +1,12 @@
-"""Reminders about people: invitations not accepted, practice records waiting or reviewed.
+"""People's messages: invitations, practice records waiting or reviewed.
 
 People sits below this app and cannot register reminders itself: its subjects' kinds and
 sweeps live here (imported by ``reminders.py``), keeping the names ``people.*`` and
-``app="people"`` they have in the reminder log and on the preferences page. Reviewed practice
-records are announced in the app when people sends ``practice_record_reviewed`` (the review
-e-mail itself is people's own, see ``academy/people/practice/services.py``); a sweep catches
-any review whose signal was missed, and the reminder log makes the two meet once.
+``app="people"`` they have in the reminder log and on the preferences page. People sends its
+invitations and review outcomes through ``NotificationSender`` (``services/messages.py``).
+A reviewed practice record is announced both by people's task (``practice_review_notify``)
+and here when people sends ``practice_record_reviewed``; a sweep catches any review whose
+signal was missed, and the reminder log makes the three meet once.
 """
 
 from __future__ import annotations
@@ -19,14 +20,29 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.people.models import Invitation, PracticeRecord, User
 from academy.people.selectors import Role
-from academy.people.services import practice_record_reviewed
+from academy.people.services import (
+    INVITATION_KIND,
+    PRACTICE_REVIEWED_KIND,
+    practice_record_reviewed,
+    practice_review_context,
+    practice_review_window,
+)
 
 from .conf import app_settings
-from .kinds import INAPP, Kind, register_kind
+from .kinds import Kind, register_kind
 from .rendering import url_maker, url_or_home
 from .services import Notice, notices_deliver
 from .sweeps import register_sweep
 
+INVITATION = register_kind(Kind(
+    code=INVITATION_KIND, label=_("Invitation to Broker Academy"),
+    roles=frozenset(),  # nobody signed in gets it: not on anyone's preferences page
+    description=_("The e-mail with the link that sets a new account's password."),
+    # The invitee has no password yet: only an e-mail reaches them, at once, quiet hours or not.
+    mandatory=True, urgent=True, inapp=False, template="people/email/invitation", app="people",
+    sample={"email": "wangfang@example.test", "expires": "2026-12-04 10:00", "days": 14,
+            "accept_url": "https://academy.example/people/invitation/TOKEN/"},
+))
 INVITATION_PENDING = register_kind(Kind(
     code="invitation_pending", label=_("Invitation not yet accepted"),
     # Nobody signed in still has it coming: not listed on anyone's preferences page.
@@ -44,11 +60,10 @@ PRACTICE_WAITING = register_kind(Kind(
     sample={"count": 4, "oldest": "2026-11-18", "days": 3},
 ))
 PRACTICE_REVIEWED = register_kind(Kind(
-    code="practice_reviewed", label=_("Practice record reviewed"),
+    code=PRACTICE_REVIEWED_KIND, label=_("Practice record reviewed"),
     roles=frozenset({Role.BROKER}),
-    description=_("In the app; the review itself is also e-mailed to you."),
-    # The people app e-mails the outcome already: no second e-mail here.
-    email=False, default_choice=INAPP, app="people",
+    description=_("When an administrator approved or returned one of your practice records."),
+    app="people",
     sample={"contract": "黄金尾矿综合利用技术转让合同", "number": "2026411200000123",
             "approved": True, "comment": ""},
 ))
@@ -127,9 +142,10 @@ def _reviewed_notice(pk: int, broker_id: int, contract: str, number: str, status
     return Notice(
         recipient_id=broker_id, kind=PRACTICE_REVIEWED.code,
         subject_type="people.practicerecord", subject_id=pk,
-        window=f"reviewed-{reviewed_at:%Y-%m-%dT%H:%M:%S}",
-        context={"contract": contract, "number": number,
-                 "approved": status == PracticeRecord.Status.APPROVED, "comment": comment},
+        window=practice_review_window(reviewed_at),
+        context=practice_review_context(contract=contract, number=number,
+                                        approved=status == PracticeRecord.Status.APPROVED,
+                                        comment=comment),
         url=(link or url_maker("people:practice_detail"))(pk),
     )
 

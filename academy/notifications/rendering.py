@@ -155,11 +155,14 @@ def email_message(*, kind: Kind, context: Mapping[str, Any], path: str, language
     return message
 
 
-def reminder_email(reminder: Any) -> EmailMultiAlternatives:
-    """The e-mail of a ``Reminder`` row (its recipient loaded)."""
+def reminder_email(reminder: Any, private_context: Mapping[str, Any] | None = None
+                   ) -> EmailMultiAlternatives:
+    """The e-mail of a ``Reminder`` row (its recipient loaded); ``private_context`` adds
+    values that are not stored with the reminder (a link carrying a secret)."""
     user = reminder.recipient
     return email_message(
-        kind=get_kind(reminder.kind), context=reminder.context or {}, path=reminder.url,
+        kind=get_kind(reminder.kind),
+        context={**(reminder.context or {}), **(private_context or {})}, path=reminder.url,
         language=reminder.language, name=user.get_full_name(), to=user.email,
         reference=f"reminder-{reminder.pk}.{reminder.created_at:%Y%m%d%H%M%S}",
     )

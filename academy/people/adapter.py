@@ -1,21 +1,26 @@
-"""django-allauth policy hooks for Broker Academy (account and MFA adapters)."""
+"""django-allauth policy hooks for Broker Academy (account and MFA adapters).
+
+Only allauth's public modules and the adapters' documented methods are used here: the
+failed-login limits are counted by ``academy.people.ratelimits`` (allauth's internal limiter
+takes no per-request limits, and the exam-room factor needs one).
+"""
 
 from __future__ import annotations
 
 import time
+from typing import Any
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
-from allauth.account.internal.flows.login import get_authentication_records
+from allauth.account.authentication import get_authentication_records
 from allauth.core import context
-from allauth.core.internal import ratelimit
 from allauth.mfa.adapter import DefaultMFAAdapter
 from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 from django.urls import reverse
 
 from .conf import app_settings
-from .ratelimits import client_rate_factor, scaled_rate
+from .ratelimits import RateUsage, failed_login_consume
 from .roles import user_is_staff_role
 
 
@@ -31,22 +36,25 @@ class AccountAdapter(DefaultAccountAdapter):
     def pre_authenticate(self, request, **credentials) -> None:
         """Count a password attempt against the failed-login limits before checking it.
 
-        allauth's own check, with the per-address part of ``ACCOUNT_RATE_LIMITS["login_failed"]``
+        The limits are ``ACCOUNT_RATE_LIMITS["login_failed"]``, with the per-address part
         multiplied for a client in an exam room (``academy.people.ratelimits``); the
-        per-account part stays. A successful login gives its count back (allauth rolls the
-        usage back), so only failures count: a room of brokers signing in is never refused,
-        a password guesser is.
+        per-account part stays. A successful login gives its count back (``authenticate``),
+        so only failures count: a room of brokers signing in is never refused, a password
+        guesser is.
         """
-        rates = dict(account_settings.RATE_LIMITS)
-        factor = client_rate_factor(request)
-        if factor != 1 and rates.get("login_failed"):
-            rates["login_failed"] = scaled_rate(rates["login_failed"], factor)
-        self._login_failed_rl_usage = ratelimit.consume(
-            request, app="allauth.account", action="login_failed", config=rates,
-            key=self._get_login_attempts_cache_key(request, **credentials),
-        )
-        if not self._login_failed_rl_usage:
+        login = credentials.get("email", credentials.get("username", "")) or ""
+        self._academy_login_usage: RateUsage | None = failed_login_consume(request,
+                                                                            login=login)
+        if self._academy_login_usage is None:
             raise self.validation_error("too_many_login_attempts")
+
+    def authenticate(self, request, **credentials) -> Any:
+        """allauth's check of the credentials; a success gives back the attempt counted."""
+        user = super().authenticate(request, **credentials)
+        usage = getattr(self, "_academy_login_usage", None)
+        if user is not None and usage is not None:
+            usage.rollback()
+        return user
 
     def is_reauthentication_required(self, *, app: str, **kwargs) -> bool:
         """A password typed in the last few minutes at sign-in counts as re-authentication.

@@ -16,9 +16,12 @@ account (failed logins per e-mail address) are never raised.
 
 from __future__ import annotations
 
+import hashlib
 import ipaddress
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
@@ -111,3 +114,115 @@ def address_limit_allows(request: HttpRequest, key: str, limit: int, window: int
     asked once the ordinary limit is passed, so ordinary requests never pay for it."""
     count = window_count(key, window)
     return count <= limit or count <= limit * client_rate_factor(request)
+
+
+# --- Failed logins -----------------------------------------------------------------------------
+#
+# allauth counts failed logins with ``ACCOUNT_RATE_LIMITS["login_failed"]`` in its internal
+# rate limiter, which takes no per-request limits. The account adapter's ``pre_authenticate``
+# counts them here instead, on the same rates (read through allauth's public app settings), so
+# that the per-address part can be raised for an exam room. The counting is allauth's: a
+# sliding window of attempt times per rate, consumed before the password is checked and given
+# back after a successful login, so that only failures count.
+
+
+@dataclass(frozen=True)
+class Rate:
+    """One part of an allauth rate string: ``amount`` per ``seconds`` per ``ip`` or ``key``."""
+
+    amount: int
+    seconds: float
+    per: str
+
+    def __str__(self) -> str:
+        return f"{self.amount}/{self.seconds:g}s/{self.per}"
+
+
+_UNITS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
+
+
+def parse_rates(text: str | None) -> list[Rate]:
+    """``"20/m/ip,5/5m/key"`` as rates (the syntax of ``ACCOUNT_RATE_LIMITS``)."""
+    rates = []
+    for part in (text or "").split(","):
+        fields = part.strip().split("/")
+        if fields == [""]:
+            continue
+        amount, duration = fields[0], fields[1]
+        per = fields[2] if len(fields) == 3 else "ip"
+        unit, count = duration[-1], duration[:-1]
+        rates.append(Rate(int(amount), float(count or 1) * _UNITS[unit], per))
+    return list(dict.fromkeys(rates))
+
+
+@dataclass
+class RateUsage:
+    """The attempts one call counted: ``rollback`` gives them back."""
+
+    hits: list[tuple[str, float, float]] = field(default_factory=list)  # key, time, seconds
+
+    def rollback(self) -> None:
+        for cache_key, at, seconds in self.hits:
+            with _cache_lock(cache_key) as locked:
+                if locked:  # if not, the limit stays a little stricter: harmless
+                    history = [t for t in cache.get(cache_key, []) if t != at]
+                    cache.set(cache_key, history, seconds)
+
+
+@contextmanager
+def _cache_lock(cache_key: str) -> Iterator[bool]:
+    """A short lock shared by every web process through the cache (False if not obtained)."""
+    lock_key = f"{cache_key}:lock"
+    deadline = time.monotonic() + 1
+    while not cache.add(lock_key, True, timeout=10):
+        if time.monotonic() >= deadline:
+            yield False
+            return
+        time.sleep(0.01)
+    try:
+        yield True
+    finally:
+        cache.delete(lock_key)
+
+
+def _login_cache_key(rate: Rate, *, address: str, login: str) -> str:
+    source = address if rate.per == "ip" else hashlib.sha256(login.encode()).hexdigest()
+    return f"academy:rl:login_failed:{rate}:{rate.per}:{source}"
+
+
+def _login_rates(factor: int = 1) -> list[Rate]:
+    from allauth.account import app_settings as account_settings
+
+    text = account_settings.RATE_LIMITS.get("login_failed")
+    return parse_rates(scaled_rate(text, factor) if text else text)
+
+
+def failed_login_consume(request: HttpRequest, *, login: str) -> RateUsage | None:
+    """Count a login attempt on ``login`` from this client; None if a limit is reached.
+
+    The per-address amounts are multiplied for a client in an exam room; the per-account
+    ones never are. Like allauth, a GET is not counted.
+    """
+    usage = RateUsage()
+    if request.method == "GET":
+        return usage
+    now = time.time()
+    for rate in _login_rates(client_rate_factor(request)):
+        cache_key = _login_cache_key(rate, address=client_ip(request), login=login.lower())
+        with _cache_lock(cache_key) as locked:
+            if not locked:
+                return None
+            history = [t for t in cache.get(cache_key, []) if t > now - rate.seconds]
+            if len(history) >= rate.amount:
+                return None
+            history.insert(0, now)
+            cache.set(cache_key, history, rate.seconds)
+        usage.hits.append((cache_key, now, rate.seconds))
+    return usage
+
+
+def failed_logins_clear(*, login: str) -> None:
+    """Forget the failed logins counted on account ``login`` (after a password reset)."""
+    for rate in _login_rates():
+        if rate.per == "key":  # per-account rates are never scaled: one key each
+            cache.delete(_login_cache_key(rate, address="", login=login.lower()))

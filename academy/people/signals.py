@@ -1,7 +1,9 @@
-"""Audit role changes wherever they happen, and staff logins; set up role groups."""
+"""Audit role changes wherever they happen, and staff logins; set up role groups; forget
+failed logins after a password reset."""
 
 from __future__ import annotations
 
+from allauth.account.signals import password_reset
 from django.contrib.auth.signals import user_logged_in
 from django.db.models.signals import m2m_changed, post_migrate, post_save, pre_save
 from django.dispatch import Signal, receiver
@@ -9,6 +11,7 @@ from django.dispatch import Signal, receiver
 from academy.audit.services import audit_record
 
 from .models import User
+from .ratelimits import failed_logins_clear
 from .roles import Role, user_is_staff_role, user_roles_forget
 
 # Sent after commit when an admin approved or rejected a practice record (see practice.py):
@@ -111,6 +114,17 @@ def audit_permission_change(sender, instance, action, reverse, pk_set=None, **kw
 def audit_staff_login(sender, request, user, **kwargs) -> None:
     if user_is_staff_role(user):
         audit_record(action="auth.staff_login", subject=user, person=user, actor=user)
+
+
+@receiver(password_reset)
+def forget_failed_logins(sender, request, user, **kwargs) -> None:
+    """A successful password reset wipes the failed logins counted on the person's addresses
+    (the reset itself is rate limited), as allauth does for the attempts it counts."""
+    from allauth.account.models import EmailAddress
+
+    for email in EmailAddress.objects.filter(user_id=user.pk).values_list("email", flat=True):
+        failed_logins_clear(login=email)
+    failed_logins_clear(login=user.email)
 
 
 @receiver(post_migrate)

@@ -27,11 +27,13 @@ def invitation_send(invitation_id: int) -> None:
 
 @shared_task(name="academy.people.tasks.practice_review_notify", **RETRY_MAIL)
 def practice_review_notify(record_id: int) -> None:
-    """E-mail the broker the outcome of the review of practice record ``record_id``.
+    """Tell the broker the outcome of the review of practice record ``record_id``.
 
-    Safe to run twice: the service locks the record and does nothing once
-    ``review_notified_at`` is set, which is committed only after the mail server took the
-    message. Temporary failures are retried up to 6 times with backoff (30 s to 30 min).
+    Through the notifications service (their preferences, quiet hours, digest and the in-app
+    copy apply). Safe to run twice: the service locks the record and does nothing once
+    ``review_notified_at`` is set, and the reminder log holds each review once. An e-mail
+    that fails for a while is retried by the notifications app's ``reminders_send_due``;
+    database operational errors are retried up to 6 times with backoff (30 s to 30 min).
     """
     from .practice.services import practice_review_notify as notify
 

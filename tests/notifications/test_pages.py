@@ -132,10 +132,10 @@ def test_preferences_offer_optional_kinds_of_my_role_and_save(client):
     assert "kind_exam_window_opening" not in fields  # mandatory
     assert "kind_grading_backlog" not in fields  # trainers'
     assert "kind_practice_reviewed" in fields
-    # Its outcome is e-mailed by the people app: here only in the app, or not at all.
+    # A review's outcome is a normal kind: every choice is offered.
     choices = [value for value, _label in
                response.context["form"].fields["kind_practice_reviewed"].choices]
-    assert choices == ["inapp", "off"]
+    assert choices == ["email", "inapp", "digest", "off"]
 
     data = {name: field.initial for name, field in response.context["form"].fields.items()}
     data.update({"kind_course_deadline": "digest", "kind_broker_inactive": "off",
@@ -150,7 +150,7 @@ def test_preferences_offer_optional_kinds_of_my_role_and_save(client):
 def test_an_invalid_choice_is_shown_next_to_the_field(client):
     client.force_login(BrokerFactory())
     response = client.post(reverse("notifications:preferences"),
-                           {"kind_practice_reviewed": "email", "language": ""})
+                           {"kind_practice_reviewed": "sms", "language": ""})
     assert response.status_code == 200
     assert response.context["form"].errors["kind_practice_reviewed"]
     assert b"invalid-feedback" in response.content

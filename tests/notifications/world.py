@@ -144,7 +144,7 @@ def expected_rows(n: int) -> dict[str, int]:
         "exams.grading_backlog": 2,
         "people.invitation_pending": n,  # e-mail only: the invitee cannot sign in yet
         "people.practice_waiting_review": 2,  # the admin: in-app and e-mail
-        "people.practice_reviewed": n,  # in the app only (people e-mails the review)
+        "people.practice_reviewed": 2 * n,  # in the app and by e-mail, like any kind
         "notifications.delivery_failed": 0,
         "certificates.expiring": 2 * n,
     }

@@ -31,6 +31,7 @@ from .delivery import (
     reminders_send_due,
     reminders_send_many,
 )
+from .messages import NotificationSender
 
 __all__ = [
     "DIGEST",
@@ -42,6 +43,7 @@ __all__ = [
     "Kind",
     "ManualReminder",
     "Notice",
+    "NotificationSender",
     "calendar_token_reset",
     "channel_preferences_set",
     "digests_send",

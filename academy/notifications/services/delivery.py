@@ -169,11 +169,13 @@ def notify(
     context: Mapping[str, Any] | None = None,
     url: str = "",
     now: datetime.datetime | None = None,
+    enqueue: bool = True,
 ) -> DeliveryResult:
     """Remind ``recipients`` (users or their ids) of ``subject`` for ``window``, once each.
 
     ``context`` goes to the kind's templates (JSON-serialisable: it is stored for e-mails
     sent later); ``url`` is the page the reminder leads to (a path on this site).
+    ``enqueue=False``: the caller sends the e-mails due now itself (``result.email_ids``).
     """
     subject_type, subject_id = subject_key(subject)
     notices = (
@@ -182,11 +184,11 @@ def notify(
                context=context or {}, url=url)
         for r in recipients
     )
-    return notices_deliver(notices=notices, now=now)
+    return notices_deliver(notices=notices, now=now, enqueue=enqueue)
 
 
 def notices_deliver(*, notices: Iterable[Notice], now: datetime.datetime | None = None,
-                    batch_size: int | None = None) -> DeliveryResult:
+                    batch_size: int | None = None, enqueue: bool = True) -> DeliveryResult:
     """Deliver ``notices`` (any number: handled in batches of a fixed number of queries)."""
     now = now or timezone.now()
     size = batch_size or app_settings.NOTIFY_BATCH_SIZE
@@ -195,7 +197,8 @@ def notices_deliver(*, notices: Iterable[Notice], now: datetime.datetime | None 
     paths: dict[str, str] = {}
     extra = _ExtraChannels.load()
     for chunk in batched(notices, size):
-        result += _deliver_batch(chunk, now=now, renderer=renderer, paths=paths, extra=extra)
+        result += _deliver_batch(chunk, now=now, renderer=renderer, paths=paths, extra=extra,
+                                 enqueue=enqueue)
     return result
 
 
@@ -277,8 +280,8 @@ class _Row:
 
 
 def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: Renderer,
-                   paths: dict[str, str], extra: _ExtraChannels | None = None
-                   ) -> DeliveryResult:
+                   paths: dict[str, str], extra: _ExtraChannels | None = None,
+                   enqueue: bool = True) -> DeliveryResult:
     unique: dict[tuple, Notice] = {}
     for notice in notices:
         unique.setdefault(notice.key, notice)
@@ -332,12 +335,13 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
             rows.append(_Row(notice.recipient_id, notice.kind, notice.subject_type,
                              notice.subject_id, notice.window, channel, notice.context,
                              context_json, paths[notice.url], language, scheduled))
-    return _deliver_rows(rows, now=now, renderer=renderer)
+    return _deliver_rows(rows, now=now, renderer=renderer, enqueue=enqueue)
 
 
-def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Renderer
-                  ) -> DeliveryResult:
-    """Insert ``rows`` (those not there yet) and deliver what was inserted."""
+def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Renderer,
+                  enqueue: bool = True) -> DeliveryResult:
+    """Insert ``rows`` (those not there yet) and deliver what was inserted; the e-mails due
+    now are handed to Celery on commit unless ``enqueue`` is False (the caller sends them)."""
     result = DeliveryResult()
     if not rows:
         return result
@@ -366,7 +370,8 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
             result.inapp = len(inapp)
         if email_now:
             result.email_ids = email_now
-            transaction.on_commit(partial(reminders_enqueue, email_now))
+            if enqueue:
+                transaction.on_commit(partial(reminders_enqueue, email_now))
     return result
 
 
@@ -525,6 +530,26 @@ def reminder_send(*, reminder_id: int, now: datetime.datetime | None = None,
             return "sent"
     assert deferred is not None
     raise deferred
+
+
+def reminder_send_now(*, reminder_id: int, private_context: Mapping[str, Any],
+                      now: datetime.datetime | None = None) -> None:
+    """Send e-mail reminder ``reminder_id`` at once, rendered with ``private_context`` too,
+    and mark it sent. For a message whose link must not be stored (an invitation's token):
+    ``private_context`` is used for this rendering only. Must run in the transaction that
+    created the reminder; any failure propagates, so that the caller rolls the reminder back
+    with its own change (nothing is left pending for a later send without the link).
+    """
+    if not transaction.get_connection().in_atomic_block:
+        raise RuntimeError("reminder_send_now must run inside the transaction that created "
+                           "the reminder")
+    reminder = (Reminder.objects.select_for_update().select_related("recipient")
+                .get(pk=reminder_id, channel=k.EMAIL, status=Reminder.Status.PENDING))
+    reminder_email(reminder, private_context=private_context).send()
+    reminder.attempts += 1
+    reminder.status = Reminder.Status.SENT
+    reminder.sent_at = now or timezone.now()
+    reminder.save(update_fields=["attempts", "status", "sent_at"])
 
 
 def _address(reminder: Reminder) -> str:

@@ -1,5 +1,5 @@
 """Changing practice records: the broker's create, update, submit and delete, the admin's
-review, and the review e-mail. Each change is one transaction with its audit event."""
+review, and telling the broker the outcome (through the notifications service). Each change is one transaction with its audit event."""
 
 
 from __future__ import annotations
@@ -13,20 +13,23 @@ from typing import Any
 from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.files.uploadedfile import UploadedFile
-from django.core.mail import EmailMessage
 from django.db import IntegrityError, transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.links import site_url
 
 from ..conf import app_settings
 from ..models import PracticeEvidence, PracticeRecord, PracticeRecordRevision, User
 from ..roles import Role, user_has_role
+from ..services.messages import (
+    PRACTICE_REVIEWED_KIND,
+    message_deliver,
+    practice_review_context,
+    practice_review_window,
+)
 from .selectors import (
     RECORD_FIELDS,
     can_review_practice,
@@ -359,11 +362,13 @@ def practice_record_review(
 
 
 def practice_review_notify(record_id: int) -> bool:
-    """E-mail the broker the outcome of the review of ``record_id``. Returns whether it sent.
+    """Tell the broker the outcome of the review of ``record_id``. Returns whether it did.
 
-    Idempotent: the record is locked and ``review_notified_at`` marks the review as told; it is
-    committed only after the mail server took the message, so a failure is retried from
-    scratch and a second run sends nothing.
+    Through the notifications service, as the ``practice_reviewed`` kind: the broker's
+    preference, quiet hours and digest apply, and the in-app notice is written with it. An
+    e-mail due now is sent before this returns. Idempotent: the record is locked and
+    ``review_notified_at`` marks the review as told, and the reminder log sends each review
+    once (also against the notifications app's own announcement of the review).
     """
     with transaction.atomic(durable=True):
         record = (
@@ -372,6 +377,7 @@ def practice_review_notify(record_id: int) -> bool:
         )
         if (
             record is None
+            or record.reviewed_at is None
             or record.status not in (PracticeRecord.Status.APPROVED,
                                      PracticeRecord.Status.REJECTED)
             or record.review_notified_at is not None
@@ -380,24 +386,17 @@ def practice_review_notify(record_id: int) -> bool:
             return False
         record.review_notified_at = timezone.now()
         record.save(update_fields=["review_notified_at"])
-        _review_email(record).send()
-    return True
-
-
-def _review_email(record: PracticeRecord) -> EmailMessage:
-    with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "record": record,
-            "name": record.broker.get_full_name(),
-            "approved": record.status == PracticeRecord.Status.APPROVED,
-            "url": site_url()
-            + reverse("people:practice_detail", args=[record.pk]),
-            "site_url": site_url(),
-        }
-        subject = " ".join(
-            render_to_string("people/email/practice_reviewed_subject.txt", context).split()
+        with translation.override(settings.LANGUAGE_CODE):
+            url = reverse("people:practice_detail", args=[record.pk])
+        message_deliver(
+            recipient=record.broker, kind=PRACTICE_REVIEWED_KIND, subject=record,
+            window=practice_review_window(record.reviewed_at),
+            context=practice_review_context(
+                contract=record.contract_name, number=record.registration_number,
+                approved=record.status == PracticeRecord.Status.APPROVED,
+                comment=record.review_comment),
+            url=url,
         )
-        text = render_to_string("people/email/practice_reviewed_message.txt", context)
-    return EmailMessage(subject, text, to=[record.broker.email])
+    return True
 
 

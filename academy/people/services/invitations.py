@@ -2,7 +2,8 @@
 
 The flow: ``invitation_create`` (inside the caller's transaction, e.g. a roster import)
 queues ``tasks.invitation_send`` on commit; ``invitation_send`` generates the token, stores
-only its SHA-256 and e-mails the link; ``invitation_accept`` checks the token, sets the
+only its SHA-256 and e-mails the link through the notifications service (an urgent kind that
+breaks quiet hours; the link is never stored); ``invitation_accept`` checks the token, sets the
 password, marks the e-mail address verified and records the acceptance. An admin may
 ``invitation_resend``, which issues a new token (the old link stops working).
 """
@@ -18,19 +19,18 @@ from dataclasses import dataclass
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import password_validation
-from django.core.mail import EmailMultiAlternatives
 from django.db import transaction
-from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext_lazy as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
-from academy.links import absolute_url, site_url
+from academy.links import absolute_url
 
 from ..conf import app_settings
 from ..models import Invitation, RosterImport, User
+from .messages import INVITATION_KIND, message_send_now
 
 # Named as before the services package existed: operators filter logs on it.
 logger = logging.getLogger("academy.people.invitations")
@@ -135,8 +135,9 @@ def invitation_send(invitation_id: int) -> bool:
 
     Idempotent: an invitation already sent (or accepted, or whose person was deactivated) is
     left alone, so a task that runs twice sends one e-mail. The row stays locked while the
-    e-mail goes out and the "sent" mark is committed only after the mail server accepted it:
-    if sending fails, nothing is recorded and a retry starts again from scratch.
+    e-mail goes out and the "sent" mark (and the reminder of the e-mail) is committed only
+    after the mail server accepted it: if sending fails, nothing is recorded and a retry
+    starts again from scratch.
     """
     with transaction.atomic(durable=True):
         invitation = (
@@ -155,30 +156,29 @@ def invitation_send(invitation_id: int) -> bool:
         invitation.sent_at = now
         invitation.expires_at = now + _valid_days()
         invitation.save(update_fields=["token_hash", "sent_at", "expires_at"])
-        _invitation_email(invitation, token).send()
+        _invitation_message(invitation, token, now=now)
     return True
 
 
-def _invitation_email(invitation: Invitation, token: str) -> EmailMultiAlternatives:
-    # Brokers are invited in the site's language: there is no request, and the person has not
-    # chosen one yet.
+def _invitation_message(invitation: Invitation, token: str, *, now: datetime.datetime) -> None:
+    """E-mail the link through the notifications service (an urgent, e-mail-only kind).
+
+    The link carries the token, of which only the hash may be stored: it goes in the
+    ``private_context``, used to render the e-mail and never written to the reminder log. What
+    is stored (the reminder's context) is the address, the expiry and the validity in days.
+    """
     with translation.override(settings.LANGUAGE_CODE):
-        context = {
-            "user": invitation.user,
-            "name": invitation.user.get_full_name(),
-            "accept_url": invitation_accept_url(token),
-            "site_url": site_url(),
-            "expires_at": invitation.expires_at,
-            "days": app_settings.INVITATION_DAYS,
-        }
-        subject = " ".join(
-            render_to_string("people/email/invitation_subject.txt", context).split()
-        )
-        text = render_to_string("people/email/invitation_message.txt", context)
-        html = render_to_string("people/email/invitation_message.html", context)
-    message = EmailMultiAlternatives(subject, text, to=[invitation.user.email])
-    message.attach_alternative(html, "text/html")
-    return message
+        accept_url = invitation_accept_url(token)
+    expires = timezone.localtime(invitation.expires_at) if invitation.expires_at else None
+    message_send_now(
+        recipient=invitation.user, kind=INVITATION_KIND, subject=invitation,
+        # One reminder per sending: a resent invitation is a new e-mail.
+        window=f"sent-{now:%Y-%m-%dT%H:%M:%S.%f}",
+        context={"email": invitation.user.email,
+                 "expires": f"{expires:%Y-%m-%d %H:%M}" if expires else "",
+                 "days": app_settings.INVITATION_DAYS},
+        private_context={"accept_url": accept_url},
+    )
 
 
 def invitation_resend(*, invitation_id: int, actor: User) -> Invitation:

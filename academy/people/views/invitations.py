@@ -1,10 +1,11 @@
 """The public invitation page: the person sets a password and is signed in."""
 
 
+from allauth.account.utils import perform_login
 from django.contrib import messages
-from django.contrib.auth import login
 from django.core.exceptions import ValidationError
-from django.shortcuts import redirect, render
+from django.shortcuts import render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.debug import sensitive_post_parameters
@@ -38,9 +39,13 @@ def invitation_accept_view(request, token: str):
             except ValidationError as exc:
                 form.add_error("new_password2", exc)
             else:
-                login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-                messages.success(request, _("Welcome! Your password is set and you are logged in."))
-                return redirect("home")
+                # allauth's own login flow: its signals, session records, stages and
+                # redirect apply as for any sign-in (the address was just verified).
+                response = perform_login(request, user, redirect_url=reverse("home"))
+                if request.user.is_authenticated:
+                    messages.success(
+                        request, _("Welcome! Your password is set and you are logged in."))
+                return response
     else:
         form = InvitationAcceptForm(user)
     return render(request, "people/invitation_accept.html", {
