@@ -49,14 +49,16 @@ def _evidence_store(*, record: PracticeRecord, upload: UploadedFile, actor: User
                     ) -> PracticeEvidence:
     content_type = evidence_content_type(upload)
     digest = hashlib.sha256()
+    size = 0  # counted from the bytes read: UploadedFile.size may be unknown for a stream
     for chunk in upload.chunks():
         digest.update(chunk)
+        size += len(chunk)
     upload.seek(0)
     evidence = PracticeEvidence(
         record=record,
         original_name=(upload.name or "evidence")[:255],
         content_type=content_type,
-        size=upload.size,
+        size=size,
         sha256=digest.hexdigest(),
         uploaded_by=actor,
     )
