@@ -298,7 +298,7 @@ def practice_record_review(
                                  "correct it."))
     with transaction.atomic():
         record = (
-            PracticeRecord.objects.select_for_update().select_related("broker")
+            PracticeRecord.objects.select_for_update(of=("self",)).select_related("broker")
             .filter(pk=record_id).first()
         )
         if record is None:
@@ -374,7 +374,7 @@ def practice_review_notify(record_id: int) -> bool:
     """
     with transaction.atomic(durable=True):
         record = (
-            PracticeRecord.objects.select_for_update().select_related("broker")
+            PracticeRecord.objects.select_for_update(of=("self",)).select_related("broker")
             .filter(pk=record_id).first()
         )
         if (
