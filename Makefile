@@ -126,6 +126,7 @@ BENCH_DRAW_ARGS ?=
 .PHONY: bench
 bench: $(INSTALLED)
 	$(VENV_PYTHON) bench/exam_save.py $(BENCH_ARGS)
+	$(VENV_PYTHON) bench/password_hash.py
 	$(VENV_PYTHON) bench/morning.py $(BENCH_MORNING_ARGS)
 	$(VENV_PYTHON) bench/sweeps.py $(BENCH_SWEEPS_ARGS)
 	$(VENV_PYTHON) bench/dashboard.py $(BENCH_DASHBOARD_ARGS)

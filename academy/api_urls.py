@@ -6,6 +6,8 @@ from academy.people import api as people_api
 
 urlpatterns = [
     path("me/", people_api.MeView.as_view(), name="api-me"),
+    path("users/roles/", people_api.UserRolesListView.as_view(), name="api-user-roles-list"),
+    path("users/<int:user_id>/roles/", people_api.UserRolesView.as_view(), name="api-user-roles"),
     path("", include("courses.api_urls")),
     path("", include("certificates.api_urls")),
     path("", include("academy.people.practice.api_urls")),

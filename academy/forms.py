@@ -3,6 +3,9 @@
 Inputs get ``form-control``, selects ``form-select``, checkboxes and radio buttons
 ``form-check-input``; a field with errors gets ``is-invalid`` too, so Bootstrap shows its
 message under it. A form with ``bootstrap_size = "sm"`` gets the small variants (filter bars).
+
+``BrokerSearchInput`` is the input of every field where a broker is picked by what one knows of
+them: static/academy/js/academy.js fills its suggestions from the people search.
 """
 
 from __future__ import annotations
@@ -10,6 +13,9 @@ from __future__ import annotations
 from typing import Any
 
 from django import forms
+from django.urls import reverse_lazy
+from django.utils.text import format_lazy
+from django.utils.translation import gettext_lazy as _
 
 _CHECK_WIDGETS = (forms.CheckboxInput, forms.RadioSelect, forms.CheckboxSelectMultiple)
 _BOOTSTRAP_CLASSES = frozenset({"form-control", "form-select", "form-check-input"})
@@ -58,3 +64,28 @@ class BootstrapFormMixin:
             if name in self.fields and "is-invalid" not in self.fields[name].widget.attrs.get(
                     "class", "").split():
                 _add_class(self.fields[name].widget, "is-invalid")
+
+
+class BrokerSearchInput(forms.TextInput):
+    """A text input that suggests brokers as one types a name, pinyin initials, an e-mail
+    address or a phone or ID tail (``data-person-search``: the people search, brokers only,
+    among those the viewer may see). Choosing a suggestion puts its e-mail address in the
+    field; the form resolves what is typed with ``people``'s ``broker_pick``."""
+
+    def __init__(self, attrs: dict[str, Any] | None = None) -> None:
+        super().__init__({
+            "autocomplete": "off",
+            "data-person-search": format_lazy("{}?brokers=1",
+                                              reverse_lazy("people:person_search")),
+            "placeholder": _("e.g. 王芳, wf, 1234"),
+            **(attrs or {}),
+        })
+
+
+# The help of every field where one broker is picked with ``BrokerSearchInput``.
+BROKER_SEARCH_HELP = _("Type a name, pinyin initials (e.g. wf), an e-mail address or the last "
+                       "digits of the phone or ID number, and choose from the suggestions.")
+# The help of every list of brokers (a textarea, where suggestions cannot be shown).
+BROKER_LIST_HELP = _("One broker a line: an e-mail address, a name, pinyin initials or the "
+                     "last digits of the phone or ID number. Entries that match nobody or "
+                     "several people are shown here to be corrected; nothing is guessed.")

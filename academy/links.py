@@ -6,6 +6,8 @@ not depend on which host name a request happened to use."""
 
 from __future__ import annotations
 
+from urllib.parse import urlsplit, urlunsplit
+
 from django.conf import settings
 
 
@@ -17,3 +19,10 @@ def site_url() -> str:
 def absolute_url(path: str) -> str:
     """``path`` (from ``reverse``, starting with a slash) as an absolute link to the site."""
     return site_url() + (path if path.startswith("/") else "/" + path)
+
+
+def on_site(url: str) -> str:
+    """``url`` moved onto the site's address: its path, query and fragment after
+    ``site_url()``. For the links a library builds from the host name of a request."""
+    parts = urlsplit(url)
+    return absolute_url(urlunsplit(("", "", parts.path or "/", parts.query, parts.fragment)))

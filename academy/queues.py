@@ -146,9 +146,12 @@ def _failed(now: datetime.datetime) -> list[FailedWork]:
         return out
     from django.db.models import Exists, OuterRef
 
+    # A level whose policy leaves issuance to an administrator keeps its ready brokers on the
+    # ready-for-promotion list by design: waiting there is not stuck work.
     ready = readiness.objects.filter(ready=True, ready_since__lt=late).exclude(
         Exists(certificate.objects.filter(broker_id=OuterRef("broker_id"),
-                                          level_id=OuterRef("level_id"))))
+                                          level_id=OuterRef("level_id")))).exclude(
+        level__certificate_policy__issue_automatically=False)
     out.append(FailedWork("certificates_not_issued",
                           "brokers ready for a level for a while, without its certificate",
                           ready.count(),

@@ -356,12 +356,13 @@ def grow(cat: Catalogue, lo: int, hi: int) -> dict[str, int]:
 
         counts["users"] = _execute("""
             INSERT INTO people_user (id, password, last_login, is_superuser, email, full_name,
-                                     is_staff, is_active, date_joined)
+                                     name_pinyin, name_initials, is_staff, is_active,
+                                     date_joined)
             SELECT uid, '!', NULL, false, 'b' || lpad(i::text, 6, '0') || '@bench.local',
                    (%(surnames)s::text[])[1 + i %% array_length(%(surnames)s::text[], 1)]
                    || (%(given)s::text[])[1 + (i / 7) %% array_length(%(given)s::text[], 1)]
                    || (%(given)s::text[])[1 + (i / 131) %% array_length(%(given)s::text[], 1)],
-                   false, u_wd >= 0.01,
+                   'b' || lpad(i::text, 6, '0'), 'b', false, u_wd >= 0.01,
                    ((starts_on - 40) + time '10:00') AT TIME ZONE %(tz)s
             FROM bench_b
         """, p)

@@ -10,6 +10,10 @@ PostgreSQL, Redis and Python versions), the date, the commands, each benchmark's
 and each figure against its target. Benchmarks that record their own verdicts
 (``"verdicts"`` or ``"verdict"``: target → met) are reported with those; the answer-save
 benchmark's targets are the ones bench/exam_save.py prints.
+
+A benchmark with no result in var/bench/ (a partial run, or a new machine) keeps its section
+and its summary rows from the report being replaced, marked with the date they were measured
+and "not re-run", so that rerunning one benchmark never drops the others' figures.
 """
 
 from __future__ import annotations
@@ -31,10 +35,11 @@ BENCH_DIR = ROOT / "var" / "bench"
 OUTPUT = ROOT / "docs" / "PERFORMANCE.md"
 RESULT = re.compile(r"^(?P<name>[a-z][a-z0-9_]*)-(?P<stamp>\d{8}-\d{6})\.json$")
 #: Report order; any other benchmark follows, alphabetically.
-ORDER = ["exam_save", "morning", "dashboard", "readiness", "certificates", "paper_draw", "sweeps",
-         "channels", "soak"]
+ORDER = ["exam_save", "password_hash", "morning", "dashboard", "readiness", "certificates",
+         "paper_draw", "sweeps", "channels", "soak"]
 TITLES = {
     "exam_save": "Exam answer saves (hundreds to thousands of concurrent examinees)",
+    "password_hash": "Password checks: OWASP's Argon2id settings and PBKDF2",
     "morning": "The morning of an exam (every broker logs in, opens the exam and starts)",
     "dashboard": "Dashboard at 100,000 brokers",
     "readiness": "Readiness engine at 100,000 brokers: set-based against single-broker looped",
@@ -46,6 +51,7 @@ TITLES = {
 }
 COMMANDS = {
     "exam_save": "bench/exam_save.py",
+    "password_hash": "bench/password_hash.py",
     "morning": "bench/morning.py",
     "dashboard": "bench/dashboard.py",
     "readiness": "bench/readiness.py",
@@ -367,8 +373,52 @@ def _args_line(args: dict | None) -> str:
     return " ".join(parts)
 
 
+# --- Sections kept from the previous report ----------------------------------------------------
+
+_RUN_DATE = re.compile(r"^- Run: (\d{4}-\d{2}-\d{2})")
+_NOT_RERUN = "not re-run"
+_KEPT = "- Kept from the previous report"
+
+
+def previous_sections(text: str) -> dict[str, tuple[list[str], list[list[str]]]]:
+    """``{title: (section lines, summary rows)}`` of a report written by ``render``."""
+    sections: dict[str, list[str]] = {}
+    current: list[str] | None = None
+    for line in text.splitlines():
+        if line.startswith("## "):
+            current = sections.setdefault(line[3:].strip(), [])
+        if current is not None:
+            current.append(line)
+    rows: dict[str, list[list[str]]] = {}
+    for line in sections.get("Summary", []):
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 3 and cells[0] not in ("benchmark", "---"):
+            rows.setdefault(cells[0], []).append(cells)
+    return {title: (lines, rows.get(title, [])) for title, lines in sections.items()
+            if title not in ("Machine", "Summary")}
+
+
+def previous_speed(text: str) -> str:
+    """The machine's speed line of a report written by ``render`` ("" if none)."""
+    for line in text.splitlines():
+        cells = [c.strip() for c in line.strip().strip("|").split("|")]
+        if len(cells) == 2 and cells[0] == "speed":
+            return cells[1]
+    return ""
+
+
+def _kept_rows(lines: list[str], rows: list[list[str]]) -> list[list[str]]:
+    measured = next((m.group(1) for line in lines if (m := _RUN_DATE.match(line))), "earlier")
+    out = []
+    for title, target, result in rows:
+        if _NOT_RERUN not in result:
+            result = f"{result} ({measured}, {_NOT_RERUN})"
+        out.append([title, target, result])
+    return out
+
+
 def render(results: dict[str, tuple[Path, dict]], *, now: datetime.datetime,
-           command: str) -> str:
+           command: str, previous: str = "") -> str:
     lines = [
         "# Performance",
         "",
@@ -396,6 +446,11 @@ def render(results: dict[str, tuple[Path, dict]], *, now: datetime.datetime,
     for name, (_path, data) in results.items():
         for label, met in verdicts(name, data):
             summary.append([TITLES.get(name, name), label, "met" if met else "**NOT MET**"])
+    fresh = {TITLES.get(name, name) for name in results}
+    kept = {title: section for title, section in previous_sections(previous).items()
+            if title not in fresh}
+    for section, rows in kept.values():
+        summary += _kept_rows(section, rows)
     lines += _table(["benchmark", "target", "result"], summary) if summary else \
         ["No benchmark has recorded a target yet."]
     if not results:
@@ -415,6 +470,18 @@ def render(results: dict[str, tuple[Path, dict]], *, now: datetime.datetime,
         if own:
             lines += ["", "Targets:", ""]
             lines += [f"- [{'met' if met else 'NOT MET'}] {label}" for label, met in own]
+    speed = previous_speed(previous)
+    for section, _rows in kept.values():
+        notes = [line for line in section if line.startswith(_KEPT)]
+        body = [line for line in section[1:] if not line.startswith(_KEPT)]
+        while body and not body[0].strip():
+            body.pop(0)
+        while body and not body[-1].strip():
+            body.pop()
+        note = notes[0] if notes else (
+            f"{_KEPT} ({_NOT_RERUN} for this one"
+            + (f"; the machine's speed then: {speed}" if speed else "") + ").")
+        lines += ["", section[0], "", note, *body]
     return "\n".join(lines) + "\n"
 
 
@@ -427,7 +494,8 @@ def main() -> int:
     results = latest_results(args.results)
     now = datetime.datetime.now(datetime.UTC).astimezone()
     args.output.parent.mkdir(parents=True, exist_ok=True)
-    args.output.write_text(render(results, now=now, command=args.command))
+    previous = args.output.read_text() if args.output.exists() else ""
+    args.output.write_text(render(results, now=now, command=args.command, previous=previous))
     print(f"report: {len(results)} benchmarks ({', '.join(results) or 'none'}) → "
           f"{args.output.relative_to(ROOT) if args.output.is_relative_to(ROOT) else args.output}")
     return 0

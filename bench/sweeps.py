@@ -209,10 +209,11 @@ def seed(enrolments: int) -> dict[str, int]:
         first_user = _max_id("people_user") + 1
         counts["brokers"] = _copy(
             "people_user",
-            ["id", "password", "is_superuser", "email", "full_name", "is_staff", "is_active",
-             "date_joined"],
-            ((first_user + i, password, False, f"b{i:06d}@bench.local", f"经纪人{i}", False,
-              True, now) for i in range(cohort_count * COHORT_SIZE)),
+            ["id", "password", "is_superuser", "email", "full_name", "name_pinyin",
+             "name_initials", "is_staff", "is_active", "date_joined"],
+            ((first_user + i, password, False, f"b{i:06d}@bench.local", f"经纪人{i}",
+              f"jingjiren{i}", "jjr", False, True, now)
+             for i in range(cohort_count * COHORT_SIZE)),
         )
         broker_of = [(first_user + i, cohorts[i // COHORT_SIZE]) for i in
                      range(cohort_count * COHORT_SIZE)]
@@ -346,12 +347,18 @@ def run_one(name: str) -> dict:
         return execute(sql, params, many, context)
 
     # Warm up as a running worker is: the database connection, the broker connection, the
-    # translation catalogues and the templates are loaded before the clock starts.
+    # translation catalogues, the templates and the URL resolver (in both languages) are
+    # loaded before the clock starts.
+    from django.urls import reverse
+    from django.utils import translation
+
     from academy.notifications import previews, tasks
 
     connection.ensure_connection()
     for language in ("zh-hans", "en"):
         previews.preview("course_deadline", language)
+        with translation.override(language):  # the URL resolver, built once per process
+            reverse("home")
     with app.producer_or_acquire() as producer:
         producer.publish({}, routing_key="warm-up")
     del tasks

@@ -3,7 +3,8 @@
 A set's figures and rows are edited here; a new version is prepared with the "new draft
 version" action and put in force with "put in force". Every save is audited and re-evaluates
 the brokers working toward the set's level. Which set judges a broker is changed on the
-broker's path page (audited); readiness is read-only here.
+broker's path page (audited); readiness is read-only here. Each level's certificate policy
+(issued automatically or by an administrator, validity, renewal) is edited here too, audited.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from .models import (
     BulkRun,
     BulkRunItem,
     CertificateDesign,
+    CertificatePolicy,
     CourseHoursRequirement,
     ExamRequirement,
     RequirementSet,
@@ -28,6 +30,8 @@ from .models import (
 from .models.ecert import EcertIdentifier, EcertSettings
 from .models.holders import HolderDid
 from .services import (
+    certificate_policy_changed,
+    certificate_policy_summary,
     requirement_set_changed,
     requirement_set_new_version,
     requirement_set_publish,
@@ -120,6 +124,23 @@ class RequirementSetAdmin(admin.ModelAdmin):
                 self.message_user(request, f"{rs}: {exc}", level=messages.ERROR)
             else:
                 self.message_user(request, _("%(set)s is now in force.") % {"set": rs})
+
+
+@admin.register(CertificatePolicy)
+class CertificatePolicyAdmin(admin.ModelAdmin):
+    list_display = ["level", "issue_automatically", "validity_months", "renewal_hours"]
+    list_filter = ["issue_automatically"]
+
+    def get_readonly_fields(self, request, obj=None):
+        return ["level"] if obj is not None else []
+
+    def save_model(self, request, obj, form, change):
+        before = None
+        if change and obj.pk:
+            before = certificate_policy_summary(CertificatePolicy.objects.get(pk=obj.pk))
+        with transaction.atomic():
+            super().save_model(request, obj, form, change)
+            certificate_policy_changed(policy=obj, actor=request.user, before=before)
 
 
 @admin.register(BrokerRequirementSet)

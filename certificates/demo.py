@@ -7,6 +7,10 @@ courses and exams).
   contracts, the final exam, two approved practice records, 24 months at junior level.
 - Practice records of some junior demo brokers: approved, awaiting review, rejected with a
   comment, a draft — each with a small PDF as evidence.
+- The intermediate certificate issued by an administrator, not automatically: the bureau
+  checks the evidence of a broker who meets every requirement before the certificate is issued
+  (and filed with the Torch Centre), so the ready brokers of the funnel wait on the
+  ready-for-promotion list, whatever workers run, until the admin issues them.
 - Everyone's readiness evaluated once, so that the dashboard and the path pages have figures.
 - The intermediate demo brokers' intermediate certificates, issued through the same service as
   everyone's (with the PDF and the signed credential).
@@ -32,6 +36,7 @@ from .credentials.signing import credential_ld, credential_sign_store
 from .models import (
     AreaHoursRequirement,
     Certificate,
+    CertificatePolicy,
     CourseHoursRequirement,
     ExamRequirement,
     RequirementSet,
@@ -129,6 +134,14 @@ def _requirement_set(stdout: TextIO) -> RequirementSet | None:
                                            label="中级技术经纪人结业考试")
     stdout.write(f"certificates: requirement set «{rs}» with example values.\n")
     return rs
+
+
+def _policy() -> None:
+    """Intermediate certificates issued by the admin from the ready list (a policy an admin
+    changed already is left as it is)."""
+    intermediate = Level.objects.get(code="intermediate")
+    CertificatePolicy.objects.get_or_create(level=intermediate,
+                                            defaults={"issue_automatically": False})
 
 
 def _final_paper():
@@ -385,9 +398,10 @@ def _funnel(stdout: TextIO) -> None:
 
 
 def seed(stdout: TextIO) -> None:
-    """The example requirement set, practice records, the funnel's population, and
-    everyone's readiness."""
+    """The example requirement set, the intermediate certificate's policy, practice records,
+    the funnel's population, and everyone's readiness."""
     _requirement_set(stdout)
+    _policy()  # before anyone becomes ready
     created = _records(stdout)
     _funnel(stdout)
     broker_ids = list(BrokerProfile.objects.values_list("user_id", flat=True))

@@ -9,14 +9,12 @@ from __future__ import annotations
 
 from django import forms
 from django.core.files.uploadedfile import UploadedFile
-from django.urls import reverse_lazy
-from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
-from academy.forms import BootstrapFormMixin
+from academy.forms import BROKER_SEARCH_HELP, BootstrapFormMixin, BrokerSearchInput
 from academy.people.models import BrokerProfile, Level
-from academy.people.selectors import person_search
+from academy.people.selectors import broker_pick
 
 from .models import RequirementSet
 from .models.designs import EDITABLE_FIELDS, CertificateDesign
@@ -112,16 +110,8 @@ class ManualIssueForm(BootstrapFormMixin, forms.Form):
     """An administrator issues a certificate of a level to a broker found by name, pinyin
     initials, e-mail or the tail of their phone or ID number (``people.search``)."""
 
-    broker = forms.CharField(
-        label=_("Broker"), max_length=254,
-        help_text=_("Type a name, pinyin initials (e.g. wf), an e-mail address or the last "
-                    "digits of the phone or ID number, and choose from the suggestions."),
-        widget=forms.TextInput(attrs={
-            "autocomplete": "off",
-            "data-person-search": format_lazy("{}?brokers=1",
-                                              reverse_lazy("people:person_search")),
-            "placeholder": _("e.g. 王芳, wf, 1234")}),
-    )
+    broker = forms.CharField(label=_("Broker"), max_length=254, help_text=BROKER_SEARCH_HELP,
+                             widget=BrokerSearchInput())
     level = forms.ModelChoiceField(
         label=_("Level"), queryset=Level.objects.order_by("rank"), to_field_name="code",
     )
@@ -130,25 +120,16 @@ class ManualIssueForm(BootstrapFormMixin, forms.Form):
         help_text=_("Recorded in the audit trail and on the certificate."),
         widget=forms.Textarea(attrs={"rows": 3}),
     )
+    # Set by the preview page: the administrator has seen the broker's readiness.
+    confirm = forms.BooleanField(required=False, widget=forms.HiddenInput)
 
     def clean_broker(self):
-        term = self.cleaned_data["broker"].strip()
-        profiles = BrokerProfile.objects.select_related("user", "level")
-        profile = profiles.filter(user__email__iexact=term).first()
-        if profile is None:
-            matches = list(profiles.filter(
-                user__in=person_search(term).values("pk")).order_by("user__name_pinyin")[:6])
-            if not matches:
-                raise forms.ValidationError(_("No broker matches “%(term)s”.") % {"term": term})
-            if len(matches) > 1:
-                names = "、".join(f"{p.user.get_full_name()} ({p.user.email})"
-                                 for p in matches[:5])
-                raise forms.ValidationError(
-                    _("Several brokers match: %(names)s. Choose one of the suggestions.")
-                    % {"names": names})
-            profile = matches[0]
-        self.profile = profile
-        return profile.user
+        try:
+            user = broker_pick(self.cleaned_data["broker"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
+        self.profile = BrokerProfile.objects.select_related("user", "level").get(user=user)
+        return user
 
 
 class TorchNumberForm(BootstrapFormMixin, forms.Form):

@@ -1,8 +1,8 @@
 """Certificates' notifications, and issuing on the readiness event.
 
 Imported by ``academy.notifications`` when it is ready (as every app's ``reminders.py``): it
-registers the kinds, connects ``broker_became_ready`` to the issuance task, and imports the
-issuance tasks so that workers know them.
+registers the kinds, connects ``broker_became_ready`` to the issuance task (for the levels
+issued automatically), and imports the issuance tasks so that workers know them.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from academy.notifications.services import Kind, register_kind
 from academy.people.selectors import Role
 
 from . import tasks  # noqa: F401  (registers the tasks with Celery)
+from .selectors import level_issued_automatically
 from .services import (
     ISSUED_KIND,
     REINSTATED_KIND,
@@ -49,7 +50,9 @@ CERTIFICATE_REINSTATED = register_kind(Kind(
 
 
 def _on_ready(sender, broker=None, level=None, **kwargs) -> None:
-    if broker is not None:
+    # A level whose policy leaves issuance to an administrator: the broker waits on the
+    # ready-for-promotion list.
+    if broker is not None and (level is None or level_issued_automatically(level.pk)):
         certificate_issue_schedule(broker_id=broker.pk)
 
 

@@ -2,7 +2,7 @@
 
 from django.urls import path
 
-from . import api
+from .api import views as api
 
 urlpatterns = [
     path("me/transcript/", api.MyTranscriptView.as_view(), name="api-me-transcript"),

@@ -8,8 +8,15 @@ from decimal import Decimal
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
-from academy.forms import BootstrapFormMixin
-from academy.people.models import Level, Organisation, Region
+from academy.errors import ApplicationError
+from academy.forms import (
+    BROKER_LIST_HELP,
+    BROKER_SEARCH_HELP,
+    BootstrapFormMixin,
+    BrokerSearchInput,
+)
+from academy.people.models import Level, Organisation, Region, User
+from academy.people.selectors import broker_pick, broker_pick_lines
 
 from .models import Course, CreditMethod, Lesson, Module, OfflineSession
 
@@ -153,7 +160,16 @@ class AttachmentForm(BootstrapFormMixin, forms.Form):
 
 
 class EnrolOneForm(BootstrapFormMixin, forms.Form):
-    email = forms.EmailField(label=_("Broker's e-mail address"))
+    """One broker, found by name, pinyin initials, e-mail or phone or ID tail."""
+
+    broker = forms.CharField(label=_("Broker"), max_length=254, help_text=BROKER_SEARCH_HELP,
+                             widget=BrokerSearchInput())
+
+    def clean_broker(self) -> User:
+        try:
+            return broker_pick(self.cleaned_data["broker"])
+        except ApplicationError as exc:
+            raise forms.ValidationError(exc.message) from exc
 
 
 class EnrolBulkForm(BootstrapFormMixin, forms.Form):
@@ -166,17 +182,24 @@ class EnrolBulkForm(BootstrapFormMixin, forms.Form):
     organisation = forms.ModelChoiceField(
         label=_("Organisation"), queryset=Organisation.objects.all(), required=False
     )
-    emails = forms.CharField(
-        label=_("Or a list of e-mail addresses"), required=False,
+    brokers = forms.CharField(
+        label=_("Or a list of brokers"), required=False,
         widget=forms.Textarea(attrs={"rows": 5}),
-        help_text=_("One per line, or separated by commas."),
+        help_text=BROKER_LIST_HELP,
     )
+
+    def clean_brokers(self) -> list[User]:
+        picks = broker_pick_lines(self.cleaned_data.get("brokers") or "")
+        if picks.problems:
+            raise forms.ValidationError(picks.problems)
+        return picks.users
 
     def clean(self):
         data = super().clean()
-        if not any(data.get(k) for k in ("level", "region", "organisation", "emails")):
+        if "brokers" not in self.errors and not any(
+                data.get(k) for k in ("level", "region", "organisation", "brokers")):
             raise forms.ValidationError(
-                _("Choose a level, region or organisation, or list e-mail addresses.")
+                _("Choose a level, region or organisation, or list brokers.")
             )
         return data
 

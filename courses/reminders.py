@@ -63,13 +63,13 @@ SESSION_TOMORROW = register_kind(Kind(
 BROKER_INACTIVE = register_kind(Kind(
     code="broker_inactive", label=_("No activity for a while"), roles=BROKERS,
     description=_("You have not opened a lesson for weeks while your cohort runs."),
-    app="courses",
+    quiet_choice=False, app="courses",  # never urgent: it waits for the morning
     sample={"cohort": "2026年第一期中级培训班", "days": 21},
 ))
 TRAINER_OVERDUE = register_kind(Kind(
     code="trainer_overdue_digest", label=_("Daily list of overdue brokers"), roles=TRAINERS,
     description=_("Trainers: each morning, the brokers of your cohorts behind a deadline."),
-    app="courses",
+    quiet_choice=False, app="courses",  # never urgent: a list for the working day
     sample={"total": 5, "cohorts": [{"name": "2026年第一期中级培训班", "overdue": 5,
                                       "url": "/courses/cohorts/1/"}]},
 ))

@@ -1,10 +1,16 @@
 """Admin for the bank and papers; attempts, answers and marks are read-mostly here.
 
 Scores must change through ``exams.services.grading`` (which records the reason and the audit
-event), never by editing rows in the admin, so those fields are read-only.
+event), never by editing rows in the admin, so those fields are read-only. In the same way a
+paper's questions, rules and kind change only through ``exams.services.papers`` (on the
+paper's page), which refuses a paper already sat and a change that would let an open
+sitting's pool overlap a key-revealing one; here they are shown read-only.
 """
 
 from django.contrib import admin
+from django.urls import reverse
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
 
 from .models import (
     Answer,
@@ -45,14 +51,25 @@ class QuestionAdmin(admin.ModelAdmin):
     raw_id_fields = ("current_version", "created_by")
     inlines = [QuestionVersionInline]
 
-class PaperItemInline(admin.TabularInline):
-    model = PaperItem
+class ReadOnlyPaperInline(admin.TabularInline):
     extra = 0
-    raw_id_fields = ("question",)
+    can_delete = False
 
-class PaperRuleInline(admin.TabularInline):
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+class PaperItemInline(ReadOnlyPaperInline):
+    model = PaperItem
+    fields = ("order", "question", "points")
+    readonly_fields = fields
+
+class PaperRuleInline(ReadOnlyPaperInline):
     model = PaperRule
-    extra = 0
+    fields = ("order", "tag", "type", "difficulty", "count", "points_each")
+    readonly_fields = fields
 
 @admin.register(Paper)
 class PaperAdmin(admin.ModelAdmin):
@@ -60,6 +77,16 @@ class PaperAdmin(admin.ModelAdmin):
     list_filter = ("kind",)
     search_fields = ("title",)
     inlines = [PaperItemInline, PaperRuleInline]
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return ()
+        return ("kind", "questions_page")
+
+    @admin.display(description=_("Questions and rules"))
+    def questions_page(self, obj: Paper) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("exams:paper_detail", args=[obj.pk]),
+                           _("Change them on the paper's page"))
 
 @admin.register(Sitting)
 class SittingAdmin(admin.ModelAdmin):
@@ -69,6 +96,22 @@ class SittingAdmin(admin.ModelAdmin):
     search_fields = ("title", "paper__title")
     filter_horizontal = ("brokers", "graders")
     raw_id_fields = ("paper", "cohort", "created_by")
+    # Who sits which questions when, and whether keys show, are checked against every other
+    # sitting (answer-key exposure, full papers) by the sitting pages' services; here they are
+    # shown only, and sittings are created there.
+    checked_fields = ("paper", "cohort", "brokers", "opens_at", "closes_at", "attempts_allowed",
+                      "purpose", "show_answers", "keys_after_certifying", "release_policy")
+
+    def has_add_permission(self, request):
+        return False
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*self.checked_fields, "sitting_page")
+
+    @admin.display(description=_("Paper, brokers, times and answer keys"))
+    def sitting_page(self, obj: Sitting) -> str:
+        return format_html('<a href="{}">{}</a>', reverse("exams:sitting_edit", args=[obj.pk]),
+                           _("Change them on the sitting's page"))
 
 class ReadOnlyInline(admin.TabularInline):
     extra = 0

@@ -25,6 +25,15 @@ exams_settings = AppSettings("EXAMS_", {
     # Question import: larger files, or files with more question rows, are refused.
     "IMPORT_MAX_BYTES": 5 * 1024 * 1024,
     "IMPORT_MAX_ROWS": 2000,
+    # Images of questions (Moodle XML import): PNG, JPEG, GIF or WebP, each at most this
+    # many bytes and this many pixels (width × height).
+    "IMAGE_MAX_BYTES": 2 * 1024 * 1024,
+    "IMAGE_MAX_PIXELS": 25_000_000,
     # How long a grader's claim holds an answer for them (minutes).
     "GRADING_CLAIM_MINUTES": 30,
+    # The server logs an offline gap by itself when an answer reaches it this many seconds
+    # or more after it was given (or after the sitting's own offline threshold, if higher).
+    # Below it a save's delay is the page's debounce and retries, not a gap; and only a save
+    # older than this costs a query to read the sitting's threshold.
+    "OFFLINE_GAP_MIN_SECONDS": 30,
 })

@@ -12,14 +12,15 @@ from decimal import Decimal
 from typing import Any
 
 from django import forms
-from django.core.validators import MaxValueValidator, validate_email
+from django.core.validators import MaxValueValidator
 from django.db import models as django_models
 from django.db.models import Q
+from django.utils.text import format_lazy
 from django.utils.translation import gettext_lazy as _
 
-from academy.forms import BootstrapFormMixin
+from academy.forms import BROKER_LIST_HELP, BootstrapFormMixin
 from academy.people.models import User
-from academy.people.selectors import Role, broker_users_visible_to
+from academy.people.selectors import Role, broker_pick_lines, broker_users_visible_to
 from courses.models import Cohort
 from courses.selectors import cohorts_visible_to
 
@@ -454,13 +455,14 @@ INTEGRITY_FIELDS = ["purpose", "keys_after_certifying", "require_fullscreen",
 
 
 class SittingForm(BootstrapFormMixin, forms.ModelForm):
-    """A sitting; brokers are listed by e-mail (a select of thousands would not serve)."""
+    """A sitting; further brokers are listed one a line, each by e-mail, name, pinyin initials
+    or phone or ID tail (a select of thousands would not serve)."""
 
-    broker_emails = forms.CharField(
+    further_brokers = forms.CharField(
         label=_("Further brokers"), required=False,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("E-mail addresses, one per line or separated by commas. Every active "
-                    "broker of the cohort may sit anyway."),
+        help_text=format_lazy("{} {}", BROKER_LIST_HELP,
+                              _("Every active broker of the cohort may sit anyway.")),
     )
 
     class Meta:
@@ -498,30 +500,16 @@ class SittingForm(BootstrapFormMixin, forms.ModelForm):
             "Leave empty to let the cohort's trainers grade."
         )
         if self.instance.pk:
-            self.fields["broker_emails"].initial = "\n".join(
+            self.fields["further_brokers"].initial = "\n".join(
                 self.instance.brokers.order_by("email").values_list("email", flat=True)
             )
 
-    def clean_broker_emails(self) -> list[User]:
-        raw = self.cleaned_data.get("broker_emails") or ""
-        emails = [e.strip().lower() for e in re.split(r"[\s,;，；]+", raw) if e.strip()]
-        bad = []
-        for email in emails:
-            try:
-                validate_email(email)
-            except forms.ValidationError:
-                bad.append(email)
-        if bad:
-            raise forms.ValidationError(
-                _("Not e-mail addresses: %(list)s") % {"list": ", ".join(bad)})
-        found = {u.email.lower(): u for u in
-                 broker_users_visible_to(self.user).filter(email__in=emails)}
-        unknown = [e for e in dict.fromkeys(emails) if e not in found]
-        if unknown:
-            raise forms.ValidationError(
-                _("No broker you may invite has these addresses: %(list)s")
-                % {"list": ", ".join(unknown)})
-        return list({u.pk: u for u in found.values()}.values())
+    def clean_further_brokers(self) -> list[User]:
+        picks = broker_pick_lines(self.cleaned_data.get("further_brokers") or "",
+                                  among=broker_users_visible_to(self.user))
+        if picks.problems:
+            raise forms.ValidationError(picks.problems)
+        return picks.users
 
     def clean(self):
         data = super().clean()
@@ -534,8 +522,8 @@ class SittingForm(BootstrapFormMixin, forms.ModelForm):
         opens, closes = data.get("opens_at"), data.get("closes_at")
         if opens and closes and closes <= opens:
             self.add_error("closes_at", _("The sitting must close after it opens."))
-        if not data.get("cohort") and not data.get("broker_emails") and \
-                "broker_emails" not in self.errors:
+        if not data.get("cohort") and not data.get("further_brokers") and \
+                "further_brokers" not in self.errors:
             self.add_error("cohort", _("Choose a cohort or list the brokers who may sit."))
         if data.get("double_marking"):
             graders = list(data.get("graders") or [])

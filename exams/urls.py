@@ -2,7 +2,15 @@
 
 from django.urls import path
 
-from .views import calendar, staff_bank, staff_grading, staff_papers, staff_sittings, taking
+from .views import (
+    calendar,
+    images,
+    staff_bank,
+    staff_grading,
+    staff_papers,
+    staff_sittings,
+    taking,
+)
 
 app_name = "exams"
 
@@ -14,6 +22,8 @@ urlpatterns = [
     path("sittings/<int:sitting_id>/calendar.ics", calendar.sitting_ics, name="sitting_ics"),
     path("attempts/<int:attempt_id>/", taking.take_attempt, name="take_attempt"),
     path("attempts/<int:attempt_id>/result/", taking.result, name="result"),
+    # Images of questions (whoever may see the question: exams/selectors/images.py)
+    path("images/<int:pk>/", images.question_image, name="question_image"),
     # --- Staff (exams-staff: exams/views/staff_*.py) ----------------------------------------
     # Question bank (trainers, admins)
     path("staff/questions/", staff_bank.question_list, name="question_list"),

@@ -44,6 +44,7 @@ SQUEEZED = """() => Array.from(document.querySelectorAll('td, th')).filter(c => 
 
 def assert_fits(page, width: int) -> None:
     """The page scrolls no wider than ``width`` and squeezes no column to a character a line."""
+    page.wait_for_load_state("load")
     overflow = page.evaluate("document.documentElement.scrollWidth")
     assert overflow <= width, (page.url, overflow)
     assert page.evaluate(SQUEEZED) == [], page.url
@@ -117,12 +118,17 @@ def fresh_totp_code(secret: str) -> str:
 
 
 def click_menu_item(page, href: str) -> None:
-    """Follow the main menu's link to ``href``, opening its drop-down first if it is in one."""
+    """Follow the main menu's link to ``href``, opening its drop-down first if it is in one,
+    and return once the page it leads to has loaded (a click returns before the navigation
+    ends, and a locator counted then counts the old page, or nothing)."""
+    from urllib.parse import urlsplit
+
     link = page.locator(f"#mainnav a[href='{href}']")
     dropdown = page.locator("#mainnav .dropdown", has=page.locator(f"a[href='{href}']"))
     if dropdown.count():
         dropdown.locator(".dropdown-toggle").click()
     link.click()
+    page.wait_for_url(lambda url: urlsplit(url).path == href)
 
 
 def log_in(page, base_url: str, email: str) -> None:

@@ -40,7 +40,8 @@ def _services_missing_for(item) -> list[str]:
     if item.get_closest_marker("redis") and services.redis_url() is None:
         reasons.append("Redis not reachable (set REDIS_URL=redis://...)")
     if item.get_closest_marker("e2e") and services.chromium_path() is None:
-        reasons.append(f"Chromium not found at {services.CHROMIUM}")
+        reasons.append("browser tests turned off (CHROMIUM_PATH=none)" if services.BROWSER_OFF
+                       else f"Chromium not found at {services.CHROMIUM}")
     return reasons
 
 

@@ -38,5 +38,11 @@ def redis_url() -> str | None:
         return None
 
 
+#: ``CHROMIUM_PATH=none`` turns the browser tests off, as on a machine without Chromium.
+BROWSER_OFF = CHROMIUM == "none"
+
+
 def chromium_path() -> str | None:
+    if BROWSER_OFF:
+        return None
     return CHROMIUM if shutil.which(CHROMIUM) or os.path.exists(CHROMIUM) else None

@@ -6,12 +6,15 @@ from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
+from academy.people.selectors import mask_phone
+
 from .kinds import all_kinds
 from .models import (
     ChannelPreference,
     Notification,
     NotificationPreference,
     PhoneVerification,
+    QuietHoursOverride,
     Reminder,
     SmsTemplate,
     UserSettings,
@@ -104,7 +107,7 @@ class UserSettingsAdmin(admin.ModelAdmin):
 
     @admin.display(description=_("verified mobile for SMS"))
     def sms_phone_masked(self, obj):
-        return obj.sms_phone[:3] + "****" + obj.sms_phone[-4:] if obj.sms_phone else ""
+        return mask_phone(obj.sms_phone)
 
 
 @admin.register(SmsTemplate)
@@ -120,6 +123,14 @@ class SmsTemplateAdmin(admin.ModelAdmin):
 class ChannelPreferenceAdmin(admin.ModelAdmin):
     list_display = ("user", "kind", "channel", "created_at")
     list_filter = ("channel", KindFilter)
+    search_fields = ("user__email", "user__full_name")
+    raw_id_fields = ("user",)
+
+
+@admin.register(QuietHoursOverride)
+class QuietHoursOverrideAdmin(admin.ModelAdmin):
+    list_display = ("user", "kind", "allowed", "updated_at")
+    list_filter = ("allowed", KindFilter)
     search_fields = ("user__email", "user__full_name")
     raw_id_fields = ("user",)
 

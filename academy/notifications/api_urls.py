@@ -13,4 +13,6 @@ urlpatterns = [
     path("notifications/read-all/", api.ReadAllView.as_view(), name="api-notifications-read-all"),
     path("notifications/preferences/", api.PreferencesView.as_view(),
          name="api-notification-preferences"),
+    path("me/notification-preferences/", api.MyNotificationPreferencesView.as_view(),
+         name="api-me-notification-preferences"),
 ]

@@ -25,6 +25,13 @@ What a person may choose for an optional kind (``NotificationPreference.choice``
 - ``off``: nothing.
 
 Mandatory kinds (exam windows, results, certificates, security) ignore preferences.
+
+Quiet hours (``NOTIFY_QUIET_START`` to ``NOTIFY_QUIET_END``) hold e-mails, SMS and WeCom
+messages until they end. Whether a kind may reach someone during them is that person's choice
+per kind (``QuietHoursOverride``), on by default for urgent kinds and off otherwise; a kind
+registered with ``quiet_choice=False`` offers no choice: it always reaches people (``urgent``:
+the digest, a verification code) or never does during quiet hours (the never-urgent kinds: a
+daily list, a nudge after weeks of inactivity).
 """
 
 from __future__ import annotations
@@ -68,8 +75,12 @@ class Kind:
     roles: frozenset[str]
     description: str | Promise = ""
     mandatory: bool = False
-    # Urgent e-mails are sent during quiet hours too (an exam window closing at dawn).
+    # Urgent kinds reach people during quiet hours too (an exam window closing at dawn),
+    # unless they chose otherwise: ``urgent`` is the default of that choice.
     urgent: bool = False
+    # Whether people may choose if the kind reaches them during quiet hours. False: fixed to
+    # ``urgent`` (never-urgent kinds wait for the morning whatever anyone chooses).
+    quiet_choice: bool = True
     # What people get without a preference (and always, for mandatory kinds).
     default_choice: str = EMAIL
     # Whether the kind exists as an e-mail / as an in-app notification at all.
@@ -121,6 +132,13 @@ class Kind:
         return tuple(c for c in CHOICES if c == OFF or _CHANNELS_OF_CHOICE[c] <= allowed
                      and _CHANNELS_OF_CHOICE[c])
 
+    def breaks_quiet_hours(self, chosen: bool | None) -> bool:
+        """Whether the kind reaches a person during quiet hours, given what they chose
+        (None: nothing, the kind's default). A kind without the choice ignores it."""
+        if not self.quiet_choice or chosen is None:
+            return self.urgent
+        return chosen
+
     def channels(self, choice: str | None) -> frozenset[str]:
         """The channels a person gets for ``choice`` (their preference, None if they have
         none). Mandatory kinds ignore the preference."""
@@ -164,7 +182,7 @@ DAILY_DIGEST = register_kind(Kind(
     description=_("One e-mail a day with the notifications you chose to get as a digest."),
     roles=frozenset({"broker", "trainer", "auditor", "admin"}),
     # Sent at the digest time people expect, quiet hours or not.
-    mandatory=True, urgent=True, inapp=False, app="notifications",
+    mandatory=True, urgent=True, quiet_choice=False, inapp=False, app="notifications",
     sample={"count": 2, "items": [
         {"title": "Course “技术合同认定登记实务” is due in 3 days", "url": "/courses/programme/"},
         {"title": "Your broker has not been active for 21 days", "url": "/courses/programme/"},
@@ -176,7 +194,7 @@ DELIVERY_FAILED = register_kind(Kind(
     label=_("E-mails that could not be delivered"),
     description=_("Administrators: reminder e-mails that failed for good and may be re-sent."),
     roles=frozenset({"admin"}),
-    default_choice=INAPP, app="notifications",
+    default_choice=INAPP, quiet_choice=False, app="notifications",
     sample={"count": 3},
 ))
 
@@ -185,6 +203,7 @@ PHONE_VERIFICATION = register_kind(Kind(
     label=_("Phone verification code"),
     description=_("The SMS code that confirms a mobile number; sent only when asked for."),
     roles=frozenset(),
-    mandatory=True, urgent=True, email=False, inapp=False, app="notifications",
+    mandatory=True, urgent=True, quiet_choice=False, email=False, inapp=False,
+    app="notifications",
     sample={"code": "204817", "minutes": 10},
 ))

@@ -39,7 +39,8 @@ INVITATION = register_kind(Kind(
     roles=frozenset(),  # nobody signed in gets it: not on anyone's preferences page
     description=_("The e-mail with the link that sets a new account's password."),
     # The invitee has no password yet: only an e-mail reaches them, at once, quiet hours or not.
-    mandatory=True, urgent=True, inapp=False, template="people/email/invitation", app="people",
+    mandatory=True, urgent=True, quiet_choice=False, inapp=False,
+    template="people/email/invitation", app="people",
     sample={"email": "wangfang@example.test", "expires": "2026-12-04 10:00", "days": 14,
             "accept_url": "https://academy.example/people/invitation/TOKEN/"},
 ))
@@ -49,14 +50,14 @@ INVITATION_PENDING = register_kind(Kind(
     roles=frozenset(),
     description=_("Sent once, a few days after an invitation, if it was not accepted."),
     # The invitee cannot sign in yet: only an e-mail reaches them, and nobody can opt out.
-    mandatory=True, inapp=False, app="people",
+    mandatory=True, quiet_choice=False, inapp=False, app="people",
     sample={"sent_on": "2026-11-20", "expires_on": "2026-12-04", "days": 3},
 ))
 PRACTICE_WAITING = register_kind(Kind(
     code="practice_waiting_review", label=_("Practice records waiting for review"),
     roles=frozenset({Role.ADMIN}),
     description=_("Administrators: once a day while records wait longer than a few days."),
-    app="people",
+    quiet_choice=False, app="people",
     sample={"count": 4, "oldest": "2026-11-18", "days": 3},
 ))
 PRACTICE_REVIEWED = register_kind(Kind(

@@ -20,7 +20,14 @@ from typing import Any, NamedTuple
 
 from django.db import connection
 
-from .models import ChannelPreference, Notification, NotificationPreference, Reminder, UserSettings
+from .models import (
+    ChannelPreference,
+    Notification,
+    NotificationPreference,
+    QuietHoursOverride,
+    Reminder,
+    UserSettings,
+)
 
 #: (pk, recipient_id, kind, subject_type, subject_id, window, channel) of an inserted reminder.
 InsertedReminder = tuple[int, int, str, str, int, str, str]
@@ -87,6 +94,17 @@ def channel_choices_read(ids: Sequence[int], kind_codes: set[str]
                    [list(ids), sorted(kind_codes)])
     return ChannelPreference.objects.filter(user_id__in=ids, kind__in=kind_codes) \
         .values_list("user_id", "kind", "channel")
+
+
+def quiet_overrides_read(ids: Sequence[int], kind_codes: set[str]
+                         ) -> Iterable[tuple[int, str, bool]]:
+    """(person, kind, allowed) of every quiet-hours choice ``ids`` made for ``kind_codes``."""
+    if _postgresql():
+        return _pg("SELECT user_id, kind, allowed FROM notifications_quiethoursoverride "
+                   "WHERE user_id = ANY(%b) AND kind = ANY(%b)",
+                   [list(ids), sorted(kind_codes)])
+    return QuietHoursOverride.objects.filter(user_id__in=ids, kind__in=kind_codes) \
+        .values_list("user_id", "kind", "allowed")
 
 
 def channel_contacts_read(people: Sequence[int]

@@ -8,7 +8,9 @@ takes no per-request limits, and the exam-room factor needs one).
 from __future__ import annotations
 
 import time
+from dataclasses import dataclass
 from typing import Any
+from urllib.parse import urlsplit
 
 from allauth.account import app_settings as account_settings
 from allauth.account.adapter import DefaultAccountAdapter
@@ -19,12 +21,39 @@ from allauth.mfa.models import Authenticator
 from django.http import HttpRequest
 from django.urls import reverse
 
+from academy.links import on_site, site_url
+
 from .conf import app_settings
 from .ratelimits import RateUsage, failed_login_consume
 from .roles import user_is_staff_role
 
 
+@dataclass(frozen=True)
+class EmailSite:
+    """What allauth's e-mail templates read of ``current_site``, taken from the site's
+    address rather than from the request (whose host is the site's ``RequestSite``)."""
+
+    domain: str
+    name: str
+
+
 class AccountAdapter(DefaultAccountAdapter):
+    # The links allauth puts in its e-mails (confirm the address, reset the password, sign
+    # up), which it builds from the host name of the request that sends them.
+    EMAIL_LINKS = ("activate_url", "password_reset_url", "signup_url")
+
+    def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
+        """allauth's e-mails with their links on the site's address (``academy.links``), as
+        every other e-mail of the site: opened later, elsewhere, they must lead to the site
+        and not to whatever host name the request used."""
+        host = urlsplit(site_url()).netloc
+        context = {**context, "site_url": site_url(),
+                   "current_site": EmailSite(domain=host, name=host)}
+        for key in self.EMAIL_LINKS:
+            if context.get(key):
+                context[key] = on_site(context[key])
+        super().send_mail(template_prefix, email, context)
+
     def is_open_for_signup(self, request) -> bool:
         """Accounts come from roster import or the admin unless sign-up is opened."""
         return app_settings.SIGNUP_OPEN

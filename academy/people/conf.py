@@ -22,9 +22,10 @@ app_settings = AppSettings("ACADEMY_", {
     # Limits keyed on a client address are multiplied by this for clients inside an exam room
     # (a sitting's venue network) while the sitting is under way (ratelimits.py).
     "EXAM_ROOM_RATE_FACTOR": 10,
-    # Argon2id's cost (hashers.py): about 50 ms a hash on one core of the target machine.
-    "ARGON2_MEMORY_KIB": 19 * 1024,
-    "ARGON2_TIME_COST": 2,
+    # Argon2id's cost (hashers.py): OWASP's 7 MiB, t=5, p=1, one of its five settings of equal
+    # strength, and the one that costs the least CPU here (docs/OPERATIONS.md).
+    "ARGON2_MEMORY_KIB": 7 * 1024,
+    "ARGON2_TIME_COST": 5,
     "ARGON2_PARALLELISM": 1,
     # The largest practice-record evidence file accepted, in bytes.
     "PRACTICE_EVIDENCE_MAX_BYTES": 10 * 1024 * 1024,

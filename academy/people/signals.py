@@ -1,7 +1,17 @@
 """Audit role changes wherever they happen, and staff logins; set up role groups; forget
-failed logins after a password reset."""
+failed logins after a password reset.
+
+The role and privilege handlers below catch the paths that change a user's groups or flags
+without a service of their own (the Django admin's form, a shell, a command). The roles
+service (``services.accounts.user_set_roles``) records its change itself, as one event with
+everything that changed and why; inside ``role_audit_by_caller`` these handlers leave that
+user to it, so the change is not recorded twice.
+"""
 
 from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from allauth.account.signals import password_reset
 from django.contrib.auth.signals import user_logged_in
@@ -20,6 +30,25 @@ from .roles import Role, user_is_staff_role, user_roles_forget
 practice_record_reviewed = Signal()
 
 
+_AUDITED_BY_CALLER = "_academy_roles_audited_by_caller"
+
+
+@contextmanager
+def role_audit_by_caller(user: User) -> Iterator[None]:
+    """Inside, changes to ``user``'s role groups, ``is_superuser`` and ``is_staff`` are not
+    recorded by the handlers below: the caller records them itself (the caches are still
+    dropped). Marks that object alone, not other users nor other copies of the same row."""
+    setattr(user, _AUDITED_BY_CALLER, True)
+    try:
+        yield
+    finally:
+        delattr(user, _AUDITED_BY_CALLER)
+
+
+def _audited_by_caller(user: User) -> bool:
+    return getattr(user, _AUDITED_BY_CALLER, False)
+
+
 def _role_names(user: User) -> list[str]:
     return sorted(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
 
@@ -28,6 +57,10 @@ def _role_names(user: User) -> list[str]:
 def audit_role_change(sender, instance, action, reverse, **kwargs) -> None:
     if reverse or not isinstance(instance, User):
         # Changing a group's members from the group side is not offered anywhere.
+        return
+    if _audited_by_caller(instance):
+        if action.startswith("post_"):
+            user_roles_forget(instance)
         return
     if action in ("pre_add", "pre_remove", "pre_clear"):
         instance._roles_before = _role_names(instance)
@@ -57,7 +90,7 @@ def _touches_privileges(update_fields) -> bool:
 def remember_privileges(sender, instance, update_fields=None, raw=False, **kwargs) -> None:
     """Note ``is_superuser`` and ``is_staff`` as stored, before any save that may change them
     (a superuser is an admin: the flag grants a role as much as a group does)."""
-    if raw or not _touches_privileges(update_fields):
+    if raw or not _touches_privileges(update_fields) or _audited_by_caller(instance):
         return
     stored = (User.objects.filter(pk=instance.pk).values(*PRIVILEGE_FIELDS).first()
               if instance.pk else None)
@@ -71,6 +104,9 @@ def audit_privilege_change(sender, instance, created, update_fields=None, raw=Fa
     a save granted or removed ``is_superuser`` or ``is_staff``: the Django admin's form, a
     management command, a shell, a service."""
     if raw or not _touches_privileges(update_fields):
+        return
+    if _audited_by_caller(instance):
+        user_roles_forget(instance)
         return
     before = getattr(instance, "_privileges_before", None)
     if before is None:

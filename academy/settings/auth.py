@@ -6,8 +6,8 @@ import environ
 env = environ.Env()
 
 # --- Password hashing ---------------------------------------------------------------------------
-# Argon2id at OWASP's minimum (19 MiB, t=2, p=1) costs ~20 ms of CPU per login on a 2-core
-# machine against 235 ms for Django's PBKDF2 (docs/OPERATIONS.md). The other hashers verify
+# Argon2id at OWASP's minimum (7 MiB, t=5, p=1, as strong as its 19 MiB, t=2) costs ~17 ms of
+# CPU per login on a 2-core machine against 235 ms for Django's PBKDF2 (docs/OPERATIONS.md). The other hashers verify
 # existing hashes, which are rewritten with Argon2id at the user's next login.
 PASSWORD_HASHERS = [
     "academy.people.hashers.Argon2idPasswordHasher",

@@ -43,15 +43,16 @@ def navigation(request):
                 "mfa_setup_required": False}
     path = request.path
     role = primary_role(user)
+    items = SimpleLazyObject(lambda: nav_for(user, path))
+    # Lazy: a layout without the menus (the exam page) pays for none of them.
     return {
         **common,
-        "nav_items": (items := nav_for(user, path)),
-        "nav_menu": nav_menu(items),
-        "account_items": account_nav(path),
+        "nav_items": items,
+        "nav_menu": SimpleLazyObject(lambda: nav_menu(items)),
+        "account_items": SimpleLazyObject(lambda: account_nav(path)),
         "user_role_names": sorted(user_roles(user)),
         "user_primary_role": role,
         "user_primary_role_label": Role(role).label if role else "",
         "user_is_staff_role": user_is_staff_role(user),
-        # Lazy: only the pages that show it pay for the query.
         "mfa_setup_required": SimpleLazyObject(lambda: user_needs_mfa_setup(user)),
     }

@@ -20,7 +20,6 @@ from rest_framework.views import APIView
 from academy.errors import ApplicationError
 from academy.people.selectors import HasRole, Role
 
-from ..credentials.jsonld import OB_CONTEXT, VC_CONTEXT
 from ..credentials.signing import (
     SigningKeyMissing,
     achievement,
@@ -36,6 +35,7 @@ from ..credentials.status_list import (
     status_list_ld,
     status_list_signed,
 )
+from ..credentials.vocab import OB_CONTEXT, VC_CONTEXT
 from ..models.issued import Certificate
 from ..selectors import certificates_visible_to, public_status, verify_rate_exceeded
 from ..services import certificate_renew, certificate_renewal_state, serial_clean, verify_url

@@ -23,7 +23,8 @@ class RequirementSerializer(serializers.Serializer):
     label = serializers.CharField()
     met = serializers.BooleanField()
     state = serializers.ChoiceField(choices=STATES, help_text=(
-        "met, in_progress, awaiting_grading, failed_can_retake or not_started"))
+        "met, in_progress, awaiting_grading, failed_can_retake (a sitting is open to the broker), "
+        "failed (none is) or not_started"))
     state_label = serializers.CharField()
     current = serializers.CharField(allow_null=True)
     required = serializers.CharField()

@@ -24,8 +24,6 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import (
     Ed25519PublicKey,
 )
 
-from .jsonld import canonize
-
 PROOF_TYPE = "DataIntegrityProof"
 CRYPTOSUITE = "eddsa-rdfc-2022"
 ED25519_PUB_MULTICODEC = b"\xed\x01"
@@ -81,6 +79,8 @@ def _options_hash(context_key: str, created: str, verification_method: str,
                   purpose: str) -> bytes:
     import json
 
+    from .jsonld import canonize  # PyLD is loaded by the first credential, not at start-up
+
     options = _options({"@context": json.loads(context_key)}, created=created,
                        verification_method=verification_method, purpose=purpose)
     return hashlib.sha256(canonize(options).encode("utf-8")).digest()
@@ -88,6 +88,8 @@ def _options_hash(context_key: str, created: str, verification_method: str,
 
 def _hash_data(document: dict[str, Any], proof: dict[str, Any]) -> bytes:
     import json
+
+    from .jsonld import canonize
 
     unsecured = {k: v for k, v in document.items() if k != "proof"}
     options_hash = _options_hash(json.dumps(unsecured["@context"]), proof["created"],

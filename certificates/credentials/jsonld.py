@@ -11,7 +11,6 @@ from __future__ import annotations
 import copy
 import json
 from functools import cache
-from pathlib import Path
 from typing import Any
 
 from c14n.Canonicalize import canonicalize
@@ -20,13 +19,10 @@ from frozendict import frozendict
 from pyld import jsonld
 from pyld.context_resolver import ContextResolver
 
-CONTEXTS_DIR = Path(__file__).resolve().parent / "contexts"
-VC_CONTEXT = "https://www.w3.org/ns/credentials/v2"
-OB_CONTEXT = "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json"
-BUNDLED = {
-    VC_CONTEXT: "credentials-v2.jsonld",
-    OB_CONTEXT: "ob-v3p0-context-3.0.3.json",
-}
+from .vocab import BUNDLED, CONTEXTS_DIR, OB_CONTEXT, VC_CONTEXT
+
+__all__ = ["BUNDLED", "CONTEXTS_DIR", "OB_CONTEXT", "VC_CONTEXT", "ContextNotBundled",
+           "canonize", "document_loader"]
 
 
 class ContextNotBundled(jsonld.JsonLdError):

@@ -43,7 +43,6 @@ from ..conf import app_settings
 from ..models.holders import CredentialOffer, HolderDid
 from ..models.issued import Certificate
 from .data_integrity import multikey_decode
-from .jsonld import OB_CONTEXT, VC_CONTEXT
 from .signing import (
     b64url,
     b64url_decode,
@@ -53,6 +52,7 @@ from .signing import (
     signing_key,
     site_url,
 )
+from .vocab import OB_CONTEXT, VC_CONTEXT
 
 OFFER_LIFETIME = datetime.timedelta(minutes=10)
 TOKEN_LIFETIME = datetime.timedelta(minutes=10)

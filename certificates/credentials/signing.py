@@ -60,7 +60,7 @@ from academy.links import site_url
 from ..conf import app_settings
 from ..models.issued import Certificate
 from .data_integrity import multikey_encode, proof_add
-from .jsonld import OB_CONTEXT, VC_CONTEXT
+from .vocab import OB_CONTEXT, VC_CONTEXT
 
 logger = logging.getLogger(__name__)
 

@@ -61,8 +61,8 @@ def decode(encoded: str) -> bytes:
 
 def status_list_credential(list_id: int = 1) -> dict[str, Any]:
     """The ``BitstringStatusListCredential`` as it stands now."""
-    from .jsonld import VC_CONTEXT
     from .signing import issuer_did
+    from .vocab import VC_CONTEXT
 
     revoked = list(Certificate.objects.filter(status=Certificate.Status.REVOKED)
                    .values_list("pk", flat=True))

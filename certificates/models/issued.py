@@ -15,11 +15,20 @@ from django.utils.translation import gettext_lazy as _
 
 
 class CertificatePolicy(models.Model):
-    """What a level's certificate is valid for and what renewing it takes (both optional)."""
+    """How a level's certificate is issued, what it is valid for and what renewing it takes.
+
+    Without a policy row a level's certificate is issued automatically, does not expire and
+    needs nothing to renew.
+    """
 
     level = models.OneToOneField(
         "people.Level", verbose_name=_("level"), on_delete=models.CASCADE,
         related_name="certificate_policy",
+    )
+    issue_automatically = models.BooleanField(
+        _("issued automatically when ready"), default=True,
+        help_text=_("Off: brokers who meet every requirement wait on the list of brokers "
+                    "ready for promotion until an administrator issues their certificate."),
     )
     validity_months = models.PositiveSmallIntegerField(
         _("valid for (months)"), null=True, blank=True,

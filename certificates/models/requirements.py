@@ -46,7 +46,8 @@ class RequirementSet(models.Model):
     example_values = models.BooleanField(
         _("example values"), default=False,
         help_text=_("The figures are examples, not the bureau's adopted rules: the national "
-                    "syllabus does not fix minimum hours. Shown to everyone who sees them."),
+                    "syllabus does not fix minimum hours. Administrators see a note saying so "
+                    "on brokers' path pages."),
     )
     notes = models.TextField(_("notes"), blank=True)
 

@@ -11,7 +11,22 @@ from django.utils import timezone
 from academy.people.selectors import Role, address_limit_allows, client_ip, user_has_role
 
 from ..conf import app_settings
-from ..models.issued import Certificate
+from ..models.issued import Certificate, CertificatePolicy
+
+
+def levels_issued_by_admin() -> set[int]:
+    """The levels whose certificates an administrator issues from the ready-for-promotion
+    list (their policy turns automatic issuance off); every other level's certificate is
+    issued as soon as the broker is ready. One query."""
+    return set(CertificatePolicy.objects.filter(issue_automatically=False)
+               .values_list("level_id", flat=True))
+
+
+def level_issued_automatically(level_id: int) -> bool:
+    """Whether a broker who becomes ready for ``level_id`` is issued its certificate without
+    waiting for an administrator."""
+    return not CertificatePolicy.objects.filter(level_id=level_id,
+                                                issue_automatically=False).exists()
 
 
 def certificates_visible_to(viewer: Any) -> QuerySet[Certificate]:

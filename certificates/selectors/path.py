@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
-from academy.people.models import User
+from academy.people.models import BrokerProfile, Level, User
 from academy.people.selectors import broker_users_visible_to
 
 from ..models import BrokerReadiness, RequirementSet
-from .readiness import Readiness
+from .readiness import Readiness, broker_readiness
 
 
 def can_view_broker_path(viewer: Any, subject: User) -> bool:
@@ -64,3 +65,39 @@ def promotion_candidates(pairs: list[tuple[int, int]]) -> list[dict[str, Any]]:
         "ready_since": since.get((user_id, level_id)),
         "revoked": (user_id, level_id) in revoked,
     } for user_id, level_id in pairs if user_id in profiles]
+
+
+@dataclass
+class IssuePreview:
+    """What an administrator sees before issuing a certificate by hand: the broker, their
+    level, and how they stand toward the level chosen.
+
+    ``relation`` says how the chosen level relates to the broker's: ``next`` (their readiness
+    toward it is shown), ``held`` (at or below their level: the certificate changes no level),
+    ``beyond`` (above their next level: no requirements are evaluated toward it).
+    """
+
+    profile: BrokerProfile
+    level: Level
+    relation: str
+    readiness: Readiness | None
+
+    @property
+    def unmet(self) -> int:
+        if self.readiness is None:
+            return 0
+        return self.readiness.total_count - self.readiness.met_count
+
+    @property
+    def ready(self) -> bool:
+        return self.readiness is not None and self.readiness.ready
+
+
+def issue_preview(profile: BrokerProfile, level: Level) -> IssuePreview:
+    """The preview of a manual issue of ``level`` to the broker of ``profile``."""
+    if level.rank <= profile.level.rank:
+        return IssuePreview(profile, level, "held", None)
+    readiness = broker_readiness(profile.user_id)
+    if readiness.level is not None and readiness.level.pk == level.pk:
+        return IssuePreview(profile, level, "next", readiness)
+    return IssuePreview(profile, level, "beyond", None)

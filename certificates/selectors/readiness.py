@@ -4,7 +4,8 @@
 once in a bounded number of queries (sweeps, a trainer's cohort, the bureau's dashboard). Both
 gather the same inputs — the broker's level and since when, the requirement set that judges
 them, class hours (``courses.selectors.broker_hours``), exam results
-(``exams.selectors.best_results``, once the exams app provides it), approved practice records —
+(``exams.selectors.best_results``), results awaiting grading, the exams still open to them,
+approved practice records —
 and hand them to one pure function, ``_evaluate``, so that they cannot disagree on the rules.
 
 Which requirement set judges a broker for a level: the one an admin assigned them to
@@ -24,16 +25,17 @@ from dataclasses import dataclass, field
 from decimal import ROUND_FLOOR, Decimal
 from typing import Any
 
-from django.db.models import Count, Min, Prefetch, Q, Sum
+from django.db.models import Min, Prefetch, Q
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import pgettext_lazy
 
-from academy.people.models import BrokerProfile, Level, PracticeRecord
+from academy.people.models import BrokerProfile, Level
+from academy.people.selectors import PracticeTotals, practice_totals
 from courses.models import Enrolment
 from courses.selectors import BrokerHours, broker_hours
-from exams.selectors import best_results
+from exams.selectors import awaiting_results, best_results, papers_open_to
 
 from ..models import (
     AreaHoursRequirement,
@@ -60,13 +62,15 @@ MET = "met"
 IN_PROGRESS = "in_progress"
 AWAITING_GRADING = "awaiting_grading"
 FAILED_CAN_RETAKE = "failed_can_retake"
+FAILED = "failed"
 NOT_STARTED = "not_started"
-STATES = (MET, IN_PROGRESS, AWAITING_GRADING, FAILED_CAN_RETAKE, NOT_STARTED)
+STATES = (MET, IN_PROGRESS, AWAITING_GRADING, FAILED_CAN_RETAKE, FAILED, NOT_STARTED)
 STATE_LABELS = {
     MET: pgettext_lazy("requirement state", "Met"),
     IN_PROGRESS: pgettext_lazy("requirement state", "In progress"),
     AWAITING_GRADING: pgettext_lazy("requirement state", "Awaiting grading"),
     FAILED_CAN_RETAKE: pgettext_lazy("requirement state", "Not passed: can retake"),
+    FAILED: pgettext_lazy("requirement state", "Not passed: no retake open"),
     NOT_STARTED: pgettext_lazy("requirement state", "Not started"),
 }
 
@@ -102,7 +106,8 @@ class RequirementStatus:
 
     @property
     def status(self) -> str:
-        """Met, in progress, awaiting grading, failed (can retake) or not started."""
+        """Met, in progress, awaiting grading, failed (with or without a retake open to the
+        broker) or not started."""
         if self.met:
             return MET
         if self.state:
@@ -223,14 +228,6 @@ class ExamResult:
 
 
 @dataclass
-class PracticeTotals:
-    approved: int = 0
-    pending: int = 0
-    amount: Decimal = ZERO
-    income: Decimal = ZERO
-
-
-@dataclass
 class _Inputs:
     profile: BrokerProfile | None
     target: Level | None
@@ -240,6 +237,7 @@ class _Inputs:
     exams: dict[int, ExamResult]
     practice: PracticeTotals = field(default_factory=PracticeTotals)
     awaiting: frozenset[int] = frozenset()  # papers with a submitted attempt not released
+    sittable: frozenset[int] = frozenset()  # papers with a sitting still open to the broker
 
 
 def _as_exam_result(value: Any) -> ExamResult:
@@ -270,36 +268,17 @@ def exam_results(user_ids: Iterable[int]) -> dict[int, dict[int, ExamResult]]:
 def awaiting_papers(user_ids: Iterable[int]) -> dict[int, frozenset[int]]:
     """The papers each broker has a submitted attempt at whose result is not out yet."""
     ids = list(user_ids)
-    try:
-        from exams.selectors import awaiting_results
-    except ImportError:
-        return {pk: frozenset() for pk in ids}
     waiting = awaiting_results(ids) if ids else {}
     return {pk: frozenset(waiting.get(pk, ())) for pk in ids}
 
 
-def _practice_totals(user_ids: list[int]) -> dict[int, PracticeTotals]:
-    approved = Q(status=PracticeRecord.Status.APPROVED)
-    rows = (
-        PracticeRecord.objects.filter(broker_id__in=user_ids)
-        .values("broker_id")
-        .annotate(
-            approved=Count("pk", filter=approved),
-            pending=Count("pk", filter=Q(status=PracticeRecord.Status.SUBMITTED)),
-            amount=Sum("contract_amount", filter=approved),
-            income=Sum("technical_income", filter=approved),
-        )
-        .order_by()
-    )
-    totals = {pk: PracticeTotals() for pk in user_ids}
-    for row in rows:
-        totals[row["broker_id"]] = PracticeTotals(
-            approved=row["approved"],
-            pending=row["pending"],
-            amount=Decimal(row["amount"] or 0).quantize(CENT),
-            income=Decimal(row["income"] or 0).quantize(CENT),
-        )
-    return totals
+def sittable_papers(user_ids: Iterable[int], *,
+                    now: datetime.datetime | None = None) -> dict[int, frozenset[int]]:
+    """The papers each broker can still sit (a sitting not closed, attempts left): a failed
+    exam reads "can retake" only where one is."""
+    ids = list(user_ids)
+    open_to = papers_open_to(ids, now=now) if ids else {}
+    return {pk: frozenset(open_to.get(pk, ())) for pk in ids}
 
 
 def _sets_with_rows():
@@ -418,7 +397,7 @@ def _hours_items(rs: RequirementSet, hours: BrokerHours) -> list[RequirementStat
     return items
 
 
-def _exam_detail(result: ExamResult | None, *, met: bool, waiting: bool,
+def _exam_detail(result: ExamResult | None, *, met: bool, waiting: bool, sittable: bool,
                  required: Decimal | None) -> str:
     """What the path page says of one required exam."""
     if waiting and not met:
@@ -432,10 +411,15 @@ def _exam_detail(result: ExamResult | None, *, met: bool, waiting: bool,
     if met:
         return _("Passed with %(percent)s%%") % {"percent": _fmt(result.percent)}
     if result.passed:
-        return _("Best score %(percent)s%%; %(required)s%% is required.") % {
+        detail = _("Best score %(percent)s%%; %(required)s%% is required.") % {
             "percent": _fmt(result.percent), "required": _fmt(required)}
-    return _("Best score %(percent)s%%: not passed yet; you can retake it.") % {
-        "percent": _fmt(result.percent)}
+    else:
+        detail = _("Best score %(percent)s%%: not passed yet.") % {
+            "percent": _fmt(result.percent)}
+    if sittable:
+        return detail + " " + _("You can retake it.")
+    return detail + " " + _("No sitting of this exam is open to you yet; the training office "
+                            "schedules retakes.")
 
 
 def _exam_item(row: ExamRequirement, inputs: _Inputs) -> RequirementStatus:
@@ -448,20 +432,22 @@ def _exam_item(row: ExamRequirement, inputs: _Inputs) -> RequirementStatus:
                and (required is None
                     or (result.percent is not None and result.percent >= required)))
     waiting = row.paper_id in inputs.awaiting
+    sittable = row.paper_id in inputs.sittable
     if met:
         state = MET
     elif waiting:
         state = AWAITING_GRADING
     elif result is not None:
-        state = FAILED_CAN_RETAKE
+        state = FAILED_CAN_RETAKE if sittable else FAILED
     else:
         state = NOT_STARTED
     return RequirementStatus(
         kind=EXAM, key=f"exam:{row.paper_id}", label=label, met=met,
         current=result.percent if result else None,
         required=required if required is not None else 0, unit="percent",
-        detail=_exam_detail(result, met=met, waiting=waiting, required=required),
-        next_action_url="" if met or waiting else _exam_url(), state=state,
+        detail=_exam_detail(result, met=met, waiting=waiting, sittable=sittable,
+                            required=required),
+        next_action_url="" if met or waiting or state == FAILED else _exam_url(), state=state,
     )
 
 
@@ -609,8 +595,9 @@ def broker_readiness(
         profile=profile, target=target, requirement_set=rs, set_source=source,
         hours=broker_hours(user_ids=[broker_id])[broker_id],
         exams=exams.get(broker_id, {}),
-        practice=_practice_totals([broker_id])[broker_id],
+        practice=practice_totals([broker_id])[broker_id],
         awaiting=awaiting_papers([broker_id])[broker_id],
+        sittable=sittable_papers([broker_id], now=now)[broker_id],
     )
     return _evaluate(broker_id, inputs, today)
 
@@ -624,9 +611,10 @@ def brokers_readiness(
 ) -> dict[int, Readiness]:
     """``broker_readiness`` for each of ``user_ids``, in a constant number of queries.
 
-    Twelve queries whatever the number of brokers: profiles, levels, assignments, enrolments,
-    requirement sets (with their area, course and exam rows: four), hours, exam results,
-    results awaiting grading and practice records.
+    At most sixteen queries whatever the number of brokers: profiles, levels, assignments,
+    enrolments, requirement sets (with their area, course and exam rows: four), hours, exam
+    results, results awaiting grading, practice records, and the sittings still open to them
+    (sittings, candidates by list and by cohort, attempts used: up to four).
     """
     ids = list(dict.fromkeys(int(pk) for pk in user_ids))
     if not ids:
@@ -671,8 +659,9 @@ def brokers_readiness(
 
     hours = broker_hours(user_ids=ids)
     exams = exam_results(ids)
-    practice = _practice_totals(ids)
+    practice = practice_totals(ids)
     awaiting = awaiting_papers(ids)
+    sittable = sittable_papers(ids, now=now)
 
     answers: dict[int, Readiness] = {}
     for uid in ids:
@@ -692,6 +681,7 @@ def brokers_readiness(
             exams=exams.get(uid, {}),
             practice=practice[uid],
             awaiting=awaiting[uid],
+            sittable=sittable[uid],
         )
         answers[uid] = _evaluate(uid, inputs, today)
     return answers

@@ -32,7 +32,6 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ..credentials.data_integrity import proof_verify
-from ..credentials.jsonld import CONTEXTS_DIR
 from ..credentials.signing import (
     JWT_CLAIMS,
     b64url_decode,
@@ -41,6 +40,7 @@ from ..credentials.signing import (
     jws_verify,
     jwt_claims,
 )
+from ..credentials.vocab import CONTEXTS_DIR
 
 MAX_BYTES = 256 * 1024
 # RDF canonicalization's worst case grows fast with blank nodes ("poison" graphs): a credential

@@ -10,6 +10,10 @@ exports). Signing the credential is ``certificates.credentials`` (see there why 
 package of its own); its entry points are re-exported here.
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from ..credentials.signing import credential_sign_store, credentials_sign, signing_key_generate
 from .batch import (
     batch_size,
@@ -51,6 +55,8 @@ from .issuance import (
     certificate_issue,
     certificate_issue_for_ready,
     certificate_issue_schedule,
+    certificate_policy_changed,
+    certificate_policy_summary,
     certificate_reinstate,
     certificate_revoke,
     certificate_summary,
@@ -60,7 +66,6 @@ from .issuance import (
     certificates_issue_for_promotion_schedule,
     certificates_ready_uncertified,
 )
-from .pdf import certificate_pdf, certificate_pdf_store, verify_url
 from .readiness import (
     broker_requirement_set_assign,
     readiness_evaluate,
@@ -81,7 +86,31 @@ from .renewal import (
     hours_since_issue,
     renewal_chain,
 )
-from .serials import serial_allocate, serial_clean, serial_format, serial_valid
+from .serials import serial_allocate, serial_clean, serial_format, serial_valid, verify_url
+
+if TYPE_CHECKING:
+    from ..models.designs import CertificateDesign
+    from ..models.issued import Certificate
+
+
+# The PDF's two entry points import ReportLab, segno and Pillow (about 25 MB) when a PDF is
+# drawn, not in every process that imports this face (the web's and the worker's sweeps).
+
+def certificate_pdf(certificate: Certificate, *, language: str = "zh-hans",
+                    design: CertificateDesign | None = None) -> bytes:
+    """Render ``certificate`` to PDF bytes (``pdf.certificate_pdf``)."""
+    from .pdf import certificate_pdf as render
+
+    return render(certificate, language=language, design=design)
+
+
+def certificate_pdf_store(*, certificate_id: int, language: str | None = None,
+                          design: CertificateDesign | None = None) -> Certificate:
+    """Render and store the certificate's PDF (``pdf.certificate_pdf_store``)."""
+    from .pdf import certificate_pdf_store as store
+
+    return store(certificate_id=certificate_id, language=language, design=design)
+
 
 __all__ = [
     "BUSY",
@@ -105,6 +134,8 @@ __all__ = [
     "certificate_issue_for_ready",
     "certificate_issue_queue",
     "certificate_issue_schedule",
+    "certificate_policy_changed",
+    "certificate_policy_summary",
     "certificate_pdf",
     "certificate_pdf_store",
     "certificate_reinstate",

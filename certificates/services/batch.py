@@ -2,10 +2,12 @@
 
 ``certificates_grant`` is the issuing core that every path shares: ``certificate_issue`` (one
 broker, any options) and ``certificates_issue_ready`` (many ready brokers) check what is theirs to
-check and hand it their grants. ``certificates_issue_ready`` is what the readiness event's task, the safety-net sweep and the
-readiness sweep call: for each broker, the certificate of the lowest level above their own that
-the readiness engine recorded them as ready for. One transaction for the whole batch does what
-``certificate_issue`` does for one broker, with a fixed number of statements whatever the size:
+check and hand it their grants. ``certificates_issue_ready`` is what the readiness event's task,
+the safety-net sweep and the readiness sweep call (and the ready-for-promotion list, with the
+administrator as the actor): for each broker, the certificate of the lowest level above their
+own that the readiness engine recorded them as ready for. One transaction for the whole batch
+does what ``certificate_issue`` does for one broker, with a fixed number of statements whatever
+the size:
 
 1. lock the brokers' profile rows (in id order, so two batches never deadlock), then read
    them, their readiness and the certificates they hold; a broker who holds an active
@@ -44,6 +46,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from academy.audit.services import AuditEntry, audit_record_many
+from academy.iterables import batched
 from academy.people.models import BrokerProfile, Level
 
 from ..conf import app_settings
@@ -59,11 +62,6 @@ logger = logging.getLogger(__name__)
 
 def batch_size() -> int:
     return int(app_settings.CERT_ISSUE_BATCH)
-
-
-def chunked(ids: Sequence[int], size: int) -> Iterator[list[int]]:
-    for start in range(0, len(ids), size):
-        yield list(ids[start:start + size])
 
 
 # --- Signing ---------------------------------------------------------------------------------------
@@ -168,10 +166,13 @@ def certificates_issue_ready(*, broker_ids: Iterable[int], now: datetime.datetim
 
     Returns ``{broker_id: certificate}`` for the brokers who hold the certificate of the level
     they are ready for: issued by this call (``certificate.issued_now``) or before. Brokers
-    not ready, not brokers, or whose certificate of the level was revoked are left out. Safe to
-    run any number of times, concurrently, and to be killed at any line (see the module).
+    not ready, not brokers, or whose certificate of the level was revoked are left out. Without
+    an ``actor`` (the automatic paths) so are the brokers ready for a level whose policy leaves
+    issuance to an administrator: they wait on the ready-for-promotion list. Safe to run any
+    number of times, concurrently, and to be killed at any line (see the module).
     """
     from ..models import BrokerReadiness
+    from ..selectors.issued import levels_issued_by_admin
 
     ids = sorted({int(pk) for pk in broker_ids})
     if not ids:
@@ -186,9 +187,12 @@ def certificates_issue_ready(*, broker_ids: Iterable[int], now: datetime.datetim
                     BrokerProfile.objects.select_related("user", "level").filter(
                         user_id__in=locked)}
         target = {}
-        for state in (BrokerReadiness.objects.filter(broker_id__in=locked, ready=True)
-                      .select_related("level", "requirement_set__level")
-                      .order_by("broker_id", "level__rank")):
+        states = (BrokerReadiness.objects.filter(broker_id__in=locked, ready=True)
+                  .select_related("level", "requirement_set__level")
+                  .order_by("broker_id", "level__rank"))
+        if actor is None:
+            states = states.exclude(level_id__in=levels_issued_by_admin())
+        for state in states:
             profile = profiles[state.broker_id]
             if state.level.rank > profile.level.rank and state.broker_id not in target:
                 target[state.broker_id] = state
@@ -350,7 +354,7 @@ def certificate_issue_queue(broker_ids: Sequence[int]) -> None:
     if len(ids) == 1:
         certificate_issue_for_ready.delay(ids[0])
         return
-    for chunk in chunked(ids, batch_size()):
+    for chunk in batched(ids, batch_size()):
         certificates_issue_batch.delay(chunk)
 
 

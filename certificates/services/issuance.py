@@ -26,6 +26,7 @@ from django.utils.translation import gettext_lazy as _
 
 from academy.audit.services import audit_record
 from academy.errors import ApplicationError
+from academy.iterables import batched
 from academy.people.models import BrokerProfile, Level
 from academy.people.selectors import Role, user_has_role
 
@@ -138,9 +139,11 @@ def certificate_issue_for_ready(*, broker_id: int) -> Certificate | None:
     change of its inputs): the lowest level above the broker's own that they are ready for and
     hold no certificate of, and issues it through ``certificates_issue_ready`` (a batch of
     one). Returns the certificate, also when a concurrent call issued it first; None when there
-    is nothing to issue (already issued, not ready, revoked: an admin decides).
+    is nothing to issue (already issued, not ready, revoked, or a level an administrator
+    issues: an admin decides).
     """
     from ..models import BrokerReadiness
+    from ..selectors.issued import levels_issued_by_admin
     from .batch import certificates_issue_ready
 
     profile = BrokerProfile.objects.select_related("level").filter(user_id=broker_id).first()
@@ -151,6 +154,7 @@ def certificate_issue_for_ready(*, broker_id: int) -> Certificate | None:
                                        level__rank__gt=profile.level.rank)
         .exclude(Exists(Certificate.objects.filter(broker_id=OuterRef("broker_id"),
                                                    level_id=OuterRef("level_id"))))
+        .exclude(level_id__in=levels_issued_by_admin())
         .order_by("level__rank").first()
     )
     if state is None:
@@ -187,7 +191,7 @@ def certificates_issue_for_promotion(*, broker_ids: list[int], actor: Any) -> di
 def certificates_issue_for_promotion_schedule(*, broker_ids: list[int], actor: Any) -> int:
     """Queue ``certificates_issue_for_promotion`` for many brokers, in batches, after commit;
     returns the number of brokers queued."""
-    from .batch import batch_size, chunked
+    from .batch import batch_size
 
     _require_admin(actor)
     ids = sorted({int(pk) for pk in broker_ids})
@@ -195,7 +199,7 @@ def certificates_issue_for_promotion_schedule(*, broker_ids: list[int], actor: A
     def enqueue() -> None:
         from ..tasks import certificates_issue_for_promotion as task
 
-        for chunk in chunked(ids, batch_size()):
+        for chunk in batched(ids, batch_size()):
             task.delay(chunk, actor.pk)
 
     transaction.on_commit(enqueue, robust=True)
@@ -205,12 +209,15 @@ def certificates_issue_for_promotion_schedule(*, broker_ids: list[int], actor: A
 def certificates_ready_uncertified(*, limit: int = 1000, after_id: int = 0) -> list[int]:
     """Brokers recorded as ready for a level above their own with no certificate of it: those
     whose "ready" message was lost (Redis down, a worker killed before it acknowledged), or a
-    whole cohort to issue in batches. By broker id, the first ``limit`` above ``after_id``."""
+    whole cohort to issue in batches. By broker id, the first ``limit`` above ``after_id``.
+    Levels an administrator issues are left out: those brokers wait on the ready list."""
     from ..models import BrokerReadiness
+    from ..selectors.issued import levels_issued_by_admin
 
     return list(
         BrokerReadiness.objects.filter(ready=True, broker_id__gt=after_id,
                                        level__rank__gt=F("broker__broker_profile__level__rank"))
+        .exclude(level_id__in=levels_issued_by_admin())
         .exclude(Exists(Certificate.objects.filter(broker_id=OuterRef("broker_id"),
                                                    level_id=OuterRef("level_id"))))
         .order_by("broker_id").values_list("broker_id", flat=True).distinct()[:limit]
@@ -229,6 +236,34 @@ def certificate_issue_schedule(*, broker_id: int) -> None:
         collected.append(broker_id)
         return
     transaction.on_commit(lambda: certificate_issue_queue([broker_id]), robust=True)
+
+
+def certificate_policy_summary(policy: Any) -> dict[str, Any]:
+    """What the audit trail records of a level's certificate policy."""
+    return {
+        "level": policy.level.code,
+        "issue_automatically": policy.issue_automatically,
+        "validity_months": policy.validity_months,
+        "renewal_hours": None if policy.renewal_hours is None else str(policy.renewal_hours),
+    }
+
+
+def certificate_policy_changed(*, policy: Any, actor: Any,
+                               before: dict[str, Any] | None = None) -> None:
+    """Record a change of a level's certificate policy (made in the back office). When it
+    turns automatic issuance on, the brokers waiting on the ready list are issued by the
+    safety-net sweep, queued after commit."""
+    _require_admin(actor)
+    after = certificate_policy_summary(policy)
+    audit_record(action="certificates.policy_changed", subject=policy, actor=actor,
+                 before=before, after=after)
+    if after["issue_automatically"] and not (before or {}).get("issue_automatically", True):
+        def enqueue() -> None:
+            from ..tasks import certificates_issue_sweep
+
+            certificates_issue_sweep.delay(after_id=0)
+
+        transaction.on_commit(enqueue, robust=True)
 
 
 # --- Revocation, reinstatement, expiry ----------------------------------------------------------

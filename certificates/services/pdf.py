@@ -34,11 +34,11 @@ from reportlab.pdfbase import pdfmetrics
 from reportlab.pdfgen import canvas
 from reportlab.platypus import Paragraph
 
-from academy.links import absolute_url
 from courses.services import pdf_font
 
 from ..models.designs import CertificateDesign, CertificateRendering, design_active, text_fill
 from ..models.issued import Certificate
+from .serials import verify_url
 
 logger = logging.getLogger(__name__)
 
@@ -46,11 +46,6 @@ GREY = colors.HexColor("#555555")
 QR_SIZE = 34 * mm
 IMAGE_PIXELS = 400  # the seal is 38 mm wide: 400 px is about 270 dpi
 _images: dict[str, ImageReader] = {}
-
-
-def verify_url(serial: str) -> str:
-    """The public verification page of ``serial`` (what the QR code holds)."""
-    return absolute_url(f"/verify/{serial}/")
 
 
 def _date(value, language: str) -> str:

@@ -22,6 +22,7 @@ from django.db import transaction
 from django.utils.translation import gettext_lazy as _
 
 from academy.errors import ApplicationError
+from academy.links import absolute_url
 
 from ..conf import app_settings
 
@@ -129,3 +130,8 @@ def serial_allocate(*, level, year: int) -> str:
     counter.last += 1
     counter.save(update_fields=["last"])
     return serial_format(level_code=level.code, year=year, seq=counter.last)
+
+
+def verify_url(serial: str) -> str:
+    """The public verification page of ``serial`` (what the certificate's QR code holds)."""
+    return absolute_url(f"/verify/{serial}/")

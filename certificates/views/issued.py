@@ -40,6 +40,7 @@ from ..selectors import (
     certificate_by_serial,
     certificates_visible_to,
     credential_check,
+    issue_preview,
     public_status,
     verify_rate_exceeded,
 )
@@ -244,9 +245,11 @@ def _issue_by_hand(request, *, broker_id: int, level_id: int, reason: str, back)
 @role_required(Role.ADMIN)
 def certificate_issue_manual(request):
     """An administrator issues a certificate of a level to a broker by hand, with a reason
-    (ready or not); the same issuance service as the automatic one, audited."""
+    (ready or not); the same issuance service as the automatic one, audited. A valid form
+    first shows the broker's readiness toward the level; the issue follows its confirmation."""
     form = ManualIssueForm(request.POST or None, initial={
         "broker": request.GET.get("broker", ""), "level": request.GET.get("level", "")})
+    preview = None
     if request.method == "POST" and form.is_valid():
         broker = form.cleaned_data["broker"]
         level = form.cleaned_data["level"]
@@ -255,11 +258,15 @@ def certificate_issue_manual(request):
         if existing is not None:
             form.add_error(None, _("This broker already holds certificate %(serial)s of this "
                                    "level.") % {"serial": existing.serial})
-        else:
+        elif form.cleaned_data["confirm"]:
             return _issue_by_hand(request, broker_id=broker.pk, level_id=level.pk,
                                   reason=form.cleaned_data["reason"],
                                   back=("certificates:certificate_issue",))
-    return render(request, "certificates/issue_manual.html", {"form": form})
+        else:
+            preview = issue_preview(form.profile, level)
+    return render(request, "certificates/issue_manual.html", {
+        "form": form, "preview": preview,
+        "reason": form.cleaned_data.get("reason", "") if preview else ""})
 
 
 @require_POST

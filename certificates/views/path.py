@@ -24,6 +24,7 @@ from ..selectors import (
     SOURCE_ENROLMENT,
     broker_readiness,
     can_view_broker_path,
+    level_issued_automatically,
     readiness_state,
 )
 from ..services import broker_requirement_set_assign
@@ -82,6 +83,8 @@ def _page(request, subject: User):
         "here": here,
         "assign_form": assign_form,
         "source_label": source_label,
+        "issued_automatically": readiness.level is None
+        or level_issued_automatically(readiness.level.pk),
     })
 
 

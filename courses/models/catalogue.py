@@ -13,8 +13,7 @@ from academy.people.models import BilingualName
 
 HOURS_HELP = _(
     "Class hours (学时) credited when a broker completes this. The minimum hours each level "
-    "requires are not fixed by the national syllabus; values here are set by the bureau "
-    "(the demo data uses example values)."
+    "requires are not fixed by the national syllabus; values here are set by the bureau."
 )
 
 

@@ -148,7 +148,7 @@ class Enrolment(models.Model):
     )
 
     class Meta:
-        ordering = ["cohort", "user__full_name"]
+        ordering = ["cohort", "user__name_pinyin", "user__email"]
         verbose_name = _("enrolment")
         verbose_name_plural = _("enrolments")
         constraints = [

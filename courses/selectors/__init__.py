@@ -29,11 +29,15 @@ from .progress import (
     programme_progress_for,
 )
 from .study import (
+    CohortStudy,
     LessonFigures,
+    LessonStudy,
     Requirement,
     cohort_lesson_figures,
+    cohort_lesson_study,
     lesson_requirement,
     required_seconds,
+    requirement_of,
     study_policy,
 )
 from .transcript import Transcript, transcript_for
@@ -42,9 +46,11 @@ __all__ = [
     "BrokerHours",
     "CatalogueEntry",
     "CohortProgressRow",
+    "CohortStudy",
     "CourseProgress",
     "LessonFigures",
     "LessonState",
+    "LessonStudy",
     "ModuleState",
     "ProgrammeProgress",
     "Requirement",
@@ -54,6 +60,7 @@ __all__ = [
     "can_view_broker_record",
     "can_view_cohort",
     "cohort_lesson_figures",
+    "cohort_lesson_study",
     "cohort_progress",
     "cohorts_visible_to",
     "course_access",
@@ -67,6 +74,7 @@ __all__ = [
     "open_cohorts_for",
     "programme_progress_for",
     "required_seconds",
+    "requirement_of",
     "session_event",
     "study_policy",
     "transcript_for",

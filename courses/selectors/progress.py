@@ -17,6 +17,9 @@ from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from academy.people.models import User
+from academy.people.selectors import person_q
+
 from ..models import (
     Cohort,
     CohortCourseDeadline,
@@ -341,7 +344,9 @@ def cohort_progress(
     """Each enrolled broker's progress %, hours and overdue courses; five queries.
 
     Progress counts the published lessons of the programme's required courses (all
-    courses when none is required). Hours are the broker's whole credited hours.
+    courses when none is required). Hours are the broker's whole credited hours. ``search``
+    finds brokers as every person search does (``person_q``: name, pinyin initials, e-mail,
+    phone or ID tail) or by their organisation's name.
     """
     links = list(
         ProgrammeCourse.objects.filter(programme_id=cohort.programme_id, course__is_published=True)
@@ -366,10 +371,10 @@ def cohort_progress(
     )
     if status:
         enrolments_qs = enrolments_qs.filter(status=status)
-    if search:
+    people = person_q(search)
+    if people is not None:
         enrolments_qs = enrolments_qs.filter(
-            Q(user__full_name__icontains=search)
-            | Q(user__email__icontains=search)
+            Q(user__in=User.objects.filter(people).values("pk"))
             | Q(user__broker_profile__organisation__name__icontains=search)
         )
     enrolments = list(enrolments_qs)

@@ -1,8 +1,11 @@
 """What a broker still has to do before a lesson's class hours are credited.
 
-One rule, one place: ``lesson_requirement`` is what the lesson page shows, what the API's
-409 carries and what ``lesson_complete`` checks. The policy is the one ``StudyPolicy`` row
-(defaults when an admin has not saved one yet).
+One rule, one place: ``requirement_of`` (through ``lesson_requirement``) is what the lesson
+page shows, what the API's 409 carries and what ``lesson_complete`` checks; the trainers'
+figures per broker and lesson (``cohort_lesson_study``) and per lesson
+(``cohort_lesson_figures``, their sums) apply the same function to the same records, and the
+cohort page and the cohort-progress API both read them. The policy is the one ``StudyPolicy``
+row (defaults when an admin has not saved one yet).
 """
 
 from __future__ import annotations
@@ -12,8 +15,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Avg, Count, F, FloatField, Q
-from django.db.models.functions import Cast
 from django.utils.translation import gettext as _
 
 from ..models import (
@@ -89,11 +90,21 @@ def _watched_percent(seconds: int, total: int | None) -> int:
 def lesson_requirement(*, user: Any, lesson: Lesson, progress: LessonProgress | None,
                        policy: StudyPolicy | None = None) -> Requirement:
     """What ``user`` still needs for ``lesson`` (at most one query, for attendance)."""
-    policy = policy or study_policy()
+    attended = lesson.credit_method == CreditMethod.ATTENDANCE and Attendance.objects.filter(
+        user=user, session__course_id=lesson.module.course_id).exists()
+    return requirement_of(
+        lesson, policy or study_policy(), spent=progress.seconds_spent if progress else 0,
+        watched=progress.video_seconds_watched if progress else 0,
+        check_passed=bool(progress and progress.check_passed_at), attended=attended)
+
+
+def requirement_of(lesson: Lesson, policy: StudyPolicy, *, spent: int, watched: int,
+                   check_passed: bool, attended: bool) -> Requirement:
+    """The rule itself, from the figures observed (no query): ``spent`` active seconds,
+    ``watched`` distinct seconds of the hosted video, the lesson's check passed, an offline
+    session of its course attended."""
     method = lesson.credit_method
-    spent = progress.seconds_spent if progress else 0
     if method == CreditMethod.VIDEO:
-        watched = progress.video_seconds_watched if progress else 0
         needed = required_video_seconds(lesson, policy)
         percent = _watched_percent(watched, lesson.video_seconds)
         met = bool(lesson.video_seconds) and watched >= needed
@@ -107,17 +118,14 @@ def lesson_requirement(*, user: Any, lesson: Lesson, progress: LessonProgress | 
             % {"percent": missing},
         )
     if method == CreditMethod.ATTENDANCE:
-        attended = Attendance.objects.filter(
-            user=user, session__course_id=lesson.module.course_id).exists()
         return Requirement(
             method=method, met=attended, active_seconds=spent, attended=attended,
             remaining="" if attended else _("Attend an offline session of this course"),
         )
     if method == CreditMethod.CHECK:
-        passed = bool(progress and progress.check_passed_at)
         return Requirement(
-            method=method, met=passed, active_seconds=spent, check_passed=passed,
-            remaining="" if passed else _("Answer the lesson's check questions correctly"),
+            method=method, met=check_passed, active_seconds=spent, check_passed=check_passed,
+            remaining="" if check_passed else _("Answer the lesson's check questions correctly"),
         )
     needed = required_seconds(lesson, policy)
     requirement = Requirement(method=CreditMethod.TIME, met=spent >= needed,
@@ -129,6 +137,123 @@ def lesson_requirement(*, user: Any, lesson: Lesson, progress: LessonProgress | 
 
 
 # --- The trainers' view ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class LessonStudy:
+    """One broker's study of one lesson as the rule sees it (``requirement``: the figures
+    the lesson page shows the broker), and whether its class hours were credited."""
+
+    lesson: Lesson
+    requirement: Requirement
+    opened: bool = False
+    video_seconds_watched: int = 0
+    credited: bool = False
+    credited_hours: Decimal | None = None
+
+    @property
+    def hosted_video(self) -> bool:
+        """Credited for watching an academy-hosted video (a share watched applies)."""
+        return self.lesson.credit_method == CreditMethod.VIDEO and bool(self.lesson.video_seconds)
+
+    @property
+    def active_seconds(self) -> int:
+        return self.requirement.active_seconds
+
+    @property
+    def required_seconds(self) -> int | None:
+        """Active seconds needed, for a lesson credited by time (else None)."""
+        return self.requirement.required_seconds \
+            if self.lesson.credit_method == CreditMethod.TIME else None
+
+    @property
+    def video_watched_percent(self) -> int | None:
+        return self.requirement.video_watched_percent if self.hosted_video else None
+
+    @property
+    def video_required_percent(self) -> int | None:
+        return self.requirement.video_required_percent if self.hosted_video else None
+
+    @property
+    def requirement_met(self) -> bool:
+        return self.requirement.met
+
+
+@dataclass
+class CohortStudy:
+    """The study of a cohort's brokers, lesson by lesson: ``lessons`` in the programme's
+    order, and each broker's ``LessonStudy`` of each (``of(user_id)``)."""
+
+    lessons: list[Lesson]
+    policy: StudyPolicy
+    user_ids: list[int]
+    studied: dict[int, dict[int, LessonStudy]]
+    #: Per lesson, the study of a broker who never opened it (the same for every such broker).
+    unopened: dict[int, LessonStudy]
+
+    def of(self, user_id: int) -> list[LessonStudy]:
+        """``user_id``'s study of every lesson, in the lessons' order."""
+        mine = self.studied.get(user_id, {})
+        return [mine.get(lesson.pk) or self.unopened[lesson.pk] for lesson in self.lessons]
+
+
+def _programme_lessons(cohort: Cohort) -> list[Lesson]:
+    """The published lessons of the cohort's programme, in its order: two queries."""
+    course_order = dict(ProgrammeCourse.objects.filter(programme_id=cohort.programme_id)
+                        .values_list("course_id", "order"))
+    return sorted(
+        Lesson.objects.filter(module__course_id__in=list(course_order), is_published=True)
+        .select_related("module__course"),
+        key=lambda x: (course_order[x.module.course_id], x.module.course_id, x.module.order,
+                       x.module_id, x.order, x.pk),
+    )
+
+
+def cohort_lesson_study(*, cohort: Cohort, user_ids: list[int] | None = None) -> CohortStudy:
+    """Each broker's study of each published lesson of the cohort's programme: active
+    seconds, the share of a hosted video watched, the requirement met (``requirement_of``,
+    the rule the lesson page and ``lesson_complete`` apply), credited or not and the hours
+    credited. Brokers: ``user_ids``, or the cohort's active brokers. At most six queries,
+    whatever the number of brokers and lessons."""
+    policy = study_policy()
+    lessons = _programme_lessons(cohort)
+    if user_ids is None:
+        user_ids = list(Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.ACTIVE)
+                        .values_list("user_id", flat=True))
+    by_pk = {lesson.pk: lesson for lesson in lessons}
+    by_attendance: dict[int, list[Lesson]] = {}  # course → its lessons credited by attendance
+    for lesson in lessons:
+        if lesson.credit_method == CreditMethod.ATTENDANCE:
+            by_attendance.setdefault(lesson.module.course_id, []).append(lesson)
+    attended: set[tuple[int, int]] = set()
+    if by_attendance and user_ids:
+        attended = set(Attendance.objects.filter(user_id__in=user_ids,
+                                                 session__course_id__in=list(by_attendance))
+                       .values_list("user_id", "session__course_id").order_by().distinct())
+    studied: dict[int, dict[int, LessonStudy]] = {}
+    rows = LessonProgress.objects.none() if not (user_ids and by_pk) else \
+        LessonProgress.objects.filter(user_id__in=user_ids, lesson_id__in=list(by_pk))
+    for user_id, lesson_id, spent, watched, passed, completed, hours in rows.values_list(
+            "user_id", "lesson_id", "seconds_spent", "video_seconds_watched", "check_passed_at",
+            "completed_at", "credited_hours").order_by():
+        lesson = by_pk[lesson_id]
+        studied.setdefault(user_id, {})[lesson_id] = LessonStudy(
+            lesson=lesson, opened=True, video_seconds_watched=watched,
+            credited=completed is not None, credited_hours=hours if completed else None,
+            requirement=requirement_of(
+                lesson, policy, spent=spent, watched=watched, check_passed=passed is not None,
+                attended=(user_id, lesson.module.course_id) in attended))
+    for user_id, course_id in attended:  # attended, lesson never opened: the rule is met
+        for lesson in by_attendance[course_id]:
+            if lesson.pk not in studied.get(user_id, {}):
+                studied.setdefault(user_id, {})[lesson.pk] = LessonStudy(
+                    lesson=lesson, requirement=requirement_of(
+                        lesson, policy, spent=0, watched=0, check_passed=False, attended=True))
+    unopened = {lesson.pk: LessonStudy(lesson=lesson, requirement=requirement_of(
+        lesson, policy, spent=0, watched=0, check_passed=False, attended=False))
+        for lesson in lessons}
+    return CohortStudy(lessons=lessons, policy=policy, user_ids=list(user_ids),
+                       studied=studied, unopened=unopened)
 
 
 @dataclass
@@ -146,60 +271,36 @@ class LessonFigures:
     required_video_percent: int | None
 
 
-def cohort_lesson_figures(*, cohort: Cohort) -> list[LessonFigures]:
+def cohort_lesson_figures(*, cohort: Cohort, study: CohortStudy | None = None
+                          ) -> list[LessonFigures]:
     """Per published lesson of the cohort's programme: brokers who opened it, completed it,
-    met its requirement, their average active minutes and (video lessons) average share of
-    the video watched. Four queries, whatever the number of brokers."""
-    policy = study_policy()
-    course_order = dict(ProgrammeCourse.objects.filter(programme_id=cohort.programme_id)
-                        .values_list("course_id", "order"))
-    course_ids = list(course_order)
-    active = Enrolment.objects.filter(cohort=cohort, status=Enrolment.Status.ACTIVE
-                                      ).values("user_id")
-    time_needed = F("lesson__estimated_minutes") * 60 * policy.time_share_percent / 100.0
-    video_needed = F("lesson__video_seconds") * policy.video_share_percent / 100.0
-    met = (
-        Q(lesson__credit_method=CreditMethod.TIME, seconds_spent__gte=time_needed)
-        | Q(lesson__credit_method=CreditMethod.VIDEO, lesson__video_seconds__gt=0,
-            video_seconds_watched__gte=video_needed)
-        | Q(lesson__credit_method=CreditMethod.CHECK, check_passed_at__isnull=False)
-        | Q(completed_at__isnull=False)
-    )
-    stats = {
-        row["lesson_id"]: row
-        for row in LessonProgress.objects.filter(
-            lesson__module__course_id__in=course_ids, user_id__in=active)
-        .values("lesson_id")
-        .annotate(
-            opened=Count("pk"),
-            completed=Count("pk", filter=Q(completed_at__isnull=False)),
-            met=Count("pk", filter=met),
-            avg_seconds=Avg("seconds_spent"),
-            avg_watched=Avg(Cast("video_seconds_watched", FloatField())),
-        )
-        .order_by()
-    }
-    lessons = sorted(
-        Lesson.objects.filter(module__course_id__in=course_ids, is_published=True)
-        .select_related("module__course"),
-        key=lambda x: (course_order[x.module.course_id], x.module.course_id, x.module.order,
-                       x.module_id, x.order, x.pk),
-    )
+    met its requirement (or were credited), their average active minutes and (hosted-video
+    lessons) average share of the video watched, averages over the brokers who opened it.
+    Figures of ``cohort_lesson_study`` (``study``, or the cohort's active brokers'), so the
+    page's figures and each broker's are one computation."""
+    study = study or cohort_lesson_study(cohort=cohort)
+    opened_by_lesson: dict[int, list[LessonStudy]] = {x.pk: [] for x in study.lessons}
+    for user_id in study.user_ids:
+        for lesson_id, studied in study.studied.get(user_id, {}).items():
+            if studied.opened:
+                opened_by_lesson[lesson_id].append(studied)
     rows = []
-    for lesson in lessons:
-        row = stats.get(lesson.pk, {})
-        video = lesson.credit_method == CreditMethod.VIDEO and lesson.video_seconds
-        avg_watched = row.get("avg_watched")
+    for lesson in study.lessons:
+        opened = opened_by_lesson[lesson.pk]
+        seconds = sum(s.active_seconds for s in opened)
+        watched = sum(s.video_seconds_watched for s in opened)
+        length = lesson.video_seconds or 0
+        video = lesson.credit_method == CreditMethod.VIDEO and length > 0
         rows.append(LessonFigures(
-            lesson=lesson, course_title=lesson.module.course.title,
-            opened=row.get("opened", 0), completed=row.get("completed", 0),
-            requirement_met=row.get("met", 0),
-            avg_active_minutes=(Decimal(row.get("avg_seconds") or 0) / 60
-                                ).quantize(Decimal("0.1")),
-            avg_watched_percent=int(avg_watched * 100 / lesson.video_seconds)
-            if video and avg_watched is not None else None,
-            required_minutes=(Decimal(required_seconds(lesson, policy)) / 60
+            lesson=lesson, course_title=lesson.module.course.title, opened=len(opened),
+            completed=sum(1 for s in opened if s.credited),
+            requirement_met=sum(1 for s in opened if s.requirement_met or s.credited),
+            avg_active_minutes=(Decimal(seconds) / len(opened) / 60).quantize(Decimal("0.1"))
+            if opened else Decimal("0.0"),
+            avg_watched_percent=watched * 100 // (len(opened) * length)
+            if video and opened else None,
+            required_minutes=(Decimal(required_seconds(lesson, study.policy)) / 60
                               ).quantize(Decimal("0.1")),
-            required_video_percent=policy.video_share_percent if video else None,
+            required_video_percent=study.policy.video_share_percent if video else None,
         ))
     return rows

@@ -5,7 +5,6 @@ here; the modules behind it are one per subject. ``pdf_font`` (the CJK font of t
 PDF, from ``courses.rendering.pdf``) is here for the certificate PDF, which uses the same font.
 """
 
-from ..rendering.pdf import pdf_font
 from .attendance import (
     CheckinToken,
     attendance_checkin,
@@ -28,6 +27,15 @@ from .authoring import (
 )
 from .enrolment import EnrolmentBulkResult, enrolment_bulk_create, enrolment_create, enrolment_self
 from .progress import StudyIncomplete, lesson_check_submit, lesson_complete, lesson_open
+
+
+def pdf_font() -> str:
+    """Register and return the CJK font of the PDFs (``rendering.pdf.pdf_font``). ReportLab is
+    imported by the first PDF drawn, not by every process that imports this face."""
+    from ..rendering.pdf import pdf_font as registered
+
+    return registered()
+
 
 __all__ = [
     "CheckinToken",

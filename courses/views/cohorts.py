@@ -15,7 +15,6 @@ from django.views.decorators.cache import never_cache
 
 from academy.errors import ApplicationError
 from academy.links import absolute_url
-from academy.people.models import User
 from academy.people.selectors import Role, role_required, user_has_role
 
 from ..conf import app_settings
@@ -26,6 +25,7 @@ from ..selectors import (
     can_manage_cohort,
     can_view_cohort,
     cohort_lesson_figures,
+    cohort_lesson_study,
     cohort_progress,
     cohorts_visible_to,
     programme_progress_for,
@@ -103,7 +103,8 @@ def cohort_detail(request, pk: int):
 
 @staff_required
 def cohort_broker(request, pk: int, user_id: int):
-    """One broker's progress in the cohort, for its trainers, admins and auditors."""
+    """One broker's progress in the cohort, with the study observed per lesson, for its
+    trainers, admins and auditors."""
     cohort = _cohort(request, pk)
     enrolment = get_object_or_404(Enrolment.objects.select_related("user"), cohort=cohort,
                                   user_id=user_id)
@@ -113,10 +114,13 @@ def cohort_broker(request, pk: int, user_id: int):
         Attendance.objects.filter(user=broker, session__cohort=cohort)
         .select_related("session").order_by("session__starts_at")
     )
+    study = cohort_lesson_study(cohort=cohort, user_ids=[broker.pk])
     return render(request, "courses/cohort_broker.html", {
         "cohort": cohort,
         "broker": broker,
         "progress": progress[0] if progress else None,
+        # The same figures as the cohort-progress API's brokers[].lessons.
+        "study": {s.lesson.pk: s for s in study.of(broker.pk)},
         "hours": broker_hours(user_ids=[broker.pk])[broker.pk],
         "attendances": attendances,
         "today": timezone.localdate(),
@@ -131,18 +135,15 @@ def cohort_enrol(request, pk: int):
     bulk = EnrolBulkForm(request.POST if "enrol_bulk" in request.POST else None, prefix="bulk")
     if request.method == "POST":
         if "enrol_one" in request.POST and one.is_valid():
-            user = User.objects.filter(email=one.cleaned_data["email"].lower()).first()
-            if user is None:
-                one.add_error("email", _("No account has this e-mail address."))
+            user = one.cleaned_data["broker"]
+            try:
+                enrolment_create(cohort=cohort, user=user, actor=request.user)
+            except ApplicationError as exc:
+                one.add_error("broker", exc.message)
             else:
-                try:
-                    enrolment_create(cohort=cohort, user=user, actor=request.user)
-                except ApplicationError as exc:
-                    one.add_error("email", exc.message)
-                else:
-                    messages.success(request, _("%(name)s is enrolled.") % {
-                        "name": user.get_full_name()})
-                    return redirect("courses:cohort_enrol", pk=cohort.pk)
+                messages.success(request, _("%(name)s is enrolled.") % {
+                    "name": user.get_full_name()})
+                return redirect("courses:cohort_enrol", pk=cohort.pk)
         elif "enrol_bulk" in request.POST and bulk.is_valid():
             data = bulk.cleaned_data
             try:
@@ -151,7 +152,7 @@ def cohort_enrol(request, pk: int):
                     level=data["level"].code if data["level"] else "",
                     region=data["region"].code if data["region"] else "",
                     organisation=data["organisation"].pk if data["organisation"] else None,
-                    emails=data["emails"],
+                    emails=[user.email for user in data["brokers"]],
                 )
             except ApplicationError as exc:
                 bulk.add_error(None, exc.message)

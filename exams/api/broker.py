@@ -118,7 +118,9 @@ class AttemptStartView(APIView):
     def post(self, request, sitting_id: int):
         sitting = get_object_or_404(Sitting.objects.select_related("paper"), pk=sitting_id)
         try:
-            attempt = attempt_start(sitting=sitting, user=request.user)
+            attempt = attempt_start(sitting=sitting, user=request.user,
+                                    session_key=request.session.session_key,
+                                    user_agent=request.headers.get("User-Agent", ""))
         except AttemptClosed as exc:
             return closed_response(exc)
         return Response(AttemptPayloadSerializer(
@@ -132,7 +134,9 @@ class AnswerSaveView(APIView):
     device's offline queue, or a retried request) never overwrites a newer one, and answers
     ``{"saved": false, "stale": true}``. Sending the same answer again answers
     ``saved: true``. One query when the save succeeds: the service's single upsert, which
-    also checks that the attempt is the caller's, in progress and before its deadline.
+    also checks that the attempt is the caller's, in progress and before its deadline. An
+    answer that arrives later after it was given than the sitting's offline threshold is
+    logged in the attempt's integrity log by the server (one event per offline gap).
     """
 
     # Explicit and lean: no pagination, no throttling, no serializer on the way out.
@@ -161,6 +165,7 @@ class AnswerSaveView(APIView):
                 attempt_id=attempt_id, user=request.user, item_id=item_id,
                 value=data["value"], client_ts=data["client_ts"],
                 elapsed_ms=elapsed if isinstance(elapsed, int) and elapsed >= 0 else None,
+                sent_ts=data.get("sent_ts"),
             )
         except AttemptClosed as exc:
             return closed_response(exc)
@@ -200,6 +205,7 @@ def _answer_save_fast(request, attempt_id: int, item_id: int) -> HttpResponse | 
             attempt_id=attempt_id, user=SimpleNamespace(pk=access.user_id), item_id=item_id,
             value=data["value"], client_ts=data["client_ts"],
             elapsed_ms=elapsed if isinstance(elapsed, int) and elapsed >= 0 else None,
+            sent_ts=data.get("sent_ts"),
         )
     except (ApplicationError, Http404):
         return None

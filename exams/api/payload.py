@@ -32,6 +32,7 @@ class ItemView:
     blanks: int = 0
     value: Any = None
     client_ts: int = 0
+    images: dict[str, str] = field(default_factory=dict)  # the stem's images: name → URL
 
     @property
     def type_label(self) -> str:
@@ -72,7 +73,7 @@ def attempt_items(attempt: Attempt) -> list[ItemView]:
             id=entry["id"], position=entry["position"] + 1, type=entry["type"],
             stem=entry["stem"], points=entry["points"], options=options,
             blanks=entry.get("blanks", 0), value=answer.get("value"),
-            client_ts=answer.get("client_ts") or 0,
+            client_ts=answer.get("client_ts") or 0, images=entry.get("images", {}),
         ))
     return views
 
@@ -90,7 +91,7 @@ def attempt_payload(attempt: Attempt, *, now) -> dict[str, Any]:
         "items": [
             {"id": i.id, "position": i.position, "type": i.type, "stem": i.stem,
              "options": [{"key": o["key"], "text": o["text"]} for o in i.options],
-             "points": i.points, "blanks": i.blanks}
+             "points": i.points, "blanks": i.blanks, "images": i.images}
             for i in items
         ],
         "answers": {str(i.id): {"value": i.value, "client_ts": i.client_ts}

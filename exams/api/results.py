@@ -98,6 +98,7 @@ class ResultItem:
     rubric: list[dict[str, Any]] = field(default_factory=list)
     criteria: list[dict[str, Any]] = field(default_factory=list)
     comment: str = ""
+    images: dict[str, str] = field(default_factory=dict)  # name → URL (stem, explanation)
 
     @property
     def type_label(self) -> str:
@@ -154,7 +155,7 @@ def result_detail(attempt: Attempt, *, viewer: Any) -> dict[str, Any]:
             explanation=entry.get("explanation", "") if show else "",
             rubric=entry.get("rubric", []) if show else [],
             criteria=list(mark.criteria or []) if mark else [],
-            comment=mark.comment if mark else "",
+            comment=mark.comment if mark else "", images=entry.get("images", {}),
         ))
     return {
         "attempt": attempt,

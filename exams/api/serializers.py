@@ -56,6 +56,13 @@ class AnswerSaveRequestSerializer(serializers.Serializer):
         required=False, min_value=0,
         help_text="Optional: time spent on this question so far, in ms (item statistics).",
     )
+    sent_ts = serializers.IntegerField(
+        required=False, min_value=0, max_value=CLIENT_TS_MAX,
+        help_text="Optional: the browser's clock in ms when this request was sent. The "
+        "answer's age (sent_ts - client_ts) is then measured on the device's own clock; "
+        "without it, against the server's. An answer older than the sitting's offline "
+        "threshold is logged by the server as an offline gap in the attempt's integrity log.",
+    )
 
 
 class AnswerSaveResponseSerializer(serializers.Serializer):
@@ -80,6 +87,10 @@ class AttemptItemSerializer(serializers.Serializer):
     options = OptionSerializer(many=True, help_text="In this attempt's order.")
     points = serializers.DecimalField(max_digits=6, decimal_places=2)
     blanks = serializers.IntegerField(help_text="Fill-in: the number of blanks; else 0.")
+    images = serializers.DictField(
+        child=serializers.CharField(), required=False,
+        help_text="The stem's images: {name: URL}; the stem shows each as [[image:name]] or "
+                  "[[image:name|alternative text]]. The URL needs the examinee's session.")
 
 
 class SavedAnswerSerializer(serializers.Serializer):

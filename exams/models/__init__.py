@@ -6,7 +6,7 @@ and score changes). Import models from ``exams.models``.
 """
 
 from .attempts import Answer, Attempt, AttemptItem, GradingClaim, Mark, ScoreChange
-from .bank import Question, QuestionType, QuestionVersion, Scoring, Tag
+from .bank import Question, QuestionImage, QuestionType, QuestionVersion, Scoring, Tag
 from .integrity import AttemptEvent, AttemptSession, QuestionExposure
 from .papers import Paper, PaperItem, PaperRule, Sitting
 
@@ -23,6 +23,7 @@ __all__ = [
     "PaperRule",
     "Question",
     "QuestionExposure",
+    "QuestionImage",
     "QuestionType",
     "QuestionVersion",
     "ScoreChange",

@@ -4,6 +4,10 @@ A question's text, options, answer key and rubric live in ``QuestionVersion`` ro
 question that has already been put in front of an examinee creates a new version, so that old
 attempts keep exactly the text they were shown; ``Question.current_version`` is the one new
 attempts use.
+
+A version's images (``QuestionImage``, from a Moodle XML import) are shown where its stem or
+explanation says ``[[image:NAME]]`` (or ``[[image:NAME|alternative text]]``); they are stored
+through Django's storage API and served only through a view that checks who asks.
 """
 
 from __future__ import annotations
@@ -166,3 +170,43 @@ class QuestionVersion(models.Model):
     @property
     def rubric_total(self) -> Decimal:
         return sum((Decimal(str(c.get("points", 0))) for c in self.rubric or []), Decimal("0"))
+
+
+def question_image_upload_to(instance: QuestionImage, filename: str) -> str:
+    # A random stored name: the name the text refers to is kept in a field, never in a path.
+    import uuid
+
+    extension = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif",
+                 "image/webp": "webp"}.get(instance.content_type, "bin")
+    return f"exams/images/{uuid.uuid4().hex}.{extension}"
+
+
+class QuestionImage(models.Model):
+    """An image of a question version, referred to by ``name`` in its stem or explanation.
+
+    A new version of the question gets rows of its own pointing at the same stored file, so
+    each version keeps exactly the images it was shown with.
+    """
+
+    version = models.ForeignKey(
+        QuestionVersion, verbose_name=_("question version"), on_delete=models.CASCADE,
+        related_name="images",
+    )
+    name = models.CharField(_("name"), max_length=255,
+                            help_text=_("As the text refers to it: [[image:NAME]]."))
+    file = models.FileField(_("file"), upload_to=question_image_upload_to, max_length=255)
+    content_type = models.CharField(_("type"), max_length=50)
+    size = models.PositiveIntegerField(_("size (bytes)"))
+    sha256 = models.CharField(_("SHA-256"), max_length=64)
+
+    class Meta:
+        ordering = ["version", "name"]
+        verbose_name = _("question image")
+        verbose_name_plural = _("question images")
+        constraints = [
+            models.UniqueConstraint(fields=["version", "name"],
+                                    name="exams_question_image_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.version} · {self.name}"

@@ -2,6 +2,8 @@
 import from here; the modules behind it are one per subject).
 
 - ``awaiting_results(user_ids)`` → ``{user_id: {paper_id, ...}}`` (submitted, result not out).
+- ``papers_open_to(user_ids)`` → ``{user_id: {paper_id, ...}}`` (a sitting not closed, the
+  broker its candidate, attempts left: what "can retake" rests on).
 - ``best_results(user_ids)`` → ``{user_id: {paper_id: {"percent", "passed", "attempt_id",
   "sitting_id", "released_at"}}}``, one query, for the certification rules.
 - ``results_for_user(user)``, ``attempts_for_user(user)``, ``attempt_breakdown(attempt)`` →
@@ -14,6 +16,10 @@ import from here; the modules behind it are one per subject).
   ``sitting_grading_progress(sitting)``, ``sittings_for_staff(user)``.
 - ``sitting_event(sitting)`` and ``exam_events(user)``: the calendar feed's events.
 - ``address_in_exam_room(address)``: the exam-room check of the limits per address.
+- ``question_text_html(text, images)``, ``version_image_urls(version)``,
+  ``image_urls_for_versions(ids)``, ``image_names(text)``, ``image_marker(name, alt)``,
+  ``text_without_images(text)`` and ``question_image_visible(user=, image=)``: the images of
+  questions (``images.py``).
 - Item statistics are ``exams.services.sitting_item_statistics(sitting=)``.
 """
 
@@ -27,6 +33,16 @@ from .grading import (
     sitting_grading_progress,
     sittings_for_staff,
 )
+from .images import (
+    IMAGE_MARKER,
+    image_marker,
+    image_names,
+    image_urls_for_versions,
+    question_image_visible,
+    question_text_html,
+    text_without_images,
+    version_image_urls,
+)
 from .results import (
     AWAITING_STATUSES,
     AreaScore,
@@ -36,6 +52,7 @@ from .results import (
     awaiting_results,
     best_results,
     item_area,
+    papers_open_to,
     results_for_user,
 )
 from .rooms import address_in_exam_room, exam_room_forget
@@ -48,6 +65,7 @@ from .taking import (
 
 __all__ = [
     "AWAITING_STATUSES",
+    "IMAGE_MARKER",
     "AreaScore",
     "GradingEntry",
     "address_in_exam_room",
@@ -67,9 +85,17 @@ __all__ = [
     "grading_entry",
     "grading_queue",
     "item_area",
+    "papers_open_to",
     "results_for_user",
     "sitting_event",
     "sitting_grading_progress",
     "sittings_for_broker",
     "sittings_for_staff",
+    "image_marker",
+    "image_names",
+    "image_urls_for_versions",
+    "question_image_visible",
+    "question_text_html",
+    "text_without_images",
+    "version_image_urls",
 ]

@@ -8,9 +8,10 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import Count, QuerySet
+from django.utils import timezone
 
-from exams.models import Answer, Attempt, AttemptItem, QuestionType
+from exams.models import Answer, Attempt, AttemptItem, QuestionType, Sitting
 
 ZERO = Decimal("0")
 
@@ -57,6 +58,45 @@ def awaiting_results(user_ids: Iterable[int]) -> dict[int, set[int]]:
     for user_id, paper_id in rows:
         waiting.setdefault(user_id, set()).add(paper_id)
     return waiting
+
+
+def papers_open_to(user_ids: Iterable[int], *, now: Any = None) -> dict[int, set[int]]:
+    """The papers each broker can still sit: a sitting of the paper that has not closed, the
+    broker a candidate of it (on its list, or an active broker of its cohort) with attempts
+    left. Three queries whatever the number of brokers; brokers with none are absent."""
+    from courses.models import Enrolment
+
+    user_ids = list(user_ids)
+    if not user_ids:
+        return {}
+    now = now or timezone.now()
+    sittings = {pk: (paper_id, cohort_id, allowed)
+                for pk, paper_id, cohort_id, allowed in Sitting.objects.filter(
+                    closes_at__gt=now).values_list("pk", "paper_id", "cohort_id",
+                                                   "attempts_allowed")}
+    if not sittings:
+        return {}
+    cohorts: dict[int, list[int]] = {}
+    for pk, (_paper, cohort_id, _allowed) in sittings.items():
+        if cohort_id:
+            cohorts.setdefault(cohort_id, []).append(pk)
+    candidates = set(Sitting.brokers.through.objects.filter(
+        sitting_id__in=sittings, user_id__in=user_ids).values_list("user_id", "sitting_id"))
+    if cohorts:
+        for user_id, cohort_id in Enrolment.objects.filter(
+                cohort_id__in=cohorts, user_id__in=user_ids,
+                status=Enrolment.Status.ACTIVE).values_list("user_id", "cohort_id"):
+            candidates.update((user_id, pk) for pk in cohorts[cohort_id])
+    used = {(user_id, sitting_id): count for user_id, sitting_id, count in (
+        Attempt.objects.filter(sitting_id__in=sittings, user_id__in=user_ids)
+        .values("user_id", "sitting_id").annotate(count=Count("pk"))
+        .values_list("user_id", "sitting_id", "count").order_by())}
+    open_to: dict[int, set[int]] = {}
+    for user_id, sitting_id in candidates:
+        paper_id, _cohort, allowed = sittings[sitting_id]
+        if used.get((user_id, sitting_id), 0) < allowed:
+            open_to.setdefault(user_id, set()).add(paper_id)
+    return open_to
 
 
 # Submitted attempts whose result the broker cannot see yet.
@@ -134,17 +174,24 @@ def attempt_review(attempt: Attempt, *, viewer: Any) -> list[dict[str, Any]]:
     if show:
         # Shown now (a sitting that held its keys back may show them only later).
         exposure_record(attempt=attempt)
+    from .images import image_names, image_urls_for_versions
+
     answers = {a.item_id: a for a in attempt.answers.all()}
     review = []
-    for item in attempt.items.select_related("question_version__question").order_by(
-            "position"):
+    items = list(attempt.items.select_related("question_version__question").order_by(
+        "position"))
+    urls = image_urls_for_versions({item.question_version_id for item in items})
+    for item in items:
         version = item.question_version
         answer = answers.get(item.pk)
+        shown = image_names(version.stem) + (image_names(version.explanation) if show else [])
         entry = {
             "id": item.pk, "position": item.position, "type": version.question.type,
             "stem": version.stem, "options": _ordered_options(item), "points": item.points,
             "value": answer.value if answer else None,
             "score": answer.final_score if answer else None,
+            "images": {name: url for name, url in urls.get(version.pk, {}).items()
+                       if name in shown},
         }
         if show:
             entry["answer"] = version.answer
@@ -156,7 +203,13 @@ def attempt_review(attempt: Attempt, *, viewer: Any) -> list[dict[str, Any]]:
 
 
 def _ordered_options(item: AttemptItem) -> list[dict[str, str]]:
-    options = {str(o.get("key")): o for o in item.question_version.options or []}
-    order = item.option_order or list(options)
-    return [{"key": key, "text": options[key].get("text", "")} for key in order
-            if key in options]
+    return options_in_order(item.question_version.options, item.option_order)
+
+
+def options_in_order(options: list[dict[str, Any]] | None,
+                     order: list[str] | None) -> list[dict[str, str]]:
+    """A version's options as ``[{"key", "text"}]`` in an attempt's ``order`` (the version's
+    own order when the attempt has none)."""
+    by_key = {str(o.get("key")): o for o in options or []}
+    return [{"key": key, "text": by_key[key].get("text", "")} for key in (order or list(by_key))
+            if key in by_key]

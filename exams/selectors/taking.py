@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from exams.models import Answer, Attempt, Sitting
 
-from .results import _ordered_options
+from .results import options_in_order
 
 
 def sittings_for_broker(user: Any, *, open_only: bool = False) -> QuerySet[Sitting]:
@@ -34,19 +34,29 @@ def attempt_for_user(*, attempt_id: int, user: Any) -> Attempt:
 def attempt_items_for_examinee(attempt: Attempt) -> list[dict[str, Any]]:
     """The attempt's items as the exam page shows them: ``id``, ``position``, ``type``,
     ``stem``, ``options`` (in the attempt's order, ``[{"key", "text"}]``), ``points`` and
-    ``blanks`` (for fill-in). Never the key, explanation or rubric."""
+    ``blanks`` (for fill-in) and ``images`` (``{name: url}`` of the stem's images). Never the
+    key, explanation or rubric (nor the explanation's images)."""
     from exams.services.scoring import fillin_blanks
 
+    from .images import image_names, image_urls_for_versions
+
+    # Plain values, not models: the exam page of a whole room is built from this at once,
+    # and only these columns are shown (the key is read for the number of blanks only).
+    rows = list(attempt.items.order_by("position").values_list(
+        "pk", "position", "points", "option_order", "question_version_id",
+        "question_version__stem", "question_version__options", "question_version__answer",
+        "question_version__question__type"))
+    urls = image_urls_for_versions({row[4] for row in rows}) if any(
+        "[[image:" in row[5] for row in rows) else {}
     items = []
-    for item in attempt.items.select_related("question_version__question").order_by(
-            "position"):
-        version = item.question_version
-        qtype = version.question.type
-        entry = {"id": item.pk, "position": item.position, "type": qtype,
-                 "stem": version.stem, "options": _ordered_options(item),
-                 "points": item.points}
+    for pk, position, points, order, version_id, stem, options, key, qtype in rows:
+        shown = image_names(stem) if urls else ()
+        entry = {"id": pk, "position": position, "type": qtype, "stem": stem,
+                 "options": options_in_order(options, order), "points": points,
+                 "images": {name: url for name, url in urls.get(version_id, {}).items()
+                            if name in shown}}
         if qtype == "fillin":
-            entry["blanks"] = max(1, len(fillin_blanks(version.answer)))
+            entry["blanks"] = max(1, len(fillin_blanks(key)))
         items.append(entry)
     return items
 

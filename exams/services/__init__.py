@@ -6,12 +6,14 @@ one per subject. ``result_released`` (``signals.py``) is the signal other apps l
 main signatures (keyword-only):
 
 attempts.py
-    attempt_start(*, sitting, user) -> Attempt
-        start or resume; PermissionDenied if not a candidate; ApplicationError outside the
+    attempt_start(*, sitting, user, session_key=None, user_agent="") -> Attempt
+        start or resume (the starting web session noted as the attempt's first); PermissionDenied if not a candidate; ApplicationError outside the
         window / no attempts left. An overdue attempt in progress is auto-submitted and
         returned (check ``status``).
-    attempt_save_answer(*, attempt_id, user, item_id, value, client_ts, elapsed_ms=None)
-        -> SaveResult(saved, stale, saved_at)
+    attempt_save_answer(*, attempt_id, user, item_id, value, client_ts, elapsed_ms=None,
+        sent_ts=None) -> SaveResult(saved, stale, saved_at)
+        an answer older than the sitting's offline threshold (sent_ts − client_ts on the
+        device's clock, else server time − client_ts) is logged as an offline gap
         raises AttemptClosed (an ApplicationError with extra {"code": "closed"}: answer 409),
         Http404 for someone else's attempt or an item not in it, ApplicationError (400) for
         a malformed value / client_ts. Values: single "B"; multiple ["A","C"]; truefalse
@@ -40,6 +42,8 @@ papers.py
         shuffle_options=False) ; paper_update(*, paper, **fields)
     paper_items_set(*, paper, items=[(question, points|None), ...])
     paper_rules_set(*, paper, rules=[{"tag", "count", "points_each", "difficulty"?, "type"?}])
+        both refuse a paper already sat, and a change that would make a sitting not yet
+        closed that offers the paper overlap a key-revealing sitting (as sitting_create does)
     paper_check(*, paper)  (ApplicationError if not drawable)
     paper_draw(*, paper, seed) -> [DrawnItem] ; paper_max_score(*, paper)
     sitting_create(*, paper, title, opens_at, closes_at, duration_minutes, created_by,
@@ -47,6 +51,8 @@ papers.py
         release_policy="after_grading", show_answers=False, anonymous_grading=True,
         double_marking=False, moderation_threshold=2)
     sitting_update(*, sitting, actor, brokers=None, graders=None, **fields)
+        both refuse (ApplicationError) a pool overlapping a key-revealing sitting, and a
+        certifying sitting a candidate could not draw in full (exposure.sitting_draw_check)
     sitting_graders(sitting), sittings_graded_by(user), sitting_user_may_grade(sitting, user),
     sitting_user_is_candidate(sitting, user)
 grading.py
@@ -93,6 +99,7 @@ from .grading import (
     mark_criteria_clean,
     mark_submit,
 )
+from .images import ImageUpload, question_image_check, question_images_store
 from .importing import (
     QuestionImportResult,
     import_max_bytes,
@@ -149,6 +156,7 @@ from .statistics import (
 )
 
 __all__ = [
+    "ImageUpload",
     "SITTING_FIELDS",
     "AttemptClosed",
     "DrawnItem",
@@ -212,4 +220,6 @@ __all__ = [
     "sitting_user_is_candidate",
     "sitting_user_may_grade",
     "sittings_graded_by",
+    "question_image_check",
+    "question_images_store",
 ]

@@ -13,6 +13,11 @@ sitting's duration and the sitting's close. Saving an answer is one SQL statemen
 
 A successful save costs one query; a refused one a second query to say why. Submitting locks
 the attempt row, so a second submit (another tab, the auto-submit task) is a no-op.
+
+An answer that reaches the server long after it was given (its ``client_ts``, on the device's
+clock, is older than the request's ``sent_ts`` by more than ``EXAMS_OFFLINE_GAP_MIN_SECONDS``)
+costs more queries: the integrity log's offline-gap notice (``attempt_offline_gap_note``). The
+normal save only compares two integers.
 """
 
 from __future__ import annotations
@@ -38,6 +43,12 @@ from ..conf import exams_settings
 from ..sql import answer_upsert
 from .exposure import exposed_question_ids
 from .grading import attempt_grade_objective
+from .integrity import (
+    OFFLINE_GAP_MAX_MS,
+    attempt_offline_gap_note,
+    attempt_session_first,
+    offline_gap_min_ms,
+)
 from .papers import paper_draw, sitting_user_is_candidate
 from .release import attempt_grading_finish
 
@@ -81,8 +92,12 @@ def sitting_is_open(sitting: Sitting, now: datetime.datetime | None = None) -> b
     return sitting.opens_at <= now < sitting.closes_at
 
 
-def attempt_start(*, sitting: Sitting, user: Any) -> Attempt:
+def attempt_start(*, sitting: Sitting, user: Any, session_key: str | None = None,
+                  user_agent: str = "") -> Attempt:
     """Start an attempt, or resume the caller's attempt in progress.
+
+    ``session_key`` (the web session starting it) is noted as the attempt's first session,
+    for the second-session check of ``attempt_session_touch``.
 
     Resuming keeps the deadline fixed at the start. An attempt in progress whose deadline has
     passed is submitted automatically and returned (status ``submitted`` or later); the next
@@ -128,6 +143,8 @@ def attempt_start(*, sitting: Sitting, user: Any) -> Attempt:
                                 option_order=d.option_order)
                     for position, d in enumerate(drawn)
                 ])
+                attempt_session_first(attempt=attempt, session_key=session_key,
+                                      user_agent=user_agent, now=now)
             return attempt
         except IntegrityError:
             # Another request (a second tab) started one at the same moment: resume it.
@@ -145,8 +162,14 @@ def _answer_max_chars() -> int:
     return exams_settings.ANSWER_MAX_CHARS
 
 
+def _is_ms(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) \
+        and 0 <= value < _MAX_CLIENT_TS
+
+
 def attempt_save_answer(*, attempt_id: int, user: Any, item_id: int, value: Any,
-                        client_ts: int, elapsed_ms: int | None = None) -> SaveResult:
+                        client_ts: int, elapsed_ms: int | None = None,
+                        sent_ts: Any = None) -> SaveResult:
     """Save one answer with a single upsert; the newest ``client_ts`` wins.
 
     Returns ``SaveResult(saved=True, stale=False)`` when stored (or when the very same
@@ -154,9 +177,14 @@ def attempt_save_answer(*, attempt_id: int, user: Any, item_id: int, value: Any,
     ``saved=False, stale=True`` when a newer answer is stored (it is kept). Raises
     ``AttemptClosed`` (code "closed") after the deadline or submit, Http404 when the attempt
     or item is not the caller's, ApplicationError for a malformed value or timestamp.
+
+    ``sent_ts``, optional, is the device's clock when it sent the request (ms): the answer's
+    age is then measured on the device's clock alone, so a device whose clock is off is not
+    taken for one that was offline; without it the age is the server's time − ``client_ts``.
+    An answer stored older than the sitting's offline threshold is logged as an offline gap
+    (once per gap, see ``attempt_offline_gap_note``).
     """
-    if isinstance(client_ts, bool) or not isinstance(client_ts, int) \
-            or not 0 <= client_ts < _MAX_CLIENT_TS:
+    if not _is_ms(client_ts):
         raise ApplicationError(_("client_ts must be a whole number of milliseconds."))
     if elapsed_ms is not None and (isinstance(elapsed_ms, bool) or not isinstance(
             elapsed_ms, int) or not 0 <= elapsed_ms < _MAX_CLIENT_TS):
@@ -175,9 +203,20 @@ def attempt_save_answer(*, attempt_id: int, user: Any, item_id: int, value: Any,
     now = timezone.now()
     if answer_upsert(attempt_id=attempt_id, user_id=user_id, item_id=item_id, encoded=encoded,
                      client_ts=client_ts, elapsed_ms=elapsed_ms, now=now):
-        return SaveResult(saved=True, stale=False, saved_at=now)
-    return _save_refused(attempt_id=attempt_id, user_id=user_id, item_id=item_id,
-                         encoded=encoded, client_ts=client_ts, now=now)
+        result = SaveResult(saved=True, stale=False, saved_at=now)
+    else:
+        result = _save_refused(attempt_id=attempt_id, user_id=user_id, item_id=item_id,
+                               encoded=encoded, client_ts=client_ts, now=now)
+    # The answer's age on the device's clock (or against the server's): integers compared, no
+    # query, unless the answer is old enough to be a gap and young enough to be one (a
+    # client_ts days old is no clock reading, e.g. a counter from 1).
+    age_ms = (sent_ts if _is_ms(sent_ts) else int(now.timestamp() * 1000)) - client_ts
+    if offline_gap_min_ms() < age_ms <= OFFLINE_GAP_MAX_MS and result.saved \
+            and result.saved_at is not None:
+        attempt_offline_gap_note(attempt_id=attempt_id, item_id=item_id,
+                                 given_at=now - datetime.timedelta(milliseconds=age_ms),
+                                 saved_at=result.saved_at)
+    return result
 
 
 def _save_refused(*, attempt_id: int, user_id: int, item_id: int, encoded: str | None,

@@ -21,6 +21,7 @@ from academy.audit.services import audit_record
 from academy.errors import ApplicationError
 from exams.models import AttemptItem, Question, QuestionType, QuestionVersion, Scoring, Tag
 
+from .images import ImageUpload, question_images_copy, question_images_store
 from .scoring import fillin_blanks, fillin_normalise
 
 CONTENT_FIELDS = ("stem", "options", "answer", "scoring", "explanation", "rubric")
@@ -232,8 +233,10 @@ def question_create(
     default_points: Decimal | int | str = Decimal("1"),
     code: str | None = None,
     audit: bool = True,
+    images: Iterable[ImageUpload] = (),
 ) -> Question:
-    """Create a question and its first version. Raises ApplicationError on invalid content."""
+    """Create a question and its first version (with ``images``, which its stem or
+    explanation refers to). Raises ApplicationError on invalid content or an invalid image."""
     content = _content_or_error(type=type, stem=stem, options=options, answer=answer,
                                 scoring=scoring, explanation=explanation, rubric=rubric)
     _check_difficulty(difficulty)
@@ -251,6 +254,7 @@ def question_create(
         question.current_version = version
         question.save(update_fields=["current_version"])
         question.tags.set(list(tags))
+        question_images_store(version=version, images=images)
         if audit:
             audit_record(action="exams.question_created", subject=question, actor=created_by,
                          after={"type": type, "version": 1})
@@ -306,6 +310,7 @@ def question_update(
                 version = QuestionVersion.objects.create(
                     question=question, number=(last or 0) + 1, created_by=actor, **fields
                 )
+                question_images_copy(source=current, target=version)
                 question.current_version = version
                 new_version = True
             else:

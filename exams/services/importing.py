@@ -40,6 +40,7 @@ from exams.models import Question, QuestionType, Scoring, Tag
 
 from ..conf import exams_settings
 from .bank import QuestionContent, question_content_check, question_create
+from .images import ImageUpload
 
 _HEADER_SEARCH_ROWS = 10
 _MAX_COLUMNS = 40
@@ -148,6 +149,8 @@ class ParsedQuestions:
     # Moodle XML, GIFT: what could not be carried, and problems found while reading.
     notes: list[str] = field(default_factory=list)
     errors: list[QuestionImportError] = field(default_factory=list)
+    # Moodle XML: the checked images of each row (by row number).
+    images: dict[int, list[ImageUpload]] = field(default_factory=dict)
 
 
 @dataclass
@@ -158,6 +161,7 @@ class CleanQuestion:
     difficulty: int
     points: Decimal
     tags: list[Tag]
+    images: list[ImageUpload] = field(default_factory=list)
 
 
 @dataclass
@@ -241,7 +245,7 @@ def question_import_parse(*, file_name: str, content: bytes) -> ParsedQuestions:
                                    % {"limit": import_max_rows()})
         return ParsedQuestions(
             file_name=file_name, rows=[RawRow(number=n, values=v) for n, v in read.rows],
-            notes=read.notes,
+            notes=read.notes, images=read.images,
             errors=[QuestionImportError(row=n, column=c, message=m) for n, c, m in read.errors])
     if extension == ".docx":
         source: Any = interchange.docx_rows(content)
@@ -443,7 +447,8 @@ def question_import_validate(parsed: ParsedQuestions) -> QuestionValidation:
             errors.append(QuestionImportError(row=row.number, column=column, message=message))
         if not problems and content is not None:
             clean.append(CleanQuestion(number=row.number, code=code, content=content,
-                                       difficulty=difficulty, points=points, tags=row_tags))
+                                       difficulty=difficulty, points=points, tags=row_tags,
+                                       images=parsed.images.get(row.number, [])))
     return QuestionValidation(rows=clean, errors=errors)
 
 
@@ -472,7 +477,9 @@ def question_import(*, file_name: str, content: bytes, actor: Any,
     result.errors = sorted(parsed.errors + validation.errors,
                            key=lambda e: (e.row or 0, e.column))
     result.valid_rows = validation.rows
-    if validation.errors or dry_run:
+    # Problems found while reading (a bad image, an unsupported cloze part) refuse the file
+    # too: all or nothing.
+    if result.errors or dry_run:
         return result
     with transaction.atomic():
         for row in validation.rows:
@@ -481,7 +488,7 @@ def question_import(*, file_name: str, content: bytes, actor: Any,
                 type=c.type, stem=c.stem, options=c.options, answer=c.answer,
                 scoring=c.scoring, explanation=c.explanation, rubric=c.rubric,
                 difficulty=row.difficulty, tags=row.tags, default_points=row.points,
-                code=row.code or None, created_by=actor, audit=False,
+                code=row.code or None, created_by=actor, audit=False, images=row.images,
             ))
         audit_record(action="exams.questions_imported", actor=actor,
                      after={"file": file_name, "count": len(result.created),

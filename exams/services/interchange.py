@@ -12,14 +12,24 @@ knowledge tags. What Moodle or GIFT have no field for travels as tags in an ``ac
 namespace (difficulty, scoring, case analysis vs short answer) or, in GIFT, as comment
 lines (points, rubric, the blanks after the first): Moodle keeps tags and ignores comments, and
 this importer reads both back. Anything that cannot be carried (a Moodle question type with no
-counterpart, an embedded image, HTML formatting) is listed in the import's notes or the
-export's report, never dropped silently.
+counterpart, HTML formatting, an image in an answer, any image in GIFT) is listed in the
+import's notes or the export's report, never dropped silently.
+
+Images: Moodle XML embeds the files of the question text and the general feedback as
+``<file name=".." path="/" encoding="base64">`` beside the ``<text>``, which refers to them as
+``<img src="@@PLUGINFILE@@/name">`` (qformat_xml's ``write_files`` and
+``import_text_with_files``). They are imported as the version's images, the ``<img>`` becoming
+``[[image:name|alt]]`` in our text, and exported back the same way (HTML text, embedded files),
+so a round trip keeps them. An image that is missing from the file, unreadable, of another
+type than PNG, JPEG, GIF or WebP, or too large refuses its question's row.
 
 Moodle XML: docs.moodle.org/en/Moodle_XML_format. GIFT: docs.moodle.org/en/GIFT_format.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import html
 import io
 import re
@@ -32,6 +42,9 @@ from django.utils.translation import gettext as _
 
 from academy.errors import ApplicationError
 from exams.models import Question, QuestionType, Scoring
+from exams.selectors import image_marker, image_names, text_without_images
+
+from .images import ImageUpload, question_image_check, question_images_read
 
 OPTION_KEYS = "ABCDEFGH"
 NS = "academy-"  # the tag namespace of what Moodle and GIFT have no field for
@@ -47,6 +60,7 @@ class ReadQuestions:
     rows: list[tuple[int, dict[str, str]]] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)
     errors: list[tuple[int, str, str]] = field(default_factory=list)  # (row, column, message)
+    images: dict[int, list[ImageUpload]] = field(default_factory=dict)  # by row
 
 
 @dataclass
@@ -74,6 +88,7 @@ class Item:
     difficulty: int = 3
     points: str = "1"
     tags: list[str] = field(default_factory=list)
+    images: list[ImageUpload] = field(default_factory=list)  # those the texts refer to
 
     def cells(self) -> dict[str, str]:
         """As the rows of the XLSX template (what the validator reads)."""
@@ -122,6 +137,8 @@ def item_of(question: Question) -> Item:
         rubric=[(str(c["criterion"]), _points(c["points"])) for c in version.rubric or []],
         difficulty=question.difficulty, points=_points(question.default_points),
         tags=[t.code for t in question.tags.all()],
+        images=[image for image in question_images_read(version)
+                if image.name in image_names(version.stem) + image_names(version.explanation)],
     )
 
 
@@ -178,6 +195,18 @@ def moodle_export(questions: Iterable[Question], *, category: str = "Broker Acad
         ET.SubElement(element, "text").text = value
         return element
 
+    def text_with_files(parent: Any, tag: str, value: str, images: list[ImageUpload]) -> Any:
+        """Plain text as it is; a text showing images as HTML with the files embedded."""
+        shown = [image for image in images if image.name in image_names(value)]
+        if not shown:
+            return text_el(parent, tag, value)
+        element = text_el(parent, tag, _text_to_html(value, {i.name for i in shown}), "html")
+        for image in shown:
+            folder, _sep, name = image.name.rpartition("/")
+            ET.SubElement(element, "file", name=name, path=f"/{folder}/" if folder else "/",
+                          encoding="base64").text = base64.b64encode(image.content).decode()
+        return element
+
     moodle_types: dict[str, str] = {
         QuestionType.SINGLE: "multichoice", QuestionType.MULTIPLE: "multichoice",
         QuestionType.TRUEFALSE: "truefalse", QuestionType.SHORT: "essay",
@@ -194,8 +223,8 @@ def moodle_export(questions: Iterable[Question], *, category: str = "Broker Acad
             stem = _cloze_text(item.stem, item.answer)
         q = ET.SubElement(quiz, "question", type=qtype)
         ET.SubElement(ET.SubElement(q, "name"), "text").text = item.code
-        text_el(q, "questiontext", stem)
-        text_el(q, "generalfeedback", item.explanation)
+        text_with_files(q, "questiontext", stem, item.images)
+        text_with_files(q, "generalfeedback", item.explanation, item.images)
         ET.SubElement(q, "defaultgrade").text = item.points
         ET.SubElement(q, "penalty").text = "0"
         ET.SubElement(q, "hidden").text = "0"
@@ -284,11 +313,69 @@ def _cloze_read(text: str) -> tuple[str, list[list[str]], bool]:
     return stem, blanks, bool(_CLOZE_ANY.search(stem))
 
 
-def _html_to_text(value: str, fmt: str) -> tuple[str, bool]:
-    """Moodle text as plain text; True if formatting or images were lost on the way."""
+PLUGINFILE = "@@PLUGINFILE@@/"
+_IMG = re.compile(r"<img\b([^>]*)>", re.I)
+_ATTRIBUTE = re.compile(r"""([a-zA-Z-]+)\s*=\s*(?:"([^"]*)"|'([^']*)'|([^\s"'>]+))""")
+
+
+def _text_to_html(text: str, names: set[str]) -> str:
+    """Our text as Moodle HTML: escaped, new lines as ``<br>``, each ``[[image:name]]`` of
+    ``names`` as an ``<img>`` of the embedded file (the reverse of ``_html_to_text``)."""
+    from urllib.parse import quote
+
+    from exams.selectors import IMAGE_MARKER
+
+    out, position = [], 0
+    for match in IMAGE_MARKER.finditer(text):
+        name = match.group(1).strip()
+        if name not in names:
+            continue
+        out.append(html.escape(text[position:match.start()], quote=False))
+        out.append(f'<img src="{PLUGINFILE}{quote(name, safe="/")}" '
+                   f'alt="{html.escape((match.group(2) or "").strip())}">')
+        position = match.end()
+    out.append(html.escape(text[position:], quote=False))
+    return "".join(out).replace("\r\n", "\n").replace("\n", "<br>")
+
+
+def _images_to_markers(value: str) -> tuple[str, bool, list[str]]:
+    """Each ``<img>`` of an embedded file (``@@PLUGINFILE@@/name``) as ``[[image:name|alt]]``;
+    other images (a web address, data) are dropped. Returns the text, whether anything was
+    lost (an image not embedded, an image's size or style) and the embedded names used."""
+    from urllib.parse import unquote
+
+    lost = False
+    names: list[str] = []
+
+    def replace(match: re.Match) -> str:
+        nonlocal lost
+        attributes = {m.group(1).lower(): html.unescape(m.group(2) or m.group(3) or m.group(4)
+                                                         or "")
+                      for m in _ATTRIBUTE.finditer(match.group(1))}
+        src = attributes.get("src", "")
+        if not src.startswith(PLUGINFILE):
+            lost = True
+            return ""
+        if set(attributes) - {"src", "alt", "role", "class"}:
+            lost = True  # width, height, style: the image is shown at its own size here
+        name = unquote(src[len(PLUGINFILE):]).strip().lstrip("/")
+        names.append(name)
+        return image_marker(name, attributes.get("alt", ""))
+
+    return _IMG.sub(replace, value), lost, names
+
+
+def _html_to_text(value: str, fmt: str, *, images: bool = False) -> tuple[str, bool]:
+    """Moodle text as plain text; True if formatting or images were lost on the way. With
+    ``images``, embedded images become ``[[image:name]]`` markers (see ``_images_to_markers``)
+    instead of being lost."""
     if fmt not in ("html", "moodle_auto_format", "") and "<" not in value:
         return value.strip(), False
-    lost = bool(re.search(r"<(img|table|b|strong|i|em|u|sup|sub|span|font)\b", value, re.I))
+    lost_images = False
+    if images:
+        value, lost_images, _names = _images_to_markers(value)
+    lost = lost_images or bool(
+        re.search(r"<(img|table|b|strong|i|em|u|sup|sub|span|font)\b", value, re.I))
     text = re.sub(r"<br\s*/?>|</p>\s*<p[^>]*>|</div>\s*<div[^>]*>", "\n", value, flags=re.I)
     text = re.sub(r"<[^>]+>", "", text)
     return html.unescape(text).strip(), lost
@@ -301,6 +388,66 @@ def _xml_text(element: Any, tag: str) -> tuple[str, str]:
     inner = node.find("text")
     value = inner.text if inner is not None and inner.text is not None else (node.text or "")
     return value, node.get("format", "")
+
+
+def _moodle_files(element: Any) -> dict[str, str]:
+    """The embedded files of a Moodle text element: ``{path/name: base64}``."""
+    if element is None:
+        return {}
+    files = {}
+    for file in element.findall("file"):
+        folder = (file.get("path") or "/").strip("/")
+        name = (file.get("name") or "").strip()
+        if name:
+            files[f"{folder}/{name}" if folder else name] = "".join((file.text or "").split())
+    return files
+
+
+def _moodle_images(q: Any, *, number: int, label: str, stem: str, explanation: str,
+                   read: ReadQuestions) -> list[ImageUpload]:
+    """The images the question's text and general feedback show, checked; a missing or bad
+    one is an error of the row (column stem or explanation), a file nothing shows a note,
+    and a file elsewhere (an answer, a hint) a note too: those are not imported."""
+    areas = {"stem": (_moodle_files(q.find("questiontext")), image_names(stem)),
+             "explanation": (_moodle_files(q.find("generalfeedback")),
+                             image_names(explanation))}
+    images: dict[str, ImageUpload] = {}
+    for column, (files, names) in areas.items():
+        for name in names:
+            encoded = files.get(name)
+            if encoded is None:
+                read.errors.append((number, column, _(
+                    "The image “%(file)s” is shown but not embedded in the file.")
+                    % {"file": name}))
+                continue
+            try:
+                data = base64.b64decode(encoded, validate=True)
+                content_type = question_image_check(name=name, content=data)
+            except (binascii.Error, ValueError):
+                read.errors.append((number, column, _("The image “%(file)s” is not valid "
+                                                      "base64.") % {"file": name}))
+                continue
+            except ApplicationError as error:
+                read.errors.append((number, column, str(error)))
+                continue
+            if name in images and images[name].content != data:
+                read.errors.append((number, column, _(
+                    "Two different images are both named “%(file)s”.") % {"file": name}))
+                continue
+            images[name] = ImageUpload(name=name, content=data, content_type=content_type)
+        for name in sorted(set(files) - set(names)):
+            read.notes.append(_("Question %(n)s (%(name)s): the file “%(file)s” is embedded "
+                                "but not shown in the text; not imported.")
+                              % {"n": number, "name": label, "file": name})
+    for area in q:
+        if area.tag in ("questiontext", "generalfeedback"):
+            continue
+        for file in area.iter("file"):
+            read.notes.append(_("Question %(n)s (%(name)s): the image “%(file)s” is not "
+                                "imported (only the question text and the general feedback "
+                                "may hold images here).")
+                              % {"n": number, "name": label, "file": file.get("name", "")})
+    return list(images.values())
 
 
 def moodle_read(content: bytes) -> ReadQuestions:
@@ -324,16 +471,16 @@ def moodle_read(content: bytes) -> ReadQuestions:
         name, _fmt = _xml_text(q, "name")
         idnumber = (q.findtext("idnumber") or "").strip()
         stem_raw, stem_fmt = _xml_text(q, "questiontext")
-        stem, lost = _html_to_text(stem_raw, stem_fmt)
-        explanation, lost_fb = _html_to_text(*_xml_text(q, "generalfeedback"))
+        stem, lost = _html_to_text(stem_raw, stem_fmt, images=True)
+        explanation, lost_fb = _html_to_text(*_xml_text(q, "generalfeedback"), images=True)
         label = idnumber or name or str(number)
         if lost or lost_fb:
             read.notes.append(_("Question %(n)s (%(name)s): formatting was reduced to plain "
                                 "text.") % {"n": number, "name": label})
-        for file in q.iter("file"):
-            read.notes.append(_("Question %(n)s (%(name)s): the image “%(file)s” is not "
-                                "imported (the question bank holds text only).")
-                              % {"n": number, "name": label, "file": file.get("name", "")})
+        images = _moodle_images(q, number=number, label=label, stem=stem,
+                                explanation=explanation, read=read)
+        if images:
+            read.images[number] = images
         item = Item(code=idnumber if re.fullmatch(r"[-a-zA-Z0-9_]{1,40}", idnumber) else "",
                     type="", stem=stem, explanation=explanation)
         grade = (q.findtext("defaultgrade") or "").strip()
@@ -423,6 +570,12 @@ def gift_export(questions: Iterable[Question]) -> Exported:
     blocks = []
     items = _bank_items(questions)
     for item in items:
+        shown = image_names(item.stem) + image_names(item.explanation)
+        if shown:
+            item.stem = text_without_images(item.stem)
+            item.explanation = text_without_images(item.explanation)
+            notes.append(_("%(code)s: GIFT cannot carry images; left out: %(files)s.")
+                         % {"code": item.code, "files": ", ".join(dict.fromkeys(shown))})
         head = [f"// [id:{item.code}]" + "".join(f" [tag:{t}]" for t in
                                                  item.tags + _meta_tags(item)),
                 f"// [{NS}points:{item.points}]"]
@@ -630,7 +783,8 @@ def question_bank_export(*, fmt: str, actor: Any, audit: bool = True) -> Exporte
     from academy.audit.services import audit_record
 
     questions = (Question.objects.filter(is_active=True, current_version__isnull=False)
-                 .select_related("current_version").prefetch_related("tags").order_by("code"))
+                 .select_related("current_version")
+                 .prefetch_related("tags", "current_version__images").order_by("code"))
     exported = moodle_export(questions) if fmt == "moodle" else gift_export(questions)
     if audit:
         with transaction.atomic():

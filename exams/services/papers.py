@@ -17,6 +17,7 @@ from typing import Any
 
 from django.db import transaction
 from django.db.models import Count, Q, QuerySet, Value
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from academy.audit.services import audit_record
@@ -54,6 +55,27 @@ def _refuse_if_sat(paper: Paper) -> None:
                                  "longer change. Copy it to make a new paper."))
 
 
+def _refuse_exposure_overlap(paper: Paper) -> None:
+    """Run the overlap check of sitting creation again for every sitting not yet closed that
+    offers ``paper``, with its questions or rules as they now stand in this transaction.
+
+    Called after the new items or rules are written and before the transaction commits, so
+    that the pool is read exactly as the draw would read it and a refusal rolls the change
+    back. The message names the sitting, since the trainer is on the paper's page."""
+    from .exposure import sitting_exposure_check
+
+    for sitting in (Sitting.objects.filter(paper=paper, closes_at__gt=timezone.now())
+                    .select_related("paper").order_by("opens_at", "pk")):
+        try:
+            sitting_exposure_check(sitting)
+        except ApplicationError as exc:
+            raise ApplicationError(
+                _("The sitting “%(sitting)s” offers this paper. %(reason)s")
+                % {"sitting": sitting.title, "reason": exc.message},
+                extra={**exc.extra, "sitting": sitting.pk},
+            ) from exc
+
+
 def paper_create(
     *,
     title: str,
@@ -74,23 +96,36 @@ def paper_create(
 
 
 def paper_update(*, paper: Paper, **fields: Any) -> Paper:
-    """Change a paper's title, description or shuffle settings (kind only before it is sat)."""
+    """Change a paper's title, description or shuffle settings (kind only before it is sat,
+    and not when the other kind's questions would make an open sitting's pool overlap)."""
     allowed = {"title", "description", "shuffle_questions", "shuffle_options", "kind"}
     unknown = set(fields) - allowed
     if unknown:
         raise TypeError(f"paper_update() got unexpected fields {sorted(unknown)}")
-    if "kind" in fields and fields["kind"] != paper.kind:
-        _refuse_if_sat(paper)
-    for name, value in fields.items():
-        setattr(paper, name, value)
-    paper.save(update_fields=list(fields) or None)
+    kind_changes = "kind" in fields and fields["kind"] != paper.kind
+    before = {name: getattr(paper, name) for name in fields}
+    try:
+        with transaction.atomic():
+            if kind_changes:
+                _refuse_if_sat(paper)
+            for name, value in fields.items():
+                setattr(paper, name, value)
+            paper.save(update_fields=list(fields) or None)
+            if kind_changes:  # the pool is now the other kind's: items instead of rules
+                _refuse_exposure_overlap(paper)
+    except ApplicationError:
+        for name, value in before.items():  # the caller's object says what the row says
+            setattr(paper, name, value)
+        raise
     return paper
 
 
 def paper_items_set(*, paper: Paper, items: Iterable[tuple[Question, Decimal | int | None]]
                     ) -> list[PaperItem]:
     """Replace a fixed paper's questions: ``items`` is ``(question, points)`` in order
-    (points None → the question's default points)."""
+    (points None → the question's default points). Refused once the paper has been sat, and
+    when a sitting not yet closed that offers it would then overlap a key-revealing sitting
+    open to the same brokers (as ``sitting_create`` refuses it: ``code=exposure_overlap``)."""
     items = list(items)
     if paper.kind != Paper.Kind.FIXED:
         raise ApplicationError(_("Only a fixed paper has chosen questions."))
@@ -105,16 +140,19 @@ def paper_items_set(*, paper: Paper, items: Iterable[tuple[Question, Decimal | i
     with transaction.atomic():
         _refuse_if_sat(paper)
         paper.items.all().delete()
-        return PaperItem.objects.bulk_create([
+        created = PaperItem.objects.bulk_create([
             PaperItem(paper=paper, question=question, order=order,
                       points=Decimal(points) if points is not None else question.default_points)
             for order, (question, points) in enumerate(items)
         ])
+        _refuse_exposure_overlap(paper)
+    return created
 
 
 def paper_rules_set(*, paper: Paper, rules: Iterable[dict[str, Any]]) -> list[PaperRule]:
     """Replace a rule-drawn paper's rules: dicts with ``tag``, ``count``, ``points_each`` and
-    optionally ``difficulty`` (1-5) and ``type`` (a question type)."""
+    optionally ``difficulty`` (1-5) and ``type`` (a question type). Refused as
+    ``paper_items_set`` is: once sat, and when it would make an open sitting's pool overlap."""
     rules = list(rules)
     if paper.kind != Paper.Kind.RULES:
         raise ApplicationError(_("Only a rule-drawn paper has rules."))
@@ -139,7 +177,9 @@ def paper_rules_set(*, paper: Paper, rules: Iterable[dict[str, Any]]) -> list[Pa
     with transaction.atomic():
         _refuse_if_sat(paper)
         paper.rules.all().delete()
-        return PaperRule.objects.bulk_create(objects)
+        created = PaperRule.objects.bulk_create(objects)
+        _refuse_exposure_overlap(paper)
+    return created
 
 
 def rule_candidates(rule: PaperRule, *, tag_ids: list[int] | None = None
@@ -330,7 +370,7 @@ def sitting_user_is_candidate(sitting: Sitting, user: Any) -> bool:
 
 
 def _sitting_validate(sitting: Sitting, *, graders: list[Any] | None,
-                      brokers: list[Any] | None) -> None:
+                      brokers: list[Any] | None, check_draws: bool = True) -> None:
     if not (sitting.title or "").strip():
         raise ApplicationError(_("Give the sitting a title."))
     if sitting.closes_at <= sitting.opens_at:
@@ -362,9 +402,11 @@ def _sitting_validate(sitting: Sitting, *, graders: list[Any] | None,
     if sitting.flag_sessions < 1:
         raise ApplicationError(_("At least one session must be allowed."))
     paper_check(paper=sitting.paper)
-    from .exposure import sitting_exposure_check
+    from .exposure import sitting_draw_check, sitting_exposure_check
 
     sitting_exposure_check(sitting, brokers=brokers)
+    if check_draws:
+        sitting_draw_check(sitting, brokers=brokers)
 
 
 def sitting_create(
@@ -389,8 +431,9 @@ def sitting_create(
     **integrity: Any,
 ) -> Sitting:
     """Offer ``paper`` to a cohort and/or brokers in a window. Raises ApplicationError when
-    the settings are inconsistent, the paper's rules cannot be satisfied by the bank, or its
-    pool overlaps a key-revealing sitting open to the same brokers (``exposure``).
+    the settings are inconsistent, the paper's rules cannot be satisfied by the bank, its
+    pool overlaps a key-revealing sitting open to the same brokers, or (certifying) a
+    candidate could not draw a full paper without the keys they have seen (``exposure``).
     ``integrity`` takes ``keys_after_certifying``, ``require_fullscreen`` and the ``flag_*``
     thresholds of the integrity log."""
     unknown = set(integrity) - set(SITTING_INTEGRITY_FIELDS)
@@ -421,7 +464,9 @@ def sitting_create(
 def sitting_update(*, sitting: Sitting, actor: Any, brokers: Iterable[Any] | None = None,
                    graders: Iterable[Any] | None = None, **fields: Any) -> Sitting:
     """Change a sitting. Its paper cannot change once someone has started an attempt;
-    attempts already started keep their deadline."""
+    attempts already started keep their deadline. When its paper, purpose, cohort or broker
+    list changes, a certifying sitting is checked again for every candidate's full paper
+    (other changes leave alone keys seen since it was created: the draw refuses then)."""
     unknown = set(fields) - set(SITTING_FIELDS)
     if unknown:
         raise TypeError(f"sitting_update() got unexpected fields {sorted(unknown)}")
@@ -432,11 +477,16 @@ def sitting_update(*, sitting: Sitting, actor: Any, brokers: Iterable[Any] | Non
             raise ApplicationError(_("Attempts have started; the paper cannot change."))
         before = {name: getattr(sitting, name) for name in fields if name not in ("paper",
                                                                                   "cohort")}
+        who_and_what = (sitting.paper_id, sitting.purpose, sitting.cohort_id)
         for name, value in fields.items():
             setattr(sitting, name, value)
         broker_list = list(brokers) if brokers is not None else list(sitting.brokers.all())
         grader_list = list(graders) if graders is not None else list(sitting.graders.all())
-        _sitting_validate(sitting, graders=grader_list, brokers=broker_list)
+        draws_changed = (sitting.paper_id, sitting.purpose, sitting.cohort_id) != who_and_what \
+            or (brokers is not None and {getattr(b, "pk", b) for b in broker_list}
+                != set(sitting.brokers.values_list("pk", flat=True)))
+        _sitting_validate(sitting, graders=grader_list, brokers=broker_list,
+                          check_draws=draws_changed)
         sitting.save()
         if brokers is not None:
             sitting.brokers.set(broker_list)

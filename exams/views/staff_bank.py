@@ -148,7 +148,7 @@ def question_history(request, pk: int):
     question = get_object_or_404(Question.objects.select_related("current_version"), pk=pk)
     versions = list(
         QuestionVersion.objects.filter(question=question)
-        .select_related("created_by")
+        .select_related("created_by").prefetch_related("images")
         .annotate(attempt_count=Count("attempt_items__attempt", distinct=True))
         .order_by("-number")
     )

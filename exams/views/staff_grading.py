@@ -146,6 +146,7 @@ def grading_answer(request, pk: int):
                 return redirect(url)
     attempt = Attempt.objects.select_related("sitting").get(answers__pk=pk)
     return render(request, "exams/staff/grading_answer.html", {
+        "images": _item_images(entry.item_id, entry.stem + entry.model_answer),
         # The attempt's integrity log beside the answer: events and figures, never a name.
         "attempt": attempt,
         "integrity": attempts_integrity([attempt])[attempt.pk],
@@ -159,6 +160,18 @@ def grading_answer(request, pk: int):
         "held_by_others": held_by_others,
         "sitting_filter": request.GET.get("sitting", ""),
     })
+
+
+def _item_images(item_id: int, text: str) -> dict[str, str]:
+    """The images (name → URL) of the version an attempt item shows, if its text has any."""
+    if "[[image:" not in text:
+        return {}
+    from ..models import AttemptItem
+    from ..selectors import image_urls_for_versions
+
+    version_id = AttemptItem.objects.filter(pk=item_id).values_list(
+        "question_version_id", flat=True).first()
+    return image_urls_for_versions([version_id]).get(version_id, {}) if version_id else {}
 
 
 @author_required

@@ -122,6 +122,7 @@ def paper_detail(request, pk: int):
     add_form = PaperAddQuestionsForm(request.POST if action == "add" else None,
                                      question_ids=[q.pk for q in candidates], prefix="add")
 
+    edit_error = None
     if action and in_use:
         messages.error(request, _("This paper has been sat already; it can no longer change."))
         return redirect("exams:paper_detail", pk=paper.pk)
@@ -160,7 +161,11 @@ def paper_detail(request, pk: int):
             messages.success(request, _("The paper's rules are saved."))
             return redirect("exams:paper_detail", pk=paper.pk)
     except ApplicationError as exc:
-        messages.error(request, exc.message)
+        # Shown beside the form that was posted, which keeps what the trainer entered.
+        if action == "settings":
+            settings_form.add_error(None, exc.message)
+        else:
+            edit_error = {"action": action, "message": exc.message}
 
     problem = None
     try:
@@ -183,6 +188,7 @@ def paper_detail(request, pk: int):
         "add_form": add_form,
         "max_score": paper_max_score(paper=paper),
         "problem": problem,
+        "edit_error": edit_error,
         "sittings": list(paper.sittings.order_by("-opens_at")[:20]),
         "picker_limit": PICKER_LIMIT,
     })

@@ -87,7 +87,7 @@ def sitting_list(request):
 def _sitting_form_save(request, form, sitting: Sitting | None) -> Sitting:
     data = form.cleaned_data
     fields = {name: data[name] for name in SITTING_FIELDS if name in data}
-    brokers = data.get("broker_emails") or []
+    brokers = data.get("further_brokers") or []
     graders = list(data.get("graders") or [])
     if sitting is None:
         return sitting_create(created_by=request.user, brokers=brokers, graders=graders,

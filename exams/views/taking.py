@@ -112,7 +112,9 @@ def take_begin(request, sitting_id: int):
     if sitting is None:
         raise Http404
     try:
-        attempt = attempt_start(sitting=sitting, user=request.user)
+        attempt = attempt_start(sitting=sitting, user=request.user,
+                                session_key=request.session.session_key,
+                                user_agent=request.headers.get("User-Agent", ""))
     except PermissionDenied:
         raise Http404 from None
     except ApplicationError as exc:

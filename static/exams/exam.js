@@ -314,7 +314,10 @@
     sending = true;
     renderStatus();
     var url = saveUrlTemplate.replace(/\/0\/$/, "/" + due.id + "/");
-    var body = { value: due.entry.v, client_ts: due.entry.ts };
+    // sent_ts: the server measures the answer's age on this device's clock (sent_ts −
+    // client_ts), so an answer queued offline is logged as a gap even if this page reloaded
+    // meanwhile, and a clock that is off is not mistaken for a gap.
+    var body = { value: due.entry.v, client_ts: due.entry.ts, sent_ts: Date.now() };
     if (typeof due.entry.e === "number") { body.elapsed_ms = due.entry.e; }
     request("PUT", url, body).then(function (res) {
       sending = false;

@@ -1,22 +1,97 @@
-"""The tables of the talent pool's exports (one ``Table`` per sheet): brokers, the
-dashboard's figures (the same numbers as the page), the registered totals and their
+"""The tables of the talent pool's exports (one ``Table`` per sheet): brokers with their
+working columns (hours by area, exams, practice, readiness, certificate), the dashboard's
+figures (the same numbers as the page), the registered totals and their
 comparison with the practice records. ``spreadsheets`` writes them as CSV or XLSX."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import datetime
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from decimal import Decimal
 from typing import Any
 
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from academy.iterables import batched
+from academy.people.selectors import practice_totals
+from certificates.models import Certificate
+from certificates.selectors import AWAITING_GRADING, EXAM, brokers_readiness
+from courses.models import CourseArea
+from courses.selectors import broker_hours
+
 from ..spreadsheets import Table
+from .certificates import STATES as CERTIFICATE_STATES
+from .certificates import certificate_state
 from .population import TalentFilters
 from .registered import Comparison, registered_totals
 
+ZERO = Decimal("0")
+STATE_LABELS = dict(CERTIFICATE_STATES)
 
-def broker_headers() -> list[str]:
-    return [_("Name"), _("E-mail"), _("Level"), _("Level reached on"), _("Region"),
-            _("Organisation"), _("Mobile phone"), _("National ID number")]
+
+#: Brokers per round of the working columns' queries (a background export streams the rows).
+BROKER_CHUNK = 1000
+
+
+def broker_headers(areas: Sequence[Any] = ()) -> list[str]:
+    """The identity columns, then the working ones: hours (in total and by area), exams,
+    practice, the requirements toward the next level, and the newest certificate."""
+    return [
+        _("Name"), _("E-mail"), _("Level"), _("Level reached on"), _("Region"),
+        _("Organisation"), _("Mobile phone"), _("National ID number"),
+        _("Class hours in total"),
+        *[_("Class hours: %(area)s") % {"area": area.display_name} for area in areas],
+        _("Required exams passed"), _("Required exams"), _("Exams awaiting grading"),
+        _("Approved practice records"), _("Practice records awaiting review"),
+        _("Contract amount (yuan)"), _("Certified technical income (yuan)"),
+        _("Next level"), _("Requirements met"), _("Requirements"),
+        _("Ready for the next level"),
+        _("Newest certificate"), _("Certificate state"), _("Certificate valid until"),
+    ]
+
+
+@dataclass
+class _Working:
+    """What the working columns need for a round of brokers, read in a bounded number of
+    queries (hours, readiness, practice and certificates)."""
+
+    hours: dict[int, Any]
+    readiness: dict[int, Any]
+    practice: dict[int, Any]
+    certificates: dict[int, Any]
+    today: datetime.date
+
+    @classmethod
+    def read(cls, user_ids: list[int]) -> _Working:
+        newest: dict[int, Any] = {}
+        for certificate in (Certificate.objects.filter(broker_id__in=user_ids)
+                            .select_related("level").order_by("issued_at", "pk")):
+            newest[certificate.broker_id] = certificate
+        return cls(hours=broker_hours(user_ids=user_ids),
+                   readiness=brokers_readiness(user_ids), practice=practice_totals(user_ids),
+                   certificates=newest, today=timezone.localdate())
+
+
+def _working_cells(uid: int, working: _Working, areas: Sequence[Any]) -> list[Any]:
+    hours = working.hours[uid]
+    readiness = working.readiness[uid]
+    practice = working.practice[uid]
+    exams = [r for r in readiness.requirements if r.kind == EXAM]
+    certificate = working.certificates.get(uid)
+    return [
+        hours.total, *[hours.by_area.get(area.code, ZERO) for area in areas],
+        sum(1 for r in exams if r.met), len(exams),
+        sum(1 for r in exams if r.status == AWAITING_GRADING),
+        practice.approved, practice.pending, practice.amount, practice.income,
+        readiness.level.display_name if readiness.level else "",
+        readiness.met_count, readiness.total_count, readiness.ready,
+        f"{certificate.level.display_name} {certificate.serial}" if certificate else "",
+        STATE_LABELS.get(certificate_state(certificate, today=working.today), "")
+        if certificate else "",
+        certificate.valid_until if certificate else None,
+    ]
 
 
 def broker_row(profile: Any, *, unmasked: bool = False) -> list[Any]:
@@ -29,9 +104,21 @@ def broker_row(profile: Any, *, unmasked: bool = False) -> list[Any]:
     ]
 
 
+def _broker_rows(profiles: Iterable[Any], areas: Sequence[Any], *,
+                 unmasked: bool) -> Iterator[list[Any]]:
+    for chunk in batched(profiles, BROKER_CHUNK):
+        working = _Working.read([p.user_id for p in chunk])
+        for profile in chunk:
+            yield [*broker_row(profile, unmasked=unmasked),
+                   *_working_cells(profile.user_id, working, areas)]
+
+
 def broker_table(profiles: Iterable[Any], *, unmasked: bool = False) -> Table:
-    return Table(_("Brokers"), broker_headers(),
-                 [broker_row(p, unmasked=unmasked) for p in profiles])
+    """The brokers with their working columns; the rows are read a round at a time as the
+    file is written."""
+    areas = list(CourseArea.objects.all())
+    return Table(_("Brokers"), broker_headers(areas),
+                 _broker_rows(profiles, areas, unmasked=unmasked))
 
 
 def dashboard_tables(figures: dict[str, Any]) -> list[Table]:

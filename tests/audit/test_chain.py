@@ -186,8 +186,9 @@ def test_a_role_change_through_the_service_is_recorded():
     finally:
         context.deactivate(token)
     event = _role_events(user)[-1]
-    assert event.before == {"roles": ["broker"]}
-    assert event.after == {"roles": ["broker", "trainer"]}
+    assert event.before == {"roles": ["broker"], "is_staff": False, "is_superuser": False}
+    assert event.after == {"roles": ["broker", "trainer"], "is_staff": False,
+                           "is_superuser": False}
     assert event.actor_id == actor.pk
     assert event.person_id == user.pk
     assert event.request_id == "req-123456"

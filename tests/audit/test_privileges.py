@@ -1,5 +1,6 @@
 """Granting or removing is_superuser and is_staff is recorded, with before and after, on every
-path: the Django admin's form, a save through the ORM (a shell, a command), the roles service."""
+path: the Django admin's form, a save through the ORM (a shell, a command), the roles service
+(one event of its own, with the roles; the API's path: tests/people/test_api_roles.py)."""
 
 from __future__ import annotations
 
@@ -60,13 +61,29 @@ def test_creating_a_superuser_is_recorded():
     assert event.after == {"is_superuser": True, "is_staff": True, "roles": ["admin"]}
 
 
-def test_the_roles_service_records_is_staff_as_well_as_the_groups():
+def test_the_roles_service_records_is_staff_with_the_groups_in_one_event():
     user = UserFactory()
     user_set_roles(user=user, roles=["admin"])
-    [event] = _events(user)
-    assert (event.before["is_staff"], event.after["is_staff"]) == (False, True)
-    assert AuditEvent.objects.filter(action="people.roles_changed",
-                                     subject_id=str(user.pk)).exists()
+    assert _events(user) == []  # the service's own event says it all: no second one
+    [event] = AuditEvent.objects.filter(action="people.roles_changed", subject_id=str(user.pk))
+    assert event.before == {"roles": [], "is_staff": False, "is_superuser": False}
+    assert event.after == {"roles": ["admin"], "is_staff": True, "is_superuser": False}
+
+
+def test_a_superuser_grant_through_the_roles_service_is_one_event():
+    user = UserFactory(roles=["trainer"])
+    actor = UserFactory(roles=["admin"])
+    user_set_roles(user=user, roles=["trainer"], is_superuser=True, actor=actor,
+                   reason="省厅要求")
+    assert _events(user) == []
+    [event] = AuditEvent.objects.filter(action="people.roles_changed", subject_id=str(user.pk),
+                                        actor_id=actor.pk)
+    assert event.before == {"roles": ["trainer"], "is_staff": False, "is_superuser": False}
+    assert event.after == {"roles": ["trainer"], "is_staff": True, "is_superuser": True,
+                           "reason": "省厅要求"}
+    user.refresh_from_db()
+    assert user.is_superuser and user.is_staff
+    assert audit_chain_verify().ok
 
 
 def test_a_save_that_changes_nothing_else_records_nothing():

@@ -143,13 +143,15 @@ def test_admin_reviews_through_the_api(api, admin_user, staff):
     record = submitted_record(BrokerFactory())
     api.force_authenticate(staff(admin_user))
     url = reverse("api-practice-record-review", args=[record.pk])
-    response = api.post(url, {"decision": "reject"}, format="json")
+    revision = record.revision
+    response = api.post(url, {"decision": "reject", "revision": revision}, format="json")
     assert response.status_code == 400
     assert response.json()["detail"] == zh(
         "Say why the record is rejected, so that the broker can correct it.")
-    response = api.post(url, {"decision": "approve"}, format="json")
+    response = api.post(url, {"decision": "approve", "revision": revision}, format="json")
     assert response.status_code == 200 and response.json()["status"] == "approved"
-    assert api.post(url, {"decision": "approve"}, format="json").status_code == 400
+    assert api.post(url, {"decision": "approve", "revision": revision},
+                    format="json").status_code == 400
 
 
 def test_others_cannot_change_or_see_a_brokers_records(api, broker, trainer, auditor, staff):

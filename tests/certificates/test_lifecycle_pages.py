@@ -111,12 +111,22 @@ def test_an_admin_renews_early_with_a_reason_from_the_detail_page(client, admin,
 
 
 def test_an_admin_issues_by_hand_to_a_broker_who_is_not_ready(client, admin):
+    from decimal import Decimal
+
+    from tests.certificates.factories import requirement_set
+
     broker = BrokerFactory(user__email="wang@example.com")
+    requirement_set(total_hours=Decimal("10"))
     client.force_login(admin)
     page = client.get("/en/certificates/issue/?broker=wang@example.com&level=intermediate")
     assert page.status_code == 200 and 'value="wang@example.com"' in page.content.decode()
-    response = client.post("/en/certificates/issue/", {
-        "broker": "Wang@Example.com", "level": "intermediate", "reason": "省厅认定，直接颁发"})
+    data = {"broker": "Wang@Example.com", "level": "intermediate", "reason": "省厅认定，直接颁发"}
+    preview = client.post("/en/certificates/issue/", data).content.decode()
+    assert 'data-testid="issue-preview" data-relation="next" data-ready="false"' in preview
+    assert "1 of 1 requirements are not met" in preview
+    assert 'name="confirm" value="True"' in preview
+    assert not Certificate.objects.exists()  # nothing is issued before the confirmation
+    response = client.post("/en/certificates/issue/", {**data, "confirm": "True"})
     certificate = Certificate.objects.get(broker=broker)
     assert response["Location"].endswith(f"/en/certificates/{certificate.pk}/")
     assert certificate.source == "manual" and certificate.reason == "省厅认定，直接颁发"
@@ -151,9 +161,45 @@ def test_the_manual_issue_finds_the_broker_by_name_initials_or_phone_tail(client
     client.force_login(admin)
     for term in ("王芳", "wf", "1234"):
         response = client.post("/en/certificates/issue/", {
-            "broker": term, "level": "intermediate", "reason": "x"})
+            "broker": term, "level": "intermediate", "reason": "x", "confirm": "True"})
         assert response.status_code == 302, term
         Certificate.objects.all().delete()
+
+
+def test_the_preview_shows_a_ready_broker_each_requirement_met(client, admin, policy):
+    from tests.certificates.factories import requirement_set
+
+    broker = BrokerFactory(user__email="ready@example.com")
+    requirement_set(months_at_previous_level=0)
+    client.force_login(admin)
+    html = client.post("/en/certificates/issue/", {
+        "broker": "ready@example.com", "level": "intermediate", "reason": "补发"}).content.decode()
+    assert 'data-relation="next" data-ready="true"' in html
+    assert 'data-testid="issue-preview-requirements"' in html and 'data-state="met"' in html
+    assert f"/certificates/brokers/{broker.pk}/path/" in html
+
+
+def test_the_preview_says_when_the_next_levels_requirements_are_unpublished(client, admin):
+    BrokerFactory(user__email="sun@example.com")  # no requirement set in force
+    client.force_login(admin)
+    html = client.post("/en/certificates/issue/", {
+        "broker": "sun@example.com", "level": "intermediate", "reason": "x"}).content.decode()
+    assert 'data-relation="next"' in html and 'data-testid="issue-preview-unpublished"' in html
+    assert "have not been published yet" in html
+
+
+@pytest.mark.parametrize(("level_code", "relation", "says"), [
+    ("junior", "held", "will not change their level"),
+    ("senior", "beyond", "above the broker's next level"),
+])
+def test_the_preview_says_when_the_level_is_not_the_next_one(client, admin, level_code,
+                                                              relation, says):
+    BrokerFactory(user__email="zhou@example.com")
+    client.force_login(admin)
+    html = client.post("/en/certificates/issue/", {
+        "broker": "zhou@example.com", "level": level_code, "reason": "x"}).content.decode()
+    assert f'data-relation="{relation}"' in html and says in html
+    assert not Certificate.objects.exists()
 
 
 def test_a_manual_issue_to_a_holder_says_so(client, admin):

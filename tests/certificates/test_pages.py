@@ -161,3 +161,29 @@ def test_enrolled_cohort_mate_is_not_visible_to_a_broker(client, enrolled, cohor
     enrol(mate, cohort)
     client.force_login(enrolled)
     assert client.get(reverse("certificates:broker_path", args=[mate.pk])).status_code == 403
+
+
+@pytest.mark.parametrize(("language", "note"), [("zh-hans", "这些数值为示例"),
+                                              ("en", "These figures are example values")])
+def test_admins_see_that_the_figures_are_example_values_and_brokers_do_not(
+        client, enrolled, staff, language, note):
+    from django.utils import translation
+
+    from tests.factories import UserFactory
+
+    rs = requirement_set(total_hours=Decimal("64"), example_values=True)
+    with translation.override(language):
+        url = reverse("certificates:broker_path", args=[enrolled.pk])
+        mine = reverse("certificates:my_path")
+    client.force_login(staff(UserFactory(roles=["admin"])))
+    body = client.get(url).content.decode()
+    assert 'data-testid="example-values"' in body and note in body
+    client.force_login(enrolled)
+    own = client.get(mine).content.decode()
+    assert 'data-testid="requirements"' in own
+    assert 'data-testid="example-values"' not in own and note not in own
+
+    rs.example_values = False
+    rs.save(update_fields=["example_values"])
+    client.force_login(staff(UserFactory(roles=["admin"])))
+    assert 'data-testid="example-values"' not in client.get(url).content.decode()

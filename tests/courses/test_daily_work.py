@@ -146,3 +146,55 @@ def test_the_check_in_link_is_built_from_the_site_url(staff_client, trainer, coh
     settings.ACADEMY_SITE_URL = "http://127.0.0.1:8512/"
     session = OfflineSessionFactory(cohort=cohort)
     assert _checkin_url(None, session).startswith("http://127.0.0.1:8512/courses/checkin/")
+
+
+@pytest.mark.parametrize("prefix", ["", "/en"])
+def test_the_class_hours_help_carries_no_note_about_demo_data(staff_client, trainer, cohort,
+                                                             lessons, prefix):
+    lesson = lessons[0]
+    lesson.module.course.owners.add(trainer)
+    client = staff_client(trainer)
+    for url in (reverse("courses:lesson_edit", args=[lesson.pk]),
+                reverse("courses:session_new", args=[cohort.pk])):
+        html = client.get(prefix + url).content.decode()
+        help_text = "values here are set by the bureau" if prefix else "此处数值由科技局设定"
+        assert help_text in html, url
+        for note in ("demo data", "example values", "演示数据", "示例数值"):
+            assert note not in html, (url, note)
+
+
+def _sat_with_essays(sitting, broker):
+    """An attempt of ``broker`` submitted with its essays written: they wait for grading."""
+    from exams.models import QuestionType
+    from tests.exams.factories import answer, start, submit
+
+    attempt = start(sitting, broker)
+    for item in attempt.items.select_related("question_version__question"):
+        if item.question_version.question.type in QuestionType.subjective():
+            answer(attempt, item.position, "技术经纪人促成供需对接，提供评估与谈判服务。")
+    return submit(attempt)
+
+
+def test_the_trainer_home_counts_the_answers_waiting_for_their_grading(staff_client, trainer,
+                                                                       cohort):
+    from tests.exams.factories import (
+        SittingFactory,
+        enrolled_broker,
+        fixed_paper,
+        question_of_each_type,
+    )
+
+    paper = fixed_paper(question_of_each_type().values(), points=2)  # two essays in six
+    mine = SittingFactory(paper=paper, cohort=cohort, title="结业考试（第一期）")
+    for _ in range(2):
+        _sat_with_essays(mine, enrolled_broker(mine))
+    others = SittingFactory(paper=paper, title="另一期的考试")  # a cohort trainer is not on
+    _sat_with_essays(others, enrolled_broker(others))
+
+    page = staff_client(trainer).get(reverse("home"))
+    assert page.context["backlog_total"] == 4
+    assert [(b["sitting_title"], b["waiting"]) for b in page.context["backlog"]] == [
+        ("结业考试（第一期）", 4)]
+    html = page.content.decode()
+    assert f'<a href="{reverse("exams:grading_queue")}">4</a>' in html
+    assert "另一期的考试" not in html

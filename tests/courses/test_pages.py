@@ -9,6 +9,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from django.utils import timezone, translation
 
+from academy.people.models import BrokerProfile
 from courses.models import Attendance, Enrolment, Lesson, LessonProgress, Module
 from courses.services import attendance_checkin_token
 from tests.courses.factories import (
@@ -237,18 +238,62 @@ def test_lesson_edit_form_shows_errors_inline(client, staff, lessons):
     assert "is-invalid" in response.content.decode()
 
 
-def test_admin_enrols_in_bulk_and_one_by_one(client, staff, cohort):
-    a, b = BrokerFactory(), BrokerFactory()
+def test_admin_enrols_one_broker_found_by_name_initials_or_phone_tail(client, staff, cohort):
+    zeng = BrokerFactory(user__full_name="曾国藩")
+    li = BrokerFactory(user__full_name="李强")
+    tail = BrokerFactory(phone="13900004321")
     client.force_login(staff["admin"])
     url = reverse("courses:cohort_enrol", args=[cohort.pk])
-    assert client.get(url).status_code == 200
-    response = client.post(url, {"enrol_one": "1", "one-email": a.email})
+    page = client.get(url).content.decode()
+    assert 'data-person-search="/people/search/?brokers=1"' in page
+    for term in ("曾国", "lq", "4321"):
+        assert client.post(url, {"enrol_one": "1", "one-broker": term}).status_code == 302
+    assert set(Enrolment.objects.filter(cohort=cohort).values_list("user_id", flat=True)) \
+        == {zeng.pk, li.pk, tail.pk}
+
+
+def test_enrolling_one_broker_reports_unknown_or_ambiguous_words_inline(client, staff, cohort):
+    BrokerFactory(user__full_name="王芳")
+    BrokerFactory(user__full_name="王强")
+    client.force_login(staff["admin"])
+    url = reverse("courses:cohort_enrol", args=[cohort.pk])
+    response = client.post(url, {"enrol_one": "1", "one-broker": "王"})
+    assert response.status_code == 200
+    [error] = response.context["one"].errors["broker"]
+    assert "王芳" in error and "王强" in error
+    response = client.post(url, {"enrol_one": "1", "one-broker": "赵六"})
+    assert response.status_code == 200 and "赵六" in response.context["one"].errors["broker"][0]
+    assert "is-invalid" in response.content.decode()
+    assert not Enrolment.objects.filter(cohort=cohort).exists()
+
+
+def test_admin_enrols_a_list_of_addresses_names_initials_and_tails(client, staff, cohort):
+    brokers = [BrokerFactory(user__full_name=name) for name in ("赵强", "钱亚楠", "孙悦", "李四")]
+    BrokerProfile.objects.filter(user=brokers[3]).update(phone="13700002468")
+    client.force_login(staff["admin"])
+    url = reverse("courses:cohort_enrol", args=[cohort.pk])
+    listed = f"{brokers[0].email.upper()}\n钱亚楠\nsy, 2468"
+    response = client.post(url, {"enrol_bulk": "1", "bulk-brokers": listed})
     assert response.status_code == 302
-    response = client.post(url, {"enrol_bulk": "1", "bulk-emails": f"{b.email}\nnobody@x.test"})
-    assert response.status_code == 200 and "nobody@x.test" in response.content.decode()
-    response = client.post(url, {"enrol_bulk": "1", "bulk-emails": b.email})
-    assert response.status_code == 302
-    assert Enrolment.objects.filter(cohort=cohort).count() == 2
+    assert set(Enrolment.objects.filter(cohort=cohort).values_list("user_id", flat=True)) \
+        == {b.pk for b in brokers}
+
+
+def test_a_bulk_list_reports_each_bad_line_inline_and_saves_nothing(client, staff, cohort):
+    good = BrokerFactory(user__full_name="王芳")
+    BrokerFactory(user__full_name="王强")
+    client.force_login(staff["admin"])
+    url = reverse("courses:cohort_enrol", args=[cohort.pk])
+    listed = f"{good.email}\n王\nnobody@x.test\n赵六"
+    response = client.post(url, {"enrol_bulk": "1", "bulk-brokers": listed})
+    assert response.status_code == 200
+    errors = response.context["bulk"].errors["brokers"]
+    assert len(errors) == 3
+    # One message a bad line, in the list's order: the ambiguous one names its candidates.
+    assert "“王”" in errors[0] and "王芳" in errors[0] and "王强" in errors[0]
+    assert "nobody@x.test" in errors[1] and "赵六" in errors[2]
+    assert response.context["bulk"]["brokers"].value() == listed  # kept, to be corrected
+    assert not Enrolment.objects.filter(cohort=cohort).exists()
 
 
 def test_broker_self_enrols_in_open_cohort(client, broker, programme):

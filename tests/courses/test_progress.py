@@ -1,4 +1,5 @@
-"""Opening and completing lessons; prerequisites; derived module and course completion."""
+"""Opening and completing lessons; prerequisites; derived module and course completion; the
+cohort's progress list and its search."""
 
 import datetime
 
@@ -6,11 +7,12 @@ import pytest
 from django.utils import timezone
 
 from academy.errors import ApplicationError
+from academy.people.models import BrokerProfile
 from courses.models import LessonProgress
-from courses.selectors import course_progress_for, programme_progress_for
+from courses.selectors import cohort_progress, course_progress_for, programme_progress_for
 from courses.services import lesson_complete, lesson_open
-from tests.courses.factories import DeadlineFactory, completed, study
-from tests.factories import BrokerFactory
+from tests.courses.factories import DeadlineFactory, completed, enrol, study
+from tests.factories import BrokerFactory, OrganisationFactory
 
 # Service messages are asserted in their English source wording.
 pytestmark = pytest.mark.usefixtures("english")
@@ -134,3 +136,17 @@ def test_programme_progress_percent_deadlines_and_overdue(enrolled, cohort, less
     [progress] = programme_progress_for(user=enrolled)
     assert progress.courses[0].is_complete and not progress.courses[0].overdue
     assert [c.course for c in progress.due_next] == [course2]
+
+
+@pytest.mark.parametrize("term", ["曾国藩", "国藩", "zgf", "zengguofan", "zeng@example", "5678",
+                                  "1123x", "黄河技术"])
+def test_the_cohort_search_finds_brokers_as_every_person_search_does(cohort, term):
+    zeng = BrokerFactory(user__full_name="曾国藩", user__email="zeng@example.test",
+                         organisation=OrganisationFactory(name="黄河技术转移中心"))
+    BrokerProfile.objects.filter(user=zeng).update(phone="13800005678",
+                                                   national_id="41120219900101123X")
+    other = BrokerFactory(user__full_name="李强", user__email="li@example.test")
+    enrol(zeng, cohort)
+    enrol(other, cohort)
+    assert [row.user for row in cohort_progress(cohort=cohort, search=term)] == [zeng]
+    assert len(cohort_progress(cohort=cohort, search="  ")) == 2

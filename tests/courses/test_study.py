@@ -11,7 +11,7 @@ from rest_framework.test import APIClient
 
 from academy.errors import ApplicationError
 from courses.models import CreditMethod, LessonProgress, StudyPolicy
-from courses.selectors import cohort_lesson_figures, lesson_requirement
+from courses.selectors import broker_hours, cohort_lesson_figures, lesson_requirement
 from courses.services import (
     StudyIncomplete,
     lesson_check_submit,
@@ -20,6 +20,7 @@ from courses.services import (
     lesson_update,
 )
 from tests.courses.factories import OfflineSessionFactory, attended, study
+from tests.exams.test_concurrency import run_in_threads
 
 pytestmark = pytest.mark.usefixtures("english")
 
@@ -109,6 +110,74 @@ def test_two_tabs_never_count_the_same_minute_twice(enrolled, lessons):
         lesson_complete(user=enrolled, lesson=lessons[0], now=_at(start, 1220))
     with pytest.raises(StudyIncomplete):
         lesson_complete(user=enrolled, lesson=lessons[1], now=_at(start, 1220))
+
+
+def _completions(user):
+    return LessonProgress.objects.filter(user=user, completed_at__isnull=False)
+
+
+@pytest.mark.parametrize("offset", [0, 13], ids=["in-step", "out-of-step"])
+def test_two_tabs_to_the_required_time_credit_the_wall_clock_once_and_complete_once(
+        enrolled, lessons, offset):
+    """Two tabs of one lesson each report 30 s every 30 s (the second ``offset`` seconds
+    after the first) up to the 24 minutes required and on past them; both tabs ask to
+    complete. The lesson is credited the wall-clock time, completed once, 2 h once."""
+    lesson = lessons[0]
+    start = timezone.now()
+    lesson_open(user=enrolled, lesson=lesson, now=start)
+    lesson_open(user=enrolled, lesson=lesson, now=start)
+
+    def both_tabs_beat(tick):
+        lesson_open(user=enrolled, lesson=lesson, seconds=30, now=_at(start, 30 * tick))
+        lesson_open(user=enrolled, lesson=lesson, seconds=30,
+                    now=_at(start, 30 * tick + offset))
+
+    def both_tabs_complete(at):
+        return [lesson_complete(user=enrolled, lesson=lesson, now=_at(start, at + tab))
+                for tab in (0, 1)]
+
+    for tick in range(1, 48):  # 23.5 minutes of wall-clock time
+        both_tabs_beat(tick)
+    assert LessonProgress.objects.get(user=enrolled, lesson=lesson).seconds_spent == \
+        30 * 47 + offset
+    for at in (30 * 47 + offset, 30 * 47 + offset + 1):
+        with pytest.raises(StudyIncomplete):
+            lesson_complete(user=enrolled, lesson=lesson, now=_at(start, at))
+    both_tabs_beat(48)  # 24 minutes
+    first, second = both_tabs_complete(30 * 48 + offset)
+    for tick in range(49, 56):  # on past the required time, then both ask again
+        both_tabs_beat(tick)
+    third, fourth = both_tabs_complete(30 * 55 + offset)
+
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lesson)
+    assert progress.seconds_spent == 30 * 55 + offset  # the wall-clock time, not twice it
+    assert _completions(enrolled).count() == 1
+    assert {p.completed_at for p in (first, second, third, fourth)} == {
+        _at(start, 30 * 48 + offset)}
+    assert progress.credited_hours == Decimal("2.00")
+    assert broker_hours(user_ids=[enrolled.pk])[enrolled.pk].online == Decimal("2.00")
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_two_tabs_beating_at_the_same_instant_on_postgres_credit_once(postgres, enrolled,
+                                                                     lessons):
+    """The same, with the two tabs' heartbeats and completions sent at once from two
+    connections: the rows are locked, so only one of each pair counts."""
+    lesson = lessons[0]
+    start = timezone.now()
+    lesson_open(user=enrolled, lesson=lesson, now=start)
+    for tick in range(1, 51):  # 25 minutes: both tabs report the same 30 s together
+        run_in_threads(2, lambda _tab, tick=tick: lesson_open(
+            user=enrolled, lesson=lesson, seconds=30, now=_at(start, 30 * tick)))
+    finished = run_in_threads(2, lambda _tab: lesson_complete(
+        user=enrolled, lesson=lesson, now=_at(start, 30 * 50)))
+
+    progress = LessonProgress.objects.get(user=enrolled, lesson=lesson)
+    assert progress.seconds_spent == 30 * 50
+    assert _completions(enrolled).count() == 1
+    assert finished[0].completed_at == finished[1].completed_at == progress.completed_at
+    assert broker_hours(user_ids=[enrolled.pk])[enrolled.pk].online == Decimal("2.00")
 
 
 def test_a_forged_report_adds_no_more_than_real_time(enrolled, lessons):

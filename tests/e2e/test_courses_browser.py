@@ -100,8 +100,7 @@ def test_broker_completes_a_lesson_and_trainer_records_attendance(
     _studied(page, BROKER)
     page.reload()
     page.locator("[data-testid='mark-done']").click()
-    page.wait_for_load_state()
-    assert page.locator(".alert-success").first.is_visible()
+    page.locator(".alert-success").first.wait_for()
 
     page.goto(base + "/courses/programme/")
     after = overall(page)
@@ -125,7 +124,7 @@ def test_broker_completes_a_lesson_and_trainer_records_attendance(
     broker_id = Attendance._meta.get_field("user").related_model.objects.get(email=BROKER).pk
     trainer.locator(f"#present-{broker_id}").check()
     trainer.locator("[data-testid='save-attendance']").click()
-    trainer.wait_for_load_state()
+    trainer.locator(".alert-success").first.wait_for()
     assert trainer.locator(f"#present-{broker_id}").is_checked()
     screenshot(trainer, "courses-attendance")
 
@@ -170,7 +169,7 @@ def test_broker_scans_the_qr_code_on_a_phone_logs_in_and_checks_in(
     page.locator("form:has(input[name='login']) button[type='submit']").click()
     page.wait_for_url(re.compile(r"/courses/checkin/"))
     page.locator("[data-testid='checkin-button']").click()
-    assert page.locator("[data-testid='checkin-ok']").is_visible()
+    page.locator("[data-testid='checkin-ok']").wait_for()
     screenshot(page, "courses-checkin-phone")
     attendance = Attendance.objects.get(session=session, user__email=BROKER)
     assert attendance.method == Attendance.Method.QR

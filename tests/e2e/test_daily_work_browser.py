@@ -10,8 +10,9 @@
   shows no code before check-in opens.
 - The auditor's dashboard draws its charts (ECharts) with a table one click away, and the
   audit trail finds a person by pinyin initials and reads as sentences.
-- The administrator downloads a roster's error report and issues a certificate by hand to a
-  broker found by name.
+- The administrator downloads a roster's error report, enrols a broker in a cohort by typing
+  part of their name and picking the suggestion, and issues a certificate by hand to a broker
+  found by name.
 
 Screenshots of each role's home, the dashboard and the phone transcript are saved under
 var/screenshots/ (CI keeps them as artifacts).
@@ -29,8 +30,9 @@ from django.utils import timezone
 
 from academy.people import demo as people_demo
 from academy.people.models import User
+from certificates.selectors import broker_readiness
 from courses import demo as courses_demo
-from tests.browser import DESKTOP, PHONE, assert_fits
+from tests.browser import DESKTOP, PHONE, assert_fits, click_menu_item
 from tests.certificates.factories import submitted_record
 from tests.talent.test_readable_records import assert_readable
 
@@ -71,11 +73,7 @@ def open_menu(page) -> None:
 
 def menu_click(page, href: str) -> None:
     open_menu(page)
-    link = page.locator(f"#mainnav a[href='{href}']")
-    dropdown = page.locator("#mainnav .dropdown", has=page.locator(f"a[href='{href}']"))
-    if dropdown.count():
-        dropdown.locator(".dropdown-toggle").click()
-    link.click()
+    click_menu_item(page, href)
 
 
 def test_every_page_of_the_broker_menu_fits_a_phone_and_reads_well(
@@ -132,7 +130,6 @@ def test_broker_finds_the_catalogue_and_practice_records_and_enrols(
     page.wait_for_url(re.compile(r"/courses/programme/$"))
     assert Enrolment.objects.filter(user__email=BROKER, cohort=open_cohort).exists()
     menu_click(page, prefix + "/people/practice/")
-    page.wait_for_url(re.compile(r"/people/practice/$"))
     assert page.locator("main h1").count() == 1
 
 
@@ -178,6 +175,26 @@ def test_trainer_sees_the_day_starts_a_course_and_plans_a_session(
     assert page.locator("#checkin-qr").count() == 0
 
 
+# Each drawn chart's value-axis name (the text elements reading the spec's value_name) and
+# the texts (the name, axis labels, data labels) lying outside the chart's SVG, where they
+# would be cut off.
+CHART_TEXTS = """() => Array.from(document.querySelectorAll("figure[data-chart-ready='1']"),
+  figure => {
+    const spec = JSON.parse(document.getElementById(figure.dataset.chart).textContent);
+    const svg = figure.querySelector("[data-chart-canvas] svg");
+    const box = svg.getBoundingClientRect();
+    const texts = Array.from(svg.querySelectorAll("text"));
+    const outside = texts.filter(t => {
+      const r = t.getBoundingClientRect();
+      return r.left < box.left - 0.5 || r.right > box.right + 0.5 ||
+        r.top < box.top - 0.5 || r.bottom > box.bottom + 0.5;
+    });
+    return {chart: figure.dataset.chart, name: spec.value_name,
+            named: texts.filter(t => t.textContent.trim() === spec.value_name).length,
+            outside: outside.map(t => t.textContent)};
+  })"""
+
+
 @pytest.mark.parametrize(("language", "prefix"), LANGUAGES)
 def test_auditor_reads_charts_and_finds_a_person_in_the_audit_trail(
         page, live_server, demo, screenshot, language, prefix):
@@ -198,8 +215,12 @@ def test_auditor_reads_charts_and_finds_a_person_in_the_audit_trail(
     figure.locator("[data-chart-canvas] svg").wait_for()
     assert figure.get_attribute("data-chart-ready") == "1"
     assert not figure.locator("[data-chart-table]").is_visible()
-    assert page.locator("figure[data-chart-ready='1']").count() >= 5
+    page.wait_for_function(
+        "document.querySelectorAll(\"figure[data-chart-ready='1']\").length >= 5")
     screenshot(page, f"dashboard-{language}")
+    charts = page.evaluate(CHART_TEXTS)
+    assert len(charts) >= 5 and all(c["named"] for c in charts), charts
+    assert [c for c in charts if c["outside"]] == [], "texts cut off at the chart's edge"
     figure.locator("[data-chart-toggle]").click()
     table = figure.locator("[data-chart-table]")
     assert table.is_visible()
@@ -221,10 +242,11 @@ def test_auditor_reads_charts_and_finds_a_person_in_the_audit_trail(
 
 
 @pytest.mark.parametrize(("language", "prefix"), LANGUAGES)
-def test_admin_downloads_the_roster_error_report_and_issues_by_name(
+def test_admin_downloads_the_roster_error_report_enrols_and_issues_by_name(
         page, live_server, demo, screenshot, language, prefix, tmp_path):
     from academy.people.models import User
     from certificates.models import Certificate
+    from courses.models import Cohort, Enrolment
 
     log_in(page, live_server.url, ADMIN)
     page.goto(live_server.url + prefix + "/")
@@ -241,6 +263,24 @@ def test_admin_downloads_the_roster_error_report_and_issues_by_name(
         page.locator("[data-testid='roster-error-report']").click()
     assert download.value.suggested_filename.endswith(".xlsx")
 
+    # Enrolment: part of a name (the demo cohort has the juniors; an intermediate is not in it).
+    cohort = Cohort.objects.get(code=courses_demo.COHORT_CODE)
+    newcomer = next(u for u in User.objects.filter(broker_profile__level__code="intermediate")
+                    .exclude(enrolments__cohort=cohort).order_by("email")
+                    if len(u.full_name) >= 3)
+    page.goto(live_server.url + prefix + f"/courses/cohorts/{cohort.pk}/enrol/")
+    field = page.locator("input[name='one-broker']")
+    field.fill(newcomer.full_name[:2])
+    suggestion = page.locator(f"#id_one-broker-suggestions option[value='{newcomer.email}']")
+    suggestion.wait_for(state="attached")
+    assert newcomer.full_name in suggestion.get_attribute("label")
+    # Choosing a suggestion of a <datalist> puts its value into the field.
+    field.fill(suggestion.get_attribute("value"))
+    page.locator("[data-testid='enrol-one'] button[type='submit']").click()
+    page.locator(".alert-success").first.wait_for()
+    assert newcomer.full_name in page.locator(".alert-success").first.inner_text()
+    assert Enrolment.objects.filter(cohort=cohort, user=newcomer).exists()
+
     broker = User.objects.get(email=BROKER)
     page.goto(live_server.url + prefix + "/certificates/issue/")
     field = page.locator("input[name='broker']")
@@ -251,5 +291,17 @@ def test_admin_downloads_the_roster_error_report_and_issues_by_name(
     page.select_option("select[name='level']", "intermediate")
     page.fill("textarea[name='reason']", "省厅认定")
     page.locator("[data-testid='issue-form'] button").click()
+    preview = page.locator("[data-testid='issue-preview']")
+    preview.wait_for()
+    readiness = broker_readiness(broker)
+    if readiness.level is not None and readiness.level.code == "intermediate":
+        assert preview.get_attribute("data-relation") == "next"
+        shown = page.locator("[data-testid='issue-preview-requirements'] li").count()
+        assert shown == len(readiness.requirements)
+        assert shown or page.locator("[data-testid='issue-preview-unpublished']").is_visible()
+    else:
+        assert preview.get_attribute("data-relation") in ("held", "beyond")
+    screenshot(page, f"issue-preview-{language}")
+    page.locator("[data-testid='issue-confirm']").click()
     page.wait_for_url(re.compile(r"/certificates/(?!issue)"))
     assert Certificate.objects.filter(broker=broker, level__code="intermediate").exists()

@@ -213,6 +213,7 @@ def test_the_exam_fits_a_phone_from_the_list_to_the_result(page, live_server, sc
     page.goto(base + prefix + "/exams/")
     assert_fits(page, PHONE["width"])
     page.locator(f"[data-sitting='{sitting.pk}'] a.btn").click()
+    page.wait_for_url(re.compile(rf"/exams/sittings/{sitting.pk}/$"))
     assert_fits(page, PHONE["width"])
     page.once("dialog", lambda dialog: dialog.accept())
     page.locator("form[action$='/start/'] button[type='submit']").click()

@@ -143,8 +143,7 @@ def test_login_page_in_chinese_with_the_demo_notice_and_inline_errors(
     page.fill("input[name='login']", user.email)
     page.fill("input[name='password']", "wrong-password")
     page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_load_state()
-    assert page.locator(".alert-danger").is_visible()
+    page.locator(".alert-danger").wait_for()
     assert "/accounts/login/" in page.url
 
     page.set_viewport_size(PHONE)
@@ -170,7 +169,7 @@ def test_staff_without_an_authenticator_enrols_one_in_the_browser(live_server, p
 
     page.fill("input[name='code']", "000000")
     page.locator("form.academy-form button[type='submit']").click()
-    page.wait_for_load_state()
+    page.locator("input[name='code'].is-invalid").wait_for()
     assert page.locator("input[name='code'].is-invalid").count() == 1
 
     secret = page.locator("#authenticator_secret").input_value()

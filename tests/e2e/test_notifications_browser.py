@@ -70,7 +70,7 @@ def test_broker_follows_a_notification_to_the_exam_and_the_badge_drops(
     page.wait_for_url(re.compile(r"/notifications/$"))
     assert page.locator("[data-read='0']").count() == 1
     page.locator("[data-testid='read-all']").click()
-    page.wait_for_load_state()
+    page.locator("[data-read='0']").first.wait_for(state="detached")
     assert _badge(page) == ""
     assert page.locator("[data-read='0']").count() == 0
 

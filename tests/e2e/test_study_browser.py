@@ -1,10 +1,12 @@
-"""In a real browser: a lesson's hosted video credits only the seconds actually played (to the
-policy's 90 %), and an exam's integrity log shows a tab switch and a second session."""
+"""In a real browser: a lesson's time counts only while its page is visible and not idle, its
+hosted video credits only the seconds actually played (to the policy's 90 %), and an exam's
+integrity log shows a tab switch and a second session."""
 
 from __future__ import annotations
 
 import datetime
 import re
+import time
 from decimal import Decimal
 from pathlib import Path
 
@@ -14,6 +16,7 @@ from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
 from courses.models import CreditMethod, LessonProgress
+from courses.selectors import study_policy
 from exams.models import AttemptEvent, QuestionType
 from tests.browser import log_in
 from tests.courses.factories import CohortFactory, enrol, programme_with_lessons
@@ -26,8 +29,6 @@ CLIP = Path(__file__).resolve().parents[2] / "courses" / "demo_media" / "lesson-
 
 
 def _wait(predicate, *, seconds: float = 20.0, step: float = 0.25):
-    import time
-
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         value = predicate()
@@ -47,6 +48,93 @@ def _play(page, start: float, until: float) -> None:
         "([until]) => { const v = document.querySelector('video[data-lesson-video]');"
         " return v.currentTime >= until || v.ended; }", arg=[until], timeout=30_000)
     page.evaluate("() => document.querySelector('video[data-lesson-video]').pause()")
+
+
+def _time_lesson(broker):
+    """A lesson credited by time (30 estimated minutes) in a cohort ``broker`` is in."""
+    programme = programme_with_lessons(courses=1, modules=1, lessons=2)
+    enrol(broker, CohortFactory(programme=programme))
+    return programme.courses.first().modules.first().lessons.order_by("order").first()
+
+
+def _spent(broker, lesson) -> int:
+    record = LessonProgress.objects.filter(user=broker, lesson=lesson).first()
+    return record.seconds_spent if record else 0
+
+
+def _set_visibility(page, state: str) -> None:
+    """What the browser does when the tab goes to the back or comes to the front again."""
+    page.evaluate(
+        """([state]) => {
+             Object.defineProperty(document, 'visibilityState',
+                                   {configurable: true, get: () => state});
+             Object.defineProperty(document, 'hidden',
+                                   {configurable: true, get: () => state !== 'visible'});
+             document.dispatchEvent(new Event('visibilitychange'));
+           }""", [state])
+
+
+def _counts_again_only_from(broker, lesson, before: int, since: float) -> None:
+    """The next heartbeat after the page may count again (at ``since``, by time.monotonic)
+    adds no more than the seconds that have passed since then, and the fraction of a second
+    counted before it stopped and not sent yet."""
+    after = _wait(lambda: _spent(broker, lesson) > before and _spent(broker, lesson))
+    assert after - before <= time.monotonic() - since + 1, (before, after)
+
+
+def test_a_hidden_page_counts_no_time(live_server, page, settings):
+    settings.ACADEMY_LESSON_PING_SECONDS = 2
+    cache.clear()
+    broker = BrokerFactory()
+    lesson = _time_lesson(broker)
+    log_in(page, live_server.url, broker.email)
+    page.clock.install()  # the page's own clock, to hold its timers as a background tab's
+    page.goto(f"{live_server.url}/courses/lesson/{lesson.pk}/")
+    _wait(lambda: _spent(broker, lesson) >= 2)  # a visible page counts
+
+    _set_visibility(page, "hidden")
+    # Time has to pass for it not to be counted: 3 s hidden, the timers running (the last
+    # visible seconds sent on hiding arrive meanwhile), then 3 s more must add nothing.
+    page.wait_for_timeout(3000)
+    hidden_from = _spent(broker, lesson)
+    page.wait_for_timeout(3000)
+    assert _spent(broker, lesson) == hidden_from
+    # A background tab's timers are throttled or stopped: 6 s more in which none runs, and
+    # the page comes to the front before they run again. That time is hidden time too.
+    # The Python API counts in seconds; a moment just ahead, since the page's clock has moved
+    # on by the time the pause arrives (it can only be moved forward).
+    held_at = page.evaluate("Date.now()") / 1000 + 1
+    page.clock.pause_at(held_at)
+    page.wait_for_timeout(6000)
+    page.clock.set_system_time(held_at + 6)
+    since = time.monotonic()
+    _set_visibility(page, "visible")
+    page.clock.resume()
+    page.mouse.move(200, 200)
+    _counts_again_only_from(broker, lesson, hidden_from, since)
+
+
+def test_an_idle_page_counts_no_time(live_server, page, settings):
+    settings.ACADEMY_LESSON_PING_SECONDS = 2
+    cache.clear()
+    broker = BrokerFactory()
+    lesson = _time_lesson(broker)
+    log_in(page, live_server.url, broker.email)
+    page.clock.install()  # the page's own clock, to pass the policy's idle limit at once
+    page.goto(f"{live_server.url}/courses/lesson/{lesson.pk}/")
+    page.mouse.move(100, 100)
+    _wait(lambda: _spent(broker, lesson) >= 2)
+
+    # No keyboard, mouse, touch or scroll for longer than the policy's idle limit.
+    page.clock.fast_forward((study_policy().idle_minutes * 60 + 1) * 1000)
+    page.wait_for_timeout(3000)  # what was counted before arrives; then 4 s must add nothing
+    idle_from = _spent(broker, lesson)
+    page.wait_for_timeout(4000)
+    assert _spent(broker, lesson) == idle_from
+
+    since = time.monotonic()
+    page.mouse.move(300, 300)
+    _counts_again_only_from(broker, lesson, idle_from, since)
 
 
 def test_video_to_90_percent_and_skipping_forward_does_not_count(
@@ -92,7 +180,7 @@ def test_video_to_90_percent_and_skipping_forward_does_not_count(
     page.wait_for_function("() => !document.querySelector(\"[data-testid='mark-done']\")"
                            ".disabled", timeout=15_000)
     done.click()
-    page.wait_for_load_state()
+    page.locator(".alert-success").first.wait_for()
     record = LessonProgress.objects.get(user=broker, lesson=lesson)
     assert record.completed_at is not None and record.credited_hours == Decimal("2.00")
     screenshot(page, "study-video-done")

@@ -66,6 +66,31 @@ def _essay(user):
     return {"answer_id": essay.pk}
 
 
+def _image(user):
+    """An image of a question the broker's attempt drew (others: someone else's attempt)."""
+    import io
+
+    from PIL import Image
+
+    from exams.services import ImageUpload, question_create
+    from tests.exams.factories import tag
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4), (0, 90, 160)).save(out, "PNG")
+    question = question_create(
+        type=QuestionType.TRUEFALSE, stem="图中是发明专利证书。[[image:cert.png]]", answer=True,
+        created_by=None, tags=[tag()],
+        images=[ImageUpload(name="cert.png", content=out.getvalue(), content_type="image/png")])
+    sitting = SittingFactory(paper=fixed_paper([question], points=2))
+    broker = user if user is not None and user_has_role(user, "broker") else None
+    if broker is not None:
+        from tests.courses.factories import enrol
+
+        enrol(broker, sitting.cohort)
+    start(sitting, broker or enrolled_broker(sitting))
+    return {"pk": question.current_version.images.get().pk}
+
+
 def api(expect_by_role: dict[str, Any]) -> dict[str, Any]:
     """Anonymous → 401/403 JSON; the listed roles their expectation; the others 403."""
     expect = dict.fromkeys(ROLES, DENIED)
@@ -86,6 +111,11 @@ ROWS = {
                             note="starts the attempt, then the exam page"),
     "exams:take_attempt": Row(logged_in({"broker": OK}), kwargs=_attempt),
     "exams:result": Row(logged_in({"broker": OK}), kwargs=_submitted),
+    "exams:question_image": Row(
+        logged_in({"broker": OK, "trainer": OK, "other_trainer": OK, "auditor": OK,
+                   "admin": OK}), kwargs=_image,
+        note="a stem's image: staff who see exam content (the bank is shared by all "
+             "trainers), and the examinee whose attempt drew it; another broker 403"),
     # API
     "api-exams-attempt-start": Row(api({"broker": OK, "other_broker": OK}), kwargs=_sitting,
                                    method="post"),

@@ -208,7 +208,8 @@ def test_items_for_examinee_never_include_the_key(sitting, candidate):
     assert [i["type"] for i in items] == ["single", "multiple", "truefalse", "fillin", "short",
                                           "case"]
     for entry in items:
-        assert set(entry) <= {"id", "position", "type", "stem", "options", "points", "blanks"}
+        assert set(entry) <= {"id", "position", "type", "stem", "options", "points", "blanks",
+                              "images"}  # the stem's images only (never the explanation's)
     assert items[3]["blanks"] == 1
 
 

@@ -196,3 +196,34 @@ def test_the_task_run_twice_concurrently_closes_each_once(objective_sitting):
     closed = run_in_threads(2, lambda _i: task.apply().result)
     assert sum(closed) == 6
     assert Attempt.objects.filter(status=Attempt.Status.IN_PROGRESS).count() == 0
+
+
+def test_one_offline_gap_seen_at_once_by_retried_saves_and_the_page_is_one_event(
+        objective_sitting):
+    """The answers queued offline, their retries and the page's report of the gap, all at the
+    same moment: the attempt's row lock makes them one ``offline_save`` event."""
+    from exams.models import AttemptEvent
+    from exams.services.integrity import attempt_events_record
+
+    broker = enrolled_broker(objective_sitting)
+    attempt = start(objective_sitting, broker)
+    began = timezone.now() - datetime.timedelta(minutes=20)
+    Attempt.objects.filter(pk=attempt.pk).update(
+        started_at=began, deadline=began + datetime.timedelta(hours=1))
+    items = list(attempt.items.order_by("position").values_list("pk", flat=True))
+    now_ms = int(timezone.now().timestamp() * 1000)
+    given = [now_ms - 300_000 + 1000 * n for n in range(len(items))]
+
+    def act(index: int) -> Any:
+        if index >= 2 * len(items):
+            return attempt_events_record(attempt_id=attempt.pk, user=broker, events=[
+                {"kind": "offline_save", "duration_ms": 310_000, "ago_ms": 0}])
+        n = index % len(items)  # each answer sent twice (a retry)
+        return attempt_save_answer(attempt_id=attempt.pk, user=broker, item_id=items[n],
+                                   value="A" if n == 0 else ["A"], client_ts=given[n],
+                                   sent_ts=now_ms)
+
+    run_in_threads(2 * len(items) + 2, act)
+    [event] = AttemptEvent.objects.filter(attempt=attempt, kind=AttemptEvent.Kind.OFFLINE_SAVE)
+    assert event.detail["seen_by"] == ["page", "server"]
+    assert 300 <= event.duration_seconds <= 320

@@ -8,10 +8,16 @@ from django.urls import reverse
 from django.utils import timezone
 
 from academy.errors import ApplicationError
-from exams.models import QuestionExposure, QuestionType, Sitting
+from exams.models import Paper, PaperItem, QuestionExposure, QuestionType, Sitting
 from exams.selectors import attempt_review
-from exams.services.exposure import sitting_question_exposure
-from exams.services.papers import paper_draw, sitting_create
+from exams.services.exposure import sitting_exposure_conflicts, sitting_question_exposure
+from exams.services.papers import (
+    paper_draw,
+    paper_items_set,
+    paper_rules_set,
+    paper_update,
+    sitting_create,
+)
 from tests.exams.factories import (
     QuestionFactory,
     SittingFactory,
@@ -20,6 +26,7 @@ from tests.exams.factories import (
     rules_paper,
     sat,
     start,
+    tag,
     trainer_user,
 )
 
@@ -117,6 +124,167 @@ def test_a_key_revealing_practice_is_refused_beside_an_open_certifying_sitting(b
                           duration_minutes=30, purpose=Sitting.Purpose.PRACTICE,
                           show_answers=True, keys_after_certifying=True)
     assert held.pk
+
+
+# --- Editing a paper a sitting offers ----------------------------------------------------------
+
+def _item_codes(paper):
+    return list(paper.items.order_by("order").values_list("question__code", flat=True))
+
+
+@pytest.fixture
+def beside_final(practice, bank):
+    """The practice quiz (keys shown, first six questions) beside an open certifying sitting
+    of the other six for the same cohort: no overlap, as both were created."""
+    broker = enrolled_broker(practice)
+    final = sitting_create(
+        paper=fixed_paper(bank[6:]), title="结业考试", cohort=practice.cohort,
+        created_by=trainer_user(), opens_at=practice.opens_at, closes_at=practice.closes_at,
+        duration_minutes=60, purpose=Sitting.Purpose.CERTIFYING)
+    return final, broker
+
+
+def test_giving_the_practice_paper_the_finals_questions_is_refused_with_the_overlap_counted(
+        practice, bank, beside_final):
+    final, _broker = beside_final
+    before = _item_codes(practice.paper)
+    with pytest.raises(ApplicationError, match="6 questions") as refused:
+        paper_items_set(paper=practice.paper, items=[(q, None) for q in bank[6:]])
+    assert refused.value.extra["code"] == "exposure_overlap"
+    assert refused.value.extra["sitting"] == practice.pk
+    assert refused.value.extra["overlap"] == [
+        {"sitting": final.pk, "questions": 6, "brokers": 1}]
+    assert _item_codes(practice.paper) == before
+    assert sitting_exposure_conflicts(practice) == []
+
+
+def test_adding_one_practice_question_to_the_final_paper_is_refused(practice, bank,
+                                                                    beside_final):
+    final, _broker = beside_final
+    with pytest.raises(ApplicationError, match="1 questions") as refused:
+        paper_items_set(paper=final.paper, items=[(q, None) for q in [*bank[6:], bank[0]]])
+    assert refused.value.extra["overlap"] == [
+        {"sitting": practice.pk, "questions": 1, "brokers": 1}]
+    assert PaperItem.objects.filter(paper=final.paper).count() == 6
+
+
+def test_rules_that_would_draw_the_practice_questions_are_refused(practice, bank):
+    enrolled_broker(practice)
+    for _ in range(3):
+        QuestionFactory(type=QuestionType.TRUEFALSE)
+    paper = rules_paper([{"tag": "tech-contract", "count": 3, "type": QuestionType.TRUEFALSE}])
+    final = sitting_create(paper=paper, title="结业考试", cohort=practice.cohort,
+                           created_by=trainer_user(), opens_at=practice.opens_at,
+                           closes_at=practice.closes_at, duration_minutes=60,
+                           purpose=Sitting.Purpose.CERTIFYING)
+    with pytest.raises(ApplicationError, match="6 questions") as refused:
+        paper_rules_set(paper=paper, rules=[{"tag": tag("tech-contract"), "count": 6,
+                                             "points_each": 2, "type": QuestionType.SINGLE}])
+    assert refused.value.extra["code"] == "exposure_overlap"
+    assert refused.value.extra["sitting"] == final.pk
+    assert list(paper.rules.values_list("type", "count")) == [(QuestionType.TRUEFALSE, 3)]
+
+
+def test_changing_the_papers_kind_to_overlapping_questions_is_refused(practice, bank):
+    enrolled_broker(practice)
+    for _ in range(3):
+        QuestionFactory(type=QuestionType.TRUEFALSE)
+    paper = rules_paper([{"tag": "tech-contract", "count": 3, "type": QuestionType.TRUEFALSE}])
+    for order, question in enumerate(bank[:6]):  # kept from when the paper was fixed
+        PaperItem.objects.create(paper=paper, question=question, order=order, points=2)
+    SittingFactory(paper=paper, cohort=practice.cohort, purpose=Sitting.Purpose.CERTIFYING,
+                   opens_at=practice.opens_at, closes_at=practice.closes_at)
+    with pytest.raises(ApplicationError, match="6 questions"):
+        paper_update(paper=paper, kind=Paper.Kind.FIXED)
+    assert paper.kind == Paper.Kind.RULES
+    paper.refresh_from_db()
+    assert paper.kind == Paper.Kind.RULES
+
+
+def test_a_practice_that_holds_its_keys_back_may_take_the_finals_questions(practice, bank,
+                                                                           beside_final):
+    practice.keys_after_certifying = True
+    practice.save(update_fields=["keys_after_certifying"])
+    paper_items_set(paper=practice.paper, items=[(q, None) for q in bank[6:]])
+    assert _item_codes(practice.paper) == [q.code for q in bank[6:]]
+
+
+def test_a_closed_sitting_does_not_hold_its_paper_back(practice, bank, beside_final):
+    final, _broker = beside_final
+    practice.opens_at = timezone.now() - datetime.timedelta(days=3)
+    practice.closes_at = timezone.now() - datetime.timedelta(days=2)
+    practice.save(update_fields=["opens_at", "closes_at"])
+    paper_items_set(paper=practice.paper, items=[(q, None) for q in bank[6:]])
+    assert _item_codes(practice.paper) == [q.code for q in bank[6:]]
+
+
+@pytest.fixture
+def trainer_client(client, mfa_enrolled, practice):
+    trainer = trainer_user()
+    practice.cohort.trainers.add(trainer)
+    mfa_enrolled(trainer)
+    client.force_login(trainer)
+    return client
+
+
+def test_the_paper_page_shows_the_overlap_refusal_beside_the_questions(
+        practice, bank, beside_final, trainer_client):
+    final, _broker = beside_final
+    url = reverse("exams:paper_detail", args=[practice.paper.pk])
+    response = trainer_client.post(url, {"action": "add",
+                                         "add-questions": [q.pk for q in bank[6:8]]})
+    assert response.status_code == 200
+    assert response.context["edit_error"]["action"] == "add"
+    html = response.content.decode()
+    assert 'data-testid="paper-edit-error"' in html
+    assert "2 questions" in html and final.title in html
+    assert _item_codes(practice.paper) == [q.code for q in bank[:6]]
+
+
+def test_the_paper_page_refuses_overlapping_rules_and_keeps_them_unsaved(practice, bank,
+                                                                        trainer_client):
+    for _ in range(3):
+        QuestionFactory(type=QuestionType.TRUEFALSE)
+    paper = rules_paper([{"tag": "tech-contract", "count": 3, "type": QuestionType.TRUEFALSE}])
+    SittingFactory(paper=paper, cohort=practice.cohort, purpose=Sitting.Purpose.CERTIFYING,
+                   opens_at=practice.opens_at, closes_at=practice.closes_at)
+    enrolled_broker(practice)
+    response = trainer_client.post(reverse("exams:paper_detail", args=[paper.pk]), {
+        "action": "rules", "rules-TOTAL_FORMS": "1", "rules-INITIAL_FORMS": "1",
+        "rules-0-tag": tag("tech-contract").pk, "rules-0-type": QuestionType.SINGLE,
+        "rules-0-count": "6", "rules-0-points_each": "2"})
+    assert response.status_code == 200
+    assert response.context["edit_error"]["action"] == "rules"
+    assert "6 questions" in response.content.decode()
+    assert list(paper.rules.values_list("type", "count")) == [(QuestionType.TRUEFALSE, 3)]
+
+
+def test_the_admin_shows_a_papers_questions_without_changing_them(practice, client,
+                                                                  admin_user, mfa_enrolled):
+    mfa_enrolled(admin_user)
+    client.force_login(admin_user)
+    url = reverse("admin:exams_paper_change", args=[practice.paper.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reverse("exams:paper_detail", args=[practice.paper.pk]) in html
+    assert 'name="items-0-question"' not in html and 'name="kind"' not in html
+
+
+def test_the_admin_shows_a_sittings_paper_brokers_and_keys_without_changing_them(
+        practice, client, admin_user, mfa_enrolled):
+    mfa_enrolled(admin_user)
+    client.force_login(admin_user)
+    assert client.get(reverse("admin:exams_sitting_add")).status_code == 403
+    url = reverse("admin:exams_sitting_change", args=[practice.pk])
+    page = client.get(url)
+    assert page.status_code == 200
+    html = page.content.decode()
+    assert reverse("exams:sitting_edit", args=[practice.pk]) in html
+    for field in ("paper", "brokers", "opens_at_0", "purpose", "show_answers",
+                  "keys_after_certifying"):
+        assert f'name="{field}"' not in html, field
+    assert 'name="title"' in html
 
 
 def test_held_keys_show_only_after_the_certifying_sitting_closes(bank):

@@ -84,13 +84,14 @@ def test_a_moodle_file_with_what_has_no_counterpart_reports_it():
 </quiz>""".encode()
     result = question_import(file_name="moodle.xml", content=xml, actor=admin)
 
-    # The true/false question has no tag: that row is refused, nothing is saved.
+    # The true/false question has no tag: that row is refused, nothing is saved; the image of
+    # Q1 is only a PNG's first bytes (damaged): its row is refused on the stem.
     # Rows are numbered by the question's place in the file (the matching question is 2).
-    assert [(e.row, e.column) for e in result.errors] == [(3, "tags")]
+    assert [(e.row, e.column) for e in result.errors] == [(1, "stem"), (3, "tags")]
+    assert "a.png" in result.errors[0].message
     assert not Question.objects.exists()
-    # Reported: the image, the matching question and the formatting reduced to text.
-    assert len(result.notes) == 3
-    assert any("a.png" in note for note in result.notes)
+    # Reported: the matching question and the formatting reduced to text.
+    assert len(result.notes) == 2
     assert any("matching" in note for note in result.notes)
     assert result.rows_total == 2
 

@@ -203,6 +203,22 @@ def test_exam_page_shows_saved_answers_with_their_client_ts(broker_client, sitti
         assert f'data-client-ts="{ts}"' in html
 
 
+def test_exam_page_escapes_stems_options_and_saved_answers(broker_client, sitting, candidate):
+    """The questions are written in Python: every text must still come out escaped."""
+    hostile = '<img src=x onerror="alert(1)">&'
+    versions = QuestionVersion.objects.filter(question__paper_items__paper=sitting.paper)
+    versions.update(stem=hostile)
+    single = versions.get(question__type="single")
+    single.options = [{**option, "text": hostile} for option in single.options]
+    single.save(update_fields=["options"])
+    attempt = start(sitting, candidate)
+    answer(attempt, 4, hostile, client_ts=1)  # the short answer
+    html = broker_client.get(reverse("exams:take_attempt", args=[attempt.pk])).content.decode()
+    assert "<img src=x" not in html and 'onerror="' not in html
+    escaped = "&lt;img src=x onerror=&quot;alert(1)&quot;&gt;&amp;"
+    assert html.count(escaped) == 6 + 4 + 1  # six stems, four options, the saved answer
+
+
 def test_exam_page_of_another_broker_is_404(client, sitting, candidate):
     attempt = start(sitting, candidate)
     client.force_login(enrolled_broker(sitting))

@@ -27,7 +27,7 @@ from exams.models import (
     Sitting,
     Tag,
 )
-from tests.courses.factories import CohortFactory
+from tests.courses.factories import CohortFactory, enrol
 from tests.exams.factories import (
     QuestionFactory,
     SittingFactory,
@@ -524,23 +524,56 @@ def test_trainer_cannot_schedule_for_another_cohort(grader_client, questions):
 
 
 def test_sitting_for_a_list_of_brokers(admin_client, questions):
-    brokers = [BrokerFactory(), BrokerFactory()]
+    brokers = [BrokerFactory(user__full_name=name) for name in ("曾国藩", "钱亚楠", "孙悦")]
     paper = fixed_paper(questions.values())
-    emails = "\n".join(b.email.upper() for b in brokers)
+    listed = f"{brokers[0].email.upper()}\n钱亚楠, sy\n{brokers[0].full_name}"
     response = admin_client.post(reverse("exams:sitting_create"),
-                                 _sitting_post(paper, broker_emails=emails))
+                                 _sitting_post(paper, further_brokers=listed))
     assert response.status_code == 302
     sitting = Sitting.objects.get(title="2026年中级技术经纪人结业考试")
     assert set(sitting.brokers.all()) == set(brokers) and sitting.cohort is None
+    edit = admin_client.get(reverse("exams:sitting_edit", args=[sitting.pk]))
+    assert set(edit.context["form"]["further_brokers"].value().split("\n")) \
+        == {b.email for b in brokers}
+
+
+def test_a_list_of_brokers_reports_each_bad_line_inline(admin_client, questions):
+    BrokerFactory(user__full_name="王芳")
+    BrokerFactory(user__full_name="王强")
+    paper = fixed_paper(questions.values())
+    response = admin_client.post(reverse("exams:sitting_create"), _sitting_post(
+        paper, further_brokers="王\n赵六"))
+    assert response.status_code == 200
+    errors = response.context["form"].errors["further_brokers"]
+    assert len(errors) == 2
+    assert "王芳" in errors[0] and "王强" in errors[0] and "赵六" in errors[1]
+    assert "cohort" not in response.context["form"].errors
+    assert not Sitting.objects.exists()
+
+
+def test_a_trainer_lists_only_brokers_of_their_cohorts(grader_client, grader, questions):
+    cohort = CohortFactory(trainers=[grader])
+    mine = BrokerFactory(user__full_name="李强")
+    enrol(mine, cohort)
+    BrokerFactory(user__full_name="李四")
+    paper = fixed_paper(questions.values())
+    response = grader_client.post(reverse("exams:sitting_create"), _sitting_post(
+        paper, cohort=cohort.pk, further_brokers="李四"))
+    assert response.status_code == 200
+    assert "李四" in response.context["form"].errors["further_brokers"][0]
+    response = grader_client.post(reverse("exams:sitting_create"), _sitting_post(
+        paper, cohort=cohort.pk, further_brokers="李"))
+    assert response.status_code == 302
+    assert list(Sitting.objects.get().brokers.all()) == [mine]
 
 
 def test_sitting_form_errors_are_inline(admin_client, questions):
     paper = fixed_paper(questions.values())
-    data = _sitting_post(paper, broker_emails="nobody@example.test",
+    data = _sitting_post(paper, further_brokers="nobody@example.test",
                          closes_at="2020-01-01T00:00", double_marking="on")
     response = admin_client.post(reverse("exams:sitting_create"), data)
     errors = response.context["form"].errors
-    assert {"broker_emails", "closes_at", "graders"} <= set(errors)
+    assert {"further_brokers", "closes_at", "graders"} <= set(errors)
 
 
 def test_double_marking_with_chosen_graders(admin_client, questions):

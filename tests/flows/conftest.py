@@ -216,5 +216,11 @@ def celery_worker(_worker_process: WorkerProcess, settings) -> Iterator[WorkerPr
                  worker=_worker_process, what="the worker to be ready")
         yield _worker_process
     finally:
+        # The worker outlives the test (one per module), but the test's rows do not: let it
+        # finish what the test queued (a task still in a transaction when the database is
+        # flushed deadlocks the flush), as far as it still runs.
+        if _worker_process.process.poll() is None:
+            with contextlib.suppress(pytest.fail.Exception):
+                wait_drained(_worker_process, timeout=60)
         for key, value in saved.items():
             app.conf[key] = value

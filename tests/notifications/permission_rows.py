@@ -64,4 +64,5 @@ ROWS = {
     "api-notification-read": Row(API_EVERYONE, kwargs=_notification, method="post"),
     "api-notifications-read-all": Row(API_EVERYONE, method="post"),
     "api-notification-preferences": Row(API_EVERYONE),
+    "api-me-notification-preferences": Row(API_EVERYONE, note="the caller's own only"),
 }

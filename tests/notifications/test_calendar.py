@@ -129,3 +129,14 @@ def test_ics_downloads_of_a_session_and_a_sitting(client):
     assert str(event["SUMMARY"]) == session.title
     [event] = events_of(client.get(reverse("exams:sitting_ics", args=[sitting.pk]))).values()
     assert event.decoded("dtstart") == whole_seconds(sitting.opens_at)
+
+
+def test_the_preferences_page_gives_the_feed_address_on_the_site_url(client, settings):
+    settings.ACADEMY_SITE_URL = "https://academy.example.cn:8443"
+    broker = BrokerFactory()
+    token = calendar_token_reset(user=broker)
+    client.force_login(broker)
+    response = client.get(reverse("notifications:preferences"), HTTP_HOST="testserver")
+    assert response.context["calendar_url"] == (
+        "https://academy.example.cn:8443" + reverse("calendar_feed", args=[token]))
+    assert 'value="https://academy.example.cn:8443/calendar/' in response.content.decode()

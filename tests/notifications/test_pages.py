@@ -1,9 +1,7 @@
-"""The notification centre, the badge, preferences, manual reminders, template previews, the
-admin's reminder log, and the demo notifications."""
+"""The notification centre, the badge, preferences, manual reminders, template previews and
+the admin's reminder log (the demo notifications: ``test_demo.py``)."""
 
 from __future__ import annotations
-
-import io
 
 import pytest
 from django.conf import settings
@@ -265,15 +263,3 @@ def test_the_admins_reminder_log_filters_searches_and_resends(client, committed)
     failed.refresh_from_db()
     assert failed.status == "sent"
     assert len(mail.outbox) == 1
-
-
-def test_demo_seed_is_idempotent():
-    from academy.notifications import demo
-
-    broker = BrokerFactory(user__email="broker14@demo.local")
-    trainer = UserFactory(roles=["trainer"], email="trainer1@demo.local")
-    demo.seed(io.StringIO())
-    demo.seed(io.StringIO())
-    assert Notification.objects.filter(recipient=broker).count() == 3
-    assert Notification.objects.filter(recipient=trainer).count() == 2
-    assert mail.outbox == []

@@ -90,12 +90,21 @@ def test_verification_through_the_preferences_page(client, _sms_files):
 
 
 def test_channel_choices_per_kind_are_saved_from_the_page(client):
+    from django.utils import timezone
+
     broker = BrokerFactory()
     client.force_login(broker)
     page = client.get(reverse("notifications:preferences"))
     rows = {row.kind.code: row for row in page.context["channels"].rows}
     assert rows["course_deadline"].sms is False  # approved template: may choose
     assert "broker_inactive" not in rows or rows["broker_inactive"].sms is None
+    # Without a verified number the SMS boxes are disabled and a forged tick changes nothing.
+    assert 'name="sms:course_deadline"' in page.content.decode()
+    assert re.search(r'name="sms:course_deadline"[^>]*disabled', page.content.decode())
+    client.post(reverse("notifications:preferences_channels"), {"sms:course_deadline": "on"})
+    assert not ChannelPreference.objects.filter(user=broker).exists()
+    UserSettings.objects.create(user=broker, sms_phone="13912345678",
+                                sms_phone_verified_at=timezone.now())
     client.post(reverse("notifications:preferences_channels"),
                 {"sms:course_deadline": "on", "wecom:session_tomorrow": "on",
                  "sms:no_such_kind": "on"})
@@ -104,3 +113,14 @@ def test_channel_choices_per_kind_are_saved_from_the_page(client):
     client.post(reverse("notifications:preferences_channels"), {"sms:course_deadline": "on"})
     assert set(ChannelPreference.objects.filter(user=broker).values_list("kind", "channel")) \
         == {("course_deadline", "sms")}
+
+
+def test_sms_without_a_verified_number_is_refused_by_the_service():
+    """The rule is the service's (page and API): a forged request is refused too."""
+    from academy.notifications.services import KindPreferenceChange, notification_preferences_update
+
+    broker = BrokerFactory()
+    with pytest.raises(ApplicationError):
+        notification_preferences_update(
+            user=broker, kinds={"course_deadline": KindPreferenceChange(sms=True)})
+    assert not ChannelPreference.objects.filter(user=broker).exists()

@@ -55,6 +55,25 @@ def test_an_attempt_the_auto_submit_missed_needs_attention():
 
 
 @pytest.mark.django_db
+def test_ready_brokers_count_as_stuck_only_where_issuance_is_automatic():
+    from certificates.models import BrokerReadiness, CertificatePolicy
+    from tests.factories import BrokerFactory, level
+
+    long_ago = timezone.now() - datetime.timedelta(days=2)
+    automatic, by_hand = level("intermediate"), level("senior")
+    CertificatePolicy.objects.create(level=by_hand, issue_automatically=False)
+    for target in (automatic, by_hand, by_hand):
+        BrokerReadiness.objects.create(broker=BrokerFactory(), level=target, ready=True,
+                                       ready_since=long_ago, last_evaluated_at=long_ago)
+
+    code, out = _run("--json")
+
+    counts = {item["key"]: item["count"] for item in json.loads(out)["failed"]}
+    assert counts["certificates_not_issued"] == 1
+    assert code == 1
+
+
+@pytest.mark.django_db
 def test_messages_waiting_on_redis_are_counted(settings):
     from kombu import Connection
 

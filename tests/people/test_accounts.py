@@ -10,6 +10,7 @@ from django.core import mail
 from django.core.cache import cache
 from django.urls import reverse
 
+from academy.links import site_url
 from tests.factories import PASSWORD, BrokerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -28,7 +29,7 @@ def _login(client, email: str, password: str = PASSWORD):
 
 
 def _link(message, pattern: str) -> str:
-    match = re.search(rf"https?://testserver(/\S*{pattern}\S*)", message.body)
+    match = re.search(rf"{re.escape(site_url())}(/\S*{pattern}\S*)", message.body)
     assert match, f"no link matching {pattern!r} in:\n{message.body}"
     return match.group(1)
 
@@ -139,6 +140,20 @@ def test_a_bad_confirmation_key_says_the_link_expired(client):
     response = client.get(reverse("account_confirm_email", args=["not-a-real-key"]))
     assert response.status_code == 200
     assert response.context["confirmation"] is None
+
+
+@pytest.mark.parametrize("form", ["reset", "confirm"])
+def test_the_emailed_links_go_to_the_site_url_not_the_requests_host(client, settings, form):
+    settings.ACADEMY_SITE_URL = "https://academy.example.cn:8443"
+    mail.outbox.clear()
+    if form == "reset":
+        client.post(reverse("account_reset_password"), {"email": BrokerFactory().email})
+    else:
+        _login(client, UserFactory(roles=["broker"], verified=False).email)
+    [message] = mail.outbox
+    links = re.findall(r"https?://[^/\s]+", message.body)
+    assert links and set(links) == {"https://academy.example.cn:8443"}, message.body
+    assert "testserver" not in message.body
 
 
 def test_password_reset_full_flow_through_the_emailed_link(client):

@@ -376,7 +376,7 @@ def test_admin_approves_from_the_review_queue(client, admin_user, mfa_enrolled):
     queue = client.get(reverse("people:practice_review_queue"))
     assert record.contract_name in queue.content.decode()
     response = client.post(reverse("people:practice_review", args=[record.pk]),
-                           {"decision": "approve", "comment": "",
+                           {"decision": "approve", "comment": "", "revision": record.revision,
                             "next": reverse("people:practice_review_queue")})
     assert response.status_code == 302
     record.refresh_from_db()
@@ -391,7 +391,8 @@ def test_a_rejection_without_comment_from_the_page_changes_nothing(client, admin
     record = submitted_record(BrokerFactory())
     client.force_login(admin_user)
     response = client.post(reverse("people:practice_review", args=[record.pk]),
-                           {"decision": "reject", "comment": "  "}, follow=True)
+                           {"decision": "reject", "comment": "  ",
+                            "revision": record.revision}, follow=True)
     assert "Say why" in response.content.decode()
     record.refresh_from_db()
     assert record.status == "submitted"

@@ -6,11 +6,13 @@ from __future__ import annotations
 from decimal import Decimal
 
 import pytest
+from django.utils import translation
 from rest_framework.test import APIClient
 
 from academy.audit.models import AuditEvent
 from academy.errors import ApplicationError
 from academy.people.models import PracticeRecord, PracticeRecordRevision
+from academy.people.practice.api import REVISION_REQUIRED
 from academy.people.selectors import revision_content
 from academy.people.services import practice_record_review, practice_record_update
 from tests.certificates.factories import PNG, upload
@@ -85,7 +87,56 @@ def test_a_patch_through_the_api_makes_a_new_revision_and_the_stale_approval_fai
     api.force_authenticate(admin_user)
     stale = api.post(f"/api/v1/practice-records/{record.pk}/review/",
                      {"decision": "approve", "revision": 1}, format="json")
-    assert stale.status_code == 400
+    assert stale.status_code == 409
+    assert stale.json()["code"] == "revision_changed" and stale.json()["revision"] == 2
+    assert PracticeRecord.objects.get(pk=record.pk).status == "submitted"
     fresh = api.post(f"/api/v1/practice-records/{record.pk}/review/",
                      {"decision": "approve", "revision": 2}, format="json")
     assert fresh.status_code == 200 and fresh.json()["approved_revision_number"] == 2
+
+
+@pytest.mark.parametrize("decision", ["approve", "reject"])
+def test_a_decision_through_the_api_without_the_revision_is_refused(
+        broker, admin_user, mfa_enrolled, decision):
+    record = create(broker)
+    mfa_enrolled(admin_user)
+    api = APIClient()
+    api.force_authenticate(admin_user)
+
+    for body in ({"decision": decision, "comment": "看过"},
+                 {"decision": decision, "comment": "看过", "revision": None}):
+        response = api.post(f"/api/v1/practice-records/{record.pk}/review/", body,
+                            format="json")
+        assert response.status_code == 400
+        with translation.override(response["Content-Language"]):
+            assert response.json()["revision"] == [str(REVISION_REQUIRED)]
+    record.refresh_from_db()
+    assert record.status == "submitted" and record.reviewed_at is None
+    assert not AuditEvent.objects.filter(action__in=["people.practice_approved",
+                                                     "people.practice_rejected"]).exists()
+
+
+def test_the_review_page_sends_the_revision_on_display(client, broker, admin_user,
+                                                       mfa_enrolled):
+    from django.urls import reverse
+
+    record = create(broker)
+    practice_record_update(record_id=record.pk, actor=broker,
+                           fields={"contract_amount": Decimal("800000")})
+    mfa_enrolled(admin_user)
+    client.force_login(admin_user)
+
+    for page in (reverse("people:practice_review_queue"),
+                 reverse("people:practice_detail", args=[record.pk])):
+        body = client.get(page).content.decode()
+        assert '<input type="hidden" name="revision" value="2">' in body, page
+
+
+def test_the_schema_requires_the_revision_and_documents_the_conflict():
+    from drf_spectacular.generators import SchemaGenerator
+
+    schema = SchemaGenerator().get_schema(request=None, public=True)
+    review = schema["paths"]["/api/v1/practice-records/{id}/review/"]["post"]
+    assert {"200", "400", "409"} <= set(review["responses"])
+    body = schema["components"]["schemas"]["Review"]
+    assert "revision" in body["required"]

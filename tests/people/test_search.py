@@ -1,14 +1,15 @@
-"""Finding people by what staff know (name, pinyin initials, phone or ID tail) and lists of
-people in pinyin order."""
+"""Finding people by what staff know (name, pinyin initials, phone or ID tail), picking the one
+broker some words name, and lists of people in pinyin order."""
 
 from __future__ import annotations
 
 import pytest
 from django.urls import reverse
 
+from academy.errors import ApplicationError
 from academy.people.models import BrokerProfile, User
 from academy.people.names import name_pinyin
-from academy.people.search import person_search
+from academy.people.search import broker_pick, broker_pick_lines, person_search
 from tests.factories import BrokerFactory, UserFactory
 
 pytestmark = pytest.mark.django_db
@@ -53,6 +54,19 @@ def test_lists_of_brokers_are_in_pinyin_order(people):
     assert names == ["阿明", "李强", "王芳"]
 
 
+def test_profiles_and_enrolments_are_in_pinyin_order_by_default(people):
+    from tests.courses.factories import CohortFactory, enrol
+
+    BrokerFactory(user__full_name="阿明", user__email="a@example.test")
+    assert [p.user.full_name for p in BrokerProfile.objects.select_related("user")] \
+        == ["阿明", "李强", "王芳"]
+    cohort = CohortFactory()
+    for profile in BrokerProfile.objects.order_by("-pk"):
+        enrol(profile.user, cohort)
+    assert [e.user.full_name for e in cohort.enrolments.select_related("user")] \
+        == ["阿明", "李强", "王芳"]
+
+
 def test_the_search_endpoint_answers_the_bureau_and_scopes_trainers(client, people,
                                                                     mfa_enrolled):
     wang, _li = people
@@ -71,3 +85,53 @@ def test_the_search_endpoint_answers_the_bureau_and_scopes_trainers(client, peop
     broker = User.objects.get(pk=wang.pk)
     client.force_login(broker)
     assert client.get(reverse("people:person_search"), {"q": "wf"}).status_code == 403
+
+
+# --- Picking the one broker some words name ------------------------------------------------
+
+@pytest.mark.parametrize("term", ["wang@example.test", "WANG@example.test", "王芳", "wf",
+                                  "5678", "1123x"])
+def test_one_broker_is_picked_by_what_staff_know(people, term):
+    wang, _li = people
+    assert broker_pick(term) == wang
+
+
+def test_an_exact_name_picks_its_one_owner_over_longer_names(people):
+    wang, _li = people
+    BrokerFactory(user__full_name="王芳芳", user__email="wff@example.test")
+    assert broker_pick("王芳") == wang
+    with pytest.raises(ApplicationError, match="王芳芳"):
+        broker_pick("芳")
+
+
+def test_words_naming_several_or_nobody_are_refused_not_guessed(people, english):
+    BrokerFactory(user__full_name="王强", user__email="wq@example.test")
+    with pytest.raises(ApplicationError, match="Several brokers match: 王芳 .*王强"):
+        broker_pick("王")
+    with pytest.raises(ApplicationError, match="No broker matches “赵六”"):
+        broker_pick("赵六")
+    staff = UserFactory(full_name="张管理", roles=["admin"])
+    with pytest.raises(ApplicationError, match="No broker matches"):
+        broker_pick(staff.email)
+
+
+def test_a_pick_looks_only_among_the_people_given(people):
+    wang, li = people
+    with pytest.raises(ApplicationError):
+        broker_pick("wf", among=User.objects.filter(pk=li.pk))
+    assert broker_pick("lq", among=User.objects.filter(pk=li.pk)) == li
+
+
+def test_a_list_names_each_broker_once_and_reports_every_bad_line(people, english):
+    wang, li = people
+    BrokerFactory(user__full_name="王强", user__email="wq@example.test")
+    picks = broker_pick_lines("LI@example.test\n王\n\n5678, 赵六；wf\nlq\n")
+    assert picks.users == [li, wang]
+    assert len(picks.problems) == 2
+    assert picks.problems[0].startswith("Line 2, “王”: several brokers match: 王芳")
+    assert picks.problems[1] == "Line 4, “赵六”: no broker matches."
+
+
+def test_an_empty_list_names_nobody_and_has_no_problems(people):
+    picks = broker_pick_lines(" \n\n")
+    assert picks.users == [] and picks.problems == []

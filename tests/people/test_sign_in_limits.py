@@ -44,7 +44,7 @@ def fresh_limits():
 def test_new_passwords_are_hashed_with_argon2id_at_the_configured_cost(settings):
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
     encoded = make_password(PASSWORD)
-    assert encoded.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert encoded.startswith("argon2$argon2id$v=19$m=7168,t=5,p=1$")
     settings.ACADEMY_ARGON2_MEMORY_KIB = 8192
     settings.ACADEMY_ARGON2_TIME_COST = 3
     assert make_password(PASSWORD).startswith("argon2$argon2id$v=19$m=8192,t=3,p=1$")
@@ -58,21 +58,24 @@ def test_pbkdf2_hash_is_upgraded_to_argon2id_at_the_next_login(settings):
     broker.save(update_fields=["password"])
     assert log_in(Client(), broker.email)
     broker.refresh_from_db()
-    assert broker.password.startswith("argon2$argon2id$v=19$m=19456,t=2,p=1$")
+    assert broker.password.startswith("argon2$argon2id$v=19$m=7168,t=5,p=1$")
     assert log_in(Client(), broker.email)  # and the new hash checks
 
 
 @pytest.mark.django_db
 def test_argon2_hash_with_old_parameters_is_rehashed_at_login(settings):
+    """A hash made with the earlier default (19 MiB, t=2) becomes one of the current default."""
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
-    settings.ACADEMY_ARGON2_MEMORY_KIB = 8192
+    settings.ACADEMY_ARGON2_MEMORY_KIB = 19456
+    settings.ACADEMY_ARGON2_TIME_COST = 2
     broker = BrokerFactory()
     broker.password = make_password(PASSWORD)
     broker.save(update_fields=["password"])
-    settings.ACADEMY_ARGON2_MEMORY_KIB = 19456
+    del settings.ACADEMY_ARGON2_MEMORY_KIB
+    del settings.ACADEMY_ARGON2_TIME_COST
     assert log_in(Client(), broker.email)
     broker.refresh_from_db()
-    assert "$m=19456,t=2,p=1$" in broker.password
+    assert "$m=7168,t=5,p=1$" in broker.password
 
 
 @pytest.mark.django_db

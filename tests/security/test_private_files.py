@@ -1,4 +1,5 @@
-"""Private files (practice evidence, certificate PDFs, exports) are served only by views that
+"""Private files (practice evidence, certificate PDFs, exports, question images) are served only
+by views that
 check permission: no path under MEDIA_URL serves a stored file, to anyone, in any settings
 module; the public verification page shows the masked name only."""
 
@@ -37,12 +38,41 @@ def stored_files(db):
     export = TalentExport.objects.create(kind="brokers", file_format="csv",
                                          requested_by=UserFactory(roles=["auditor"]))
     export.file.save("brokers.csv", ContentFile("王晓明\n".encode()), save=True)
+    image = _question_image()
     return {"evidence": (evidence, evidence.file.name),
             "pdf": (certificate, certificate.pdf.name),
-            "export": (export, export.file.name)}
+            "export": (export, export.file.name),
+            "image": (image, image.file.name)}
 
 
-@pytest.mark.parametrize("kind", ["evidence", "pdf", "export"])
+def _question_image():
+    """An image of a question (a Moodle import stores them so), named after a broker: the
+    response bodies are searched for that name."""
+    import io
+
+    from PIL import Image
+
+    from exams.services import ImageUpload, question_create
+    from tests.exams.factories import tag
+
+    out = io.BytesIO()
+    Image.new("RGB", (4, 4)).save(out, "PNG", pnginfo=_png_text("王晓明"))
+    question = question_create(
+        type="truefalse", stem="[[image:cert.png]]", answer=True, created_by=None,
+        tags=[tag()], images=[ImageUpload(name="cert.png", content=out.getvalue(),
+                                          content_type="image/png")])
+    return question.current_version.images.get()
+
+
+def _png_text(value: str):
+    from PIL.PngImagePlugin import PngInfo
+
+    info = PngInfo()
+    info.add_itxt("Author", value)
+    return info
+
+
+@pytest.mark.parametrize("kind", ["evidence", "pdf", "export", "image"])
 def test_anonymous_requests_for_every_media_path_are_refused(client, stored_files, kind):
     _obj, name = stored_files[kind]
     assert name
@@ -52,12 +82,13 @@ def test_anonymous_requests_for_every_media_path_are_refused(client, stored_file
         assert "王晓明".encode() not in response.content
 
 
-@pytest.mark.parametrize("kind", ["evidence", "pdf", "export"])
+@pytest.mark.parametrize("kind", ["evidence", "pdf", "export", "image"])
 def test_the_serving_views_refuse_anonymous_requests(client, stored_files, kind):
     obj, _name = stored_files[kind]
     url = {"evidence": reverse("people:practice_evidence", args=[obj.pk]),
            "pdf": reverse("certificates:certificate_pdf", args=[obj.pk]),
-           "export": reverse("talent:export_download", args=[obj.pk])}[kind]
+           "export": reverse("talent:export_download", args=[obj.pk]),
+           "image": reverse("exams:question_image", args=[obj.pk])}[kind]
     response = client.get(url)
     assert response.status_code in (302, 403, 404)
     assert "王晓明".encode() not in response.content

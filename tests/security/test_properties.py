@@ -231,7 +231,8 @@ def judged(db):
     "days": st.integers(0, 400),
 }))
 def test_more_hours_results_records_or_time_never_unmeet_a_requirement(judged, before, gain):
-    from certificates.selectors.readiness import ExamResult, PracticeTotals, _evaluate, _Inputs
+    from academy.people.selectors import PracticeTotals
+    from certificates.selectors.readiness import ExamResult, _evaluate, _Inputs
     from courses.selectors.hours import BrokerHours
 
     today = datetime.date(2026, 11, 26)

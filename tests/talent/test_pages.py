@@ -86,6 +86,43 @@ def test_broker_export_xlsx_and_csv_contain_the_list_and_are_audited(bureau_clie
     assert last.after["personal_data"] is True and last.after["rows"] == 2
 
 
+def test_the_broker_export_carries_the_working_columns(bureau_client, population):
+    """Hours in total and by area, exams, practice, readiness and the newest certificate: the
+    same figures the broker's own path page shows."""
+    from certificates.selectors import broker_readiness
+    from courses.models import CourseArea
+    from courses.selectors import broker_hours
+
+    b1, b4 = population.brokers["b1"], population.brokers["b4"]
+    certificate_for(b4, level_code="intermediate", status="revoked")
+    response = bureau_client.get(reverse("talent:broker_list"), {"format": "xlsx"})
+    rows = list(load_workbook(io.BytesIO(response.content)).active.iter_rows(values_only=True))
+    header = list(rows[0])
+    by_name = {row[0]: dict(zip(header, row, strict=True)) for row in rows[1:]}
+    areas = list(CourseArea.objects.all())
+    assert header[8] == "总学时" or header[8] == "Class hours in total"
+    assert len(header) == 8 + 1 + len(areas) + 14
+    one, four, three = by_name["一号"], by_name["四号"], by_name["三号"]
+
+    def column(row, index):
+        return row[header[index]]
+
+    assert column(one, 8) == 10 and column(three, 8) == 4
+    hours = broker_hours(user_ids=[b1.pk])[b1.pk]
+    assert [column(one, 9 + n) or 0 for n in range(len(areas))] \
+        == [hours.by_area.get(area.code, 0) for area in areas]
+    assert sum(hours.by_area.values()) == 10
+    readiness = broker_readiness(b1)
+    working = list(one.values())[9 + len(areas):]
+    assert working[:3] == [1, 1, 0]  # the required exam passed, none awaiting
+    assert working[3:7] == [1, 0, 500000, 400000]  # practice approved, pending, amount, income
+    assert working[8:10] == [readiness.met_count, readiness.total_count]
+    assert list(by_name["二号"].values())[9 + len(areas):][3:5] == [0, 0]  # a draft counts not
+    four_working = list(four.values())[9 + len(areas):]
+    assert four_working[11] and four_working[12] in ("已撤销", "Revoked")
+    assert list(three.values())[-3:] == [None, None, None]
+
+
 def test_dashboard_export_has_the_same_figures(bureau_client, population):
     response = bureau_client.get(reverse("talent:dashboard"), {"format": "xlsx"})
     book = load_workbook(io.BytesIO(response.content))

@@ -31,6 +31,7 @@ from django.utils import timezone
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
 from tests.ui.matrix import (
     API_ANON,
+    DENIED,
     LOGIN,
     NOT_FOUND,
     OK,
@@ -69,6 +70,10 @@ def _invitation() -> dict[str, Any]:
     return {"token": "matrix-token"}
 
 
+def _role_holder() -> dict[str, Any]:
+    return {"user_id": UserFactory(roles=["broker"]).pk}
+
+
 CORE_ROWS: dict[str, Row] = {
     "home": Row(logged_in({"broker": OK, "trainer": OK, "auditor": OK, "admin": OK})),
     "people:broker_list": Row(
@@ -90,6 +95,16 @@ CORE_ROWS: dict[str, Row] = {
     "admin:people_user_changelist": Row(logged_in({"admin": OK})),
     "admin:audit_auditevent_changelist": Row(logged_in({"admin": OK})),
     "api-me": Row({**everyone(OK), "anonymous": API_ANON}),
+    "api-user-roles-list": Row(
+        {"anonymous": API_ANON, "broker": DENIED, "trainer": DENIED, "auditor": OK,
+         "admin": OK},
+        note="auditors read who holds which role; only admins change it (the row below)"),
+    "api-user-roles": Row(
+        {"anonymous": API_ANON, "broker": DENIED, "trainer": DENIED, "auditor": DENIED,
+         "admin": OK},
+        kwargs=_role_holder, method="put", content_type="application/json",
+        data={"roles": ["broker", "trainer"], "is_superuser": False, "reason": "matrix"},
+        note="the write; GET is open to auditors too (tests/people/test_api_roles.py)"),
     "api-docs": Row(everyone(OK), note="public documentation of the API"),
     "schema": Row(everyone(OK), note="public OpenAPI schema"),
     "healthz": Row(everyone(PUBLIC), note="200 or 503 depending on the services"),

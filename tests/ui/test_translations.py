@@ -264,3 +264,23 @@ def test_english_urls_reverse_under_the_prefix():
         assert reverse("people:broker_list") == "/en/people/brokers/"
     with translation.override("zh-hans"):
         assert reverse("people:broker_list") == "/people/brokers/"
+
+
+@pytest.mark.django_db
+def test_the_django_admin_in_chinese_names_every_app_and_model_in_chinese(client, mfa_enrolled):
+    superuser = UserFactory(roles=["admin"], is_superuser=True, is_staff=True)
+    mfa_enrolled(superuser)
+    client.force_login(superuser)
+    with translation.override("zh-hans"):
+        response = client.get(reverse("admin:index"))
+    names = {app["name"]: [model["name"] for model in app["models"]]
+             for app in response.context["app_list"]}
+    assert len(names) >= 10  # every app, third-party ones included
+    english = [name for app, models in names.items() for name in [app, *models]
+               if not HAN.search(str(name))]
+    assert english == []
+    assert names["多因素认证"] == ["身份验证器"]  # allauth's Authenticator, unnamed upstream
+    assert "Authenticator" not in visible_text(response.content.decode())
+    with translation.override("en"):
+        english_index = client.get(reverse("admin:index"))
+    assert "Authenticators" in visible_text(english_index.content.decode())

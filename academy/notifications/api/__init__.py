@@ -2,6 +2,7 @@
 notifications and preferences. ``views`` holds the endpoints, ``serializers`` their shapes."""
 
 from .views import (
+    MyNotificationPreferencesView,
     NotificationListView,
     NotificationReadView,
     PreferencesView,
@@ -10,6 +11,7 @@ from .views import (
 )
 
 __all__ = [
+    "MyNotificationPreferencesView",
     "NotificationListView",
     "NotificationReadView",
     "PreferencesView",

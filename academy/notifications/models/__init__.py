@@ -1,10 +1,17 @@
 """Notifications' models, one module per subject: the notifications and reminder log
-(``notices``), people's choices (``preferences``), approved SMS templates (``sms``) and the
-calendar feeds' event state (``calendar``). Importing the package imports them all."""
+(``notices``), people's choices (``preferences``: kinds, channels, quiet hours), approved SMS
+templates (``sms``) and the calendar feeds' event state (``calendar``). Importing the package
+imports them all."""
 
 from .calendar import CalendarEventState
 from .notices import Notification, Reminder
-from .preferences import ChannelPreference, NotificationPreference, PhoneVerification, UserSettings
+from .preferences import (
+    ChannelPreference,
+    NotificationPreference,
+    PhoneVerification,
+    QuietHoursOverride,
+    UserSettings,
+)
 from .sms import SmsTemplate
 
 __all__ = [
@@ -13,6 +20,7 @@ __all__ = [
     "Notification",
     "NotificationPreference",
     "PhoneVerification",
+    "QuietHoursOverride",
     "Reminder",
     "SmsTemplate",
     "UserSettings",

@@ -1,5 +1,6 @@
 """What each person chose: per kind, e-mail, in the app, a digest or nothing; SMS and WeCom;
-their language, verified phone number and calendar address."""
+whether the kind may reach them during quiet hours; their language, verified phone number and
+calendar address."""
 
 from __future__ import annotations
 
@@ -97,6 +98,35 @@ class ChannelPreference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user_id} · {self.kind}: {self.channel}"
+
+
+class QuietHoursOverride(models.Model):
+    """A person's choice, differing from the kind's default, of whether one kind may reach
+    them during quiet hours (no row: the default, on for urgent kinds and off otherwise)."""
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("person"), on_delete=models.CASCADE,
+        related_name="quiet_hours_overrides", db_index=False,  # the constraint starts with it
+    )
+    kind = models.CharField(_("kind"), max_length=50)
+    allowed = models.BooleanField(
+        _("may arrive during quiet hours"),
+        help_text=_("Whether this kind's e-mails, SMS and WeCom messages reach the person "
+                    "during quiet hours or wait until they end."),
+    )
+    updated_at = models.DateTimeField(_("updated"), auto_now=True)
+
+    class Meta:
+        ordering = ["user", "kind"]
+        verbose_name = _("quiet hours choice")
+        verbose_name_plural = _("quiet hours choices")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "kind"],
+                                    name="notifications_quiet_override_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.kind}: {self.allowed}"
 
 
 class PhoneVerification(models.Model):

@@ -1,7 +1,7 @@
 """The notifications app's writes and hooks: what other apps, views, tasks and tests may call.
 
 Delivery (``notify``, ``notices_deliver`` and the sending behind them: ``delivery.py``), the
-reader's marks and preferences, phone verification, and the registries through which every
+reader's marks, preferences and the rules they follow (``preferences.py``), phone verification, and the registries through which every
 app adds what this generic service knows nothing of: notification kinds (``register_kind``),
 sweeps and manual reminders (``register_sweep``, ``register_manual``) and calendar sources
 (``register_calendar_source``). Reads are in ``academy.notifications.selectors``.
@@ -15,7 +15,6 @@ from .delivery import (
     DeliveryResult,
     Notice,
     calendar_token_reset,
-    channel_preferences_set,
     digests_send,
     notices_deliver,
     notification_mark_read,
@@ -24,7 +23,6 @@ from .delivery import (
     phone_verification_confirm,
     phone_verification_remove,
     phone_verification_start,
-    preferences_set,
     receipts_poll,
     reminder_send,
     reminders_resend,
@@ -32,6 +30,12 @@ from .delivery import (
     reminders_send_many,
 )
 from .messages import NotificationSender
+from .preferences import (
+    KindPreferenceChange,
+    channel_preferences_set,
+    notification_preferences_update,
+    preferences_set,
+)
 
 __all__ = [
     "DIGEST",
@@ -41,6 +45,7 @@ __all__ = [
     "DeliveryDeferred",
     "DeliveryResult",
     "Kind",
+    "KindPreferenceChange",
     "ManualReminder",
     "Notice",
     "NotificationSender",
@@ -48,6 +53,7 @@ __all__ = [
     "channel_preferences_set",
     "digests_send",
     "notices_deliver",
+    "notification_preferences_update",
     "notification_mark_read",
     "notifications_mark_all_read",
     "notify",

@@ -10,8 +10,9 @@ the sweeps use) do the same thing, set-based, a fixed number of queries per batc
    beat processes, a signal and the safety-net sweep);
 3. read back the rows *this call* inserted (they carry its batch token) and deliver only
    those: in-app notifications are written in the same transaction; e-mails are handed to the
-   ``reminder_send`` task after commit (non-urgent ones wait for the end of quiet hours);
-   digest items wait for the daily digest.
+   ``reminder_send`` task after commit (during quiet hours, e-mails, SMS and WeCom messages
+   wait for their end unless the person lets that kind through: by default urgent kinds
+   only); digest items wait for the daily digest.
 
 Sending an e-mail (``reminder_send``) locks the row (``SKIP LOCKED``), sends, and records the
 outcome in the same transaction; a temporary failure is retried with backoff, a permanent one
@@ -26,10 +27,9 @@ import json
 import logging
 import smtplib
 from collections import defaultdict
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import partial
-from itertools import islice
 from typing import Any
 
 from django.conf import settings
@@ -38,12 +38,13 @@ from django.db.models import Q
 from django.utils import timezone
 
 from academy.audit.services import audit_record
+from academy.iterables import batched
 
 from .. import kinds as k
 from .. import sql
 from ..conf import app_settings
 from ..kinds import get_kind
-from ..models import Notification, NotificationPreference, Reminder, UserSettings
+from ..models import Notification, Reminder, UserSettings
 from ..rendering import Renderer, language_or_default, reminder_email, site_path
 
 logger = logging.getLogger(__name__)
@@ -103,12 +104,6 @@ def subject_key(subject: Any) -> tuple[str, int]:
     if isinstance(subject, models.Model):
         return subject._meta.label_lower, int(subject.pk)
     raise TypeError(f"Not a reminder subject: {subject!r}")
-
-
-def batched(items: Iterable[Any], size: int) -> Iterator[list[Any]]:
-    iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
 
 
 # --- Time: quiet hours, digest time, backoff -----------------------------------------------------
@@ -291,6 +286,9 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
     extra = extra or _ExtraChannels()
     wanted, contacts = _extra_choices(ids, kind_codes) if extra.any else ({}, {})
     quiet = quiet_until(now)
+    # Only in quiet hours does each person's choice per kind matter (one more query then).
+    overrides = {(user_id, kind): allowed for user_id, kind, allowed
+                 in sql.quiet_overrides_read(ids, kind_codes)} if quiet else {}
     digest_at = next_digest_at(now)
 
     rows: list[_Row] = []
@@ -325,10 +323,11 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
                                       default=str)
             encoded[id(notice.context)] = context_json
         language = language_or_default(languages.get(notice.recipient_id))
-        urgent = get_kind(notice.kind).urgent
+        breaks_quiet = get_kind(notice.kind).breaks_quiet_hours(
+            overrides.get((notice.recipient_id, notice.kind)))
         for channel in channels:
             scheduled = None
-            if channel in SENT_BY_TASK and not urgent:
+            if channel in SENT_BY_TASK and not breaks_quiet:
                 scheduled = quiet
             elif channel == k.DIGEST:
                 scheduled = digest_at
@@ -764,7 +763,7 @@ def reminders_resend(*, reminder_ids: Iterable[int], actor: Any) -> int:
     return len(ids)
 
 
-# --- The person's own notifications and preferences ---------------------------------------------
+# --- The person's own notifications ---------------------------------------------
 
 
 def notification_mark_read(*, user: Any, notification_id: int) -> Notification | None:
@@ -780,29 +779,6 @@ def notifications_mark_all_read(*, user: Any) -> int:
     """Mark every unread notification of ``user`` read; returns how many. One statement."""
     return Notification.objects.filter(recipient=user, read_at__isnull=True).update(
         read_at=timezone.now())
-
-
-def preferences_set(*, user: Any, choices: Mapping[str, str], language: str | None = None
-                    ) -> None:
-    """Save ``user``'s choices per optional kind (mandatory and unknown kinds are ignored;
-    a kind's default choice is stored as "no preference") and the language of their e-mails."""
-    with transaction.atomic():
-        for code, choice in choices.items():
-            try:
-                kind = get_kind(code)
-            except KeyError:
-                continue
-            if kind.mandatory or choice not in kind.choices():
-                continue
-            if choice == kind.default_choice:
-                NotificationPreference.objects.filter(user=user, kind=code).delete()
-            else:
-                NotificationPreference.objects.update_or_create(
-                    user=user, kind=code, defaults={"choice": choice})
-        if language is not None:
-            UserSettings.objects.update_or_create(
-                user=user, defaults={"language": language if language in
-                                     {c for c, _n in settings.LANGUAGES} else ""})
 
 
 # --- SMS receipts, phone verification, channel preferences ---------------------------------------
@@ -1002,15 +978,21 @@ def phone_verification_confirm(*, user: Any, code: str, now: datetime.datetime |
 
 
 def _masked(phone: str) -> str:
-    return phone[:3] + "****" + phone[-4:] if phone else ""
+    from academy.people.selectors import mask_phone
+
+    return mask_phone(phone)
 
 
 def phone_verification_remove(*, user: Any) -> None:
-    """Stop SMS: forget the verified number (audited)."""
+    """Stop SMS: forget the verified number and the kinds chosen by SMS (audited): SMS are
+    chosen only with a verified number."""
+    from ..models import ChannelPreference
+
     with transaction.atomic():
         user_settings = UserSettings.objects.filter(user=user).first()
         if user_settings is None or not user_settings.sms_phone:
             return
+        ChannelPreference.objects.filter(user=user, channel=k.SMS).delete()
         audit_record(action="notifications.phone_removed", subject=user_settings,
                      person=user.pk, actor=user,
                      before={"sms_phone": _masked(user_settings.sms_phone)},
@@ -1018,25 +1000,6 @@ def phone_verification_remove(*, user: Any) -> None:
         user_settings.sms_phone = ""
         user_settings.sms_phone_verified_at = None
         user_settings.save(update_fields=["sms_phone", "sms_phone_verified_at", "updated_at"])
-
-
-def channel_preferences_set(*, user: Any, chosen: Iterable[tuple[str, str]]) -> None:
-    """Replace ``user``'s SMS and WeCom choices with ``chosen`` ((kind, channel) pairs);
-    unknown kinds and channels are ignored."""
-    from ..kinds import all_kinds
-    from ..models import ChannelPreference
-
-    known = {kind.code for kind in all_kinds()}
-    wanted = {(kind, channel) for kind, channel in chosen
-              if kind in known and channel in k.EXTRA_CHANNELS}
-    with transaction.atomic():
-        existing = set(ChannelPreference.objects.filter(user=user)
-                       .values_list("kind", "channel"))
-        for kind, channel in existing - wanted:
-            ChannelPreference.objects.filter(user=user, kind=kind, channel=channel).delete()
-        ChannelPreference.objects.bulk_create(
-            [ChannelPreference(user=user, kind=kind, channel=channel)
-             for kind, channel in wanted - existing], ignore_conflicts=True)
 
 
 def calendar_token_reset(*, user: Any) -> str:

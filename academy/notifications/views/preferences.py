@@ -1,5 +1,6 @@
-"""A person's settings: kinds by e-mail, in the app or by digest, SMS and WeCom, the
-verified phone number, the secret calendar address."""
+"""A person's settings: kinds by e-mail, in the app or by digest, SMS and WeCom, which kinds
+may arrive during quiet hours, the verified phone number, the secret calendar address. The
+rules are the service's (``notification_preferences_update``), shared with the API."""
 
 from __future__ import annotations
 
@@ -13,55 +14,72 @@ from django.views.decorators.http import require_POST
 from academy.errors import ApplicationError
 
 from ..forms import PhoneCodeForm, PhoneForm, PreferencesForm
-from ..selectors import channel_settings_of, language_of, preferences_of
+from ..selectors import channel_settings_of, language_of, notify_conf, preferences_of
 from ..services import (
+    KindPreferenceChange,
     calendar_token_reset,
-    channel_preferences_set,
+    notification_preferences_update,
     phone_verification_confirm,
     phone_verification_remove,
     phone_verification_start,
-    preferences_set,
 )
 
 
 @login_required
 def preferences(request):
-    """Per optional kind: e-mail, in the app only, a daily digest, or nothing."""
+    """Per optional kind: e-mail, in the app only, a daily digest, or nothing; per kind
+    whether it may reach the person during quiet hours."""
     rows = preferences_of(request.user)
     form = PreferencesForm(request.POST or None, rows=rows, language=language_of(request.user))
     if request.method == "POST" and form.is_valid():
-        preferences_set(user=request.user, choices=form.choices(),
-                        language=form.cleaned_data["language"])
-        messages.success(request, _("Your notification settings are saved."))
-        return redirect("notifications:preferences")
+        try:
+            notification_preferences_update(user=request.user, kinds=form.changes(),
+                                            language=form.cleaned_data["language"])
+        except ApplicationError as error:
+            form.add_service_errors(error.extra.get("fields", {}))
+        else:
+            messages.success(request, _("Your notification settings are saved."))
+            return redirect("notifications:preferences")
     channels = channel_settings_of(request.user)
     return render(request, "notifications/preferences.html", {
         "form": form,
         "mandatory": [row for row in rows if row.kind.mandatory],
+        "fixed_quiet": [row for row in rows if row.quiet_override_fixed
+                        and row.kind.email],
+        "quiet_start": notify_conf.NOTIFY_QUIET_START,
+        "quiet_end": notify_conf.NOTIFY_QUIET_END,
         "channels": channels,
         "phone_form": PhoneForm(),
         "code_form": PhoneCodeForm(),
-        "calendar_url": request.build_absolute_uri(
-            reverse("calendar_feed", args=[channels.calendar_token]))
-        if channels.calendar_token else "",
+        "calendar_url": channels.calendar_url,
     })
 
 
 @login_required
 @require_POST
 def preferences_channels(request):
-    """Per kind, SMS and WeCom on or off (checkboxes named ``<channel>:<kind>``); only what
-    the page offered that person counts (their roles' kinds, approved templates)."""
-    offered = set()
-    for row in channel_settings_of(request.user).rows:
-        if row.sms is not None:
-            offered.add((row.kind.code, "sms"))
-        if row.wecom is not None:
-            offered.add((row.kind.code, "wecom"))
-    chosen = [pair for pair in (tuple(name.split(":", 1)[::-1]) for name in request.POST
-                                if name.startswith(("sms:", "wecom:"))) if pair in offered]
-    channel_preferences_set(user=request.user, chosen=chosen)
-    messages.success(request, _("Your SMS and WeCom choices are saved."))
+    """Per kind, SMS and WeCom on or off (checkboxes named ``<channel>:<kind>``) for the kinds
+    the page offered; the service refuses what the person may not choose (SMS without a
+    verified number, a kind without an approved template)."""
+    channels = channel_settings_of(request.user)
+    changes = {}
+    for row in channels.rows:
+        code = row.kind.code
+        changes[code] = KindPreferenceChange(
+            # Without a verified number the SMS boxes are disabled: nothing to change there.
+            sms=f"sms:{code}" in request.POST if row.sms is not None and channels.phone
+            else None,
+            wecom=f"wecom:{code}" in request.POST if row.wecom is not None else None)
+    try:
+        notification_preferences_update(user=request.user, kinds=changes)
+    except ApplicationError as error:
+        for code, problems in error.extra.get("fields", {}).get("kinds", {}).items():
+            label = next((row.kind.label for row in channels.rows if row.kind.code == code),
+                         code)
+            for part in problems.values() if isinstance(problems, dict) else [problems]:
+                messages.error(request, f"{label}: {' '.join(map(str, part))}")
+    else:
+        messages.success(request, _("Your SMS and WeCom choices are saved."))
     return redirect(reverse("notifications:preferences") + "#channels")
 
 

@@ -40,7 +40,7 @@ class BrokerProfile(models.Model):
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:
-        ordering = ["user__full_name"]
+        ordering = ["user__name_pinyin", "user__email"]
         verbose_name = _("broker profile")
         verbose_name_plural = _("broker profiles")
         constraints = [

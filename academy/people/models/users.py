@@ -85,11 +85,14 @@ class User(AbstractBaseUser, PermissionsMixin):
     def save(self, *args, **kwargs) -> None:
         from ..names import name_pinyin
 
-        self.email = (self.email or "").strip().lower()
-        self.name_pinyin, self.name_initials = name_pinyin(self.full_name)
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None and "full_name" in update_fields:
-            kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
+        if update_fields is None or "email" in update_fields:
+            self.email = (self.email or "").strip().lower()
+        # A save of other fields only (last_login at every sign-in) leaves the name alone.
+        if update_fields is None or "full_name" in update_fields:
+            self.name_pinyin, self.name_initials = name_pinyin(self.full_name)
+            if update_fields is not None:
+                kwargs["update_fields"] = {*update_fields, "name_pinyin", "name_initials"}
         super().save(*args, **kwargs)
 
     def get_full_name(self) -> str:

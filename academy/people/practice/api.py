@@ -9,7 +9,12 @@ from __future__ import annotations
 from django.shortcuts import get_object_or_404
 from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
 from rest_framework import serializers, status
 from rest_framework.exceptions import NotFound, PermissionDenied
 from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
@@ -29,6 +34,7 @@ from .selectors import (
     registration_number_normalise,
 )
 from .services import (
+    PracticeRevisionChanged,
     practice_record_create,
     practice_record_delete,
     practice_record_review,
@@ -87,12 +93,24 @@ class PracticeRecordWriteSerializer(serializers.ModelSerializer):
         return attrs
 
 
+REVISION_REQUIRED = _("Give the revision you reviewed (the record's “revision”): a decision "
+                      "applies to that revision only.")
+
+
 class ReviewSerializer(serializers.Serializer):
     decision = serializers.ChoiceField(choices=["approve", "reject"])
     comment = serializers.CharField(required=False, allow_blank=True, default="")
     revision = serializers.IntegerField(
-        required=False, allow_null=True, default=None,
-        help_text="The revision reviewed; refused if the broker has submitted another since.")
+        min_value=0, error_messages={"required": REVISION_REQUIRED, "null": REVISION_REQUIRED},
+        help_text="Required: the record's `revision` the decision is about, as read before "
+                  "deciding. 409 if the broker has submitted another revision since.")
+
+
+REVIEW_ERROR = inline_serializer("PracticeReviewError", {
+    "detail": serializers.CharField(),
+    "code": serializers.CharField(required=False),
+    "revision": serializers.IntegerField(required=False),
+})
 
 
 def _files(request) -> list:
@@ -234,19 +252,35 @@ class PracticeRecordEvidenceView(APIView):
 
 
 class PracticeRecordReviewView(APIView):
-    """An admin approves or rejects a submitted record (a rejection needs a comment)."""
+    """An admin approves or rejects a submitted record (a rejection needs a comment), naming
+    the revision decided on: the decision applies to that revision only."""
 
     permission_classes = [HasRole.of(Role.ADMIN)]
 
-    @extend_schema(request=ReviewSerializer, responses=PracticeRecordSerializer)
+    @extend_schema(
+        request=ReviewSerializer,
+        responses={
+            200: PracticeRecordSerializer,
+            400: OpenApiResponse(REVIEW_ERROR, description=(
+                "`revision` missing, a rejection without a comment, or a record not awaiting "
+                "review.")),
+            409: OpenApiResponse(REVIEW_ERROR, description=(
+                "The broker has submitted another revision since the one given: "
+                '{"detail": "...", "code": "revision_changed", "revision": <current>}.')),
+        },
+    )
     def post(self, request, pk: int):
         get_object_or_404(PracticeRecord, pk=pk)
         serializer = ReviewSerializer(data=request.data)
         serializer.is_valid(raise_exception=True)
-        record = practice_record_review(
-            record_id=pk, reviewer=request.user,
-            approve=serializer.validated_data["decision"] == "approve",
-            comment=serializer.validated_data["comment"],
-            revision=serializer.validated_data["revision"],
-        )
+        try:
+            record = practice_record_review(
+                record_id=pk, reviewer=request.user,
+                approve=serializer.validated_data["decision"] == "approve",
+                comment=serializer.validated_data["comment"],
+                revision=serializer.validated_data["revision"],
+            )
+        except PracticeRevisionChanged as exc:
+            return Response({"detail": str(exc.message), **exc.extra},
+                            status=status.HTTP_409_CONFLICT)
         return Response(PracticeRecordSerializer(record).data)

@@ -105,7 +105,10 @@ class PracticeReviewForm(BootstrapFormMixin, forms.Form):
         label=_("Decision"), widget=forms.RadioSelect,
         choices=[("approve", _("Approve")), ("reject", _("Reject"))],
     )
-    revision = forms.IntegerField(required=False, widget=forms.HiddenInput)
+    revision = forms.IntegerField(
+        min_value=0, widget=forms.HiddenInput,
+        error_messages={"required": _("The revision you decided on is missing: open the "
+                                      "record again and review it.")})
     comment = forms.CharField(
         label=_("Comment"), required=False, widget=forms.Textarea(attrs={"rows": 3}),
         help_text=_("Required when rejecting: the broker sees it and can correct the record."),

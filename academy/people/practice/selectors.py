@@ -7,11 +7,13 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+from collections.abc import Iterable
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
 
 from django.core.files.uploadedfile import UploadedFile
-from django.db.models import QuerySet
+from django.db.models import Count, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -154,3 +156,41 @@ def practice_days_waiting(record: PracticeRecord, today: datetime.date | None = 
         return 0
     today = today or timezone.localdate()
     return max(0, (today - timezone.localdate(record.submitted_at)).days)
+
+
+@dataclass
+class PracticeTotals:
+    """A broker's practice records: approved, awaiting review, and the approved ones' contract
+    amount and certified technical income (yuan)."""
+
+    approved: int = 0
+    pending: int = 0
+    amount: Decimal = Decimal("0")
+    income: Decimal = Decimal("0")
+
+
+def practice_totals(user_ids: Iterable[int]) -> dict[int, PracticeTotals]:
+    """``PracticeTotals`` of each of ``user_ids`` (zeros for none), in one query."""
+    ids = list(user_ids)
+    approved = Q(status=PracticeRecord.Status.APPROVED)
+    rows = (
+        PracticeRecord.objects.filter(broker_id__in=ids)
+        .values("broker_id")
+        .annotate(
+            approved=Count("pk", filter=approved),
+            pending=Count("pk", filter=Q(status=PracticeRecord.Status.SUBMITTED)),
+            amount=Sum("contract_amount", filter=approved),
+            income=Sum("technical_income", filter=approved),
+        )
+        .order_by()
+    )
+    cent = Decimal("0.01")
+    totals = {pk: PracticeTotals() for pk in ids}
+    for row in rows:
+        totals[row["broker_id"]] = PracticeTotals(
+            approved=row["approved"],
+            pending=row["pending"],
+            amount=Decimal(row["amount"] or 0).quantize(cent),
+            income=Decimal(row["income"] or 0).quantize(cent),
+        )
+    return totals

@@ -274,15 +274,30 @@ def practice_record_delete(*, record_id: int, actor: User) -> None:
 # --- Review by an admin ------------------------------------------------------------------------
 
 
+class PracticeRevisionChanged(ApplicationError):
+    """The broker submitted another revision than the one the reviewer decided on.
+
+    ``extra`` carries ``{"code": "revision_changed", "revision": <the current one>}``; the API
+    answers 409 with it, the review page shows the message.
+    """
+
+    def __init__(self, current: int) -> None:
+        super().__init__(
+            _("The broker changed this record while you reviewed it (now revision "
+              "%(number)s): review it again.") % {"number": current},
+            extra={"code": "revision_changed", "revision": current})
+
+
 def practice_record_review(
     *, record_id: int, reviewer: User, approve: bool, comment: str = "",
     revision: int | None = None,
 ) -> PracticeRecord:
     """Approve or reject a submitted record. A rejection must say why (the comment).
 
-    ``revision`` is the revision the reviewer saw; if the broker has submitted another since,
-    the decision is refused (the reviewer looks again). An approval records the revision and
-    its hash (on the record and in the audit event).
+    ``revision`` is the revision the reviewer saw (the review page and the API always give
+    it); if the broker has submitted another since, the decision is refused with
+    ``PracticeRevisionChanged`` (the reviewer looks again). An approval records the revision
+    and its hash (on the record and in the audit event).
 
     Audited; after commit the broker is e-mailed and ``practice_record_reviewed`` is sent.
     Refused for a record that is not awaiting review (reviewed already, or withdrawn), and for
@@ -306,9 +321,7 @@ def practice_record_review(
         if record.status != PracticeRecord.Status.SUBMITTED:
             raise ApplicationError(_("This record is not awaiting review."))
         if revision is not None and int(revision) != record.revision:
-            raise ApplicationError(
-                _("The broker changed this record while you reviewed it (now revision "
-                  "%(number)s): review it again.") % {"number": record.revision})
+            raise PracticeRevisionChanged(record.revision)
         submitted = PracticeRecordRevision.objects.filter(
             record=record, number=record.revision).first()
         before = _snapshot(record)

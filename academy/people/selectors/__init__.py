@@ -1,6 +1,7 @@
 """The people app's reads and checks: what other apps, views and tests may use.
 
-Roles and the checks built on them (``role_required``, the DRF permission ``HasRole``), which
+Roles and the checks built on them (``role_required``, the DRF permission ``HasRole``), who
+holds which role (``user_role_state``, ``user_role_holders``, ``active_admins``), which
 brokers a viewer may see (``broker_users_visible_to``), a request's cached access
 (``request_access``), searching people, masking and checking personal data, the client's
 address and the address rate limits, the staff MFA helpers views need, the spreadsheet reader
@@ -16,6 +17,7 @@ from ..middleware import mfa_exempt, user_needs_mfa_setup
 from ..names import name_pinyin
 from ..practice.selectors import (
     RECORD_FIELDS,
+    PracticeTotals,
     can_review_practice,
     can_view_practice_record,
     evidence_content_type,
@@ -23,6 +25,7 @@ from ..practice.selectors import (
     practice_records_of,
     practice_records_visible_to,
     practice_review_queue,
+    practice_totals,
     registration_number_normalise,
     revision_content,
 )
@@ -38,7 +41,14 @@ from ..roles import (
     user_roles,
 )
 from ..scoping import broker_user_q, broker_users_visible_to, can_see_personal_data
-from ..search import person_choice, person_q, person_search
+from ..search import (
+    BrokerPicks,
+    broker_pick,
+    broker_pick_lines,
+    person_choice,
+    person_q,
+    person_search,
+)
 from ..spreadsheet_errors import (
     SpreadsheetError,
     SpreadsheetErrors,
@@ -56,11 +66,14 @@ from ..validators import (
     validate_phone,
 )
 from .brokers import broker_profile_list
+from .roles import active_admins, user_role_holders, user_role_names, user_role_state
 
 __all__ = [
     "people_conf",
     "RECORD_FIELDS",
     "Access",
+    "active_admins",
+    "PracticeTotals",
     "Column",
     "HasRole",
     "Role",
@@ -68,6 +81,9 @@ __all__ = [
     "SpreadsheetError",
     "SpreadsheetErrors",
     "address_limit_allows",
+    "BrokerPicks",
+    "broker_pick",
+    "broker_pick_lines",
     "broker_profile_list",
     "broker_user_q",
     "broker_users_visible_to",
@@ -91,6 +107,7 @@ __all__ = [
     "practice_records_of",
     "practice_records_visible_to",
     "practice_review_queue",
+    "practice_totals",
     "primary_role",
     "registration_number_normalise",
     "request_access",
@@ -104,6 +121,9 @@ __all__ = [
     "user_has_role",
     "user_is_staff_role",
     "user_needs_mfa_setup",
+    "user_role_holders",
+    "user_role_names",
+    "user_role_state",
     "user_roles",
     "validate_national_id",
     "validate_phone",

@@ -10,6 +10,7 @@ people importing them: ``register_trainer_scope`` (which brokers a trainer sees)
 
 from ..practice.forms import PracticeRecordForm
 from ..practice.services import (
+    PracticeRevisionChanged,
     practice_record_create,
     practice_record_delete,
     practice_record_review,
@@ -42,6 +43,7 @@ from .messages import (
 )
 
 __all__ = [
+    "PracticeRevisionChanged",
     "INVITATION_KIND",
     "PRACTICE_REVIEWED_KIND",
     "InvitationInvalid",

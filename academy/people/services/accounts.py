@@ -9,11 +9,15 @@ from typing import Any
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils.translation import gettext as _
 
-from academy.audit.services import AuditEntry, audit_record_many
+from academy.audit.services import AuditEntry, audit_record, audit_record_many
+from academy.errors import ApplicationError
 
 from ..models import BrokerProfile, Level, User
 from ..roles import Role, user_roles_forget
+from ..selectors.roles import active_admins, user_role_state
+from ..signals import role_audit_by_caller
 
 # Apps whose models an admin manages in the Django admin; auditors get their view permissions.
 PROJECT_APP_LABELS = ("people", "audit", "courses", "exams", "certificates")
@@ -34,29 +38,76 @@ def role_groups_ensure() -> None:
     groups[Role.AUDITOR].permissions.set(project.filter(codename__startswith="view_"))
 
 
-def user_set_roles(*, user: User, roles: Iterable[str]) -> User:
-    """Give ``user`` exactly ``roles``. Admins also get access to the Django admin.
+def user_set_roles(*, user: User, roles: Iterable[str], is_superuser: bool | None = None,
+                   actor: Any = None, reason: str = "") -> User:
+    """Give ``user`` exactly ``roles`` (and ``is_superuser``, unless None: left as it is): the
+    one place that changes a user's roles, for the API, the demo data and the tests alike.
 
-    The change is written to the audit trail by the ``m2m_changed`` handler in
-    ``people.signals``, which also catches changes made in the Django admin.
+    ``is_staff`` (the Django admin) follows: administrators and superusers have it, nobody
+    else. One transaction holds the role groups' row locks, so that two changes cannot each
+    count on the other's administrator remaining. Refused (``ApplicationError``): taking the
+    last active administrator's role away, and ``actor`` (who makes the change) changing
+    their own superuser flag.
+
+    A change is one ``people.roles_changed`` event: before and after (roles, ``is_staff``,
+    ``is_superuser``), ``reason``, ``actor`` (default: the request's user). The handlers of
+    ``people.signals`` that record the Django admin's changes stay silent for it. No change,
+    no event. The cached access facts of ``user`` are dropped at once and again at commit.
     """
     wanted = set(roles)
     unknown = wanted - set(Role.values)
     if unknown:
         raise ValueError(f"Unknown roles: {sorted(unknown)}")
     with transaction.atomic():
-        groups = list(Group.objects.filter(name__in=wanted))
-        if len(groups) != len(wanted):
-            role_groups_ensure()
-            groups = list(Group.objects.filter(name__in=wanted))
-        keep = user.groups.exclude(name__in=Role.values)
-        user.groups.set([*keep, *groups])
-        is_staff = Role.ADMIN in wanted or user.is_superuser
-        if user.is_staff != is_staff:
-            user.is_staff = is_staff
-            user.save(update_fields=["is_staff"])
-    user_roles_forget(user)
+        groups = _role_groups_locked(wanted)
+        # The row as stored, locked: the flags of ``user`` may be older than the request.
+        locked = User.objects.select_for_update().get(pk=user.pk)
+        before = user_role_state(locked)
+        superuser = locked.is_superuser if is_superuser is None else bool(is_superuser)
+        staff = Role.ADMIN in wanted or superuser
+        after = {"roles": sorted(wanted), "is_staff": staff, "is_superuser": superuser}
+        if after != before:
+            _role_change_check(user=locked, actor=actor, before=before, after=after)
+            with role_audit_by_caller(locked):
+                if after["roles"] != before["roles"]:
+                    keep = locked.groups.exclude(name__in=Role.values)
+                    locked.groups.set([*keep, *groups])
+                if (staff, superuser) != (locked.is_staff, locked.is_superuser):
+                    locked.is_staff, locked.is_superuser = staff, superuser
+                    locked.save(update_fields=["is_staff", "is_superuser"])
+            audit_record(action="people.roles_changed", subject=locked, person=locked,
+                         actor=actor, before=before,
+                         after={**after, "reason": reason} if reason else after)
+        for name in ("is_active", "is_staff", "is_superuser"):
+            setattr(user, name, getattr(locked, name))
+        user_roles_forget(user)
     return user
+
+
+def _role_groups_locked(names: set[str]) -> list[Group]:
+    """The groups of ``names``, with the role groups' rows locked until commit, so that role
+    changes queue behind one another (FOR NO KEY UPDATE: memberships can still be added)."""
+    locked = Group.objects.select_for_update(no_key=True).filter(name__in=Role.values)
+    groups = list(locked.order_by("pk"))
+    if len(groups) != len(Role.values):
+        role_groups_ensure()
+        groups = list(locked.order_by("pk"))
+    return [group for group in groups if group.name in names]
+
+
+def _role_change_check(*, user: User, actor: Any, before: dict[str, Any],
+                       after: dict[str, Any]) -> None:
+    """Refuse what would lock people out or let someone raise themselves."""
+    if (actor is not None and getattr(actor, "pk", None) == user.pk
+            and after["is_superuser"] != before["is_superuser"]):
+        raise ApplicationError(_("You cannot change your own superuser status: ask another "
+                                 "administrator to do it."))
+    was_admin = user.is_active and (before["is_superuser"] or Role.ADMIN in before["roles"])
+    stays_admin = after["is_superuser"] or Role.ADMIN in after["roles"]
+    if was_admin and not stays_admin and not active_admins(exclude_user_id=user.pk).exists():
+        raise ApplicationError(
+            _("%(name)s is the last active administrator: make someone else an administrator "
+              "first, so that nobody is locked out.") % {"name": user.get_full_name()})
 
 
 # --- Levels -------------------------------------------------------------------------------------

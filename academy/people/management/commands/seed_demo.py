@@ -2,7 +2,10 @@
 
 The people app seeds the accounts first; then every other installed app, in INSTALLED_APPS
 order, gets its turn if it has a ``demo`` module with a ``seed(stdout)`` function. That is how
-courses, exams and certificates add their demo content without this app importing them.
+courses, exams and certificates add their demo content without this app importing them. Once
+every app has seeded, each ``demo`` module with a ``seed_final(stdout)`` function gets a second
+turn, in the same order: for content that reads what the apps above it seeded (the
+notifications the reminder sweeps would have sent over the demo's population).
 Every seeder must be idempotent: running the command twice leaves the same rows.
 """
 
@@ -36,14 +39,15 @@ class Command(BaseCommand):
                 "DEBUG=1 (the `make run` demo)."
             )
         people_demo.seed(self.stdout)
-        for app_config in apps.get_app_configs():
-            if app_config.name == PEOPLE_APP or not module_has_submodule(
-                app_config.module, "demo"
-            ):
-                continue
-            module = import_module(f"{app_config.name}.demo")
-            seed = getattr(module, "seed", None)
-            if callable(seed):
-                seed(self.stdout)
+        modules = [
+            import_module(f"{app_config.name}.demo") for app_config in apps.get_app_configs()
+            if app_config.name != PEOPLE_APP
+            and module_has_submodule(app_config.module, "demo")
+        ]
+        for hook in ("seed", "seed_final"):
+            for module in modules:
+                seed = getattr(module, hook, None)
+                if callable(seed):
+                    seed(self.stdout)
         people_demo.accounts_print(self.stdout)
         self.stdout.write(self.style.SUCCESS("Demo data ready."))

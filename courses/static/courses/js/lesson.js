@@ -21,11 +21,15 @@
   var pending = 0;          // active seconds not reported yet
   var fresh = [];           // video ranges [start, end) played in order, not reported yet
   var sending = false;
+  // Whether the page was visible since the last tick. It changes only in the
+  // visibilitychange handler, after the time until then has been counted, so that the
+  // time a background tab spent hidden is never counted when it comes back (its timers
+  // may not have run for a while, so the first tick after it returns spans hidden time).
+  var visible = document.visibilityState === "visible";
 
   function playing() { return video && !video.paused && !video.ended; }
   function active(now) {
-    return document.visibilityState === "visible" &&
-      (playing() || now - lastActivity < idleLimit);
+    return visible && (playing() || now - lastActivity < idleLimit);
   }
   function tick() {
     var now = Date.now();
@@ -108,7 +112,8 @@
   }
   document.addEventListener("visibilitychange", function () {
     tick();
-    if (document.visibilityState !== "visible") { send(); }
+    visible = document.visibilityState === "visible";
+    if (!visible) { send(); }
     lastActivity = Date.now();
   });
   window.setInterval(tick, 1000);

@@ -14,8 +14,20 @@
     try { return JSON.parse(node.textContent); } catch (e) { return null; }
   }
 
+  // The width of a 12 px label, roughly: CJK characters are square, others about half.
+  function labelWidth(text) {
+    var width = 0;
+    for (var i = 0; i < text.length; i++) { width += text.charCodeAt(i) > 0x2e80 ? 12 : 7; }
+    return width;
+  }
+
   function option(spec) {
     var horizontal = !!spec.horizontal;
+    var rotate = !horizontal && spec.categories.length > 8 ? 40 : 0;
+    // A label turned 40 degrees reaches left of its tick by most of its width, and the grid's
+    // containLabel does not make room for that under the first bar.
+    var longest = spec.categories.reduce(function (w, c) { return Math.max(w, labelWidth(String(c))); }, 0);
+    var left = rotate ? Math.min(160, Math.ceil(longest * Math.cos(rotate * Math.PI / 180))) : 8;
     var categoryAxis = {
       type: "category",
       data: spec.categories,
@@ -23,15 +35,18 @@
       axisTick: { alignWithLabel: true },
       axisLabel: horizontal
         ? { width: 200, overflow: "truncate", color: "#212529", fontSize: 12 }
-        : { color: "#212529", fontSize: 12, hideOverlap: true, rotate: spec.categories.length > 8 ? 40 : 0 }
+        : { color: "#212529", fontSize: 12, hideOverlap: true, rotate: rotate }
     };
+    // The value axis's name goes under a horizontal chart and above a vertical one, starting
+    // at the axis line: the grid's containLabel makes room for the tick labels but not for
+    // the name, which, set beside a vertical axis, was cut off at the canvas's left edge.
     var valueAxis = {
       type: "value",
       minInterval: 1,
       name: spec.value_name,
-      nameLocation: "middle",
-      nameGap: horizontal ? 28 : 40,
-      nameTextStyle: { color: "#495057" },
+      nameLocation: horizontal ? "middle" : "end",
+      nameGap: horizontal ? 28 : 12,
+      nameTextStyle: horizontal ? { color: "#495057" } : { color: "#495057", align: "left" },
       max: spec.percent ? 100 : null,
       axisLabel: { color: "#495057", formatter: spec.percent ? "{value}%" : "{value}" },
       splitLine: { lineStyle: { color: "#dee2e6" } }
@@ -42,7 +57,7 @@
       animation: false,
       textStyle: { fontFamily: "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif" },
       aria: { enabled: true, decal: { show: many } },
-      grid: { left: horizontal ? 8 : 28, right: 40, top: many ? 36 : 12, bottom: horizontal ? 40 : 56, containLabel: true },
+      grid: { left: left, right: 40, top: (many ? 36 : 12) + (horizontal ? 0 : 24), bottom: horizontal ? 40 : 56, containLabel: true },
       legend: many ? { top: 0, type: "scroll" } : undefined,
       tooltip: {
         trigger: "axis",

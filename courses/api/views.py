@@ -14,14 +14,17 @@ from rest_framework.views import APIView
 
 from academy.people.selectors import HasRole, Role
 
-from .models import Cohort, Lesson
-from .selectors import (
+from ..models import Cohort, Lesson
+from ..selectors import (
     can_view_cohort,
+    cohort_lesson_figures,
+    cohort_lesson_study,
     cohort_progress,
     lesson_requirement,
     programme_progress_for,
     transcript_for,
 )
+from ..services import StudyIncomplete, attendance_checkin, lesson_complete, lesson_open
 from .serializers import (
     CheckinRequestSerializer,
     CheckinResponseSerializer,
@@ -33,7 +36,6 @@ from .serializers import (
     StudyIncompleteSerializer,
     TranscriptSerializer,
 )
-from .services import StudyIncomplete, attendance_checkin, lesson_complete, lesson_open
 
 BrokerOnly = HasRole.of(Role.BROKER)
 CohortReaders = HasRole.of(Role.TRAINER, Role.AUDITOR, Role.ADMIN)
@@ -127,8 +129,11 @@ class AttendanceCheckinView(APIView):
 
 
 class CohortProgressView(APIView):
-    """Each broker's progress, class hours and overdue courses in a cohort: for the cohort's
-    trainers, auditors and admins."""
+    """Each broker's progress, class hours and overdue courses in a cohort, and the study
+    observed per lesson: for each lesson over the cohort (``lessons``, the cohort page's
+    table) and for each broker and lesson (``brokers[].lessons``: active seconds, seconds
+    required, share of a hosted video watched, requirement met, credited and hours credited).
+    For the cohort's trainers, auditors and admins. The filters narrow ``brokers`` only."""
 
     permission_classes = [CohortReaders]
 
@@ -154,5 +159,7 @@ class CohortProgressView(APIView):
             descending=request.query_params.get("desc", "").lower() in truthy,
             overdue_only=request.query_params.get("overdue", "").lower() in truthy,
         )
-        payload = SimpleNamespace(cohort=cohort, rows=rows)
-        return Response(CohortProgressSerializer(payload).data)
+        study = cohort_lesson_study(cohort=cohort)
+        payload = SimpleNamespace(cohort=cohort, rows=rows,
+                                  lessons=cohort_lesson_figures(cohort=cohort, study=study))
+        return Response(CohortProgressSerializer(payload, context={"study": study}).data)

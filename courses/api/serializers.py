@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 
@@ -156,6 +157,54 @@ class CheckinResponseSerializer(serializers.Serializer):
     created = serializers.BooleanField()
 
 
+class BrokerLessonStudySerializer(serializers.Serializer):
+    """One broker's study of one lesson: the figures the lesson page shows the broker."""
+
+    lesson_id = serializers.IntegerField(source="lesson.pk")
+    opened = serializers.BooleanField()
+    active_seconds = serializers.IntegerField(
+        help_text="Visible, active seconds on the lesson page (never counted twice).")
+    required_seconds = serializers.IntegerField(
+        allow_null=True,
+        help_text="Active seconds the study policy requires, for a lesson credited by time; "
+        "null for other lessons.")
+    video_watched_percent = serializers.IntegerField(
+        allow_null=True,
+        help_text="Share of the academy-hosted video's distinct seconds watched, for a lesson "
+        "credited by video; null for other lessons.")
+    video_required_percent = serializers.IntegerField(
+        allow_null=True, help_text="Share the study policy requires (video lessons), else null.")
+    requirement_met = serializers.BooleanField(
+        help_text="Whether the observed study meets the lesson's requirement now.")
+    credited = serializers.BooleanField(
+        help_text="Whether the lesson is done and its class hours credited.")
+    credited_hours = serializers.DecimalField(
+        max_digits=5, decimal_places=2, allow_null=True,
+        help_text="Class hours credited at completion; null while not credited.")
+
+
+class CohortLessonFiguresSerializer(serializers.Serializer):
+    """A lesson's figures over the cohort's active brokers (the cohort page's table)."""
+
+    lesson_id = serializers.IntegerField(source="lesson.pk")
+    title = serializers.CharField(source="lesson.title")
+    course = serializers.CharField(source="course_title")
+    credit_method = serializers.CharField(source="lesson.credit_method")
+    class_hours = serializers.DecimalField(source="lesson.class_hours", max_digits=5,
+                                           decimal_places=2)
+    opened = serializers.IntegerField(help_text="Brokers who opened the lesson.")
+    completed = serializers.IntegerField(help_text="Brokers credited for it.")
+    requirement_met = serializers.IntegerField(
+        help_text="Brokers who opened it and meet its requirement (or were credited).")
+    avg_active_minutes = serializers.DecimalField(
+        max_digits=8, decimal_places=1,
+        help_text="Average active minutes of the brokers who opened it.")
+    avg_watched_percent = serializers.IntegerField(
+        allow_null=True, help_text="Average share of the hosted video watched (video lessons).")
+    required_minutes = serializers.DecimalField(max_digits=8, decimal_places=1)
+    required_video_percent = serializers.IntegerField(allow_null=True)
+
+
 class CohortProgressRowSerializer(serializers.Serializer):
     user_id = serializers.IntegerField(source="user.pk")
     name = serializers.CharField(source="user.get_full_name")
@@ -168,13 +217,26 @@ class CohortProgressRowSerializer(serializers.Serializer):
     overdue = serializers.IntegerField()
     last_activity = serializers.DateTimeField(allow_null=True)
 
+    lessons = serializers.SerializerMethodField(
+        help_text="The broker's study of each lesson, in the order of the top-level lessons.")
+
     def get_organisation(self, row) -> str | None:
         profile = getattr(row.user, "broker_profile", None)
         return profile.organisation.name if profile and profile.organisation else None
 
+    @extend_schema_field(BrokerLessonStudySerializer(many=True))
+    def get_lessons(self, row) -> list[dict]:
+        return BrokerLessonStudySerializer(self.context["study"].of(row.user.pk),
+                                           many=True).data
+
 
 class CohortProgressSerializer(serializers.Serializer):
+    """Needs the cohort's ``CohortStudy`` as ``context["study"]``."""
+
     cohort_id = serializers.IntegerField(source="cohort.pk")
     cohort = serializers.CharField(source="cohort.name")
     programme = serializers.CharField(source="cohort.programme.title")
+    lessons = CohortLessonFiguresSerializer(many=True, help_text=(
+        "Per published lesson of the programme: the figures over the cohort's active "
+        "brokers, as on the cohort page."))
     brokers = CohortProgressRowSerializer(source="rows", many=True)

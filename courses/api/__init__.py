@@ -1,0 +1,1 @@
+"""The courses app's /api/v1/ endpoints (``views``) and their serializers."""
