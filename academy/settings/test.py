@@ -12,6 +12,9 @@ ACADEMY_STAFF_MFA_REQUIRED = True
 ACADEMY_TALENT_FIGURES_CACHE_SECONDS = 0  # figures checked against hand-computed values
 ACADEMY_SIGNUP_OPEN = False
 ACADEMY_DEMO_MODE = False
+# No quiet hours unless a test sets them: otherwise every e-mail a test expects at once would
+# wait until 07:00 whenever the suite runs between 22:00 and 07:00 in Asia/Shanghai.
+ACADEMY_NOTIFY_QUIET_START = ACADEMY_NOTIFY_QUIET_END = "00:00"
 CELERY_TASK_ALWAYS_EAGER = env.bool("CELERY_TASK_ALWAYS_EAGER", default=True)
 CELERY_TASK_EAGER_PROPAGATES = True
 MEDIA_ROOT = str(VAR_DIR / "test-media")

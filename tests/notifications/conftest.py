@@ -80,3 +80,11 @@ def inapp() -> Counter:
     counter = Counter((r.recipient.email, r.kind, r.window) for r in rows)
     assert Notification.objects.count() == sum(counter.values())
     return counter
+
+
+@pytest.fixture(autouse=True)
+def product_quiet_hours(settings):
+    """The product's default quiet hours, 22:00 to 07:00 (the test settings have none):
+    these tests pin the clock where they depend on them."""
+    settings.ACADEMY_NOTIFY_QUIET_START = "22:00"
+    settings.ACADEMY_NOTIFY_QUIET_END = "07:00"
