@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from django.contrib import admin, messages
+from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext_lazy as _
-from django.utils.translation import ngettext
 
 from academy.people.selectors import mask_phone
 
@@ -19,6 +19,7 @@ from .models import (
     SmsTemplate,
     UserSettings,
 )
+from .selectors import notifications_in_language
 from .services import reminders_resend
 
 
@@ -77,12 +78,27 @@ class ReminderAdmin(ReadOnlyAdmin):
 
 @admin.register(Notification)
 class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "recipient", "kind", "title", "read_at")
+    list_display = ("created_at", "recipient", "kind", "shown_title", "read_at")
     ordering = ("-pk",)
     list_filter = (KindFilter, "read_at")
-    search_fields = ("recipient__email", "recipient__full_name", "title")
+    search_fields = ("recipient__email", "recipient__full_name")
     list_select_related = ("recipient",)
     show_full_result_count = False
+
+    def get_readonly_fields(self, request, obj=None):
+        return (*super().get_readonly_fields(request, obj), "shown_title", "shown_body")
+
+    @admin.display(description=_("title"))
+    def shown_title(self, obj: Notification) -> str:
+        """As the recipient's centre shows it (rendered from the context), in the admin's
+        language."""
+        notifications_in_language([obj], get_language())
+        return obj.title
+
+    @admin.display(description=_("text"))
+    def shown_body(self, obj: Notification) -> str:
+        notifications_in_language([obj], get_language())
+        return obj.body
 
 
 @admin.register(NotificationPreference)

@@ -91,6 +91,14 @@ def _one_line(text: str) -> str:
     return " ".join(text.split())
 
 
+@functools.lru_cache(maxsize=512)
+def kind_label(code: str, language: str) -> str:
+    """The label of the kind ``code`` in ``language``: what an in-app notification stores as
+    its title (it is rendered in full when read), and shows if its kind is gone."""
+    with translation.override(language_or_default(language)):
+        return str(get_kind(code).label)[:300]
+
+
 class Renderer:
     """Renders titles and bodies, caching by (kind, language, context): a sweep's thousands
     of notices about one deadline are rendered once per language."""

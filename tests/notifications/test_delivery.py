@@ -21,6 +21,7 @@ from academy.notifications.services import (
     reminders_send_due,
 )
 from tests.factories import BrokerFactory, UserFactory
+from tests.notices import shown
 from tests.notifications.backends import OUTAGE, outage
 from tests.notifications.conftest import local
 
@@ -51,7 +52,7 @@ def test_a_reminder_is_delivered_once_in_the_app_and_by_email(clock, committed):
     assert (first.created, first.inapp, first.email) == (2, 1, 1)
     assert again.created == 0
     assert len(mail.outbox) == 1
-    notification = Notification.objects.get(recipient=broker)
+    notification = shown(Notification.objects.get(recipient=broker))
     assert "技术合同认定登记实务" in notification.title
     assert notification.url == "/courses/programme/"
     rows = Reminder.objects.filter(recipient=broker).order_by("channel")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from rest_framework.test import APIClient
 
 from academy.notifications.models import Notification
 from academy.notifications.services import notify
@@ -35,3 +36,25 @@ def test_a_notification_without_context_keeps_its_stored_text(client):
     client.force_login(broker)
     english = client.get("/en" + reverse("notifications:centre")).content.decode()
     assert "旧的通知" in english
+
+
+def test_delivery_stores_the_kinds_label_and_the_api_renders_the_text():
+    broker = BrokerFactory()
+    notify(recipients=[broker], kind="broker_inactive", window="w1",
+           context={"days": 21, "cohort": "2026年第一期中级培训班"}, url=reverse("courses:my_programme"))
+    stored = Notification.objects.get(recipient=broker)
+    assert (stored.title, stored.body) == ("较长时间未学习", "")  # the label: nothing rendered
+    api = APIClient()
+    api.force_authenticate(broker)
+    listed = api.get(reverse("api-notifications")).json()["results"][0]
+    assert listed["title"] == "您已有 21 天没有登录学习"
+    assert "2026年第一期中级培训班" in listed["body"]
+    read = api.post(reverse("api-notification-read", args=[stored.pk])).json()
+    assert (read["title"], read["body"], read["is_read"]) == (listed["title"], listed["body"], True)
+
+
+def test_a_notification_without_context_is_stored_as_delivery_could_render_it():
+    broker = BrokerFactory()
+    notify(recipients=[broker], kind="broker_inactive", window="w1", context={})
+    stored = Notification.objects.get(recipient=broker)
+    assert stored.title == "较长时间未学习"  # its templates need values it does not have

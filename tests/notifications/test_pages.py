@@ -19,6 +19,7 @@ from academy.notifications.models import (
 from academy.notifications.services import notify
 from tests.courses.factories import CohortFactory, enrol, programme_with_lessons
 from tests.factories import BrokerFactory, UserFactory, totp_enrol
+from tests.notices import shown
 from tests.notifications.conftest import local
 
 pytestmark = pytest.mark.django_db
@@ -187,7 +188,7 @@ def test_a_trainer_previews_then_reminds_their_cohort_once_a_day(client):
     assert response.status_code == 302
     notes = Notification.objects.filter(kind="cohort_nudge")
     assert {n.recipient_id for n in notes} == {b.pk for b in behind}
-    assert "请本周内完成。" in notes.first().body
+    assert "请本周内完成。" in shown(notes.first()).body
     again = client.post(url, {"message": "再提醒一次"}, follow=True)
     assert Notification.objects.filter(kind="cohort_nudge").count() == 2
     assert again.context["preview"].to_send == 0
@@ -263,3 +264,18 @@ def test_the_admins_reminder_log_filters_searches_and_resends(client, committed)
     failed.refresh_from_db()
     assert failed.status == "sent"
     assert len(mail.outbox) == 1
+
+
+def test_the_admins_notification_log_shows_each_notification_as_its_reader_sees_it(client):
+    broker = BrokerFactory()
+    notify(recipients=[broker], kind="course_deadline", window="w",
+           context={"course": "技术合同认定登记实务", "cohort": "班", "due_on": "2026-03-20",
+                    "days": 7, "remaining": 2})
+    note = Notification.objects.get(recipient=broker)
+    client.force_login(_staff("admin"))
+    listing = client.get(reverse("admin:notifications_notification_changelist"))
+    assert listing.status_code == 200
+    assert "技术合同认定登记实务" in listing.content.decode()
+    detail = client.get(reverse("admin:notifications_notification_change", args=[note.pk]))
+    assert detail.status_code == 200
+    assert "您还有 2 个课节未完成" in detail.content.decode()

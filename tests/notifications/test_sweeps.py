@@ -10,6 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from academy.notifications.models import Notification, Reminder
 from academy.notifications.sweeps import all_sweeps, sweep_run, sweeps_run_all
 from courses.reminders import deadline_band
+from tests.notices import shown
 from tests.notifications.conftest import local
 from tests.notifications.world import build, expected_rows
 
@@ -77,7 +78,8 @@ def test_a_trainer_of_two_worlds_gets_one_digest_listing_both(committed):
     first, second = build(2), build(3)
     second.cohort.trainers.add(first.trainer)
     committed(sweep_run, "courses.trainer_overdue_digest")
-    note = Notification.objects.get(recipient=first.trainer, kind="trainer_overdue_digest")
+    note = shown(Notification.objects.get(recipient=first.trainer,
+                                          kind="trainer_overdue_digest"))
     assert "5" in note.title
     assert first.cohort.name in note.body and second.cohort.name in note.body
 
@@ -116,5 +118,5 @@ def test_certificate_expiry_reminds_at_each_band_only_while_hours_are_missing(cl
     assert windows == ["expires-2026-04-30:30d", "expires-2026-04-30:7d",
                        "expires-2026-04-30:90d"]
     assert set(Reminder.objects.values_list("recipient_id", flat=True)) == {behind.pk}
-    note = Notification.objects.filter(recipient=behind).order_by("pk").first()
+    note = shown(Notification.objects.filter(recipient=behind).order_by("pk").first())
     assert "3.00" in note.body  # 4 required, 1 earned while valid (the 9 were before)

@@ -20,6 +20,7 @@ from academy.people.services import (
     practice_review_notify,
 )
 from tests.factories import BrokerFactory
+from tests.notices import shown
 from tests.people.test_invitations import LINK_RE
 from tests.people.test_practice import create
 
@@ -37,7 +38,7 @@ def test_practice_review_is_emailed_and_shown_in_the_app(admin_user):
     record = _reviewed(broker, admin_user)
     assert practice_review_notify(record.pk) is True
     assert [m.to for m in mail.outbox] == [[broker.email]]
-    notice = Notification.objects.get(recipient=broker, kind="practice_reviewed")
+    notice = shown(Notification.objects.get(recipient=broker, kind="practice_reviewed"))
     assert record.contract_name in notice.title
     assert Reminder.objects.filter(recipient=broker, kind="practice_reviewed",
                                    channel="email", status="sent").count() == 1

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from django.utils.translation import get_language
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import generics, status
 from rest_framework.exceptions import NotFound, ValidationError
@@ -13,6 +14,7 @@ from academy.errors import ApplicationError
 from ..selectors import (
     language_of,
     notification_preferences_of,
+    notifications_in_language,
     notifications_of,
     preferences_of,
     unread_count,
@@ -38,13 +40,20 @@ from .serializers import (
     OpenApiParameter("unread", bool, description="Only unread notifications."),
 ])
 class NotificationListView(generics.ListAPIView):
-    """The caller's notifications, newest first (paginated)."""
+    """The caller's notifications, newest first (paginated), their titles and texts in the
+    caller's language."""
 
     serializer_class = NotificationSerializer
 
     def get_queryset(self):
         unread = self.request.query_params.get("unread") in {"1", "true", "yes"}
         return notifications_of(self.request.user, unread_only=unread)
+
+    def paginate_queryset(self, queryset):
+        page = super().paginate_queryset(queryset)
+        if page is not None:
+            notifications_in_language(page, get_language())
+        return page
 
 
 @extend_schema(tags=["notifications"], responses=UnreadCountSerializer)
@@ -63,6 +72,7 @@ class NotificationReadView(APIView):
         notification = notification_mark_read(user=request.user, notification_id=pk)
         if notification is None:
             raise NotFound
+        notifications_in_language([notification], get_language())
         return Response(NotificationSerializer(notification).data)
 
 

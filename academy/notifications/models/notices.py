@@ -18,7 +18,9 @@ from .. import kinds as k
 
 
 class Notification(models.Model):
-    """A message in a person's notification centre (in their language when it was made)."""
+    """A message in a person's notification centre. Its title and text are rendered when it
+    is read, in the reader's language, from its kind and context; delivery stores the kind's
+    label as ``title`` (older notifications hold their text as it was made)."""
 
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, verbose_name=_("recipient"), on_delete=models.CASCADE,
@@ -27,8 +29,8 @@ class Notification(models.Model):
     kind = models.CharField(_("kind"), max_length=50)
     title = models.CharField(_("title"), max_length=300)
     body = models.TextField(_("text"), blank=True)
-    # What the title and text were rendered from: the notification centre renders them again
-    # in the reader's language of the moment (title and body stay as a fallback).
+    # What the title and text are rendered from (title and body are the fallback when the
+    # kind is no longer registered).
     context = models.JSONField(_("context"), default=dict, blank=True)
     url = models.CharField(
         _("link"), max_length=500, blank=True,

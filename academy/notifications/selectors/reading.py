@@ -186,9 +186,10 @@ def notification_preferences_of(user: Any) -> NotificationPreferences:
 
 
 def notifications_in_language(items: Iterable[Notification], language: str) -> None:
-    """Render each notification's title and text again in ``language`` (the reader's, which
-    may have changed since it was sent), from the context it was made from. No query; a
-    notification without context, or of a kind no longer registered, keeps its stored text."""
+    """Render each notification's title and text in ``language`` (the reader's, which may
+    have changed since it was sent) from its kind and the context it was made from: delivery
+    stores only the kind's label. No query. A notification without context (delivery
+    rendered it), or of a kind no longer registered, keeps its stored text."""
     from ..kinds import get_kind
     from ..rendering import Renderer
 

@@ -9,7 +9,8 @@ the sweeps use) do the same thing, set-based, a fixed number of queries per batc
    second insert of the same reminder a no-op, whoever attempts it (a sweep run twice, two
    beat processes, a signal and the safety-net sweep);
 3. read back the rows *this call* inserted (they carry its batch token) and deliver only
-   those: in-app notifications are written in the same transaction; e-mails are handed to the
+   those: in-app notifications are written in the same transaction (their title and text are
+   rendered when they are read, in the reader's language); e-mails are handed to the
    ``reminder_send`` task after commit (during quiet hours, e-mails, SMS and WeCom messages
    wait for their end unless the person lets that kind through: by default urgent kinds
    only); digest items wait for the daily digest.
@@ -45,7 +46,7 @@ from .. import sql
 from ..conf import app_settings
 from ..kinds import get_kind
 from ..models import Notification, Reminder, UserSettings
-from ..rendering import Renderer, language_or_default, reminder_email, site_path
+from ..rendering import Renderer, kind_label, language_or_default, reminder_email, site_path
 
 logger = logging.getLogger(__name__)
 
@@ -188,12 +189,10 @@ def notices_deliver(*, notices: Iterable[Notice], now: datetime.datetime | None 
     now = now or timezone.now()
     size = batch_size or app_settings.NOTIFY_BATCH_SIZE
     result = DeliveryResult()
-    renderer = Renderer()
     paths: dict[str, str] = {}
     extra = _ExtraChannels.load()
     for chunk in batched(notices, size):
-        result += _deliver_batch(chunk, now=now, renderer=renderer, paths=paths, extra=extra,
-                                 enqueue=enqueue)
+        result += _deliver_batch(chunk, now=now, paths=paths, extra=extra, enqueue=enqueue)
     return result
 
 
@@ -274,8 +273,8 @@ class _Row:
                 self.channel)
 
 
-def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: Renderer,
-                   paths: dict[str, str], extra: _ExtraChannels | None = None,
+def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, paths: dict[str, str],
+                   extra: _ExtraChannels | None = None,
                    enqueue: bool = True) -> DeliveryResult:
     unique: dict[tuple, Notice] = {}
     for notice in notices:
@@ -334,13 +333,18 @@ def _deliver_batch(notices: list[Notice], *, now: datetime.datetime, renderer: R
             rows.append(_Row(notice.recipient_id, notice.kind, notice.subject_type,
                              notice.subject_id, notice.window, channel, notice.context,
                              context_json, paths[notice.url], language, scheduled))
-    return _deliver_rows(rows, now=now, renderer=renderer, enqueue=enqueue)
+    return _deliver_rows(rows, now=now, enqueue=enqueue)
 
 
-def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Renderer,
+def _deliver_rows(rows: list[_Row], *, now: datetime.datetime,
                   enqueue: bool = True) -> DeliveryResult:
     """Insert ``rows`` (those not there yet) and deliver what was inserted; the e-mails due
-    now are handed to Celery on commit unless ``enqueue`` is False (the caller sends them)."""
+    now are handed to Celery on commit unless ``enqueue`` is False (the caller sends them).
+
+    An in-app notification is stored with its kind's label as title and no text: the
+    notification centre and the API render both from the context when they are read, in
+    the reader's language of the moment, so a sweep's tens of thousands of notifications
+    cost no template rendering here (see ``_stored_text``)."""
     result = DeliveryResult()
     if not rows:
         return result
@@ -354,8 +358,7 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
             result.created += 1
             people.add(row.recipient_id)
             if row.channel == k.INAPP:
-                title, body = renderer.title_body(get_kind(row.kind), row.context, row.language,
-                                                  row.context_json)
+                title, body = _stored_text(row)
                 inapp.append((row.recipient_id, row.kind, title, body, row.url, row.context_json))
             elif row.channel in SENT_BY_TASK:
                 setattr(result, row.channel, getattr(result, row.channel) + 1)
@@ -372,6 +375,19 @@ def _deliver_rows(rows: list[_Row], *, now: datetime.datetime, renderer: Rendere
             if enqueue:
                 transaction.on_commit(partial(reminders_enqueue, email_now))
     return result
+
+
+def _stored_text(row: _Row) -> tuple[str, str]:
+    """The title and text an in-app notification is stored with: its kind's label (it is
+    rendered from the context when read); rendered now if it has no context to render from
+    later, or the label alone if its templates need values it does not have."""
+    label = kind_label(row.kind, row.language)
+    if row.context:
+        return label, ""
+    try:
+        return Renderer().title_body(get_kind(row.kind), {}, row.language)
+    except Exception:  # noqa: BLE001 - a template that needs context: the label stands
+        return label, ""
 
 
 def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]:
@@ -621,7 +637,7 @@ def _fallback(reminder: Reminder, *, now: datetime.datetime) -> Reminder | None:
                reminder.window, channel, context,
                json.dumps(context, ensure_ascii=False, sort_keys=True, default=str),
                reminder.url, reminder.language, None)
-    _deliver_rows([row], now=now, renderer=Renderer())
+    _deliver_rows([row], now=now)
     if row.pk is None:
         return None
     Reminder.objects.filter(pk=row.pk).update(fallback_of=reminder.pk)
