@@ -20,6 +20,7 @@ var/screenshots/ (CI keeps them as artifacts).
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import io
 import re
@@ -216,8 +217,15 @@ def test_auditor_reads_charts_and_finds_a_person_in_the_audit_trail(
     assert figure.get_attribute("data-chart-ready") == "1"
     assert not figure.locator("[data-chart-table]").is_visible()
     page.wait_for_function(
-        "document.querySelectorAll(\"figure[data-chart-ready='1']\").length >= 5")
+        "() => document.querySelectorAll(\"figure[data-chart-ready='1']\").length >= 5")
     screenshot(page, f"dashboard-{language}")
+    # A full-page screenshot resizes the window and the charts redraw on the next animation
+    # frame: wait (with a deadline) until no text lies outside its chart, then assert.
+    from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+    with contextlib.suppress(PlaywrightTimeoutError):
+        page.wait_for_function(f"() => ({CHART_TEXTS})().every(c => c.outside.length === 0)",
+                               timeout=10_000)
     charts = page.evaluate(CHART_TEXTS)
     assert len(charts) >= 5 and all(c["named"] for c in charts), charts
     assert [c for c in charts if c["outside"]] == [], "texts cut off at the chart's edge"

@@ -14,6 +14,12 @@
     try { return JSON.parse(node.textContent); } catch (e) { return null; }
   }
 
+  // ECharts measures a text with its own font unless the text's style names one, while the
+  // SVG it draws takes the page's: each text style below names this one, so that the room
+  // made for a label is the room it takes.
+  var FONT = "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', " +
+    "sans-serif";
+
   // The width of a 12 px label, roughly: CJK characters are square, others about half.
   function labelWidth(text) {
     var width = 0;
@@ -21,7 +27,13 @@
     return width;
   }
 
-  function option(spec) {
+  // The width each category has under a vertical chart of ``width`` pixels: a label that is
+  // wider wraps onto more lines there instead of reaching past the chart's edge.
+  function slotWidth(spec, width) {
+    return Math.max(48, Math.floor((width - 80) / Math.max(1, spec.categories.length)) - 8);
+  }
+
+  function option(spec, width) {
     var horizontal = !!spec.horizontal;
     var rotate = !horizontal && spec.categories.length > 8 ? 40 : 0;
     // A label turned 40 degrees reaches left of its tick by most of its width, and the grid's
@@ -34,8 +46,11 @@
       inverse: horizontal,
       axisTick: { alignWithLabel: true },
       axisLabel: horizontal
-        ? { width: 200, overflow: "truncate", color: "#212529", fontSize: 12 }
-        : { color: "#212529", fontSize: 12, hideOverlap: true, rotate: rotate }
+        ? { width: 200, overflow: "truncate", color: "#212529", fontSize: 12, fontFamily: FONT }
+        : rotate ? { color: "#212529", fontSize: 12, fontFamily: FONT, hideOverlap: true,
+                     rotate: rotate }
+          : { color: "#212529", fontSize: 12, fontFamily: FONT, hideOverlap: true,
+              width: slotWidth(spec, width), overflow: "break", lineHeight: 14 }
     };
     // The value axis's name goes under a horizontal chart and above a vertical one, starting
     // at the axis line: the grid's containLabel makes room for the tick labels but not for
@@ -46,19 +61,21 @@
       name: spec.value_name,
       nameLocation: horizontal ? "middle" : "end",
       nameGap: horizontal ? 28 : 12,
-      nameTextStyle: horizontal ? { color: "#495057" } : { color: "#495057", align: "left" },
+      nameTextStyle: horizontal ? { color: "#495057", fontFamily: FONT }
+                                : { color: "#495057", fontFamily: FONT, align: "left" },
       max: spec.percent ? 100 : null,
-      axisLabel: { color: "#495057", formatter: spec.percent ? "{value}%" : "{value}" },
+      axisLabel: { color: "#495057", fontFamily: FONT,
+                   formatter: spec.percent ? "{value}%" : "{value}" },
       splitLine: { lineStyle: { color: "#dee2e6" } }
     };
     var many = spec.series.length > 1;
     return {
       color: spec.palette,
       animation: false,
-      textStyle: { fontFamily: "system-ui, -apple-system, 'PingFang SC', 'Microsoft YaHei', 'Noto Sans CJK SC', sans-serif" },
+      textStyle: { fontFamily: FONT },
       aria: { enabled: true, decal: { show: many } },
       grid: { left: left, right: 40, top: (many ? 36 : 12) + (horizontal ? 0 : 24), bottom: horizontal ? 40 : 56, containLabel: true },
-      legend: many ? { top: 0, type: "scroll" } : undefined,
+      legend: many ? { top: 0, type: "scroll", textStyle: { fontFamily: FONT } } : undefined,
       tooltip: {
         trigger: "axis",
         axisPointer: { type: "shadow" },
@@ -77,6 +94,7 @@
             show: !spec.stacked,
             position: horizontal ? "right" : "top",
             color: "#212529",
+            fontFamily: FONT,
             formatter: spec.percent ? "{c}%" : "{c}"
           },
           data: s.values
@@ -91,13 +109,16 @@
     canvas.classList.add("talent-echart");
     canvas.style.height = Math.max(220, Math.min(640, rows * 32 + 80)) + "px";
     var chart = window.echarts.init(canvas, null, { renderer: "svg" });
-    chart.setOption(option(spec));
+    chart.setOption(option(spec, canvas.clientWidth));
     chart.on("click", function (params) {
       var series = spec.series[params.seriesIndex];
       var url = series && series.urls ? series.urls[params.dataIndex] : "";
       if (url) { window.location.href = url; }
     });
-    window.addEventListener("resize", function () { chart.resize(); });
+    window.addEventListener("resize", function () {
+      chart.resize();
+      chart.setOption(option(spec, canvas.clientWidth));
+    });
     figure.setAttribute("data-chart-ready", "1");
     return chart;
   }
@@ -122,7 +143,7 @@
       toggle.setAttribute("aria-pressed", showTable ? "true" : "false");
       toggle.textContent = showTable ? toggle.getAttribute("data-label-chart")
                                      : toggle.getAttribute("data-label-table");
-      if (!showTable) { chart.resize(); }
+      if (!showTable) { chart.resize(); chart.setOption(option(spec, canvas.clientWidth)); }
     });
   }
 
