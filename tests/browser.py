@@ -70,13 +70,44 @@ def browser() -> Iterator:
         browser.close()
 
 
+def live_server_settle(timeout: float = 15.0) -> None:
+    """Wait, with a deadline, until no other connection to the test database is inside a
+    statement or a transaction (PostgreSQL).
+
+    The live server answers in threads of its own. A request the browser sent just before its
+    page closed (a lesson page sends its last study seconds when it is hidden) may still be
+    running when the test database is flushed, and the flush's TRUNCATE and that request then
+    wait for each other's table locks: a deadlock. Two quiet looks in a row, 0.1 s apart.
+    """
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    deadline = time.monotonic() + timeout
+    quiet = 0
+    while quiet < 2 and time.monotonic() < deadline:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                "AND pid <> pg_backend_pid() AND backend_type = 'client backend' "
+                "AND state <> 'idle'")
+            busy = cursor.fetchone()[0]
+        quiet = quiet + 1 if busy == 0 else 0
+        time.sleep(0.1)
+
+
 @pytest.fixture
-def context(browser) -> Iterator:
+def context(browser, request) -> Iterator:
     """A fresh browser profile whose preferred language is Chinese, like the bureau's."""
     context = browser.new_context(locale="zh-CN", viewport=DESKTOP, timezone_id="Asia/Shanghai")
     context.set_default_timeout(15_000)
     yield context
+    # Nothing leaves the browser once the test is over; what it sent before must finish
+    # before the database is emptied.
+    context.set_offline(True)
     context.close()
+    if "live_server" in request.fixturenames:
+        live_server_settle()
 
 
 @pytest.fixture
