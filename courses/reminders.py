@@ -1,8 +1,8 @@
 """Reminders about courses: deadlines, offline sessions, inactivity, trainers' overdue digest.
 
 Registered with ``academy.notifications`` (which imports this module when it is ready). Each
-sweep finds whom to remind with one set-based query (each broker's completed lessons grouped
-once and joined, in SQL both PostgreSQL and SQLite run), streams the rows in batches and
+sweep finds whom to remind with one set-based query (each pair's running count of completed
+lessons joined, in SQL both PostgreSQL and SQLite run), streams the rows in batches and
 hands them to ``notices_deliver``: a fixed number of queries per batch whatever the number
 of brokers.
 Running a sweep again creates nothing new: every notice has a window, and the reminder log
@@ -89,10 +89,11 @@ def _today(now: datetime.datetime) -> datetime.date:
 # --- SQL: whose lessons are unfinished -----------------------------------------------------------
 #
 # Every courses sweep asks the same question of many (broker, course) pairs: how many
-# published lessons has the course, and how many of them has the broker completed? Asked with
-# correlated subqueries, the database answers it once per pair (26 s for the trainers' digest
-# over 100,000 enrolments); asked as below, it groups each broker's progress once and joins
-# (see bench/sweeps.py). Plain SQL that PostgreSQL and SQLite both run.
+# published lessons has the course, and how many of them has the broker completed? The second
+# is a running count that database triggers keep (``CompletedLessons``): one row per pair,
+# where grouping the completed lessons again read every completion of every broker in the
+# sweep (about 630,000 rows a morning at 100,000 enrolments, see bench/sweeps.py). Plain SQL
+# that PostgreSQL and SQLite both run.
 
 _UNFINISHED = """
     totals AS (
@@ -101,21 +102,13 @@ _UNFINISHED = """
         WHERE l.is_published = %s
         GROUP BY m.course_id
     ),
-    done AS (
-        SELECT p.user_id AS user_id, m.course_id AS course_id, COUNT(*) AS done
-        FROM courses_lessonprogress p
-        JOIN courses_lesson l ON l.id = p.lesson_id
-        JOIN courses_module m ON m.id = l.module_id
-        WHERE p.completed_at IS NOT NULL AND l.is_published = %s
-          AND p.user_id IN (SELECT user_id FROM pairs)
-        GROUP BY p.user_id, m.course_id
-    ),
     unfinished AS (
-        SELECT pairs.*, t.total AS total, COALESCE(d.done, 0) AS done
+        SELECT pairs.*, t.total AS total, COALESCE(d.completed, 0) AS done
         FROM pairs
         JOIN totals t ON t.course_id = pairs.course_id
-        LEFT JOIN done d ON d.user_id = pairs.user_id AND d.course_id = pairs.course_id
-        WHERE COALESCE(d.done, 0) < t.total
+        LEFT JOIN courses_completedlessons d
+             ON d.user_id = pairs.user_id AND d.course_id = pairs.course_id
+        WHERE COALESCE(d.completed, 0) < t.total
     )
 """
 
@@ -159,8 +152,8 @@ def _rows(sql: str, params: list[Any]) -> Iterator[tuple]:
 
 
 def _unfinished_query(*, ctes: str = "", pairs: str, select: str) -> str:
-    """``WITH [ctes,] pairs AS (pairs), totals, done, unfinished <select>``; ``pairs`` has at
-    least ``user_id`` and ``course_id``. Parameters: ctes', pairs', two booleans, select's."""
+    """``WITH [ctes,] pairs AS (pairs), totals, unfinished <select>``; ``pairs`` has at
+    least ``user_id`` and ``course_id``. Parameters: ctes', pairs', a boolean, select's."""
     prefix = f"{ctes}," if ctes else ""
     return f"WITH {prefix} pairs AS ({pairs}), {_UNFINISHED} {select}"
 
@@ -196,7 +189,7 @@ def course_deadline_rows(*, today: datetime.date, horizon: datetime.date) -> Ite
         select="SELECT user_id, deadline_id, course_id, course_title, due_on, cohort_name, "
                "total, done FROM unfinished",
     )
-    for row in _rows(sql, [True, Enrolment.Status.ACTIVE, today, horizon, True, True]):
+    for row in _rows(sql, [True, Enrolment.Status.ACTIVE, today, horizon, True]):
         yield (*row[:4], _date(row[4]), *row[5:])
 
 
@@ -216,7 +209,7 @@ def cohort_deadline_rows(*, today: datetime.date, horizon: datetime.date) -> Ite
                "FROM unfinished GROUP BY user_id, cohort_id, cohort_name, ends_on",
     )
     for user_id, cohort_id, name, ends_on, total, done in _rows(
-        sql, [True, True, Enrolment.Status.ACTIVE, today, horizon, True, True]
+        sql, [True, True, Enrolment.Status.ACTIVE, today, horizon, True]
     ):
         # SUM() is numeric on PostgreSQL: counts go to templates (and JSON) as integers.
         yield user_id, cohort_id, name, _date(ends_on), int(total), int(done)
@@ -365,7 +358,7 @@ def inactive_rows(*, now: datetime.datetime, days: int) -> Iterator[tuple]:
         select="SELECT DISTINCT user_id, cohort_id, cohort_name, last_active FROM unfinished",
     )
     params = [True, Enrolment.Status.ACTIVE, today, today, cutoff, True,
-              *(bound for mark in marks for bound in (mark, mark - lookback)), True, True]
+              *(bound for mark in marks for bound in (mark, mark - lookback)), True]
     for user_id, cohort_id, name, last_active in _rows(sql, params):
         yield user_id, cohort_id, name, _aware(last_active)
 
@@ -408,7 +401,7 @@ def overdue_by_cohort(*, today: datetime.date) -> dict[int, int]:
         """,  # noqa: S608 - only module constants are interpolated
         select="SELECT cohort_id, COUNT(DISTINCT user_id) FROM unfinished GROUP BY cohort_id",
     )
-    params = [True, Enrolment.Status.ACTIVE, today, today, today, True, True]
+    params = [True, Enrolment.Status.ACTIVE, today, today, today, True]
     return dict(_rows(sql, params))
 
 
@@ -482,7 +475,7 @@ def _nudge_notices(cohort_id: int, *, now: datetime.datetime, message: str = "",
                "GROUP BY user_id, full_name ORDER BY full_name, user_id",
     )
     rows = [(user_id, int(total), int(done)) for user_id, total, done in
-            _rows(sql, [True, True, Enrolment.Status.ACTIVE, cohort_id, True, True])]
+            _rows(sql, [True, True, Enrolment.Status.ACTIVE, cohort_id, True])]
     today = _today(now)
     return [
         Notice(recipient_id=user_id, kind=COHORT_NUDGE.code, subject_type="courses.cohort",

@@ -7,13 +7,14 @@ offline sessions, attendance). Import models from ``courses.models``.
 
 from .catalogue import Course, CourseArea, CreditMethod, Lesson, LessonAttachment, Module
 from .programmes import Cohort, CohortCourseDeadline, Enrolment, Programme, ProgrammeCourse
-from .records import Attendance, LessonProgress, OfflineSession
+from .records import Attendance, CompletedLessons, LessonProgress, OfflineSession
 from .study import StudyClock, StudyPolicy
 
 __all__ = [
     "Attendance",
     "Cohort",
     "CohortCourseDeadline",
+    "CompletedLessons",
     "Course",
     "CourseArea",
     "CreditMethod",

@@ -67,6 +67,36 @@ class LessonProgress(models.Model):
         return f"{self.user} · {self.lesson}"
 
 
+class CompletedLessons(models.Model):
+    """How many of a course's published lessons a broker has completed.
+
+    A running count for the reminder sweeps, which ask it of every enrolment each morning
+    (``courses.reminders``): reading it is one row per (broker, course) instead of grouping
+    every completed lesson again. Database triggers keep it (``courses.sql``), whatever writes
+    the progress or moves or unpublishes a lesson, so it is never set from Python. A pair with
+    nothing completed may have no row.
+    """
+
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("broker"), on_delete=models.CASCADE,
+        related_name="+",
+    )
+    course = models.ForeignKey(Course, verbose_name=_("course"), on_delete=models.CASCADE,
+                               related_name="+")
+    completed = models.PositiveIntegerField(_("published lessons completed"), default=0)
+
+    class Meta:
+        verbose_name = _("completed lessons of a course")
+        verbose_name_plural = _("completed lessons of courses")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "course"],
+                                    name="courses_completedlessons_unique"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} · {self.course_id}: {self.completed}"
+
+
 class OfflineSession(models.Model):
     """An in-person class of a cohort; attendance credits its class hours.
 
