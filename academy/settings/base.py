@@ -138,7 +138,7 @@ if REDIS_URL:
     # Sessions are read from Redis and written through to the database (which keeps them
     # across a Redis restart): a request costs no session query. Only with a cache that every
     # web process shares, so that a logout is seen by all of them at once.
-    SESSION_ENGINE = "django.contrib.sessions.backends.cached_db"
+    SESSION_ENGINE = "academy.people.sessions"
 else:
     # Shared between web, worker and beat processes, unlike the local-memory cache.
     CACHES = {
