@@ -208,6 +208,7 @@ class _ExtraChannels:
     sms: bool = False
     wecom: bool = False
     sms_kinds: frozenset[str] = frozenset()
+    _allowed: dict[str, frozenset[str]] = field(default_factory=dict)
 
     @classmethod
     def load(cls) -> _ExtraChannels:
@@ -226,13 +227,14 @@ class _ExtraChannels:
 
     def allowed(self, kind: k.Kind) -> frozenset[str]:
         """The extra channels ``kind`` may go by: SMS only with an approved template;
-        WeCom for every kind that has a text (not the digest, which is an e-mail)."""
-        channels = set()
-        if self.sms and kind.code in self.sms_kinds:
-            channels.add(k.SMS)
-        if self.wecom and kind.inapp:
-            channels.add(k.WECOM)
-        return frozenset(channels)
+        WeCom for every kind that has a text (not the digest, which is an e-mail). Worked
+        out once per kind."""
+        channels = self._allowed.get(kind.code)
+        if channels is None:
+            channels = self._allowed[kind.code] = frozenset(
+                ({k.SMS} if self.sms and kind.code in self.sms_kinds else set())
+                | ({k.WECOM} if self.wecom and kind.inapp else set()))
+        return channels
 
 
 def _extra_choices(ids: Sequence[int], kind_codes: set[str]
@@ -250,7 +252,7 @@ def _extra_choices(ids: Sequence[int], kind_codes: set[str]
     return wanted, contacts
 
 
-@dataclass
+@dataclass(slots=True)
 class _Row:
     """A reminder row about to be inserted (lighter than a model instance)."""
 
@@ -397,11 +399,10 @@ def _insert_reminders(rows: list[_Row], *, now: datetime.datetime) -> list[_Row]
     sent = Reminder.Status.SENT
     pending = Reminder.Status.PENDING
     inserted = sql.reminders_insert([
-        sql.ReminderValues(
-            r.recipient_id, r.kind, r.subject_type, r.subject_id, r.window, r.channel,
-            sent if r.channel == k.INAPP else pending, r.context, r.context_json, r.url,
-            r.language, r.scheduled_for, now if r.channel == k.INAPP else None,
-            now if r.channel in SENT_BY_TASK and r.scheduled_for is None else None)
+        (r.recipient_id, r.kind, r.subject_type, r.subject_id, r.window, r.channel,
+         sent if r.channel == k.INAPP else pending, r.context, r.context_json, r.url,
+         r.language, r.scheduled_for, now if r.channel == k.INAPP else None,
+         now if r.channel in SENT_BY_TASK and r.scheduled_for is None else None)
         for r in rows
     ], now=now)
     by_key = {r.key: r for r in rows}
