@@ -72,9 +72,10 @@ class CompletedLessons(models.Model):
 
     A running count for the reminder sweeps, which ask it of every enrolment each morning
     (``courses.reminders``): reading it is one row per (broker, course) instead of grouping
-    every completed lesson again. Database triggers keep it (``courses.sql``), whatever writes
-    the progress or moves or unpublishes a lesson, so it is never set from Python. A pair with
-    nothing completed may have no row.
+    every completed lesson again. Database triggers keep it, for PostgreSQL and SQLite, as
+    migration ``0006_completed_lessons`` installs them: whatever writes the progress or moves or
+    unpublishes a lesson, so it is never set from Python. A pair with nothing completed may
+    have no row.
     """
 
     user = models.ForeignKey(
