@@ -139,7 +139,7 @@ def attempt_start(*, sitting: Sitting, user: Any, session_key: str | None = None
                 )
                 AttemptItem.objects.bulk_create([
                     AttemptItem(attempt=attempt, position=position,
-                                question_version=d.question_version, points=d.points,
+                                question_version_id=d.question_version_id, points=d.points,
                                 option_order=d.option_order)
                     for position, d in enumerate(drawn)
                 ])

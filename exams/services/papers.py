@@ -30,7 +30,6 @@ from exams.models import (
     PaperRule,
     Question,
     QuestionType,
-    QuestionVersion,
     Sitting,
     Tag,
 )
@@ -38,9 +37,11 @@ from exams.models import (
 
 @dataclass(frozen=True)
 class DrawnItem:
-    """One question of an attempt, before it is stored as an AttemptItem."""
+    """One question of an attempt, before it is stored as an AttemptItem: the question, the
+    version it is drawn at (its current one), the points and the order of its option keys."""
 
-    question_version: QuestionVersion
+    question_id: int
+    question_version_id: int
     points: Decimal
     option_order: list[str]
 
@@ -236,6 +237,10 @@ def paper_check(*, paper: Paper) -> None:
         earlier.append((rule, candidates))
 
 
+# What a draw reads of each chosen question: plain values, since a whole room starts at once.
+_DRAW_COLUMNS = ("current_version_id", "current_version__options", "type", "code")
+
+
 def paper_draw(*, paper: Paper, seed: int, exclude: QuerySet | None = None
                ) -> list[DrawnItem]:
     """The questions of one attempt, reproducible from ``seed`` (and the excluded set).
@@ -249,13 +254,14 @@ def paper_draw(*, paper: Paper, seed: int, exclude: QuerySet | None = None
     (questions archived since the sitting was created, or too many keys seen).
     """
     rng = random.Random(seed)
-    chosen: list[tuple[Question, Decimal]] = []
+    # (question id, points, current version id, its options, type, code)
+    chosen: list[tuple[Any, ...]]
     if paper.kind == Paper.Kind.FIXED:
-        items = paper.items.select_related("question__current_version").order_by("order", "pk")
+        items = paper.items.order_by("order", "pk")
         if exclude is not None:
             items = items.exclude(question_id__in=exclude)
-        for item in items:
-            chosen.append((item.question, item.points))
+        chosen = list(items.values_list(
+            "question_id", "points", *(f"question__{c}" for c in _DRAW_COLUMNS)))
         if not chosen:
             raise ApplicationError(_("The paper has no questions."))
     else:
@@ -287,22 +293,21 @@ def paper_draw(*, paper: Paper, seed: int, exclude: QuerySet | None = None
             for pk in rng.sample(candidates, rule.count):
                 taken.add(pk)
                 picks.append((pk, rule.points_each))
-        loaded = Question.objects.select_related("current_version").in_bulk(
-            [pk for pk, _points in picks])
-        chosen = [(loaded[pk], points) for pk, points in picks]
+        loaded = {row[0]: row[1:] for row in Question.objects.filter(
+            pk__in=[pk for pk, _points in picks]).values_list("pk", *_DRAW_COLUMNS)}
+        chosen = [(pk, points, *loaded[pk]) for pk, points in picks]
     if paper.shuffle_questions:
         rng.shuffle(chosen)
+    shuffles_options = paper.shuffle_options and QuestionType.with_options()
     drawn: list[DrawnItem] = []
-    for question, points in chosen:
-        version = question.current_version
-        if version is None:
-            raise ApplicationError(_("Question %(code)s has no content.")
-                                   % {"code": question.code})
-        keys = [str(o.get("key")) for o in version.options or []]
-        if paper.shuffle_options and question.type in QuestionType.with_options():
+    for question_id, points, version_id, options, qtype, code in chosen:
+        if version_id is None:
+            raise ApplicationError(_("Question %(code)s has no content.") % {"code": code})
+        keys = [str(o.get("key")) for o in options or []]
+        if shuffles_options and qtype in shuffles_options:
             rng.shuffle(keys)
-        drawn.append(DrawnItem(question_version=version, points=Decimal(points),
-                               option_order=keys))
+        drawn.append(DrawnItem(question_id=question_id, question_version_id=version_id,
+                               points=Decimal(points), option_order=keys))
     return drawn
 
 

@@ -20,7 +20,7 @@ from ..forms import (
     PaperRuleFormSet,
     QuestionFilterForm,
 )
-from ..models import Paper, PaperRule, Question, Tag
+from ..models import Paper, PaperRule, Question, QuestionVersion, Tag
 from ..services import (
     paper_check,
     paper_create,
@@ -210,18 +210,18 @@ def paper_preview(request, pk: int):
     except ApplicationError as exc:
         problem = exc.message
     total = sum((d.points for d in drawn), 0)
-    questions = dict(Question.objects.filter(
-        pk__in=[d.question_version.question_id for d in drawn]).values_list("pk", "code"))
-    types = dict(Question.objects.filter(pk__in=questions).values_list("pk", "type"))
+    questions = {pk: (code, qtype) for pk, code, qtype in Question.objects.filter(
+        pk__in=[d.question_id for d in drawn]).values_list("pk", "code", "type")}
+    versions = QuestionVersion.objects.in_bulk([d.question_version_id for d in drawn])
     rows = []
     for position, item in enumerate(drawn, start=1):
-        version = item.question_version
+        version = versions[item.question_version_id]
+        code, qtype = questions[item.question_id]
         # The options in the order this draw shows them.
         options = {o.get("key"): o for o in version.options or []}
         ordered = [options[k] for k in item.option_order if k in options]
         rows.append({"position": position, "version": version, "points": item.points,
-                     "options": ordered, "qtype": types.get(version.question_id),
-                     "code": questions.get(version.question_id)})
+                     "options": ordered, "qtype": qtype, "code": code})
     return render(request, "exams/staff/paper_preview.html", {
         "paper": paper,
         "rows": rows,
