@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import Exists, OuterRef, Q, QuerySet
 from django.utils import timezone
 
 from exams.models import Answer, Attempt, Sitting
@@ -24,6 +24,25 @@ def sittings_for_broker(user: Any, *, open_only: bool = False) -> QuerySet[Sitti
         now = timezone.now()
         sittings = sittings.filter(opens_at__lte=now, closes_at__gt=now)
     return sittings.select_related("paper", "cohort").order_by("closes_at", "pk")
+
+
+def sitting_for_broker(user: Any, sitting_id: int) -> Sitting | None:
+    """The sitting ``sitting_id`` with its paper, if the broker may take it (as
+    ``sittings_for_broker`` decides); None otherwise.
+
+    One row by its key, the two ways in asked as EXISTS: no DISTINCT over the sitting's list
+    of brokers, no cohort row. This is the exam's start page, opened by a whole room at once.
+    """
+    from courses.models import Enrolment
+
+    listed = Sitting.brokers.through.objects.filter(sitting_id=OuterRef("pk"), user_id=user.pk)
+    enrolled = Enrolment.objects.filter(cohort_id=OuterRef("cohort_id"), user_id=user.pk,
+                                        status=Enrolment.Status.ACTIVE)
+    try:
+        return Sitting.objects.select_related("paper").get(
+            Exists(listed) | Exists(enrolled), pk=sitting_id)
+    except Sitting.DoesNotExist:
+        return None
 
 
 def attempt_for_user(*, attempt_id: int, user: Any) -> Attempt:

@@ -9,7 +9,7 @@ from django.views.decorators.http import require_safe
 from academy.notifications.selectors import calendar_response
 from academy.people.selectors import Role, user_has_role
 
-from ..selectors import sitting_event, sittings_for_broker
+from ..selectors import sitting_event, sitting_for_broker
 from .staff_common import get_sitting
 
 
@@ -17,7 +17,7 @@ from .staff_common import get_sitting
 @require_safe
 def sitting_ics(request, sitting_id: int):
     """Brokers: a sitting they may take; staff: a sitting they may see."""
-    sitting = sittings_for_broker(request.user).filter(pk=sitting_id).first()
+    sitting = sitting_for_broker(request.user, sitting_id)
     if sitting is None:
         if not user_has_role(request.user, Role.TRAINER, Role.ADMIN, Role.AUDITOR):
             raise Http404

@@ -24,7 +24,12 @@ from exams.api.payload import attempt_items
 from exams.api.results import result_detail
 from exams.api.serializers import TEXT_MAX_LENGTH
 from exams.models import Attempt, Sitting
-from exams.selectors import attempt_for_user, attempts_for_user, sittings_for_broker
+from exams.selectors import (
+    attempt_for_user,
+    attempts_for_user,
+    sitting_for_broker,
+    sittings_for_broker,
+)
 from exams.services import attempt_session_touch, attempt_start, attempt_submit
 
 
@@ -66,11 +71,6 @@ def _rows(user, sittings) -> list[SittingRow]:
     return [SittingRow(s, _state(s, now), by_sitting.get(s.pk, [])) for s in sittings]
 
 
-def _my_sitting(user, sitting_id: int) -> Sitting:
-    sitting = sittings_for_broker(user).filter(pk=sitting_id).first()
-    if sitting is None:
-        raise Http404
-    return sitting
 
 
 @role_required(Role.BROKER)
@@ -89,9 +89,14 @@ def my_exams(request):
 @role_required(Role.BROKER)
 def take_start(request, sitting_id: int):
     """A sitting's rules, window and duration, with the button that starts the timer."""
-    sitting = _my_sitting(request.user, sitting_id)
-    row = _rows(request.user, [sitting])[0]
+    sitting = sitting_for_broker(request.user, sitting_id)
+    if sitting is None:
+        raise Http404
     now = timezone.now()
+    # Only what the page shows of the attempts: how many, and the one in progress.
+    attempts = list(attempts_for_user(request.user).filter(sitting=sitting)
+                    .select_related(None).only("pk", "status"))
+    row = SittingRow(sitting, _state(sitting, now), attempts)
     return render(request, "exams/take_start.html", {
         "sitting": sitting, "state": row.state, "attempts_used": row.attempts_used,
         "in_progress": row.in_progress, "can_start": row.can_start,

@@ -14,8 +14,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from courses.models import Enrolment
 from exams.models import Attempt, QuestionVersion, Sitting
+from exams.selectors import sitting_for_broker, sittings_for_broker
 from exams.services.release import attempt_release
+from tests.courses.factories import EnrolmentFactory
 from tests.exams.factories import (
     SittingFactory,
     answer,
@@ -126,6 +129,21 @@ def test_start_page_of_a_sitting_not_mine_is_404(client, sitting):
     assert client.get(reverse("exams:take_start", args=[sitting.pk])).status_code == 404
     assert client.post(reverse("exams:take_begin", args=[sitting.pk])).status_code == 404
     assert not Attempt.objects.exists()
+
+
+def test_the_start_page_admits_exactly_the_brokers_the_list_of_sittings_admits(
+        client, sitting, candidate):
+    listed = BrokerFactory()
+    sitting.brokers.add(listed)
+    withdrawn = BrokerFactory()
+    EnrolmentFactory(cohort=sitting.cohort, user=withdrawn, status=Enrolment.Status.WITHDRAWN)
+    for user, admitted in [(candidate, True), (listed, True), (withdrawn, False),
+                           (BrokerFactory(), False)]:
+        assert (sitting in sittings_for_broker(user)) is admitted
+        assert (sitting_for_broker(user, sitting.pk) == sitting) is admitted
+        client.force_login(user)
+        page = client.get(reverse("exams:take_start", args=[sitting.pk]))
+        assert page.status_code == (200 if admitted else 404)
 
 
 def test_starting_opens_the_exam_page_and_fixes_the_deadline(broker_client, sitting,
