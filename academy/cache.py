@@ -19,6 +19,7 @@ from __future__ import annotations
 import functools
 import logging
 import time
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 from django.core.cache.backends import redis as django_redis
@@ -90,3 +91,51 @@ class RedisCache(django_redis.RedisCache):
     def __init__(self, server: str, params: dict[str, Any]) -> None:
         super().__init__(server, params)
         self._class = _ReusingClient
+
+    def counters_update(self, add: Mapping[str, int], *, timeout: int, read: list[str]
+                        ) -> tuple[dict[str, int], dict[str, int]]:
+        """``counters_update`` in one round trip: a pipeline of SET NX (with the expiry),
+        INCRBY and GET. While Redis is away it answers as a fresh cache would."""
+        keys = {key: self.make_and_validate_key(key) for key in (*add, *read)}
+        try:
+            with self._cache.get_client(write=True).pipeline(transaction=False) as pipe:
+                for key, delta in add.items():
+                    pipe.set(keys[key], 0, ex=timeout, nx=True)
+                    pipe.incrby(keys[key], delta)
+                for key in read:
+                    pipe.get(keys[key])
+                replies = pipe.execute()
+        except UNAVAILABLE as exc:
+            _warn("counters_update", exc)
+            return dict(add), dict.fromkeys(read, 0)
+        counts = {key: int(replies[2 * n + 1]) for n, key in enumerate(add)}
+        values = replies[2 * len(add):]
+        return counts, {key: int(value or 0) for key, value in zip(read, values, strict=True)}
+
+
+def counters_update(add: Mapping[str, int], *, timeout: int, read: Iterable[str] = ()
+                    ) -> tuple[dict[str, int], dict[str, int]]:
+    """Add to counters shared by every process through the default cache, and read others.
+
+    Each key of ``add`` is increased by its value (a counter that does not exist starts at 0
+    and lives ``timeout`` seconds from then); the counters of ``read`` are only read (0 when
+    absent). Returns the new values of ``add``'s counters and the values of ``read``'s. On
+    Redis this is one round trip whatever the number of counters; other backends use their
+    ``add`` and ``incr``.
+    """
+    from django.core.cache import caches
+
+    backend = caches["default"]
+    read = list(read)
+    if isinstance(backend, RedisCache):
+        return backend.counters_update(add, timeout=timeout, read=read)
+    counts = {}
+    for key, delta in add.items():
+        backend.add(key, 0, timeout)
+        try:
+            counts[key] = backend.incr(key, delta)
+        except ValueError:  # expired between add and incr
+            backend.set(key, delta, timeout)
+            counts[key] = delta
+    values = backend.get_many(read) if read else {}
+    return counts, {key: int(values.get(key) or 0) for key in read}

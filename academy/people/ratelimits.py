@@ -19,13 +19,14 @@ from __future__ import annotations
 import hashlib
 import ipaddress
 import time
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+from academy.cache import counters_update
 
 from .conf import app_settings
 
@@ -78,34 +79,13 @@ def client_rate_factor(request: HttpRequest) -> int:
     return 1
 
 
-def scaled_rate(rate: str, factor: int) -> str:
-    """An allauth rate string (``"20/m/ip,5/5m/key"``) with its per-address amounts times
-    ``factor``; per-account and per-user parts are kept as they are."""
-    if factor == 1 or not rate:
-        return rate
-    parts = []
-    for part in rate.split(","):
-        fields = part.strip().split("/")
-        per = fields[2] if len(fields) == 3 else "ip"
-        if per == "ip":
-            fields[0] = str(int(fields[0]) * factor)
-        parts.append("/".join(fields))
-    return ",".join(parts)
-
-
 def window_count(key: str, window: int) -> int:
     """Count one hit on ``key`` in the current fixed window of ``window`` seconds and return
-    the window's count so far. Two cache round trips at most (``add``, then ``incr``), shared
-    by every web process through the cache."""
+    the window's count so far: one cache round trip on Redis, shared by every web process."""
     slot = int(time.time() // window)
     full_key = f"rl:{key}:{window}:{slot}"
-    if cache.add(full_key, 1, timeout=window + 30):
-        return 1
-    try:
-        return cache.incr(full_key)
-    except ValueError:  # expired between add and incr
-        cache.set(full_key, 1, timeout=window + 30)
-        return 1
+    counts, _read = counters_update({full_key: 1}, timeout=window + 30)
+    return counts[full_key]
 
 
 def address_limit_allows(request: HttpRequest, key: str, limit: int, window: int) -> bool:
@@ -121,9 +101,14 @@ def address_limit_allows(request: HttpRequest, key: str, limit: int, window: int
 # allauth counts failed logins with ``ACCOUNT_RATE_LIMITS["login_failed"]`` in its internal
 # rate limiter, which takes no per-request limits. The account adapter's ``pre_authenticate``
 # counts them here instead, on the same rates (read through allauth's public app settings), so
-# that the per-address part can be raised for an exam room. The counting is allauth's: a
-# sliding window of attempt times per rate, consumed before the password is checked and given
+# that the per-address part can be raised for an exam room. As in allauth, an attempt is
+# counted before the password is checked (so that parallel guesses are counted too) and given
 # back after a successful login, so that only failures count.
+#
+# Each rate is a sliding window, estimated from two fixed windows: the current window's count
+# plus the previous window's, weighted by the part of it still inside the sliding window. The
+# counters are plain cache counters, so that counting every rate of an attempt, or giving it
+# back, is one round trip to Redis and needs no lock.
 
 
 @dataclass(frozen=True)
@@ -157,72 +142,63 @@ def parse_rates(text: str | None) -> list[Rate]:
 
 @dataclass
 class RateUsage:
-    """The attempts one call counted: ``rollback`` gives them back."""
+    """The counters one attempt was counted on: ``rollback`` gives it back."""
 
-    hits: list[tuple[str, float, float]] = field(default_factory=list)  # key, time, seconds
+    keys: list[str] = field(default_factory=list)
+    timeout: int = 0
 
     def rollback(self) -> None:
-        for cache_key, at, seconds in self.hits:
-            with _cache_lock(cache_key) as locked:
-                if locked:  # if not, the limit stays a little stricter: harmless
-                    history = [t for t in cache.get(cache_key, []) if t != at]
-                    cache.set(cache_key, history, seconds)
+        if self.keys:
+            counters_update(dict.fromkeys(self.keys, -1), timeout=self.timeout)
 
 
-@contextmanager
-def _cache_lock(cache_key: str) -> Iterator[bool]:
-    """A short lock shared by every web process through the cache (False if not obtained)."""
-    lock_key = f"{cache_key}:lock"
-    deadline = time.monotonic() + 1
-    while not cache.add(lock_key, True, timeout=10):
-        if time.monotonic() >= deadline:
-            yield False
-            return
-        time.sleep(0.01)
-    try:
-        yield True
-    finally:
-        cache.delete(lock_key)
-
-
-def _login_cache_key(rate: Rate, *, address: str, login: str) -> str:
+def _login_counter_key(rate: Rate, slot: int, *, address: str, login: str) -> str:
     source = address if rate.per == "ip" else hashlib.sha256(login.encode()).hexdigest()
-    return f"academy:rl:login_failed:{rate}:{rate.per}:{source}"
+    return f"academy:rl:login_failed:{rate.per}:{rate.seconds:g}:{source}:{slot}"
 
 
-def _login_rates(factor: int = 1) -> list[Rate]:
+def _login_rates() -> list[Rate]:
     from allauth.account import app_settings as account_settings
 
-    text = account_settings.RATE_LIMITS.get("login_failed")
-    return parse_rates(scaled_rate(text, factor) if text else text)
+    return parse_rates(account_settings.RATE_LIMITS.get("login_failed"))
 
 
 def failed_login_consume(request: HttpRequest, *, login: str) -> RateUsage | None:
-    """Count a login attempt on ``login`` from this client; None if a limit is reached.
+    """Count a login attempt on ``login`` from this client; None if a limit is reached (the
+    attempt is then not counted).
 
-    The per-address amounts are multiplied for a client in an exam room; the per-account
-    ones never are. Like allauth, a GET is not counted.
+    The per-address amounts are multiplied for a client in an exam room (asked only once the
+    ordinary amount is passed); the per-account ones never are. Like allauth, a GET is not
+    counted.
     """
-    usage = RateUsage()
-    if request.method == "GET":
-        return usage
+    rates = _login_rates()
+    if request.method == "GET" or not rates:
+        return RateUsage()
     now = time.time()
-    for rate in _login_rates(client_rate_factor(request)):
-        cache_key = _login_cache_key(rate, address=client_ip(request), login=login.lower())
-        with _cache_lock(cache_key) as locked:
-            if not locked:
-                return None
-            history = [t for t in cache.get(cache_key, []) if t > now - rate.seconds]
-            if len(history) >= rate.amount:
-                return None
-            history.insert(0, now)
-            cache.set(cache_key, history, rate.seconds)
-        usage.hits.append((cache_key, now, rate.seconds))
-    return usage
+    address, login = client_ip(request), login.lower()
+    current, previous, weights = [], [], []
+    for rate in rates:
+        slot = int(now // rate.seconds)
+        current.append(_login_counter_key(rate, slot, address=address, login=login))
+        previous.append(_login_counter_key(rate, slot - 1, address=address, login=login))
+        weights.append(1 - (now - slot * rate.seconds) / rate.seconds)
+    timeout = int(2 * max(rate.seconds for rate in rates)) + 30
+    counts, before = counters_update(dict.fromkeys(current, 1), timeout=timeout, read=previous)
+    for rate, key, earlier, weight in zip(rates, current, previous, weights, strict=True):
+        estimate = counts[key] + before[earlier] * weight
+        if estimate <= rate.amount:
+            continue
+        if rate.per == "ip" and estimate <= rate.amount * client_rate_factor(request):
+            continue
+        RateUsage(current, timeout).rollback()
+        return None
+    return RateUsage(current, timeout)
 
 
 def failed_logins_clear(*, login: str) -> None:
     """Forget the failed logins counted on account ``login`` (after a password reset)."""
-    for rate in _login_rates():
-        if rate.per == "key":  # per-account rates are never scaled: one key each
-            cache.delete(_login_cache_key(rate, address="", login=login.lower()))
+    now = time.time()
+    login = login.lower()
+    cache.delete_many([
+        _login_counter_key(rate, int(now // rate.seconds) - back, address="", login=login)
+        for rate in _login_rates() if rate.per == "key" for back in (0, 1)])

@@ -52,6 +52,8 @@ def test_every_operation_answers_like_an_empty_cache():
     assert cache.delete_many(["a"]) is None
     assert cache.touch("k") is False
     assert cache.clear() is False
+    assert cache.counters_update({"a": 2, "b": -1}, timeout=60, read=["c"]) == (
+        {"a": 2, "b": -1}, {"c": 0})
 
 
 def test_a_broker_signs_in_and_works_while_redis_is_away(client, db, dead_cache):

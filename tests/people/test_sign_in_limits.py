@@ -13,7 +13,7 @@ from django.core.cache import cache
 from django.test import Client
 from django.urls import reverse
 
-from academy.people.ratelimits import scaled_rate
+from academy.people import ratelimits
 from tests.factories import PASSWORD, BrokerFactory
 
 PRODUCTION_HASHERS = [
@@ -121,11 +121,19 @@ def test_password_sprayer_from_one_address_is_stopped_and_others_are_not(setting
     assert log_in(Client(REMOTE_ADDR="198.51.100.67"), brokers[1].email)
 
 
-def test_scaled_rate_multiplies_only_the_per_address_parts():
-    assert scaled_rate("20/m/ip,5/5m/key", 10) == "200/m/ip,5/5m/key"
-    assert scaled_rate("10/m", 3) == "30/m"
-    assert scaled_rate("5/m/user", 4) == "5/m/user"
-    assert scaled_rate("20/m/ip", 1) == "20/m/ip"
+@pytest.mark.django_db
+def test_failures_of_the_previous_window_still_count_as_it_slides_away(monkeypatch):
+    """5 failures a 5-minute window per account: the window slides, it is not reset."""
+    victim = BrokerFactory()
+    clock = [1_800_000_000.0]  # the start of a 5-minute window
+    monkeypatch.setattr(ratelimits.time, "time", lambda: clock[0])
+    for n in range(5):
+        clock[0] += 50  # 250 s in all
+        assert not log_in(Client(REMOTE_ADDR=f"198.51.100.{n + 1}"), victim.email, f"g-{n}")
+    clock[0] += 60  # a new fixed window has begun, but the five are 10 to 210 s old
+    assert not log_in(Client(REMOTE_ADDR="198.51.100.50"), victim.email)
+    clock[0] += 240  # now they are 250 to 450 s old: about one is still inside
+    assert log_in(Client(REMOTE_ADDR="198.51.100.51"), victim.email)
 
 
 # --- The client address behind proxies ---------------------------------------------------------
