@@ -82,8 +82,8 @@ def attempt_items_for_examinee(attempt: Attempt) -> list[dict[str, Any]]:
 
 def attempt_saved_answers(attempt: Attempt) -> dict[str, dict[str, Any]]:
     """``{"<item_id>": {"value", "client_ts"}}`` of the answers saved so far."""
-    return {
-        str(item_id): {"value": value, "client_ts": client_ts}
-        for item_id, value, client_ts in Answer.objects.filter(attempt=attempt).values_list(
-            "item_id", "value", "client_ts")
-    }
+    # Unordered: the model's ordering would join the attempt, its sitting and the items.
+    saved = Answer.objects.filter(attempt=attempt).order_by().values_list(
+        "item_id", "value", "client_ts")
+    return {str(item_id): {"value": value, "client_ts": client_ts}
+            for item_id, value, client_ts in saved}

@@ -106,7 +106,8 @@ def attempt_start(*, sitting: Sitting, user: Any, session_key: str | None = None
     """
     now = timezone.now()
     # One query for both: the attempt in progress, if any, and how many were used.
-    previous = list(Attempt.objects.filter(sitting=sitting, user=user))
+    # Ordered by number: the model's ordering would join the sitting to sort.
+    previous = list(Attempt.objects.filter(sitting=sitting, user=user).order_by("number"))
     current = next((a for a in previous if a.status == Attempt.Status.IN_PROGRESS), None)
     if current is not None:
         if current.deadline <= now:

@@ -365,7 +365,7 @@ def sitting_user_is_candidate(sitting: Sitting, user: Any) -> bool:
     """Whether ``user`` may sit: on the sitting's list, or an active broker of its cohort."""
     from courses.models import Enrolment
 
-    if sitting.brokers.filter(pk=user.pk).exists():
+    if Sitting.brokers.through.objects.filter(sitting_id=sitting.pk, user_id=user.pk).exists():
         return True
     if not sitting.cohort_id:
         return False

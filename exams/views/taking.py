@@ -113,9 +113,10 @@ def take_begin(request, sitting_id: int):
     ``attempt_start`` checks that the caller may sit (PermissionDenied → 404), so the sitting
     is read by its key alone: the list query of the broker's sittings would check it twice.
     """
-    sitting = Sitting.objects.select_related("paper").filter(pk=sitting_id).first()
-    if sitting is None:
-        raise Http404
+    try:
+        sitting = Sitting.objects.select_related("paper").get(pk=sitting_id)
+    except Sitting.DoesNotExist:
+        raise Http404 from None
     try:
         attempt = attempt_start(sitting=sitting, user=request.user,
                                 session_key=request.session.session_key,
