@@ -10,7 +10,7 @@ import from here; the modules behind it are one per subject).
   ``[AreaScore(area_id, area_name, score, max_score, percent)]``,
   ``attempt_review(attempt, viewer=)`` (released attempts only; key if the sitting shows it).
 - ``sittings_for_broker(user, open_only=False)``, ``sitting_for_broker(user, sitting_id)`` (or
-  None), ``attempt_for_user(attempt_id=, user=)``,
+  None), ``broker_may_sit(sitting, user)``, ``attempt_for_user(attempt_id=, user=)``,
   ``attempt_items_for_examinee(attempt)`` (never the key), ``attempt_saved_answers(attempt)``.
 - ``grading_queue(grader=, sitting=None, limit=None)`` → ``[GradingEntry]`` (anonymous:
   answer code only), ``grading_entry(answer_id=, grader=)``, ``grader_backlog(grader=)``,
@@ -61,6 +61,7 @@ from .taking import (
     attempt_for_user,
     attempt_items_for_examinee,
     attempt_saved_answers,
+    broker_may_sit,
     sitting_for_broker,
     sittings_for_broker,
 )
@@ -91,6 +92,7 @@ __all__ = [
     "results_for_user",
     "sitting_event",
     "sitting_grading_progress",
+    "broker_may_sit",
     "sitting_for_broker",
     "sittings_for_broker",
     "sittings_for_staff",

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from django.db.models import Exists, OuterRef, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from exams.models import Answer, Attempt, Sitting
@@ -26,23 +26,32 @@ def sittings_for_broker(user: Any, *, open_only: bool = False) -> QuerySet[Sitti
     return sittings.select_related("paper", "cohort").order_by("closes_at", "pk")
 
 
-def sitting_for_broker(user: Any, sitting_id: int) -> Sitting | None:
-    """The sitting ``sitting_id`` with its paper, if the broker may take it (as
-    ``sittings_for_broker`` decides); None otherwise.
-
-    One row by its key, the two ways in asked as EXISTS: no DISTINCT over the sitting's list
-    of brokers, no cohort row. This is the exam's start page, opened by a whole room at once.
-    """
+def broker_may_sit(sitting: Sitting, user: Any) -> bool:
+    """Whether ``user`` may take ``sitting``: on its list, or an active broker of its cohort
+    (what ``sittings_for_broker`` asks of every sitting)."""
     from courses.models import Enrolment
 
-    listed = Sitting.brokers.through.objects.filter(sitting_id=OuterRef("pk"), user_id=user.pk)
-    enrolled = Enrolment.objects.filter(cohort_id=OuterRef("cohort_id"), user_id=user.pk,
-                                        status=Enrolment.Status.ACTIVE)
+    if Sitting.brokers.through.objects.filter(sitting_id=sitting.pk, user_id=user.pk).exists():
+        return True
+    if not sitting.cohort_id:
+        return False
+    return Enrolment.objects.filter(cohort_id=sitting.cohort_id, user_id=user.pk,
+                                    status=Enrolment.Status.ACTIVE).exists()
+
+
+def sitting_for_broker(user: Any, sitting_id: int) -> Sitting | None:
+    """The sitting ``sitting_id`` with its paper, if the broker may take it
+    (``broker_may_sit``); None otherwise.
+
+    The sitting by its key, then the two ways in by their own tables: simple queries, where
+    the list query would join the sitting's whole list of brokers. This is the exam's start
+    page, opened by a whole room at once.
+    """
     try:
-        return Sitting.objects.select_related("paper").get(
-            Exists(listed) | Exists(enrolled), pk=sitting_id)
+        sitting = Sitting.objects.select_related("paper").get(pk=sitting_id)
     except Sitting.DoesNotExist:
         return None
+    return sitting if broker_may_sit(sitting, user) else None
 
 
 def attempt_for_user(*, attempt_id: int, user: Any) -> Attempt:

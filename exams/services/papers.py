@@ -363,15 +363,9 @@ def sitting_user_may_grade(sitting: Sitting, user: Any) -> bool:
 
 def sitting_user_is_candidate(sitting: Sitting, user: Any) -> bool:
     """Whether ``user`` may sit: on the sitting's list, or an active broker of its cohort."""
-    from courses.models import Enrolment
+    from exams.selectors.taking import broker_may_sit  # the selectors import this module
 
-    if Sitting.brokers.through.objects.filter(sitting_id=sitting.pk, user_id=user.pk).exists():
-        return True
-    if not sitting.cohort_id:
-        return False
-    return Enrolment.objects.filter(
-        cohort_id=sitting.cohort_id, user=user, status=Enrolment.Status.ACTIVE
-    ).exists()
+    return broker_may_sit(sitting, user)
 
 
 def _sitting_validate(sitting: Sitting, *, graders: list[Any] | None,
