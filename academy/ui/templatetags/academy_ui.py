@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+import functools
+
 from django import forms, template
 from django.forms.boundfield import BoundField
+from django.utils import translation
 from django.utils.safestring import SafeString
 
 from academy.forms import widget_css_class
@@ -61,24 +64,32 @@ def nav_active(context, url_name: str) -> str:
 
 @register.simple_tag(takes_context=True)
 def translated_path(context, lang_code: str) -> str:
-    """The current page's address in ``lang_code``, for the language switcher's ``next``.
+    """The current page's address in ``lang_code``, for the language switcher's ``next``."""
+    request = context.get("request")
+    if request is None:
+        return "/"
+    return _translated_path(request.get_full_path(), request.path_info, lang_code,
+                            translation.get_language())
 
-    Django's ``set_language`` cannot translate it itself here: it runs outside the language
-    prefixes, where the default language is always active, so "/en/..." would not resolve.
-    Unknown pages keep their path with the language prefix swapped.
+
+@functools.lru_cache(maxsize=4096)
+def _translated_path(path: str, path_info: str, lang_code: str, _active: str) -> str:
+    """Django's ``set_language`` cannot translate the address itself here: it runs outside
+    the language prefixes, where the default language is always active, so "/en/..." would
+    not resolve. Unknown pages keep their path with the language prefix swapped.
+
+    Remembered per process: the answer depends only on the address, the active language
+    (``_active``, which decides how the address resolves) and the URL configuration, and a
+    room of brokers opens the same pages.
     """
     from django.conf import settings
     from django.urls import translate_url
     from django.utils.translation import get_language_from_path
 
-    request = context.get("request")
-    if request is None:
-        return "/"
-    path = request.get_full_path()
     translated = translate_url(path, lang_code)
     if translated != path:
         return translated
-    current = get_language_from_path(request.path_info)
+    current = get_language_from_path(path_info)
     if current and path.startswith(f"/{current}/"):
         path = path[len(current) + 1:]
     if lang_code == settings.LANGUAGE_CODE:
