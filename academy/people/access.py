@@ -79,7 +79,8 @@ def _key(user_id: Any) -> str:
 
 
 def _load(user_id: int) -> Access | None:
-    """Two queries: the user row (with whether a TOTP authenticator exists), its roles."""
+    """One query: the user row's flags and password (for the session hash), whether a TOTP
+    authenticator exists, and its groups (one row per group, or one row without)."""
     from allauth.mfa.models import Authenticator
     from django.contrib.auth import get_user_model
     from django.db.models import Exists, OuterRef
@@ -87,17 +88,19 @@ def _load(user_id: int) -> Access | None:
     from .roles import Role
 
     User = get_user_model()
-    user = (User.objects.filter(pk=user_id)
-            .only("password", "is_active", "is_superuser")
-            .annotate(mfa_enrolled=Exists(Authenticator.objects.filter(
-                user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)))
-            .first())
-    if user is None:
+    rows = list(User.objects.filter(pk=user_id).order_by()
+                .annotate(mfa_enrolled=Exists(Authenticator.objects.filter(
+                    user_id=OuterRef("pk"), type=Authenticator.Type.TOTP)))
+                .values_list("password", "is_active", "is_superuser", "mfa_enrolled",
+                             "groups__name"))
+    if not rows:
         return None
-    roles = frozenset(user.groups.filter(name__in=Role.values).values_list("name", flat=True))
-    return Access(user_id=user_id, group_roles=roles, is_superuser=user.is_superuser,
-                  is_active=user.is_active, session_hash=user.get_session_auth_hash(),
-                  mfa_enrolled=user.mfa_enrolled)
+    password, is_active, is_superuser, enrolled, _group = rows[0]
+    roles = frozenset(name for *_flags, name in rows if name in Role.values)
+    return Access(user_id=user_id, group_roles=roles, is_superuser=is_superuser,
+                  is_active=is_active,
+                  session_hash=User(pk=user_id, password=password).get_session_auth_hash(),
+                  mfa_enrolled=enrolled)
 
 
 def user_access(user_id: Any) -> Access | None:

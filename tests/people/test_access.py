@@ -36,12 +36,20 @@ def _empty_cache():
 def test_roles_are_read_once_then_come_from_the_cache(django_assert_num_queries):
     user = UserFactory(roles=["broker"])
     first = fresh(user)
-    with django_assert_num_queries(2):  # the user row with its MFA flag, its roles
+    with django_assert_num_queries(1):  # the user row with its MFA flag and its groups
         assert user_roles(first) == {Role.BROKER}
     again = fresh(user)
     with django_assert_num_queries(0):
         assert user_roles(again) == {Role.BROKER}
         assert not user_needs_mfa_setup(again)
+
+
+@pytest.mark.parametrize("roles", [[], ["broker"], ["trainer", "auditor"]])
+def test_the_facts_read_in_one_query_hold_every_role_and_no_other_group(roles):
+    user = UserFactory(roles=roles)
+    user.groups.add(Group.objects.create(name="a group that is no role"))
+    assert user_roles(fresh(user)) == set(roles)
+    assert not user_needs_mfa_setup(fresh(user)) or set(roles) & {"trainer", "auditor"}
 
 
 @pytest.mark.parametrize("change", ["service", "add", "remove", "group_side", "clear_side"])
