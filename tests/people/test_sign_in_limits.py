@@ -50,6 +50,20 @@ def test_new_passwords_are_hashed_with_argon2id_at_the_configured_cost(settings)
     assert make_password(PASSWORD).startswith("argon2$argon2id$v=19$m=8192,t=3,p=1$")
 
 
+def test_the_argon2_build_in_use_gives_the_reference_implementations_hashes():
+    """make install may build the Argon2 bindings from source with AVX2 (bin/argon2-avx2):
+    whichever build is installed must give the hashes of the Argon2 reference's published
+    example (Argon2i) and of Debian's argon2 command (Argon2id), so that every stored hash
+    still verifies."""
+    from argon2.low_level import Type, hash_secret_raw
+
+    def raw(kind):
+        return hash_secret_raw(b"password", b"somesalt", 2, 65536, 4, 24, kind).hex()
+
+    assert raw(Type.I) == "45d7ac72e76f242b20b77b9bf9bf9d5915894e669a24e6c6"
+    assert raw(Type.ID) == "1758c6d82577fcdafec91b88b0f2b0d09f6be2cedc247054"
+
+
 @pytest.mark.django_db
 def test_pbkdf2_hash_is_upgraded_to_argon2id_at_the_next_login(settings):
     settings.PASSWORD_HASHERS = PRODUCTION_HASHERS
