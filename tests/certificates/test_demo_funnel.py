@@ -32,8 +32,11 @@ def _juniors() -> list[str]:
 
 def test_after_a_worker_ran_every_step_holds_brokers_and_the_ready_ones_wait_for_the_admin():
     call_command("seed_demo", "--force", stdout=StringIO())
-    readiness_sweep.apply(kwargs={"after_id": 0}).get()
-    certificates_issue_sweep.apply(kwargs={"after_id": 0}).get()
+    # apply() has run the task already; get() only hands back its result. Celery's guard
+    # against waiting inside a task is one flag for the whole process, which an eager task
+    # running in another thread (the live server of a browser test) sets for its duration.
+    readiness_sweep.apply(kwargs={"after_id": 0}).get(disable_sync_subtasks=False)
+    certificates_issue_sweep.apply(kwargs={"after_id": 0}).get(disable_sync_subtasks=False)
 
     steps, _req = funnel(TalentFilters())
     counts = {step.key: step.count for step in steps}

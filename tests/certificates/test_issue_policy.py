@@ -48,8 +48,8 @@ def test_a_ready_broker_waits_for_the_admin_when_the_level_is_issued_by_hand(
     assert BrokerReadiness.objects.get(broker=broker).ready
     assert not Certificate.objects.filter(broker=broker).exists()
     # The event's task and the safety-net sweep, run again as a worker would, issue nothing.
-    assert certificate_issue_for_ready.apply(args=[broker.pk]).get() is None
-    certificates_issue_sweep.apply(kwargs={"after_id": 0}).get()
+    assert certificate_issue_for_ready.apply(args=[broker.pk]).get(disable_sync_subtasks=False) is None
+    certificates_issue_sweep.apply(kwargs={"after_id": 0}).get(disable_sync_subtasks=False)
     assert not Certificate.objects.filter(broker=broker).exists()
     assert [pk for pk, _level in ready_for_promotion()] == [broker.pk]
 
