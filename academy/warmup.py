@@ -27,14 +27,15 @@ logger = logging.getLogger(__name__)
 TEMPLATE_SUFFIXES = (".html", ".txt")
 
 
-def _template_names() -> list[str]:
-    names = []
-    for engine in engines.all():
-        for directory in getattr(engine, "template_dirs", ()):
-            root = Path(directory)
-            names += [str(path.relative_to(root)) for path in root.rglob("*")
-                      if path.suffix in TEMPLATE_SUFFIXES and path.is_file()]
-    return names
+def _template_names(engine) -> list[str]:
+    """The names of the templates in ``engine``'s directories, each once (the first directory
+    that has a name is the one the loader uses)."""
+    names: dict[str, None] = {}
+    for directory in getattr(engine, "template_dirs", ()):
+        root = Path(directory)
+        names.update((str(path.relative_to(root)), None) for path in root.rglob("*")
+                     if path.suffix in TEMPLATE_SUFFIXES and path.is_file())
+    return list(names)
 
 
 def warm_up() -> dict[str, int]:
@@ -48,7 +49,7 @@ def warm_up() -> dict[str, int]:
             translation.gettext("Broker Academy")
     loaded = failed = 0
     for engine in engines.all():
-        for name in dict.fromkeys(_template_names()):
+        for name in _template_names(engine):
             try:
                 engine.get_template(name)
                 loaded += 1

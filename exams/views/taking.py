@@ -71,8 +71,6 @@ def _rows(user, sittings) -> list[SittingRow]:
     return [SittingRow(s, _state(s, now), by_sitting.get(s.pk, [])) for s in sittings]
 
 
-
-
 @role_required(Role.BROKER)
 def my_exams(request):
     """Open, upcoming and closed sittings of the broker, attempts left and results."""
